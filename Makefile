@@ -1,0 +1,46 @@
+# `make run` starts the console, `make test` runs the suite; both set up what they need first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages: the virtual speaker (PulseAudio + its ALSA bridge), headers to build
+# simpleaudio, and PortAudio for the sounddevice backend measured in bench/.
+APT_PACKAGES := pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev libportaudio2
+
+.PHONY: setup system-packages run serve test bench clean
+
+setup: system-packages $(VENV)/.installed
+
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:" $$missing; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "Missing Debian packages: $$missing"; \
+	    echo "Run: sudo apt-get install $$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+run: setup
+	$(BIN)/switchboard $(ARGS)
+
+serve: setup
+	$(BIN)/switchboard serve $(ARGS)
+
+test: setup
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/ttfa.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,1 @@
+"""Switchboard: a terminal console for multi-context TTS WebSockets."""
