@@ -1,4 +1,5 @@
 """Shared test configuration. Fixture modules live in tests/fixtures/ and are listed here."""
+# Working in parallel: read docs/ENGINEERING.md (commit only your own paths; append fixtures below).
 
 pytest_plugins: list[str] = [
 ]
