@@ -1,0 +1,92 @@
+"""Endpoint URLs, authentication headers, and redaction of secrets in URLs and text."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .secret import Secret
+
+ELEVENLABS_BASE = "wss://api.elevenlabs.io"
+MURF_BASE = "wss://global.api.murf.ai"
+MULTI_STREAM_PATH = "/v1/text-to-speech/{voice_id}/multi-stream-input"
+STREAM_INPUT_PATH = "/v1/text-to-speech/{voice_id}/stream-input"
+MURF_PATH = "/v1/speech/stream-input"
+
+# Query parameters that carry credentials in either dialect.
+SECRET_QUERY_KEYS = frozenset({"api-key", "api_key", "xi_api_key", "xi-api-key", "authorization", "token"})
+REDACTED = "***"
+
+
+def _with_query(base: str, path: str, params: dict[str, object]) -> str:
+    query = urlencode({k: _query_value(v) for k, v in params.items() if v is not None})
+    return f"{base.rstrip('/')}{path}" + (f"?{query}" if query else "")
+
+
+def _query_value(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def elevenlabs_url(
+    base: str = ELEVENLABS_BASE,
+    voice_id: str = "",
+    *,
+    multi: bool = True,
+    model_id: str | None = None,
+    output_format: str | None = None,
+    inactivity_timeout: int | None = None,
+    sync_alignment: bool | None = None,
+    auto_mode: bool | None = None,
+    **extra: object,
+) -> str:
+    path = (MULTI_STREAM_PATH if multi else STREAM_INPUT_PATH).format(voice_id=voice_id)
+    params = {
+        "model_id": model_id, "output_format": output_format,
+        "inactivity_timeout": inactivity_timeout, "sync_alignment": sync_alignment,
+        "auto_mode": auto_mode, **extra,
+    }
+    return _with_query(base, path, params)
+
+
+def murf_url(
+    base: str = MURF_BASE,
+    *,
+    model: str | None = None,
+    sample_rate: int | None = None,
+    format: str | None = None,
+    channel_type: str | None = None,
+    **extra: object,
+) -> str:
+    params = {"model": model, "sample_rate": sample_rate, "format": format,
+              "channel_type": channel_type, **extra}
+    return _with_query(base, MURF_PATH, params)
+
+
+def auth_headers(dialect: str, key: Secret | None) -> dict[str, str]:
+    """Headers that authenticate a connection (`xi-api-key` or Murf's `api-key`)."""
+    if not key:
+        return {}
+    return {"api-key" if dialect == "murf" else "xi-api-key": key.reveal()}
+
+
+def redact_url(url: str) -> str:
+    """The URL with every credential in its query (and any userinfo) replaced by ***."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return REDACTED
+    query = [
+        (k, REDACTED if k.lower() in SECRET_QUERY_KEYS else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="*"), parts.fragment))
+
+
+def redact_text(text: str, secrets: Iterable[Secret | None]) -> str:
+    """`text` with every occurrence of any of the secrets' values replaced by ***."""
+    for secret in secrets:
+        if secret and len(secret.reveal()) >= 4:
+            text = text.replace(secret.reveal(), REDACTED)
+    return text
