@@ -1,0 +1,19 @@
+"""Session recordings (Textual-free): write every frame and operator action, read them back.
+
+- `Recorder.create(directory, header, secrets=..., clock=...)`, `.frame(direction, data)`,
+  `.action(kind, **fields)`, `.close()`: the writer the console core calls.
+- `read_recording(path) -> Recording(header, entries, problem)`: never raises on bad content.
+- `export_wav(recording, directory)`: one WAV per context and one mixed "as heard".
+"""
+from .entries import (
+    BARGE_IN, CLOSED, FORMAT_VERSION, KEEP_ALIVE, RECEIVED, SENT, TURN,
+    ActionEntry, Entry, FrameEntry, RecordingHeader,
+)
+from .reader import Recording, read_recording
+from .writer import Recorder, RecordingError
+
+__all__ = [
+    "BARGE_IN", "CLOSED", "FORMAT_VERSION", "KEEP_ALIVE", "RECEIVED", "SENT", "TURN",
+    "ActionEntry", "Entry", "FrameEntry", "Recorder", "Recording", "RecordingError",
+    "RecordingHeader", "read_recording",
+]

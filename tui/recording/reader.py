@@ -1,0 +1,108 @@
+"""Reading a recording back: never raises on bad content, says where it stops and why.
+
+A recording cut short (SIGKILL, full disk), edited by hand, or not a recording at all reads as
+far as it is sound; `Recording.problem` then says at which line and byte it stops, why, and how
+much before it is usable.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .entries import (
+    BARGE_IN, RECEIVED, SENT, ActionEntry, Entry, FrameEntry, RecordingHeader,
+    entry_from_json, header_from_json,
+)
+
+
+@dataclass
+class Recording:
+    path: Path
+    header: RecordingHeader | None
+    entries: list[Entry] = field(default_factory=list)
+    problem: str | None = None
+
+    @property
+    def duration_ms(self) -> float:
+        return self.entries[-1].offset_ms if self.entries else 0.0
+
+    def frames(self, direction: str | None = None) -> list[FrameEntry]:
+        return [
+            e for e in self.entries
+            if isinstance(e, FrameEntry) and (direction is None or e.direction == direction)
+        ]
+
+    def actions(self, kind: str | None = None) -> list[ActionEntry]:
+        return [
+            e for e in self.entries
+            if isinstance(e, ActionEntry) and (kind is None or e.kind == kind)
+        ]
+
+    @property
+    def sent(self) -> list[FrameEntry]:
+        return self.frames(SENT)
+
+    @property
+    def received(self) -> list[FrameEntry]:
+        return self.frames(RECEIVED)
+
+    @property
+    def barge_ins(self) -> list[ActionEntry]:
+        return self.actions(BARGE_IN)
+
+
+def _stop(recording: Recording, line_no: int, byte: int, why: str) -> Recording:
+    usable = (
+        f"the {len(recording.entries)} entries before it ({recording.duration_ms / 1000:.3f} s) are usable"
+        if recording.entries else "nothing before it is usable"
+    )
+    recording.problem = f"{recording.path.name}: stops at line {line_no} (byte {byte}): {why}; {usable}"
+    return recording
+
+
+def read_recording(path: str | os.PathLike[str]) -> Recording:
+    """The header and entries of the recording at `path`, and a `problem` (None when whole)."""
+    path = Path(path)
+    recording = Recording(path, None)
+    try:
+        stream = open(path, "rb")
+    except OSError as exc:
+        recording.problem = f"{path.name}: cannot open: {exc.strerror or exc}"
+        return recording
+    with stream:
+        byte = 0
+        last_t = 0.0
+        line_no = 0
+        for line_no, raw in enumerate(stream, start=1):
+            if not raw.endswith(b"\n"):
+                return _stop(recording, line_no, byte, "the last line is incomplete (the session ended mid-write)")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return _stop(recording, line_no, byte + exc.start, "not UTF-8 text (binary data?)")
+            try:
+                obj = json.loads(text)
+            except (ValueError, RecursionError) as exc:
+                col = getattr(exc, "colno", None)
+                where = f" at column {col}" if col else ""
+                return _stop(recording, line_no, byte, f"not valid JSON{where}")
+            if line_no == 1:
+                header = header_from_json(obj)
+                if isinstance(header, str):
+                    return _stop(recording, line_no, byte, header)
+                recording.header = header
+            else:
+                entry = entry_from_json(obj)
+                if isinstance(entry, str):
+                    return _stop(recording, line_no, byte, entry)
+                if entry.offset_ms < last_t:
+                    return _stop(recording, line_no, byte,
+                                 f"offset {entry.offset_ms} ms goes back before {last_t} ms")
+                last_t = entry.offset_ms
+                recording.entries.append(entry)
+            byte += len(raw)
+        if line_no == 0:
+            recording.problem = f"{path.name}: the file is empty (no header line)"
+    return recording

@@ -1,0 +1,155 @@
+"""The recorder: one JSON Lines file per session, each line flushed as it is written.
+
+Every line goes to the OS in one write and is flushed at once, so a process killed with
+SIGKILL leaves a file that reads back to its last complete line (the page cache survives the
+process). A failed write (disk full, folder removed) stops the recording and says why in
+`problem`; it never breaks the session that is being recorded.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from tui.protocol.secret import Secret
+
+from .entries import DIRECTIONS, ActionEntry, FrameEntry, RecordingHeader
+from .scrub import Scrubber
+
+Clock = Callable[[], float]
+
+
+class RecordingError(Exception):
+    """The recording could not be started; the message says where and why."""
+
+
+def _dumps(obj: dict[str, Any]) -> str:
+    # default=str: a stray object in an action's fields becomes its text, never a crash
+    # (a Secret renders as Secret('***')).
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _file_stem(header: RecordingHeader) -> str:
+    stamp = re.sub(r"[^0-9A-Za-z]+", "-", header.started_at).strip("-")[:23]
+    provider = re.sub(r"[^0-9A-Za-z_-]+", "-", header.provider) or "session"
+    return f"{stamp}-{provider}"
+
+
+class Recorder:
+    """Writes one session. Methods may be called from any one thread at a time or several.
+
+    Create with `Recorder.create(directory, header, secrets=..., clock=...)`; then call
+    `frame(direction, text_or_bytes)` for every frame sent or received, `action(kind, **fields)`
+    for every operator action, and `close()` at the end. Offsets are milliseconds of `clock`
+    (seconds, monotonic) since `create`.
+    """
+
+    def __init__(self, path: Path, stream: IO[bytes], scrubber: Scrubber, clock: Clock) -> None:
+        self.path = path
+        self.problem: str | None = None
+        self._stream: IO[bytes] | None = stream
+        self._scrub = scrubber
+        self._clock = clock
+        self._start = clock()
+        self._last_ms = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(
+        cls,
+        directory: str | os.PathLike[str],
+        header: RecordingHeader,
+        *,
+        secrets: Iterable[Secret | str | None] = (),
+        clock: Clock = time.monotonic,
+    ) -> Recorder:
+        """Start a new file in `directory` (created if missing) and write the header."""
+        folder = Path(directory)
+        scrubber = Scrubber(secrets)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            stem = _file_stem(header)
+            for n in range(1, 1000):
+                path = folder / (f"{stem}.jsonl" if n == 1 else f"{stem}-{n}.jsonl")
+                try:
+                    stream = open(path, "xb")
+                    break
+                except FileExistsError:
+                    continue
+            else:
+                raise RecordingError(f"cannot record in {folder}: too many files named {stem}*")
+        except OSError as exc:
+            raise RecordingError(f"cannot record in {folder}: {exc.strerror or exc}") from None
+        recorder = cls(path, stream, scrubber, clock)
+        obj = header.to_json()
+        obj["url"] = scrubber.url(header.url)
+        recorder._write(obj)
+        if recorder.problem:
+            raise RecordingError(recorder.problem)
+        return recorder
+
+    @property
+    def closed(self) -> bool:
+        return self._stream is None
+
+    def frame(self, direction: str, data: str | bytes) -> None:
+        """Record one frame exactly as on the wire (`str` text frame, `bytes` binary frame)."""
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
+        if isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)
+        data = self._scrub.text(data) if isinstance(data, str) else self._scrub.data(data)
+        self._write_entry(lambda t: FrameEntry(t, direction, data).to_json())
+
+    def action(self, kind: str, **fields: Any) -> None:
+        """Record one operator action: a turn typed, a barge-in, a keep-alive, ..."""
+        self._write_entry(lambda t: ActionEntry(t, kind, fields).to_json())
+
+    def close(self) -> None:
+        with self._lock:
+            stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.close()
+            except OSError as exc:
+                self.problem = self.problem or f"recording {self.path.name}: {exc.strerror or exc}"
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _write_entry(self, build: Callable[[float], dict[str, Any]]) -> None:
+        with self._lock:
+            if self._stream is None:
+                return
+            # Offsets never go backwards, even with a clock that does.
+            offset = max(self._last_ms, round((self._clock() - self._start) * 1000.0, 3))
+            self._last_ms = offset
+            self._write_locked(build(offset))
+
+    def _write(self, obj: dict[str, Any]) -> None:
+        with self._lock:
+            self._write_locked(obj)
+
+    def _write_locked(self, obj: dict[str, Any]) -> None:
+        line = self._scrub.text(_dumps(obj)) if self._scrub else _dumps(obj)
+        try:
+            assert self._stream is not None
+            self._stream.write(line.encode("utf-8") + b"\n")
+            self._stream.flush()
+        except OSError as exc:
+            self.problem = f"recording {self.path.name} stopped: {exc.strerror or exc}"
+            stream, self._stream = self._stream, None
+            try:
+                stream.close() if stream else None
+            except OSError:
+                pass
