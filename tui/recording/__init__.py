@@ -9,11 +9,12 @@ from .entries import (
     BARGE_IN, CLOSED, FORMAT_VERSION, KEEP_ALIVE, RECEIVED, SENT, TURN,
     ActionEntry, Entry, FrameEntry, RecordingHeader,
 )
+from .export import ExportError, ExportResult, export_wav
 from .reader import Recording, read_recording
 from .writer import Recorder, RecordingError
 
 __all__ = [
     "BARGE_IN", "CLOSED", "FORMAT_VERSION", "KEEP_ALIVE", "RECEIVED", "SENT", "TURN",
-    "ActionEntry", "Entry", "FrameEntry", "Recorder", "Recording", "RecordingError",
-    "RecordingHeader", "read_recording",
+    "ActionEntry", "Entry", "ExportError", "ExportResult", "FrameEntry", "Recorder", "Recording", "RecordingError",
+    "RecordingHeader", "export_wav", "read_recording",
 ]
