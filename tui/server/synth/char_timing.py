@@ -27,7 +27,10 @@ _MODIFIERS = frozenset("ˈˌː")          # stress and length marks: part of a p
 _SILENT = frozenset(".,;:!?¡¿…\"'“”‘’«»()[]{}-–—")
 _MAX_WRITTEN_PER_SPOKEN = 4              # "U S A" → one spoken word
 _MAX_SPOKEN_PER_WRITTEN = 12             # "1234567" → nine spoken words
-_UNPAIRED_COST = 0.5                     # per extra word in a group: prefer 1:1 pairs
+# Per extra word in a group: pairs are preferred, a written word with digits or symbols is
+# readily said as several words ("42", "$5", "5pm"), short written words are often run together
+# ("of the"), a plain word rarely splits.
+_SPLIT_COST, _SPLIT_COST_SYMBOLIC, _MERGE_COST = 1.0, 0.1, 0.5
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class _Span:
     start: float
     end: float
     weight: float
+    symbolic: bool = False       # written word with chars other than letters and apostrophes
 
 
 def char_boundaries(text: str, phonemes: Sequence[Phoneme]) -> list[float] | None:
@@ -99,8 +103,9 @@ def _written_words(text: str) -> list[_Span]:
         while end > start and text[end - 1] in _SILENT:
             end -= 1
         if start < end:
-            weight = sum(_char_weight(ch, in_word=True) for ch in text[start:end])
-            words.append(_Span(start, end, weight))
+            core = text[start:end]
+            weight = sum(_char_weight(ch, in_word=True) for ch in core)
+            words.append(_Span(start, end, weight, not all(ch.isalpha() or ch in "'’" for ch in core)))
     return words
 
 
@@ -109,7 +114,7 @@ def _char_weight(ch: str, in_word: bool) -> float:
     if ch.isalpha():
         return 1.0
     if ch.isdigit():
-        return 2.5
+        return 3.5                          # "42" → "forty two"
     if ch.isspace():
         return 0.0 if in_word else 0.5
     if ch in _SILENT:
@@ -139,7 +144,8 @@ def _pair(written: list[_Span], spoken: list[_Span]):
                     continue
                 share_w = max(wsum[i + a] - wsum[i], 0.1) / total_w
                 share_s = max(ssum[j + b] - ssum[j], 0.1) / total_s
-                step = abs(math.log(share_w / share_s)) + _UNPAIRED_COST * (a + b - 2)
+                split = _SPLIT_COST_SYMBOLIC if written[i].symbolic else _SPLIT_COST
+                step = abs(math.log(share_w / share_s)) + split * (b - 1) + _MERGE_COST * (a - 1)
                 if here + step < cost[i + a][j + b]:
                     cost[i + a][j + b] = here + step
                     back[i + a][j + b] = (a, b)
