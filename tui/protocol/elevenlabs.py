@@ -45,6 +45,17 @@ INVALID_INPUT_MESSAGE = (
 )
 
 
+def input_timeout_message(seconds: float) -> str:
+    """The live service's text when no input arrived for `inactivity_timeout` seconds
+    (error `input_timeout_exceeded`, then close 1008)."""
+    shown = int(seconds) if float(seconds).is_integer() else seconds
+    return (
+        f"Have not received a new text input within the timeout of {shown} seconds. "
+        "Streaming input terminated. Please make sure to either feed the input in the timely "
+        'manner, or to send the end of input text (empty string "") when done.'
+    )
+
+
 # ---- client → server ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
