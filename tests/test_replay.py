@@ -1,0 +1,176 @@
+"""Replay transport: recorded frames come out at their offsets; pause, step, seek and speed."""
+import asyncio
+import statistics
+import time
+
+import pytest
+
+from tui.net.replay import ReplayEnded, ReplayScheduler, ReplayTransport, check_speed
+from tui.recording import BARGE_IN, CLOSED, RECEIVED, SENT, TURN, ActionEntry, FrameEntry, read_recording
+from tui.recording.reader import Recording
+
+from .test_recording import FrozenClock
+from .test_recording_export import Script
+
+
+def session() -> list:
+    """A small session: a turn, its audio, a barge-in, the next turn."""
+    return [
+        ActionEntry(0.0, TURN, {"context_id": "turn_1"}),
+        FrameEntry(0.0, SENT, "open turn_1"),
+        FrameEntry(100.0, RECEIVED, "audio 1a"),
+        FrameEntry(250.0, RECEIVED, "audio 1b"),
+        FrameEntry(900.0, RECEIVED, "audio 1c"),
+        ActionEntry(1200.0, BARGE_IN, {"context_id": "turn_1"}),
+        FrameEntry(1200.0, SENT, "close turn_1"),
+        FrameEntry(1210.0, SENT, "open turn_2"),
+        FrameEntry(1300.0, RECEIVED, "final turn_1"),
+        FrameEntry(1500.0, RECEIVED, "audio 2a"),
+    ]
+
+
+def labels(items) -> list[str]:
+    return [i.entry.data if isinstance(i.entry, FrameEntry) else i.entry.kind for i in items]
+
+
+def test_entries_come_due_at_their_offsets_at_speed_one():
+    clock = FrozenClock(50.0)
+    s = ReplayScheduler(session(), clock=clock)
+    assert labels(s.due()) == [TURN, "open turn_1"]
+    assert s.seconds_until_next() == pytest.approx(0.1)
+    clock.advance(0.0999)
+    assert s.due() == []
+    clock.advance(0.0001)
+    assert labels(s.due()) == ["audio 1a"]
+    clock.advance(1.0)
+    assert labels(s.due()) == ["audio 1b", "audio 1c"]
+    assert s.seconds_until_next() == pytest.approx(0.1)
+    clock.advance(10)
+    assert len(s.due()) == 5 and s.done and s.seconds_until_next() is None
+
+
+def test_speed_scales_the_gaps_and_can_change_midway():
+    clock = FrozenClock()
+    s = ReplayScheduler(session(), speed=2.0, clock=clock)
+    s.due()
+    assert s.seconds_until_next() == pytest.approx(0.05)
+    clock.advance(0.125)                          # recording at 250 ms
+    assert labels(s.due()) == ["audio 1a", "audio 1b"]
+    s.set_speed(0.5)                              # 650 ms to go at half speed: 1.3 s
+    assert s.seconds_until_next() == pytest.approx(1.3)
+    clock.advance(1.29)
+    assert s.due() == []
+    clock.advance(0.01)
+    assert labels(s.due()) == ["audio 1c"]
+    with pytest.raises(ValueError, match="speed must be"):
+        s.set_speed(0)
+    with pytest.raises(ValueError):
+        check_speed(float("nan"))
+
+
+def test_pause_stops_the_recording_clock_and_resume_goes_on_from_there():
+    clock = FrozenClock()
+    s = ReplayScheduler(session(), clock=clock)
+    s.due()
+    clock.advance(0.05)
+    s.pause()
+    clock.advance(100)
+    assert s.due() == [] and s.seconds_until_next() is None and s.position_ms() == pytest.approx(50)
+    s.resume()
+    assert s.seconds_until_next() == pytest.approx(0.05)
+    clock.advance(0.05)
+    assert labels(s.due()) == ["audio 1a"]
+
+
+def test_step_releases_up_to_the_next_received_frame_and_stays_paused():
+    clock = FrozenClock()
+    s = ReplayScheduler(session(), clock=clock, paused=True)
+    assert s.due() == []
+    s.step()
+    assert labels(s.due()) == [TURN, "open turn_1", "audio 1a"]
+    s.step()
+    assert labels(s.due()) == ["audio 1b"]
+    assert s.paused and s.position_ms() == 250.0
+    s.step()
+    s.step()                                       # barge-in, its close and the next open come along
+    assert labels(s.due()) == ["audio 1c", BARGE_IN, "close turn_1", "open turn_2", "final turn_1"]
+    clock.advance(60)
+    assert s.due() == []
+
+
+def test_seek_fast_forwards_to_the_next_barge_in_which_then_plays_live():
+    clock = FrozenClock()
+    s = ReplayScheduler(session(), clock=clock)
+    s.due()
+    assert s.seek_next_barge_in()
+    items = s.due()
+    assert labels(items) == ["audio 1a", "audio 1b", "audio 1c", BARGE_IN, "close turn_1"]
+    assert [i.fast_forward for i in items] == [True, True, True, False, False]
+    assert s.position_ms() == pytest.approx(1200)
+    clock.advance(0.01)
+    assert labels(s.due()) == ["open turn_2"]
+    assert not s.seek_next_barge_in()               # no barge-in left
+
+
+async def test_with_a_frozen_clock_nothing_comes_out_before_its_time():
+    clock = FrozenClock()
+    entries = session() + [ActionEntry(1600.0, CLOSED, {"code": 1000, "reason": "bye"})]
+    transport = ReplayTransport(Recording(None, None, entries), clock=clock)
+    first = asyncio.ensure_future(transport.recv())
+    await asyncio.sleep(0.05)
+    assert not first.done()                     # 100 ms of recording time, but the clock is frozen
+    clock.advance(0.1)
+    transport.wake()
+    assert await asyncio.wait_for(first, 1) == "audio 1a"
+    clock.advance(10)
+    transport.wake()
+    got = [await asyncio.wait_for(transport.recv(), 1) for _ in range(4)]
+    assert got == ["audio 1b", "audio 1c", "final turn_1", "audio 2a"]
+    with pytest.raises(ReplayEnded) as ended:
+        await asyncio.wait_for(transport.recv(), 1)
+    assert (ended.value.code, ended.value.reason) == (1000, "bye")
+    await transport.send('{"text":"typed during replay"}')
+    assert transport.dropped_sends == 1
+
+
+async def test_a_paused_transport_waits_for_a_step_and_close_ends_it():
+    transport = ReplayTransport(Recording(None, None, session()), paused=True)
+    pending = asyncio.ensure_future(transport.recv())
+    await asyncio.sleep(0.05)
+    assert not pending.done()
+    transport.step()
+    assert await asyncio.wait_for(pending, 1) == "audio 1a"
+    pending = asyncio.ensure_future(transport.recv())
+    await transport.close()
+    with pytest.raises(ReplayEnded):
+        await asyncio.wait_for(pending, 1)
+
+
+async def test_on_the_real_clock_frames_arrive_within_10_ms_of_their_offsets():
+    offsets = [0.0, 40.0, 41.0, 90.0, 150.0, 230.0, 300.0, 310.0, 400.0, 500.0]
+    entries = [FrameEntry(t, RECEIVED, str(t)) for t in offsets]
+    transport = ReplayTransport(Recording(None, None, entries))
+    start = time.monotonic()
+    errors = []
+    for t in offsets:
+        assert await asyncio.wait_for(transport.recv(), 2) == str(t)
+        errors.append((time.monotonic() - start) * 1000 - t)
+    assert min(errors) >= -1.0                   # never early
+    # The machine is shared: the median is the property; a single scheduling hiccup is tolerated.
+    assert statistics.median(errors) <= 10.0, errors
+    assert sum(e > 10.0 for e in errors) <= 1, errors
+
+
+async def test_a_truncated_recording_replays_what_it_holds(tmp_path):
+    s = Script(tmp_path)
+    s.at(0).frame(SENT, "open")
+    s.at(1).frame(RECEIVED, "one")
+    s.at(2).frame(RECEIVED, "two")
+    s.done()
+    s.rec.path.write_bytes(s.rec.path.read_bytes()[:-10])
+    recording = read_recording(s.rec.path)
+    assert "incomplete" in recording.problem
+    transport = ReplayTransport(recording, speed=32)
+    assert await asyncio.wait_for(transport.recv(), 1) == "one"
+    with pytest.raises(ReplayEnded):
+        await asyncio.wait_for(transport.recv(), 1)

@@ -1,0 +1,262 @@
+"""Replay: a transport that plays a recording back as if the session were live.
+
+No server, no network: the recorded entries come out at their recorded offsets, scaled by the
+speed, and the console drives its session model with them exactly as it would with a live
+connection. Sent frames are not re-sent anywhere; they come out too (as `ReplayItem`s), so the
+session model opens and closes slots as it did. Frames the console tries to send while replaying
+are dropped and counted.
+
+Controls, all safe to call between awaits on the event loop:
+- `pause()` / `resume()`: the recording's clock stops and restarts where it was;
+- `step()`: release everything up to and including the next received frame, now;
+- `seek_next_barge_in()`: fast-forward to the next barge-in; what is skipped comes out marked
+  `fast_forward=True` (apply it to the model, do not play its audio);
+- `set_speed(x)`: from now on the recording runs x times as fast.
+
+The timing lives in `ReplayScheduler` (pure, clock injected, no asyncio), so it is tested with a
+frozen clock; `ReplayTransport` only waits for the scheduler's next deadline.
+"""
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from tui.recording.entries import BARGE_IN, CLOSED, RECEIVED, ActionEntry, Entry, FrameEntry
+from tui.recording.reader import Recording
+
+Clock = Callable[[], float]
+MIN_SPEED, MAX_SPEED = 0.05, 32.0
+# An entry this close to the recording position is due: float rounding must not cost a wake-up.
+EPSILON_MS = 0.001
+
+
+@dataclass(frozen=True)
+class ReplayItem:
+    """One recorded entry, released. `fast_forward`: skipped over by a seek, not to be heard."""
+
+    entry: Entry
+    fast_forward: bool = False
+
+    @property
+    def is_received_frame(self) -> bool:
+        return isinstance(self.entry, FrameEntry) and self.entry.direction == RECEIVED
+
+
+def check_speed(speed: float) -> float:
+    if not isinstance(speed, (int, float)) or not math.isfinite(speed) or not MIN_SPEED <= speed <= MAX_SPEED:
+        raise ValueError(f"speed must be a number from {MIN_SPEED} to {MAX_SPEED:g}, not {speed!r}")
+    return float(speed)
+
+
+class ReplayScheduler:
+    """Which entries are due, on a recording clock that can pause, jump and change speed.
+
+    The recording position (ms) is `anchor_ms + (clock() - anchor_s) * 1000 * speed` while
+    playing, and stays at `anchor_ms` while paused. Entries at or before it are due.
+    """
+
+    def __init__(self, entries: Sequence[Entry], *, speed: float = 1.0, clock: Clock = time.monotonic,
+                 paused: bool = False) -> None:
+        self._entries = list(entries)
+        self._next = 0
+        self._clock = clock
+        self._speed = check_speed(speed)
+        self._paused = paused
+        self._anchor_ms = 0.0
+        self._anchor_s = clock()
+        self._pending: list[ReplayItem] = []   # released by step/seek, not yet taken
+
+    # ---- state -------------------------------------------------------------------------------
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def done(self) -> bool:
+        return self._next >= len(self._entries) and not self._pending
+
+    @property
+    def duration_ms(self) -> float:
+        return self._entries[-1].offset_ms if self._entries else 0.0
+
+    def position_ms(self) -> float:
+        if self._paused:
+            return self._anchor_ms
+        return self._anchor_ms + (self._clock() - self._anchor_s) * 1000.0 * self._speed
+
+    def _reanchor(self, position_ms: float) -> None:
+        self._anchor_ms = position_ms
+        self._anchor_s = self._clock()
+
+    # ---- controls ----------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        if not self._paused:
+            self._reanchor(self.position_ms())
+            self._paused = True
+
+    def resume(self) -> None:
+        if self._paused:
+            self._paused = False
+            self._reanchor(self._anchor_ms)
+
+    def set_speed(self, speed: float) -> None:
+        speed = check_speed(speed)
+        self._reanchor(self.position_ms())
+        self._speed = speed
+
+    def step(self) -> int:
+        """Release entries up to and including the next received frame; returns how many."""
+        released = 0
+        while self._next < len(self._entries):
+            entry = self._entries[self._next]
+            self._release(ReplayItem(entry))
+            released += 1
+            if isinstance(entry, FrameEntry) and entry.direction == RECEIVED:
+                break
+        return released
+
+    def seek_next_barge_in(self) -> bool:
+        """Fast-forward to just before the next barge-in (which is then due); False if none."""
+        target = next((i for i in range(self._next, len(self._entries))
+                       if isinstance(self._entries[i], ActionEntry) and self._entries[i].kind == BARGE_IN),
+                      None)
+        if target is None:
+            return False
+        while self._next < target:
+            self._release(ReplayItem(self._entries[self._next], fast_forward=True))
+        self._reanchor(max(self.position_ms(), self._entries[target].offset_ms))
+        return True
+
+    def _release(self, item: ReplayItem) -> None:
+        self._pending.append(item)
+        self._next += 1
+        if item.entry.offset_ms > self.position_ms():
+            self._reanchor(item.entry.offset_ms)
+
+    # ---- the clock's side ----------------------------------------------------------------------
+
+    def due(self) -> list[ReplayItem]:
+        """Everything released or due now, in recorded order (each entry exactly once).
+
+        While paused only what `step` or a seek released comes out."""
+        items, self._pending = self._pending, []
+        if self._paused:
+            return items
+        now_ms = self.position_ms() + EPSILON_MS
+        while self._next < len(self._entries) and self._entries[self._next].offset_ms <= now_ms:
+            items.append(ReplayItem(self._entries[self._next]))
+            self._next += 1
+        return items
+
+    def seconds_until_next(self) -> float | None:
+        """Wall seconds until the next entry is due: 0 if one is, None if paused or finished."""
+        if self._pending:
+            return 0.0
+        if self._next >= len(self._entries) or self._paused:
+            return None
+        gap_ms = self._entries[self._next].offset_ms - self.position_ms()
+        return 0.0 if gap_ms <= EPSILON_MS else gap_ms / 1000.0 / self._speed
+
+
+class ReplayEnded(Exception):
+    """The recording has no more frames: the replayed connection is closed."""
+
+    def __init__(self, code: int | None = None, reason: str = "") -> None:
+        super().__init__(f"replay finished (code {code}, {reason!r})" if code else "replay finished")
+        self.code = code
+        self.reason = reason
+
+
+class ReplayTransport:
+    """Feeds a recording to the console on the event loop; see the module docstring."""
+
+    def __init__(self, recording: Recording, *, speed: float = 1.0, clock: Clock = time.monotonic,
+                 paused: bool = False) -> None:
+        self.recording = recording
+        self.scheduler = ReplayScheduler(recording.entries, speed=speed, clock=clock, paused=paused)
+        self.dropped_sends = 0
+        self._ready: list[ReplayItem] = []
+        self._wake = asyncio.Event()
+        self._closed = False
+        self.close_code: int | None = None
+        self.close_reason = ""
+
+    # ---- controls (wake the waiter so a change applies at once) --------------------------------
+
+    def pause(self) -> None:
+        self.scheduler.pause()
+        self._wake.set()
+
+    def resume(self) -> None:
+        self.scheduler.resume()
+        self._wake.set()
+
+    def toggle_pause(self) -> None:
+        self.resume() if self.scheduler.paused else self.pause()
+
+    def step(self) -> None:
+        self.scheduler.step()
+        self._wake.set()
+
+    def seek_next_barge_in(self) -> bool:
+        found = self.scheduler.seek_next_barge_in()
+        self._wake.set()
+        return found
+
+    def set_speed(self, speed: float) -> None:
+        self.scheduler.set_speed(speed)
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Re-read the clock now (tests with a frozen clock call this after advancing it)."""
+        self._wake.set()
+
+    # ---- the transport's side ------------------------------------------------------------------
+
+    async def next_item(self) -> ReplayItem | None:
+        """The next entry when it is due; None once the recording is over or closed."""
+        while not self._closed:
+            if not self._ready:
+                self._ready = self.scheduler.due()
+            if self._ready:
+                item = self._ready.pop(0)
+                if isinstance(item.entry, ActionEntry) and item.entry.kind == CLOSED:
+                    code = item.entry.fields.get("code")
+                    self.close_code = code if isinstance(code, int) else None
+                    self.close_reason = str(item.entry.fields.get("reason", ""))
+                return item
+            if self.scheduler.done:
+                return None
+            self._wake.clear()
+            delay = self.scheduler.seconds_until_next()
+            try:
+                # Paused: no deadline, a control wakes us (bounded anyway, never a busy loop).
+                await asyncio.wait_for(self._wake.wait(), timeout=60.0 if delay is None else delay)
+            except TimeoutError:
+                pass
+        return None
+
+    async def recv(self) -> str | bytes:
+        """The next received frame at its time; raises ReplayEnded when there are no more."""
+        while (item := await self.next_item()) is not None:
+            if item.is_received_frame:
+                assert isinstance(item.entry, FrameEntry)
+                return item.entry.data
+        raise ReplayEnded(self.close_code, self.close_reason)
+
+    async def send(self, frame: str | bytes) -> None:
+        """Nothing is sent during a replay; the recorded sent frames come out of `next_item`."""
+        self.dropped_sends += 1
+
+    async def close(self) -> None:
+        self._closed = True
+        self._wake.set()
