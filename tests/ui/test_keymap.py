@@ -1,0 +1,49 @@
+"""The keymap file: remapping by binding id, and bad files that never stop the console."""
+from pathlib import Path
+
+from tui.ui.actions import ACTIONS, binding_ids
+from tui.ui.keymap import default_keymap_path, load_keymap, parse_keymap
+
+
+def test_every_action_has_a_unique_binding_id():
+    ids = [a.id for a in ACTIONS]
+    assert len(ids) == len(set(ids))
+    assert "barge-in" in binding_ids() and "quit" in binding_ids()
+
+
+def test_a_valid_keymap_maps_ids_to_keys():
+    loaded = parse_keymap('barge-in = "escape,ctrl+b"\nkeep-alive = "f12"\n')
+    assert loaded.keymap == {"barge-in": "escape,ctrl+b", "keep-alive": "f12"}
+    assert loaded.problems == ()
+
+
+def test_unknown_ids_and_wrong_types_are_reported_and_skipped():
+    loaded = parse_keymap('barge_in = "f2"\nflush = 3\nreconnect = "f5"\n')
+    assert loaded.keymap == {"reconnect": "f5"}
+    assert any("unknown binding id 'barge_in'" in p for p in loaded.problems)
+    assert any(p.startswith("keymap: flush must be a string") for p in loaded.problems)
+
+
+def test_keys_the_composer_needs_cannot_be_taken():
+    loaded = parse_keymap('flush = "enter,f3"\n')
+    assert loaded.keymap == {"flush": "f3"}
+    assert "cannot use enter" in loaded.problems[0]
+
+
+def test_broken_toml_is_one_readable_problem():
+    loaded = parse_keymap("barge-in = escape\n")
+    assert loaded.keymap == {}
+    assert loaded.problems[0].startswith("keymap is not valid TOML")
+
+
+def test_the_file_lives_under_xdg_config_home(tmp_path: Path):
+    assert default_keymap_path({"XDG_CONFIG_HOME": str(tmp_path)}) == tmp_path / "switchboard" / "keymap.toml"
+    assert default_keymap_path({"HOME": "/home/op"}) == Path("/home/op/.config/switchboard/keymap.toml")
+
+
+def test_a_missing_file_is_an_empty_keymap_and_a_bad_one_names_its_path(tmp_path: Path):
+    assert load_keymap(tmp_path / "none.toml").keymap == {}
+    assert load_keymap(tmp_path / "none.toml").problems == ()
+    bad = tmp_path / "keymap.toml"
+    bad.write_text('nonsense = "f2"\n', encoding="utf-8")
+    assert str(bad) in load_keymap(bad).problems[0]

@@ -1,0 +1,1 @@
+"""The Textual console: the only layer that imports Textual (DESIGN.md)."""

@@ -1,0 +1,71 @@
+"""Every operator action in one table: its binding id, default keys, and what it does.
+
+The footer, the help screen (F1), the command palette and the keymap file all read this table,
+so an action added here is bound, documented, searchable and remappable at once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class ConsoleAction:
+    id: str            # binding id: the name used in keymap.toml
+    keys: str          # default keys, comma separated (Textual key names)
+    action: str        # the screen action it runs (action_<name>)
+    label: str         # short footer label
+    help: str          # one line for the help screen and the command palette
+    show: bool = True  # shown in the footer (the rest are in F1 and the palette)
+    priority: bool = False  # fires even while the composer has focus
+
+
+ACTIONS: tuple[ConsoleAction, ...] = (
+    # Escape must barge in while the operator is typing: priority beats the composer.
+    ConsoleAction("barge-in", "escape", "barge_in", "barge-in",
+                  "Silence the speaker, then close (Murf: clear) the speaking context", priority=True),
+    ConsoleAction("help", "f1", "help", "help", "Show the keys and what the panels mean"),
+    ConsoleAction("keep-alive", "f2", "keep_alive", "keep",
+                  "Send a keep-alive to every open context (resets its inactivity clock)"),
+    ConsoleAction("flush", "f3", "flush_now", "flush",
+                  "Flush the context being streamed: generate what is buffered now"),
+    ConsoleAction("close-context", "f4", "close_context", "close",
+                  "Close a context you choose (it drains until its final frame)"),
+    ConsoleAction("reconnect", "f5", "reconnect", "reconnect",
+                  "Drop the connection and connect again (typed text is kept)", show=False),
+    ConsoleAction("guard", "f6", "toggle_guard", "6th guard",
+                  "Toggle the client-side guard against opening a sixth context", show=False),
+    ConsoleAction("raw-send", "f7", "raw_send", "raw",
+                  "Type any JSON frame and send it as is", show=False),
+    ConsoleAction("clear-log", "f8", "clear_log", "clear log",
+                  "Clear the frame log", show=False),
+    ConsoleAction("log-follow", "f9", "toggle_follow", "follow",
+                  "Follow the frame log, or pause it to read", show=False),
+    ConsoleAction("log-filter", "f10", "filter_log", "filter",
+                  "Show the frames of one context only, or of all", show=False),
+    ConsoleAction("dismiss", "f12", "dismiss_banner", "dismiss",
+                  "Hide the error banner (the frame log keeps every error)", show=False),
+    ConsoleAction("theme", "ctrl+t", "app.next_theme", "theme",
+                  "Switch to the next colour theme (saved for next time)", show=False),
+)
+
+# Keys a remap may not take, because the composer needs them to edit text.
+COMPOSER_KEYS = frozenset({
+    "enter", "backspace", "delete", "left", "right", "home", "end", "tab", "shift+tab",
+    "ctrl+a", "ctrl+e", "ctrl+d", "ctrl+k", "ctrl+w", "ctrl+x", "ctrl+c", "ctrl+v",
+})
+
+# The app's own bindings that keymap.toml may also remap.
+APP_BINDING_IDS = ("quit", "command-palette")
+
+
+def console_bindings() -> list[Binding]:
+    return [
+        Binding(a.keys, a.action, a.label, show=a.show, priority=a.priority, id=a.id, tooltip=a.help)
+        for a in ACTIONS
+    ]
+
+
+def binding_ids() -> frozenset[str]:
+    return frozenset(a.id for a in ACTIONS) | frozenset(APP_BINDING_IDS)

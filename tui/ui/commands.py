@@ -1,0 +1,35 @@
+"""The command palette (ctrl+p) offers every console action and every theme."""
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from .actions import ACTIONS
+
+
+class ConsoleCommands(Provider):
+    """Each action from `ACTIONS` under its help line, with its current key; then the themes."""
+
+    def _commands(self) -> list[tuple[str, str, object]]:
+        screen = self.app.console_screen
+        keys = self.app.keys_for()
+        found: list[tuple[str, str, object]] = []
+        for action in ACTIONS:
+            title = f"{action.label.capitalize()} ({keys.get(action.id, action.keys)})"
+            found.append((title, action.help, partial(screen.run_action, action.action)))
+        for name in self.app.theme_names():
+            found.append((f"Theme: {name}", f"Switch the colours to {name} (saved for next time)",
+                          partial(self.app.switch_theme, name)))
+        return found
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = max(matcher.match(title), matcher.match(help_text) * 0.8)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

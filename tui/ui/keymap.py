@@ -1,0 +1,70 @@
+"""The operator's key remapping: `$XDG_CONFIG_HOME/switchboard/keymap.toml`.
+
+The file maps binding ids (see `tui.ui.actions.ACTIONS`, or press F1) to Textual key names:
+
+    barge-in = "escape,ctrl+b"
+    keep-alive = "f12"
+
+A bad file never stops the console: the valid entries apply and each problem comes back as one
+line the app shows in its banner.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .actions import COMPOSER_KEYS, binding_ids
+
+
+@dataclass(frozen=True)
+class LoadedKeymap:
+    keymap: dict[str, str] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+    path: Path | None = None
+
+
+def default_keymap_path(environ: Mapping[str, str] = os.environ) -> Path:
+    base = environ.get("XDG_CONFIG_HOME") or str(Path(environ.get("HOME", "~")) / ".config")
+    return Path(base).expanduser() / "switchboard" / "keymap.toml"
+
+
+def parse_keymap(text: str, known_ids: frozenset[str] | None = None) -> LoadedKeymap:
+    """Validate keymap TOML text; unknown ids and unusable keys are reported, not applied."""
+    known = binding_ids() if known_ids is None else known_ids
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return LoadedKeymap(problems=(f"keymap is not valid TOML: {exc}",))
+    keymap: dict[str, str] = {}
+    problems: list[str] = []
+    for binding_id, keys in table.items():
+        if binding_id not in known:
+            problems.append(f"keymap: unknown binding id {binding_id!r} (known: {', '.join(sorted(known))})")
+            continue
+        if not isinstance(keys, str) or not keys.strip():
+            problems.append(f"keymap: {binding_id} must be a string of keys such as \"f2\" or \"ctrl+b,f12\"")
+            continue
+        names = [k.strip() for k in keys.split(",") if k.strip()]
+        taken = [k for k in names if k in COMPOSER_KEYS]
+        if taken:
+            problems.append(f"keymap: {binding_id} cannot use {', '.join(taken)} (the composer needs it)")
+            names = [k for k in names if k not in COMPOSER_KEYS]
+        if names:
+            keymap[binding_id] = ",".join(names)
+    return LoadedKeymap(keymap, tuple(problems))
+
+
+def load_keymap(path: Path | None = None) -> LoadedKeymap:
+    """Read the keymap file; a missing file is an empty keymap, not a problem."""
+    path = path or default_keymap_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return LoadedKeymap(path=path)
+    except (OSError, UnicodeDecodeError) as exc:
+        return LoadedKeymap(problems=(f"keymap {path}: cannot read it ({exc.__class__.__name__})",), path=path)
+    loaded = parse_keymap(text)
+    return LoadedKeymap(loaded.keymap, tuple(f"{path}: {p}" for p in loaded.problems), path)

@@ -1,0 +1,128 @@
+"""The console screen: status strip, banner, five slot panels, transcript, frame log, composer.
+
+It paints a `Session` (tui.session) and repaints only the areas a `Changes` names. Countdowns
+are repainted by `tick(now)`, which the app's single ticker calls.
+"""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Label
+
+from ...session.changes import Changes
+from ...session.model import Session
+from ..actions import console_bindings
+from ..widgets.banner import ErrorBanner
+from ..widgets.composer import Composer
+from ..widgets.frame_log import FrameLogView
+from ..widgets.slot_panel import SlotRow
+from ..widgets.status import StatusView
+from ..widgets.transcript import TranscriptView
+from .help import HelpScreen
+from .pick_context import ALL, ContextPicker
+
+WIDE_COLUMNS = 120   # transcript beside the frame log
+TALL_ROWS = 36       # taller slot panels (and big digits when the theme asks)
+
+
+class ConsoleScreen(Screen[None]):
+    """Bindings live here (not on the app) so modals get their own keys, Escape included."""
+
+    BINDINGS = console_bindings()
+
+    def __init__(self, session: Session, *, blink: bool = True) -> None:
+        super().__init__(id="console")
+        self.session = session
+        self._blink = blink  # off for snapshots: a blinking cursor is never the same twice
+        self.replay_caption: str | None = None
+        self._panels: list = []
+
+    def compose(self) -> ComposeResult:
+        yield StatusView(id="status")
+        yield ErrorBanner(id="banner")
+        yield SlotRow(id="slots")
+        with Horizontal(id="lower"):
+            with Vertical(id="transcript-box") as box:
+                box.border_title = "transcript"
+                yield TranscriptView(id="transcript")
+            yield FrameLogView(self.session.log, id="frames")
+        with Horizontal(id="composer-row"):
+            yield Label("›")
+            composer = Composer(id="composer")
+            composer.cursor_blink = self._blink
+            yield composer
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # Held once: the ticker runs 15 times a second and should not query the DOM each time.
+        self._panels = self.query_one(SlotRow).panels()
+        self._status = self.query_one(StatusView)
+        self.query_one(Composer).focus()
+        self.paint_all()
+
+    def on_unmount(self) -> None:
+        self._panels = []
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE_COLUMNS, "-wide")
+        self.set_class(self.size.height >= TALL_ROWS, "-tall")
+
+    # ---- painting --------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return self.session.clock()
+
+    def paint_all(self) -> None:
+        self.paint(Changes(slots=set(range(len(self.session.slots))), log=True, transcript=True, status=True,
+                           banner=self.session.banner))
+
+    def paint(self, changes: Changes) -> None:
+        """Repaint the areas `changes` names, and nothing else."""
+        if not self._panels:
+            return
+        now = self.now
+        for index in changes.slots:
+            self._panels[index].show(self.session.slots[index], now)
+        if changes.log:
+            self.query_one(FrameLogView).catch_up()
+        if changes.transcript:
+            self.query_one(TranscriptView).show(self.session.transcript.turns)
+        if changes.status:
+            self._status.show(self.session.status, now, self.replay_caption)
+        if changes.banner is not None:
+            self.query_one(ErrorBanner).show_problem(changes.banner.text)
+
+    def tick(self, now: float) -> None:
+        """Countdowns from deadlines: the app calls this 15 times a second."""
+        for panel in self._panels:
+            panel.tick(now)
+        if self._panels:
+            self._status.show(self.session.status, now, self.replay_caption)
+
+    # ---- actions that stay in the console ----------------------------------------------------
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.app.keys_for()))
+
+    def action_toggle_follow(self) -> None:
+        log = self.query_one(FrameLogView)
+        log.follow = not log.follow
+
+    def action_filter_log(self) -> None:
+        seen = dict.fromkeys(e.context_id for e in self.session.log if e.context_id)
+        choices = [(cid, cid) for cid in seen]
+
+        def chosen(cid: str | None) -> None:
+            if cid is not None:
+                self.query_one(FrameLogView).filter_context = None if cid == ALL else cid
+
+        self.app.push_screen(ContextPicker("Show frames of", choices, offer_all=True), chosen)
+
+    def action_dismiss_banner(self) -> None:
+        self.query_one(ErrorBanner).dismiss()
+        self.paint(self.session.dismiss_banner())
+
+    def on_error_banner_dismissed(self) -> None:
+        self.paint(self.session.dismiss_banner())

@@ -1,0 +1,64 @@
+"""The error banner: error frames, close codes and connection loss, until the operator dismisses it."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Static
+
+
+class ErrorBanner(Static):
+    """One line with the latest problem and how many came before it; hidden when there is none.
+
+    Click it (or press the dismiss key) to hide it. The frame log keeps every problem anyway.
+    """
+
+    class Dismissed(Message):
+        """The operator clicked the banner away."""
+
+    DEFAULT_CSS = """
+    ErrorBanner {
+        display: none;
+        height: auto;
+        max-height: 3;
+        padding: 0 1;
+        background: $error;
+        color: $text;
+    }
+    ErrorBanner.-shown { display: block; }
+    """
+
+    message: reactive[str] = reactive("", layout=True)
+    earlier: reactive[int] = reactive(0)
+
+    def show_problem(self, message: str) -> None:
+        if self.message:
+            self.earlier += 1
+        self.message = message
+
+    def dismiss(self) -> None:
+        self.message = ""
+        self.earlier = 0
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.message)
+
+    def watch_message(self, message: str) -> None:
+        self.set_class(bool(message), "-shown")
+        self._paint()
+
+    def watch_earlier(self) -> None:
+        self._paint()
+
+    def _paint(self) -> None:
+        # Server text goes in as a Text object, never as markup: it may contain brackets.
+        line = Text("✕ ", style="bold")
+        line.append(self.message)
+        if self.earlier:
+            line.append(f"  (+{self.earlier} earlier, see log)", style="italic")
+        self.update(line)
+
+    def on_click(self) -> None:
+        self.dismiss()
+        self.post_message(self.Dismissed())

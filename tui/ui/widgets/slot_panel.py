@@ -1,0 +1,111 @@
+"""Five slot panels: one per context the server counts, readable at a glance at 80×24.
+
+A panel paints one `ContextSlot` (tui.session): border title the context id, then state glyph and
+name, the inactivity countdown, bytes/frames both ways, audio received/heard, TTFA, close→final,
+and late frames. Colour follows the state through CSS classes (`-speaking`, `-draining`, ...)
+that use the theme's `$slot-*` variables only. The app's ticker calls `tick(now)`; a panel
+repaints only when its countdown text changes.
+"""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Digits, Static
+
+from ...session.slot import ContextSlot, SlotState
+from ..format import countdown, human_bytes, millis
+from ..glyphs import STATE_CLASSES, glyph_for
+
+ALL_STATE_CLASSES = frozenset(STATE_CLASSES.values())
+
+
+def state_label(slot: ContextSlot) -> str:
+    label = slot.state.value
+    if slot.draining and slot.state is not SlotState.CLOSING:
+        label += "…"  # interrupted / timed out but still counted until its final
+    return label
+
+
+def figures(slot: ContextSlot, remaining: float | None) -> Text:
+    """The panel's numbers as text (built as Text, never markup)."""
+    m = slot.metrics
+    lines = Text(no_wrap=True, overflow="ellipsis")
+    lines.append(f"⏱ {countdown(remaining)}\n")
+    lines.append(f"↑ {human_bytes(m.bytes_sent):>6} {m.frames_sent:>3}f\n")
+    lines.append(f"↓ {human_bytes(m.bytes_received):>6} {m.frames_received:>3}f\n")
+    lines.append(f"♪ {m.audio_seconds:4.1f}/{m.heard_seconds:4.1f}s\n")
+    lines.append(f"ttfa {millis(m.ttfa)}\n")
+    lines.append(f"c→f  {millis(m.close_to_final)}")
+    return lines
+
+
+class SlotStateLine(Static):
+    """The state line: glyph and name, in the state's theme colour (console.tcss)."""
+
+    DEFAULT_CSS = "SlotStateLine { height: 1; }"
+
+
+class SlotFigures(Static):
+    DEFAULT_CSS = "SlotFigures { height: auto; }"
+
+
+class SlotPanel(Vertical):
+    """One slot. `show(slot, now)` after the model changed; `tick(now)` from the app's ticker."""
+
+    DEFAULT_CSS = """
+    SlotPanel {
+        width: 1fr; height: 100%;
+        border: round $slot-free; border-title-color: $text; border-subtitle-color: $text-muted;
+        padding: 0 0 0 1; color: $text-muted;
+    }
+    SlotPanel Digits { display: none; }
+    """
+
+    def __init__(self, index: int) -> None:
+        super().__init__(id=f"slot-{index}")
+        self.index = index
+        self._slot: ContextSlot | None = None
+        self._countdown = ""
+
+    def compose(self) -> ComposeResult:
+        yield SlotStateLine("", id=f"slot-{self.index}-state")
+        yield Digits("", id=f"slot-{self.index}-digits")
+        yield SlotFigures("", id=f"slot-{self.index}-figures")
+
+    def show(self, slot: ContextSlot, now: float) -> None:
+        self._slot = slot
+        self.border_title = Text(slot.context_id or f"slot {slot.index + 1}", no_wrap=True)
+        late = slot.metrics.late_frames
+        self.border_subtitle = f"late {late}" if late else ("phantom" if slot.phantom else "")
+        wanted = STATE_CLASSES[slot.state]
+        for name in ALL_STATE_CLASSES - {wanted}:
+            self.remove_class(name)
+        self.add_class(wanted)
+        self.query_one(SlotStateLine).update(Text(f"{glyph_for(slot.state)} {state_label(slot)}", no_wrap=True))
+        self._paint(now)
+
+    def tick(self, now: float) -> None:
+        if self._slot is not None and self._countdown != countdown(self._slot.countdown(now)):
+            self._paint(now)
+
+    def _paint(self, now: float) -> None:
+        assert self._slot is not None
+        remaining = self._slot.countdown(now)
+        self._countdown = countdown(remaining)
+        self.query_one(SlotFigures).update(figures(self._slot, remaining))
+        self.query_one(Digits).update("" if remaining is None else f"{remaining:04.1f}")
+
+
+class SlotRow(Horizontal):
+    """The five panels side by side."""
+
+    DEFAULT_CSS = "SlotRow { height: 9; }"
+
+    def compose(self) -> ComposeResult:
+        for index in range(5):
+            yield SlotPanel(index)
+
+    def panels(self) -> list[SlotPanel]:
+        return list(self.query(SlotPanel))
