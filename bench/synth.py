@@ -1,6 +1,6 @@
 """Voice latency: time to the first chunk and real-time factor of the local voices.
 
-    .venv/bin/python bench/synth.py [--runs 30] [--rate 16000] [--threads N] [--first-words 3]
+    .venv/bin/python bench/synth.py [--runs 30] [--rate 16000] [--threads N] [--first-words 2]
 
 For a 5-, 15- and 40-word turn it measures, over repeated runs, the time from calling
 `synthesize` to the first chunk (what time-to-first-audio waits for), the time to the last
@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tui.server.synth import load_voice  # noqa: E402
+from tui.server.synth.units import FIRST_UNIT_WORDS  # noqa: E402
 
 TEXTS = {
     5: "Your order ships out tomorrow.",
@@ -59,7 +60,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--rate", type=int, default=16000)
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
-    parser.add_argument("--first-words", type=int, default=3)
+    parser.add_argument("--first-words", type=int, default=FIRST_UNIT_WORDS)
     args = parser.parse_args()
     if args.runs < 2:
         parser.error("--runs must be at least 2")

@@ -19,8 +19,8 @@ _CLAUSE_END = re.compile(r"""[.!?;:,…]+["'”’)\]]*\s+|\n\s*""")
 _ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr vs etc e.g i.e prof inc ltd no approx".split())
 _WORD = re.compile(r"\S+\s*")
 
-FIRST_UNIT_WORDS = 3
-FIRST_UNIT_LETTERS = 24      # a 3-word unit of long words is as slow as a 5-word one
+FIRST_UNIT_WORDS = 2         # bench/synth.py: first-chunk p50 0.48x the whole clause (3 words: 0.68x)
+FIRST_UNIT_LETTERS = 16      # two long words are as slow as four short ones
 SECOND_UNIT_WORDS = 10
 LATER_UNIT_WORDS = 30
 
