@@ -1,0 +1,170 @@
+"""`ConsoleConfig`: what the console connects to and how, resolved from the command line.
+
+Validation lives here (one-line `ConfigError` messages), so the CLI and any other front end
+(tests, the UI's settings) reject the same bad values the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tui.protocol import elevenlabs
+from tui.protocol.dialect import Dialect
+from tui.protocol.formats import AudioFormat, murf_format, parse_output_format
+from tui.protocol.frames import DecodeError
+from tui.protocol.secret import Secret
+from tui.protocol.urls import ELEVENLABS_BASE, MURF_BASE, elevenlabs_url, murf_url
+
+from tui.session.pacer import DEFAULT_RATE, check_rate
+
+PROVIDERS = ("local", "elevenlabs", "murf")
+AUDIO_BACKENDS = ("simpleaudio", "miniaudio", "sounddevice", "none")
+LOCAL_VOICES = ("piper", "tone")
+KEY_VARIABLES = {"elevenlabs": "ELEVENLABS_API_KEY", "murf": "MURF_API_KEY"}
+
+# Per provider: dialect, voice, model, output format when the command line gives none.
+DEFAULTS = {
+    "local": (Dialect.ELEVENLABS, "joe", None, "pcm_22050"),
+    "elevenlabs": (Dialect.ELEVENLABS, "21m00Tcm4TlvDq8ikWAM", "eleven_flash_v2_5", "pcm_22050"),
+    "murf": (Dialect.MURF, "en-US-natalie", "FALCON", "pcm_24000"),
+}
+MURF_DEFAULT_VOICE = "en-US-natalie"
+
+
+class ConfigError(ValueError):
+    """A bad setting; `str()` is one line an operator can act on."""
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    provider: str = "local"
+    dialect: Dialect = Dialect.ELEVENLABS
+    url: str | None = None              # None: the embedded server (local) or the provider's host
+    voice: str | None = None
+    model: str | None = None
+    output_format: str = "pcm_22050"    # ElevenLabs spelling for both dialects
+    inactivity_timeout: int = elevenlabs.DEFAULT_INACTIVITY_TIMEOUT
+    audio: str | None = None            # speaker backend; None = the speaker's own default
+    local_voice: str = "piper"          # voice of the embedded server
+    api_key: Secret | None = None
+    theme: str | None = None
+    record: bool = True
+    record_dir: Path = Path("recordings")
+    rate: float = DEFAULT_RATE          # words per second of the turn pacer
+    guard: bool = True                  # refuse to open a sixth context client-side
+    auto_reconnect: bool = True
+    extra: dict[str, object] = field(default_factory=dict)   # room for other front ends' options
+
+    @property
+    def audio_format(self) -> AudioFormat:
+        fmt = parse_output_format(self.output_format)
+        assert not isinstance(fmt, DecodeError), "validated by resolve_config"
+        return fmt
+
+    @property
+    def embedded(self) -> bool:
+        """Whether the console starts its own local server (local provider, no --url)."""
+        return self.provider == "local" and self.url is None
+
+    def with_url(self, url: str) -> ConsoleConfig:
+        return replace(self, url=url)
+
+    def endpoint(self, base: str | None = None) -> str:
+        """The full WebSocket URL, with the dialect's path and query unless `url` has a path."""
+        base = base or self.url or (MURF_BASE if self.provider == "murf" else ELEVENLABS_BASE)
+        if urlsplit(base).path not in ("", "/"):
+            return base   # the operator gave a full endpoint: use it as is
+        fmt = self.audio_format
+        if self.dialect is Dialect.MURF:
+            return murf_url(base, model=self.model, sample_rate=fmt.sample_rate,
+                            format=fmt.encoding.upper(), channel_type="MONO")
+        return elevenlabs_url(
+            base, self.voice or "", multi=self.dialect is Dialect.ELEVENLABS,
+            model_id=self.model, output_format=fmt.name,
+            inactivity_timeout=self.inactivity_timeout,
+        )
+
+
+def dialect_of_url(url: str) -> Dialect | None:
+    """The dialect a full endpoint URL speaks, from its path (None if it names none)."""
+    path = urlsplit(url).path.rstrip("/")
+    if path.endswith("/multi-stream-input"):
+        return Dialect.ELEVENLABS
+    if path.endswith("/v1/speech/stream-input"):
+        return Dialect.MURF
+    if path.endswith("/stream-input"):
+        return Dialect.ELEVENLABS_SINGLE
+    return None
+
+
+def resolve_config(
+    *,
+    provider: str | None = None,
+    dialect: str | None = None,
+    url: str | None = None,
+    voice: str | None = None,
+    model: str | None = None,
+    output_format: str | None = None,
+    inactivity_timeout: int | None = None,
+    audio: str | None = None,
+    local_voice: str = "piper",
+    env: dict[str, str] | None = None,
+    **rest: object,
+) -> ConsoleConfig:
+    """Check and complete the options; raise ConfigError with one line on the first bad one."""
+    env = env or {}
+    provider = provider or "local"
+    if provider not in PROVIDERS:
+        raise ConfigError(f"--provider must be one of {', '.join(PROVIDERS)}, not {provider!r}")
+    d_dialect, d_voice, d_model, d_format = DEFAULTS[provider]
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("ws", "wss") or not parts.hostname:
+            raise ConfigError(f"--url must be a ws:// or wss:// URL, not {url!r}")
+        d_dialect = dialect_of_url(url) or d_dialect
+    if dialect is not None:
+        try:
+            d_dialect = Dialect(dialect)
+        except ValueError:
+            choices = ", ".join(d.value for d in Dialect)
+            raise ConfigError(f"--dialect must be one of {choices}, not {dialect!r}") from None
+    if d_dialect is Dialect.MURF:
+        d_voice, d_format = MURF_DEFAULT_VOICE, "pcm_24000"
+    fmt_name = output_format or d_format
+    fmt = parse_output_format(fmt_name)
+    if isinstance(fmt, DecodeError):
+        raise ConfigError(f"--output-format: {fmt.reason} (try pcm_22050, pcm_16000, ulaw_8000)")
+    if not fmt.playable:
+        raise ConfigError(f"--output-format {fmt_name}: the console plays only pcm_*, ulaw_8000 and alaw_8000")
+    if d_dialect is Dialect.MURF and isinstance(murf_format(fmt.encoding.upper(), fmt.sample_rate), DecodeError):
+        raise ConfigError(f"--output-format {fmt_name} has no Murf equivalent (Murf rates: 8000, 16000, "
+                          "24000, 44100, 48000; ulaw/alaw at 8000)")
+    timeout = elevenlabs.DEFAULT_INACTIVITY_TIMEOUT if inactivity_timeout is None else inactivity_timeout
+    if not 1 <= timeout <= elevenlabs.MAX_INACTIVITY_TIMEOUT:
+        raise ConfigError(f"--inactivity-timeout must be 1..{elevenlabs.MAX_INACTIVITY_TIMEOUT} seconds, not {timeout}")
+    if audio is not None and audio not in AUDIO_BACKENDS:
+        raise ConfigError(f"--audio must be one of {', '.join(AUDIO_BACKENDS)}, not {audio!r}")
+    if local_voice not in LOCAL_VOICES:
+        raise ConfigError(f"--local-voice must be one of {', '.join(LOCAL_VOICES)}, not {local_voice!r}")
+    rate = rest.pop("rate", DEFAULT_RATE)
+    try:
+        rate = check_rate(rate)
+    except ValueError as exc:
+        raise ConfigError(f"--rate: {exc}") from None
+    api_key = None
+    if provider in KEY_VARIABLES:
+        name = KEY_VARIABLES[provider]
+        if not env.get(name):
+            raise ConfigError(f"--provider {provider} needs an API key: set {name} in the environment "
+                              "or in .env (see .env.example)")
+        api_key = Secret(env[name])
+    known = {k: rest.pop(k) for k in ("theme", "record", "record_dir", "guard", "auto_reconnect") if k in rest}
+    if "record_dir" in known:
+        known["record_dir"] = Path(known["record_dir"])
+    return ConsoleConfig(
+        provider=provider, dialect=d_dialect, url=url, voice=voice or d_voice,
+        model=model if model is not None else d_model, output_format=fmt.name,
+        inactivity_timeout=timeout, audio=audio, local_voice=local_voice, api_key=api_key,
+        rate=rate, extra=dict(rest), **known,
+    )

@@ -1,0 +1,10 @@
+"""The WebSocket client side: the `Transport` protocol, the live transport, reconnect backoff.
+
+tui/net/replay.py (the recording engineer's) implements `Transport` for offline replay.
+"""
+from .backoff import Backoff, sleep_until
+from .client import MAX_FRAME, WebSocketTransport, describe_connect_error
+from .transport import ConnectError, Transport, TransportClosed
+
+__all__ = ["Backoff", "ConnectError", "MAX_FRAME", "Transport", "TransportClosed", "WebSocketTransport",
+           "describe_connect_error", "sleep_until"]

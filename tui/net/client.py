@@ -1,0 +1,126 @@
+"""The live WebSocket transport (`websockets` asyncio client).
+
+Frames up to 16 MiB (PROTOCOL.md §1.1); websockets' own ping every 20 s with a 20 s timeout,
+which both services answer (neither sends application-level pings); no retries inside: the
+console owns reconnecting. Every error message is one line with the URL's credentials redacted
+and any known secret scrubbed.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import AsyncIterator, Iterable
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+
+from tui.protocol.secret import Secret
+from tui.protocol.urls import redact_text, redact_url
+
+from .transport import ConnectError, TransportClosed
+
+MAX_FRAME = 16 * 1024 * 1024
+PING_INTERVAL = 20.0
+PING_TIMEOUT = 20.0
+CLOSE_TIMEOUT = 2.0   # pipecat waits up to 2 s for the server's close
+
+
+def _is_loopback(url: str) -> bool:
+    try:
+        host = urlsplit(url).hostname or ""
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class WebSocketTransport:
+    """One WebSocket connection. `headers` carry the API key (see urls.auth_headers)."""
+
+    def __init__(
+        self,
+        url: str,
+        headers: dict[str, str] | None = None,
+        *,
+        secrets: Iterable[Secret | None] = (),
+        open_timeout: float = 10.0,
+        max_size: int = MAX_FRAME,
+    ) -> None:
+        self._url = url
+        self.url = redact_url(url)
+        self._headers = dict(headers or {})
+        self._secrets = [s for s in secrets if s]
+        self._open_timeout = open_timeout
+        self._max_size = max_size
+        self._ws: ClientConnection | None = None
+
+    @property
+    def close_code(self) -> int | None:
+        return None if self._ws is None else self._ws.close_code
+
+    @property
+    def close_reason(self) -> str:
+        return "" if self._ws is None else self._scrub(self._ws.close_reason or "")
+
+    def _scrub(self, text: str) -> str:
+        return redact_text(text, self._secrets)
+
+    async def connect(self) -> None:
+        try:
+            self._ws = await connect(
+                self._url,
+                additional_headers=self._headers,
+                max_size=self._max_size,
+                open_timeout=self._open_timeout,
+                ping_interval=PING_INTERVAL,
+                ping_timeout=PING_TIMEOUT,
+                close_timeout=CLOSE_TIMEOUT,
+                # A proxy from the environment must not capture the embedded loopback server.
+                proxy=None if _is_loopback(self._url) else True,
+            )
+        except Exception as exc:  # every failure becomes one readable line
+            raise ConnectError(self._scrub(describe_connect_error(exc, self.url))) from None
+
+    async def send(self, text: str) -> None:
+        if self._ws is None:
+            raise TransportClosed("not connected")
+        try:
+            await self._ws.send(text)
+        except ConnectionClosed as exc:
+            raise TransportClosed(self._scrub(str(exc))) from None
+
+    async def receive(self) -> AsyncIterator[str | bytes]:
+        if self._ws is None:
+            return
+        try:
+            async for message in self._ws:
+                yield message
+        except ConnectionClosed:
+            return   # close_code / close_reason say how
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        if self._ws is not None:
+            try:
+                await self._ws.close(code, reason)
+            except (OSError, asyncio.CancelledError):
+                pass
+
+
+def describe_connect_error(exc: BaseException, url: str) -> str:
+    """One line saying why a connection to `url` (already redacted) failed."""
+    if isinstance(exc, InvalidStatus):
+        status = exc.response.status_code
+        body = (exc.response.body or b"")[:200].decode("utf-8", "replace").strip()
+        hint = {401: " (check the API key)", 403: " (check the API key)",
+                404: " (check the URL path and voice id)"}.get(status, "")
+        detail = f": {' '.join(body.split())}" if body else ""
+        return f"{url} refused the connection: HTTP {status}{hint}{detail}"
+    if isinstance(exc, InvalidURI):
+        return f"not a WebSocket URL: {url} (expected ws:// or wss://)"
+    if isinstance(exc, TimeoutError):
+        return f"no answer from {url} in time"
+    if isinstance(exc, OSError):
+        return f"cannot reach {url}: {exc.strerror or exc}"
+    if isinstance(exc, InvalidHandshake):
+        return f"WebSocket handshake with {url} failed: {exc}"
+    return f"cannot connect to {url}: {type(exc).__name__}: {exc}"

@@ -1,0 +1,30 @@
+"""The Textual-free model of one conversation (imports only `tui.protocol`).
+
+- `Session` (model): five `ContextSlot`s, the frame log, the transcript, the status strip;
+  `apply(event) -> Changes`.
+- `events`: what can happen (frames sent/received as wire text, connection changes, speaker
+  progress, barge-in, clock ticks).
+- `TurnPacer`: a typed turn as word-by-word steps at an adjustable rate; `Wire`: those steps in
+  each dialect's frames.
+"""
+from .changes import Banner, Changes, PlayAudio
+from .events import (
+    Connected, Connecting, Disconnected, FrameReceived, FrameSent, Interrupted, Notice,
+    ReconnectScheduled, SendFailed, SessionEvent, SpeakerProgress, StatusUpdate, Tick,
+)
+from .framelog import FrameLog, LogEntry, summarize
+from .model import DEFAULT_CONTEXT, SLOT_COUNT, Session
+from .pacer import DEFAULT_RATE, MAX_RATE, MIN_RATE, Step, TurnPacer, check_rate
+from .slot import ContextSlot, SlotMetrics, SlotState
+from .status import BargeInTiming, ConnectionState, StatusStrip
+from .transcript import Transcript, TurnTranscript, Word
+from .wire import DEFAULT_VOICE_SETTINGS, Wire
+
+__all__ = [
+    "Banner", "BargeInTiming", "Changes", "Connected", "Connecting", "ConnectionState", "ContextSlot",
+    "DEFAULT_CONTEXT", "DEFAULT_RATE", "DEFAULT_VOICE_SETTINGS", "Disconnected", "FrameLog",
+    "FrameReceived", "FrameSent", "Interrupted", "LogEntry", "MAX_RATE", "MIN_RATE", "Notice",
+    "PlayAudio", "ReconnectScheduled", "SLOT_COUNT", "SendFailed", "Session", "SessionEvent",
+    "SlotMetrics", "SlotState", "SpeakerProgress", "StatusStrip", "StatusUpdate", "Step", "Tick",
+    "Transcript", "TurnPacer", "TurnTranscript", "Word", "Wire", "check_rate", "summarize",
+]

@@ -1,0 +1,49 @@
+"""What one `apply` changed, so a client repaints only those areas (as pipecat Tail does)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tui.protocol.formats import AudioFormat
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A dismissible message: errors from the server shown whole, close codes, lost connections."""
+
+    text: str
+    level: str = "error"          # "info" | "warning" | "error"
+    at: float = 0.0               # seconds since the session started
+
+
+@dataclass(frozen=True)
+class PlayAudio:
+    """Audio the speaker should play now (the model decided it is not late)."""
+
+    context_id: str
+    data: bytes = field(repr=False)
+    format: AudioFormat
+
+
+@dataclass
+class Changes:
+    slots: set[int] = field(default_factory=set)   # indexes of slots that changed
+    log: bool = False
+    transcript: bool = False
+    status: bool = False
+    banner: Banner | None = None                   # a new banner to show
+    play: PlayAudio | None = None
+    end_audio: set[str] = field(default_factory=set)  # contexts whose audio is complete
+
+    def __bool__(self) -> bool:
+        return bool(self.slots or self.log or self.transcript or self.status
+                    or self.banner or self.play or self.end_audio)
+
+    def merge(self, other: Changes) -> Changes:
+        """Fold a later change into this one (a later banner wins; audio is not merged)."""
+        self.slots |= other.slots
+        self.log |= other.log
+        self.transcript |= other.transcript
+        self.status |= other.status
+        self.banner = other.banner or self.banner
+        self.end_audio |= other.end_audio
+        return self

@@ -1,0 +1,76 @@
+"""The frame log: every frame both ways plus notes, in a bounded ring, filterable by context."""
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+DEFAULT_CAPACITY = 5000
+SUMMARY_LIMIT = 240
+
+# Elide audio without parsing the frame: base64 is `[A-Za-z0-9+/=]`, so it never holds a quote.
+_AUDIO_FIELD = re.compile(r'"audio"\s*:\s*"([^"]*)"')
+
+
+def _elide(match: re.Match[str]) -> str:
+    b64 = match.group(1)
+    n_bytes = len(b64) * 3 // 4 - (len(b64) - len(b64.rstrip("=")))
+    return f'"audio":"<{n_bytes:,} bytes>"'
+
+
+def summarize(text: str | bytes, limit: int = SUMMARY_LIMIT) -> str:
+    """One line of the frame for the log: audio replaced by its byte count, newlines folded."""
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        return f"<binary frame, {len(text):,} bytes>"
+    line = _AUDIO_FIELD.sub(_elide, text)
+    line = " ".join(line.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    seq: int                     # increases by one per entry, never reused (even after clear)
+    at: float                    # seconds since the session started
+    direction: str               # "sent" | "received" | "note"
+    context_id: str | None
+    size: int                    # bytes on the wire (0 for notes)
+    summary: str
+    level: str = "info"          # notes: "info" | "warning" | "error"
+
+
+class FrameLog:
+    """A ring of the last `capacity` entries; `since(seq)` lets a view append incrementally."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self._entries: deque[LogEntry] = deque(maxlen=capacity)
+        self._next_seq = 1
+
+    @property
+    def capacity(self) -> int:
+        return self._entries.maxlen or 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[LogEntry]:
+        return iter(self._entries)
+
+    @property
+    def last_seq(self) -> int:
+        return self._next_seq - 1
+
+    def add(self, at: float, direction: str, context_id: str | None, size: int, summary: str,
+            level: str = "info") -> LogEntry:
+        entry = LogEntry(self._next_seq, at, direction, context_id, size, summary, level)
+        self._next_seq += 1
+        self._entries.append(entry)
+        return entry
+
+    def entries(self, context_id: str | None = None, *, since: int = 0) -> list[LogEntry]:
+        """Entries after `since` (a seq), only those of `context_id` when one is given."""
+        return [e for e in self._entries
+                if e.seq > since and (context_id is None or e.context_id == context_id)]
+
+    def clear(self) -> None:
+        self._entries.clear()

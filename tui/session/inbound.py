@@ -1,0 +1,146 @@
+"""What the server sent, folded into a `Session`: audio, finals, errors, unknown frames, closes.
+
+Nothing here raises on server input: every frame becomes slot numbers, a log line, and where the
+operator must know, a banner. Audio for a context the client abandoned is counted and dropped.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tui.protocol.frames import Audio, DecodeError, ErrorFrame, Final, FlushDone, Unknown
+
+from .changes import Changes, PlayAudio
+from .events import Disconnected
+from .framelog import summarize
+from .slot import ContextSlot, SlotState
+from .status import ConnectionState
+
+if TYPE_CHECKING:
+    from .model import Session
+
+# Close codes worth a word (RFC 6455 §7.4.1 and what the services use).
+CLOSE_MEANINGS = {
+    1000: "normal closure", 1001: "going away", 1006: "connection lost (no close frame)",
+    1008: "policy violation", 1009: "message too big", 1011: "server error",
+}
+
+
+def describe_close(code: int | None, reason: str) -> str:
+    if code is None:
+        return "connection lost"
+    meaning = CLOSE_MEANINGS.get(code, "")
+    text = f"closed {code}" + (f" ({meaning})" if meaning else "")
+    return text + (f": {reason}" if reason else "")
+
+
+def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
+    from .model import DEFAULT_CONTEXT
+
+    event = session.dialect.decode_server(raw)
+    size = len(raw) if isinstance(raw, (bytes, bytearray)) else len(raw.encode("utf-8"))
+    cid = None if isinstance(event, DecodeError) else event.context_id
+    session.log.add(session.elapsed(), "received", cid, size, summarize(raw))
+    changes.log = True
+    if isinstance(event, DecodeError):
+        session.note(f"could not read a server frame: {event.reason}", changes, level="warning")
+        session.show_banner(f"Unreadable frame from the server: {event.reason}", changes, level="warning")
+        return
+    key = cid if cid is not None else DEFAULT_CONTEXT
+    slot = session.slot_for(key)
+    if slot is not None:
+        slot.metrics.frames_received += 1
+        slot.metrics.bytes_received += size
+        changes.slots.add(slot.index)
+    match event:
+        case Audio():
+            _on_audio(session, slot, key, event, changes)
+        case Final():
+            _on_final(session, slot, key, changes)
+        case ErrorFrame():
+            _on_error(session, slot, event, changes)
+        case FlushDone() | Unknown():
+            pass   # shown in the log, never fatal
+
+
+def _on_audio(session: Session, slot: ContextSlot | None, cid: str, event: Audio, changes: Changes) -> None:
+    n = len(event.audio)
+    if slot is None or not slot.accepts_audio:
+        if slot is None:
+            session.status.stray_frames += 1
+            changes.status = True
+            session.note(f"audio for context {cid}, which no slot holds: dropped", changes,
+                         level="warning", context_id=cid)
+        else:
+            slot.metrics.late_frames += 1
+            slot.metrics.late_bytes += n
+        if event.is_final and slot is not None:
+            _on_final(session, slot, cid, changes)
+        return
+    now = session.clock()
+    m = slot.metrics
+    if n:
+        seconds = session.output_format.seconds(n)
+        m.audio_frames += 1
+        m.audio_bytes += n
+        m.audio_seconds += seconds
+        if m.first_audio_at is None:
+            m.first_audio_at = now
+            session.status.last_ttfa = m.ttfa
+            changes.status = True
+        if slot.state in (SlotState.OPENING, SlotState.STREAMING, SlotState.GENERATING):
+            slot.move(SlotState.SPEAKING)
+        turn = session.transcript.turn(cid)
+        if turn is not None:
+            turn.add_audio(seconds, event.alignment)
+            changes.transcript = True
+        changes.play = PlayAudio(cid, event.audio, session.output_format)
+    if event.is_final:
+        m.final_frame_audio_bytes += n
+        _on_final(session, slot, cid, changes)
+
+
+def _on_final(session: Session, slot: ContextSlot | None, cid: str, changes: Changes) -> None:
+    if slot is None or not slot.occupied:
+        session.note(f"final for context {cid}, which is not open", changes, level="warning", context_id=cid)
+        return
+    now = session.clock()
+    slot.finish(now)
+    changes.slots.add(slot.index)
+    changes.end_audio.add(cid)
+    barge = session.status.last_barge_in
+    if barge is not None and barge.context_id == cid and barge.final_after is None:
+        barge.final_after = now - barge.pressed_at
+        changes.status = True
+
+
+def _on_error(session: Session, slot: ContextSlot | None, event: ErrorFrame, changes: Changes) -> None:
+    text = event.message
+    if event.error and event.error not in text:
+        text += f" [{event.error}]"
+    if event.code is not None:
+        text += f" (code {event.code})"
+    if event.context_id is not None:
+        text = f"context {event.context_id}: {text}"
+    session.show_banner(f"Server error: {text}", changes)
+    if slot is not None and slot.occupied:
+        slot.fail(event.message)
+        changes.slots.add(slot.index)
+
+
+def on_disconnected(session: Session, event: Disconnected, changes: Changes) -> None:
+    status = session.status
+    status.connection = ConnectionState.DISCONNECTED
+    status.close_code, status.close_reason = event.code, event.reason
+    changes.status = True
+    text = event.error or describe_close(event.code, event.reason)
+    session.note(f"connection {text}", changes, level="info" if event.expected else "error")
+    lost = [s for s in session.slots if s.occupied]
+    for slot in lost:
+        # The server forgets its contexts with the socket: these will never get a final.
+        slot.fail("connection closed before its final")
+        changes.slots.add(slot.index)
+    if not event.expected:
+        session.show_banner(f"Connection {text}", changes)
+    elif lost:
+        session.show_banner(f"Connection {text}; {len(lost)} context(s) never got their final",
+                            changes, level="warning")

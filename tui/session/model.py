@@ -1,0 +1,376 @@
+"""`Session`: the Textual-free model of one conversation. `apply(event)` in, `Changes` out.
+
+The model counts contexts the way the server does, by decoding every client frame with the
+dialect's own client decoder: a turn's frames, a command's, or a hand-typed one all open,
+feed and close contexts alike, so a phantom context (a frame naming an unknown id) takes a slot
+exactly as it does on the server. It never raises on anything the server sends.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from tui.protocol import elevenlabs, murf, stream_input
+from tui.protocol.dialect import Dialect
+from tui.protocol.formats import AudioFormat
+from tui.protocol.frames import DecodeError
+
+from . import inbound
+from .changes import Banner, Changes
+from .events import (
+    Connected, Connecting, Disconnected, FrameReceived, FrameSent, Interrupted, Notice,
+    ReconnectScheduled, SendFailed, SessionEvent, SpeakerProgress, StatusUpdate, Tick,
+)
+from .framelog import DEFAULT_CAPACITY, FrameLog, summarize
+from .pacer import SENTENCE_END
+from .slot import OPEN_STATES, ContextSlot, SlotState
+from .status import BargeInTiming, ConnectionState, StatusStrip
+from .transcript import Transcript
+
+Clock = Callable[[], float]
+SLOT_COUNT = 5
+# Frames without a context id address the connection's default context (and the single-context
+# endpoint has only that one): it is shown under this name.
+DEFAULT_CONTEXT = "(default)"
+MURF_SOCKET_TIMEOUT = murf.SOCKET_INACTIVITY_TIMEOUT
+
+
+class Session:
+    """Five context slots, the frame log, the transcript and the status strip of one connection.
+
+    Call `apply` on one thread only (the asyncio loop's). Read the attributes freely after it.
+    """
+
+    def __init__(
+        self,
+        dialect: Dialect = Dialect.ELEVENLABS,
+        output_format: AudioFormat = AudioFormat("pcm", 22050),
+        *,
+        clock: Clock = time.monotonic,
+        inactivity_timeout: float = elevenlabs.DEFAULT_INACTIVITY_TIMEOUT,
+        guard: bool = True,
+        log_capacity: int = DEFAULT_CAPACITY,
+    ) -> None:
+        self.dialect = dialect
+        self.output_format = output_format
+        self.clock = clock
+        # Murf times out the socket (3 minutes), ElevenLabs each context.
+        self.inactivity_timeout = MURF_SOCKET_TIMEOUT if dialect is Dialect.MURF else inactivity_timeout
+        self.slots = [ContextSlot(i) for i in range(SLOT_COUNT)]
+        self.log = FrameLog(log_capacity)
+        self.transcript = Transcript()
+        self.status = StatusStrip(dialect=dialect.value, output_format=output_format.name, guard=guard)
+        self.banner: Banner | None = None
+        self.started_at = clock()
+        self._turn_ids: set[str] = set()
+        self._turn_counter = 0
+
+    # ---- queries ---------------------------------------------------------------------------
+
+    @property
+    def guard(self) -> bool:
+        return self.status.guard
+
+    def slot_for(self, context_id: str | None) -> ContextSlot | None:
+        """The slot showing this context (occupied or finished), if any."""
+        cid = context_id if context_id is not None else DEFAULT_CONTEXT
+        return next((s for s in self.slots if s.context_id == cid), None)
+
+    def occupied_count(self) -> int:
+        return sum(s.occupied for s in self.slots)
+
+    def can_open_context(self) -> bool:
+        """Whether a new context fits within the five the server allows."""
+        return self.occupied_count() < SLOT_COUNT
+
+    def open_contexts(self) -> list[ContextSlot]:
+        """Occupied slots the client has not closed (the targets of keep-alive and flush)."""
+        return [s for s in self.slots if s.occupied and s.state in OPEN_STATES and not s.close_sent]
+
+    def new_context_id(self) -> str:
+        """A fresh id for a turn (`turn_N`), never one a slot shows; the turn is not a phantom."""
+        while True:
+            self._turn_counter += 1
+            cid = f"turn_{self._turn_counter}"
+            if self.slot_for(cid) is None:
+                self._turn_ids.add(cid)
+                return cid
+
+    def context_opened_by(self, text: str) -> str | None | DecodeError:
+        """The new context this client frame would open on the server, or None if none.
+
+        A DecodeError when the frame is not valid for the dialect (the server will refuse it).
+        """
+        frame = self.dialect.decode_client(text)
+        if isinstance(frame, DecodeError):
+            return frame
+        cid = _opens(self.dialect, frame)
+        if cid is _NO_CONTEXT:
+            return None
+        slot = self.slot_for(cid)
+        return None if slot is not None and slot.occupied else (cid or DEFAULT_CONTEXT)
+
+    def elapsed(self) -> float:
+        return self.clock() - self.started_at
+
+    # ---- apply -----------------------------------------------------------------------------
+
+    def apply(self, event: SessionEvent) -> Changes:
+        """Fold one event into the model and say what changed."""
+        changes = Changes()
+        match event:
+            case FrameSent(text=text):
+                self._on_sent(text, changes)
+            case FrameReceived(raw=raw):
+                inbound.on_received(self, raw, changes)
+            case SendFailed(text=text, reason=reason):
+                self.note(f"not sent ({reason}): {summarize(text)}", changes, level="warning")
+            case SpeakerProgress():
+                self._on_progress(event, changes)
+            case Interrupted():
+                self._on_interrupted(event, changes)
+            case Tick():
+                self._on_tick(changes)
+            case Connecting(url=url, attempt=attempt):
+                self._set_status(changes, connection=ConnectionState.CONNECTING, url=url,
+                                 attempt=attempt, reconnect_at=None)
+                self.note(f"connecting to {url}" + (f" (attempt {attempt})" if attempt > 1 else ""), changes)
+            case Connected(url=url):
+                self._set_status(changes, connection=ConnectionState.CONNECTED, url=url, close_code=None,
+                                 close_reason="", reconnect_at=None, overflow_contexts=[])
+                self.note(f"connected to {url}", changes)
+            case Disconnected():
+                inbound.on_disconnected(self, event, changes)
+            case ReconnectScheduled(at=at, attempt=attempt):
+                self._set_status(changes, connection=ConnectionState.WAITING, reconnect_at=at, attempt=attempt)
+                self.note(f"reconnecting in {max(0.0, at - self.clock()):.1f} s (attempt {attempt})", changes)
+            case Notice(text=text, level=level, banner=banner, context_id=cid):
+                self.note(text, changes, level=level, context_id=cid)
+                if banner:
+                    self.show_banner(text, changes, level=level)
+            case StatusUpdate(fields=fields):
+                self._set_status(changes, **fields)
+        return changes
+
+    def dismiss_banner(self) -> Changes:
+        self.banner = None
+        return Changes(status=True)
+
+    def clear_log(self) -> Changes:
+        self.log.clear()
+        return Changes(log=True)
+
+    # ---- helpers shared with inbound -------------------------------------------------------
+
+    def note(self, text: str, changes: Changes, *, level: str = "info", context_id: str | None = None) -> None:
+        self.log.add(self.elapsed(), "note", context_id, 0, text, level)
+        changes.log = True
+
+    def show_banner(self, text: str, changes: Changes, *, level: str = "error") -> None:
+        self.banner = changes.banner = Banner(text, level, self.elapsed())
+        changes.status = True
+
+    def _set_status(self, changes: Changes, **fields: object) -> None:
+        for name, value in fields.items():
+            if hasattr(self.status, name):
+                setattr(self.status, name, value)
+        changes.status = True
+
+    # ---- what the client sent --------------------------------------------------------------
+
+    def _on_sent(self, text: str, changes: Changes) -> None:
+        now = self.clock()
+        frame = self.dialect.decode_client(text)
+        cid = None if isinstance(frame, DecodeError) else _context_of(self.dialect, frame)
+        self.log.add(now - self.started_at, "sent", cid, len(text.encode("utf-8")), summarize(text))
+        changes.log = True
+        if isinstance(frame, DecodeError):
+            self.note(f"this frame does not fit the {self.dialect.value} schema ({frame.reason}): "
+                      "the server will refuse it", changes, level="warning")
+            return
+        if self.dialect is Dialect.MURF:
+            self._reset_socket_deadline(now, changes)
+        if isinstance(frame, elevenlabs.CloseSocket):
+            for slot in self.slots:
+                if slot.occupied:
+                    self._close(slot, now, changes)
+            return
+        if _opens(self.dialect, frame) is _NO_CONTEXT:
+            return
+        slot = self._slot_for_frame(cid, now, changes)
+        if slot is None:
+            return
+        m = slot.metrics
+        m.frames_sent += 1
+        m.bytes_sent += len(text.encode("utf-8"))
+        if self.dialect is not Dialect.MURF:
+            slot.deadline = now + self.inactivity_timeout
+        changes.slots.add(slot.index)
+        self._apply_client_frame(slot, frame, now, changes)
+
+    def _slot_for_frame(self, cid: str | None, now: float, changes: Changes) -> ContextSlot | None:
+        """The slot a frame feeds: the context's own, or a new one for an unknown id."""
+        cid = cid if cid is not None else DEFAULT_CONTEXT
+        slot = self.slot_for(cid)
+        if slot is not None and slot.occupied:
+            return slot
+        free = self._free_slot()
+        if free is None:
+            self.status.overflow_contexts.append(cid)
+            changes.status = True
+            self.note(f"context {cid} opened while five are occupied: the server will refuse it "
+                      "(1008 max_active_conversations)", changes, level="warning", context_id=cid)
+            return None
+        phantom = cid not in self._turn_ids and cid != DEFAULT_CONTEXT
+        self._turn_ids.discard(cid)
+        free.occupy(cid, now, phantom=phantom)
+        self.transcript.start(cid)
+        changes.transcript = True
+        if phantom:
+            self.note(f"context {cid} opened by a frame that named an unknown id: it occupies a "
+                      "slot until its final (phantom context)", changes, level="warning", context_id=cid)
+        return free
+
+    def _free_slot(self) -> ContextSlot | None:
+        free = [s for s in self.slots if not s.occupied]
+        if not free:
+            return None
+        never_used = [s for s in free if s.state is SlotState.FREE]
+        if never_used:
+            return never_used[0]
+        # Reuse the slot whose context finished longest ago, so recent results stay visible.
+        return min(free, key=lambda s: s.metrics.final_at if s.metrics.final_at is not None else -1.0)
+
+    def _apply_client_frame(self, slot: ContextSlot, frame: object, now: float, changes: Changes) -> None:
+        match frame:
+            case elevenlabs.SendText(text=text, flush=flush) | murf.SendText(text=text, end=flush):
+                self._on_text(slot, text, now, changes)
+                if isinstance(frame, murf.SendText):
+                    if frame.end:
+                        self._close(slot, now, changes)
+                    elif _ends_sentence(text):
+                        self._trigger(slot, now)   # Murf generates at sentence ends
+                elif flush:
+                    self._flush(slot, now)
+            case elevenlabs.Flush():
+                self._flush(slot, now)
+            case elevenlabs.KeepAlive():
+                slot.move(SlotState.OPENING)
+            case elevenlabs.CloseContext() | stream_input.EndOfStream() | murf.End() | murf.Clear():
+                self._close(slot, now, changes)
+
+    def _on_text(self, slot: ContextSlot, text: str, now: float, changes: Changes) -> None:
+        slot.metrics.chars_sent += len(text)
+        if not text.strip():
+            slot.move(SlotState.OPENING)   # the opening " " (or a single-space keep-alive)
+            return
+        if slot.state is not SlotState.SPEAKING:
+            slot.move(SlotState.STREAMING)
+        turn = self.transcript.turn(slot.context_id or DEFAULT_CONTEXT)
+        if turn is not None:
+            turn.add_text(text)
+            changes.transcript = True
+
+    def _trigger(self, slot: ContextSlot, now: float) -> None:
+        if slot.metrics.first_trigger_at is None:
+            slot.metrics.first_trigger_at = now
+
+    def _flush(self, slot: ContextSlot, now: float) -> None:
+        self._trigger(slot, now)
+        if slot.state is not SlotState.SPEAKING:
+            slot.move(SlotState.GENERATING)
+
+    def _close(self, slot: ContextSlot, now: float, changes: Changes) -> None:
+        self._trigger(slot, now)
+        if not slot.close_sent:
+            slot.close_sent = True
+            slot.metrics.closed_at = now
+        slot.move(SlotState.CLOSING)
+        changes.slots.add(slot.index)
+
+    def _reset_socket_deadline(self, now: float, changes: Changes) -> None:
+        # Murf closes the socket after 3 idle minutes: every open slot shows that countdown.
+        for slot in self.slots:
+            if slot.occupied:
+                slot.deadline = now + self.inactivity_timeout
+                changes.slots.add(slot.index)
+
+    # ---- time, speaker, barge-in -----------------------------------------------------------
+
+    def _on_tick(self, changes: Changes) -> None:
+        if self.dialect is Dialect.MURF:
+            return   # a socket timeout arrives as a close from the server
+        now = self.clock()
+        for slot in self.slots:
+            if slot.countdown(now) == 0.0 and slot.move(SlotState.TIMED_OUT):
+                changes.slots.add(slot.index)
+                self.note(f"context {slot.context_id}: nothing sent for {self.inactivity_timeout:g} s, "
+                          "the server closes it (inactivity timeout) and drains it",
+                          changes, level="warning", context_id=slot.context_id)
+
+    def _on_progress(self, event: SpeakerProgress, changes: Changes) -> None:
+        if event.sample_rate <= 0:
+            return
+        heard = event.heard_samples / event.sample_rate
+        slot = self.slot_for(event.context_id)
+        if slot is not None:
+            slot.metrics.heard_seconds = heard
+            changes.slots.add(slot.index)
+        turn = self.transcript.turn(event.context_id)
+        if turn is not None:
+            turn.heard_seconds = heard
+            changes.transcript = True
+
+    def _on_interrupted(self, event: Interrupted, changes: Changes) -> None:
+        slot = self.slot_for(event.context_id)
+        if slot is not None and slot.occupied:
+            slot.move(SlotState.INTERRUPTED)
+            if event.heard_seconds is not None:
+                slot.metrics.heard_seconds = event.heard_seconds
+            changes.slots.add(slot.index)
+        turn = self.transcript.turn(event.context_id)
+        if turn is not None:
+            turn.interrupted = True
+            if event.heard_seconds is not None:
+                turn.heard_seconds = turn.heard_at_interrupt = event.heard_seconds
+            changes.transcript = True
+        if event.pressed_at is not None:
+            now = self.clock()
+            close_after = now - event.pressed_at if slot is not None and slot.close_sent else None
+            self.status.last_barge_in = BargeInTiming(event.context_id, event.pressed_at,
+                                                      event.silenced_after, close_after)
+            changes.status = True
+        self.note(f"barge-in: context {event.context_id} interrupted; its later audio is dropped",
+                  changes, context_id=event.context_id)
+
+
+# ---- which context a client frame addresses ------------------------------------------------
+
+class _NoContext:
+    """Marker: the frame addresses no context (close_socket, buffer settings, a bare keep-alive)."""
+
+
+_NO_CONTEXT = _NoContext()
+
+
+def _context_of(dialect: Dialect, frame: object) -> str | None:
+    if dialect is Dialect.ELEVENLABS_SINGLE:
+        return DEFAULT_CONTEXT
+    return getattr(frame, "context_id", None)
+
+
+def _opens(dialect: Dialect, frame: object) -> str | None | _NoContext:
+    """The context id a frame addresses on the server, or _NO_CONTEXT when it addresses none."""
+    match frame:
+        case elevenlabs.CloseSocket() | murf.BufferSettings() | murf.SetVoiceConfig():
+            return _NO_CONTEXT
+        case elevenlabs.KeepAlive(context_id=None):
+            # pipecat's context-less `{"text": ""}` keeps the socket alive; it opens nothing.
+            return _NO_CONTEXT
+        case murf.SendText(text="", end=False):
+            return _NO_CONTEXT if frame.context_id is None else frame.context_id
+    return _context_of(dialect, frame)
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(SENTENCE_END.search(text.rstrip()))

@@ -1,0 +1,167 @@
+"""One context slot: the state machine of one context as the server counts it, and its metrics.
+
+A slot is *occupied* from the first frame that names its context until the server's final for
+it arrives (`awaiting_final`), whatever the client did meanwhile: a closed or interrupted context
+still drains on the server and still counts toward the five-context limit (PROTOCOL.md §1.4).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class SlotState(str, Enum):
+    FREE = "free"
+    OPENING = "opening"          # opening message sent, no text yet
+    STREAMING = "streaming"      # text frames going out
+    GENERATING = "generating"    # flushed: the server has text to generate, no audio yet
+    SPEAKING = "speaking"        # audio arriving for this context
+    CLOSING = "closing"          # close_context / end sent: draining until the final
+    FINAL = "final"              # the server's final arrived; the slot is free for reuse
+    INTERRUPTED = "interrupted"  # barged in: its later audio is dropped (and counted)
+    TIMED_OUT = "timed out"      # inactivity deadline passed: the server closes it and drains
+    ERROR = "error"              # an error named it, or the connection went before its final
+
+
+# Legal moves. A move not listed is ignored (the state stays): the model never raises on what
+# the server or a hand-typed frame does, it only refuses to show an impossible story.
+TRANSITIONS: dict[SlotState, frozenset[SlotState]] = {
+    SlotState.FREE: frozenset({SlotState.OPENING, SlotState.STREAMING, SlotState.GENERATING,
+                               SlotState.CLOSING}),
+    SlotState.OPENING: frozenset({SlotState.STREAMING, SlotState.GENERATING, SlotState.SPEAKING,
+                                  SlotState.CLOSING, SlotState.FINAL, SlotState.INTERRUPTED,
+                                  SlotState.TIMED_OUT, SlotState.ERROR}),
+    SlotState.STREAMING: frozenset({SlotState.GENERATING, SlotState.SPEAKING, SlotState.CLOSING,
+                                    SlotState.FINAL, SlotState.INTERRUPTED, SlotState.TIMED_OUT,
+                                    SlotState.ERROR}),
+    SlotState.GENERATING: frozenset({SlotState.STREAMING, SlotState.SPEAKING, SlotState.CLOSING,
+                                     SlotState.FINAL, SlotState.INTERRUPTED, SlotState.TIMED_OUT,
+                                     SlotState.ERROR}),
+    SlotState.SPEAKING: frozenset({SlotState.CLOSING, SlotState.FINAL, SlotState.INTERRUPTED,
+                                   SlotState.TIMED_OUT, SlotState.ERROR}),
+    SlotState.CLOSING: frozenset({SlotState.FINAL, SlotState.INTERRUPTED, SlotState.ERROR}),
+    SlotState.TIMED_OUT: frozenset({SlotState.INTERRUPTED, SlotState.ERROR}),
+    SlotState.INTERRUPTED: frozenset({SlotState.ERROR}),
+    SlotState.FINAL: frozenset({SlotState.FREE}),
+    SlotState.ERROR: frozenset({SlotState.FREE}),
+}
+
+# States in which the client may still send text for the context.
+OPEN_STATES = frozenset({SlotState.OPENING, SlotState.STREAMING, SlotState.GENERATING, SlotState.SPEAKING})
+
+
+@dataclass
+class SlotMetrics:
+    """Counters and timestamps (monotonic clock seconds) of the context now in the slot."""
+
+    chars_sent: int = 0
+    frames_sent: int = 0
+    bytes_sent: int = 0
+    frames_received: int = 0
+    bytes_received: int = 0
+    audio_frames: int = 0
+    audio_bytes: int = 0
+    audio_seconds: float = 0.0
+    heard_seconds: float = 0.0
+    late_frames: int = 0          # audio after the client abandoned the context: dropped
+    late_bytes: int = 0
+    final_frame_audio_bytes: int = 0   # audio riding inside a final frame (pipecat drops it)
+    opened_at: float | None = None
+    first_trigger_at: float | None = None   # first flush / close / end: generation may start
+    first_audio_at: float | None = None
+    closed_at: float | None = None
+    final_at: float | None = None
+
+    @property
+    def ttfa(self) -> float | None:
+        """Seconds from the first generation trigger (or the opening) to the first audio."""
+        start = self.first_trigger_at if self.first_trigger_at is not None else self.opened_at
+        if start is None or self.first_audio_at is None:
+            return None
+        return max(0.0, self.first_audio_at - start)
+
+    @property
+    def close_to_final(self) -> float | None:
+        if self.closed_at is None or self.final_at is None:
+            return None
+        return max(0.0, self.final_at - self.closed_at)
+
+
+@dataclass
+class ContextSlot:
+    """One of the five slots. `context_id` stays after the final so its numbers stay readable."""
+
+    index: int
+    state: SlotState = SlotState.FREE
+    context_id: str | None = None
+    awaiting_final: bool = False
+    phantom: bool = False          # opened by a hand-typed frame, not by a turn
+    close_sent: bool = False
+    deadline: float | None = None  # inactivity deadline on the session clock; None = no countdown
+    error: str | None = None
+    metrics: SlotMetrics = field(default_factory=SlotMetrics)
+
+    @property
+    def occupied(self) -> bool:
+        """True while the server counts this context (until its final)."""
+        return self.awaiting_final
+
+    @property
+    def draining(self) -> bool:
+        """Closed (or interrupted, or timed out) and still waiting for the server's final."""
+        return self.awaiting_final and self.state in (
+            SlotState.CLOSING, SlotState.INTERRUPTED, SlotState.TIMED_OUT)
+
+    @property
+    def accepts_audio(self) -> bool:
+        """Whether audio for this context should be played (not abandoned, not finished)."""
+        return self.awaiting_final and self.state is not SlotState.INTERRUPTED
+
+    def countdown(self, now: float) -> float | None:
+        """Seconds left before the server's inactivity timeout, for open contexts only."""
+        if self.deadline is None or not self.awaiting_final or self.state not in OPEN_STATES:
+            return None
+        return max(0.0, self.deadline - now)
+
+    def move(self, to: SlotState) -> bool:
+        """Take a legal transition; return whether the state changed."""
+        if to is self.state or to not in TRANSITIONS[self.state]:
+            return False
+        self.state = to
+        return True
+
+    def occupy(self, context_id: str, now: float, *, phantom: bool) -> None:
+        """Start a new context in this slot (it must not be occupied)."""
+        self.state = SlotState.FREE
+        self.context_id = context_id
+        self.awaiting_final = True
+        self.phantom = phantom
+        self.close_sent = False
+        self.deadline = None
+        self.error = None
+        self.metrics = SlotMetrics(opened_at=now)
+
+    def finish(self, now: float) -> None:
+        """The server's final: the slot no longer counts; interrupted/timed-out labels stay."""
+        self.awaiting_final = False
+        self.deadline = None
+        self.metrics.final_at = now
+        if self.state in OPEN_STATES or self.state is SlotState.CLOSING:
+            self.move(SlotState.FINAL)
+
+    def fail(self, message: str) -> None:
+        """An error named this context, or the connection went before its final."""
+        self.error = message
+        self.move(SlotState.ERROR)
+        self.awaiting_final = False
+        self.deadline = None
+
+    def release(self) -> None:
+        """Back to free (clears the shown context); only for slots that no longer count."""
+        if not self.awaiting_final:
+            self.state = SlotState.FREE
+            self.context_id = None
+            self.phantom = False
+            self.deadline = None
+            self.error = None
+            self.metrics = SlotMetrics()

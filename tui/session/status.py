@@ -1,0 +1,48 @@
+"""The status strip: connection, endpoint, audio backend, last TTFA and barge-in timings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class ConnectionState(str, Enum):
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    WAITING = "reconnecting"      # backoff: the next attempt is at `reconnect_at`
+
+
+@dataclass
+class BargeInTiming:
+    """Seconds from the barge-in key to each step (the status strip's barge-in figures)."""
+
+    context_id: str
+    pressed_at: float
+    silenced_after: float | None = None
+    close_sent_after: float | None = None
+    final_after: float | None = None
+
+
+@dataclass
+class StatusStrip:
+    provider: str = "local"
+    dialect: str = "elevenlabs"
+    url: str = ""                          # always redacted
+    connection: ConnectionState = ConnectionState.DISCONNECTED
+    model: str | None = None
+    voice: str | None = None
+    output_format: str = ""
+    audio_backend: str = "none"
+    silent_reason: str | None = None       # why the speaker is silent (fell back to none)
+    recording: str | None = None           # path of the session recording, if any
+    guard: bool = True
+    rate: float = 4.0
+    queued_turns: int = 0                  # typed while disconnected or with no free slot
+    close_code: int | None = None
+    close_reason: str = ""
+    attempt: int = 0
+    reconnect_at: float | None = None
+    last_ttfa: float | None = None
+    last_barge_in: BargeInTiming | None = None
+    stray_frames: int = 0                  # frames for contexts no slot knows: dropped
+    overflow_contexts: list[str] = field(default_factory=list)  # sent past five: the server refuses

@@ -1,0 +1,138 @@
+"""The transcript of the current and recent turns: words, their audio spans, what was heard.
+
+Alignment times are relative to the start of *that chunk's* audio (PROTOCOL.md §1.3), so each
+context keeps a running offset: the audio seconds received before the chunk.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from tui.protocol.frames import Alignment
+
+RECENT_TURNS = 20
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: float | None = None    # seconds into the context's audio; None until aligned
+    end: float | None = None
+
+    @property
+    def midpoint(self) -> float | None:
+        return None if self.start is None or self.end is None else (self.start + self.end) / 2
+
+
+@dataclass
+class TurnTranscript:
+    """One context's text as sent, and the timing of its words from the alignment data."""
+
+    context_id: str
+    text: str = ""
+    audio_seconds: float = 0.0        # running offset: audio received so far
+    heard_seconds: float = 0.0
+    interrupted: bool = False
+    heard_at_interrupt: float | None = None
+    _aligned: list[tuple[str, float, float]] = field(default_factory=list)  # char, start, end
+
+    def add_text(self, text: str) -> None:
+        self.text += text
+
+    def add_audio(self, seconds: float, alignment: Alignment | None) -> None:
+        """Place a chunk's alignment at the running offset, then advance the offset."""
+        if alignment is not None:
+            base = self.audio_seconds
+            for ch, start_ms, dur_ms in zip(alignment.chars, alignment.char_start_times_ms,
+                                            alignment.char_durations_ms):
+                start = base + start_ms / 1000
+                self._aligned.append((ch, start, start + dur_ms / 1000))
+        self.audio_seconds += seconds
+
+    @property
+    def words(self) -> list[Word]:
+        """The words as sent, with audio spans where the alignment has reached them.
+
+        Aligned words are matched to sent words by position: the alignment follows the text
+        as sent, so its whitespace-separated runs are the same words in the same order.
+        """
+        spans = self._aligned_spans()
+        out = []
+        for i, text in enumerate(self.text.split()):
+            if i < len(spans):
+                out.append(Word(text, spans[i][0], spans[i][1]))
+            else:
+                out.append(Word(text))
+        return out
+
+    def _aligned_spans(self) -> list[tuple[float, float]]:
+        spans: list[tuple[float, float]] = []
+        in_word = False
+        for ch, start, end in self._aligned:
+            if ch.isspace():
+                in_word = False
+                continue
+            if in_word:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+                in_word = True
+        return spans
+
+    @property
+    def aligned(self) -> bool:
+        return bool(self._aligned)
+
+    def words_spoken(self, heard_seconds: float | None = None) -> int | None:
+        """Words the listener heard: those whose audio midpoint the speaker has played past.
+
+        None when there is no alignment to tell (e.g. Murf sends none).
+        """
+        if not self._aligned:
+            return None
+        heard = self.heard_seconds if heard_seconds is None else heard_seconds
+        count = 0
+        for word in self.words:
+            if word.midpoint is None or word.midpoint > heard:
+                break
+            count += 1
+        return count
+
+    @property
+    def summary(self) -> str:
+        """E.g. "interrupted · 3 of 9 words spoken"; empty for a turn that was not cut short."""
+        if not self.interrupted:
+            return ""
+        total = len(self.text.split())
+        heard = self.heard_at_interrupt if self.heard_at_interrupt is not None else self.heard_seconds
+        spoken = self.words_spoken(heard)
+        if spoken is None:
+            return f"interrupted · {heard:.1f} s heard of {total} words"
+        return f"interrupted · {spoken} of {total} words spoken"
+
+
+class Transcript:
+    """The recent turns in the order their contexts opened (the last one is current)."""
+
+    def __init__(self, keep: int = RECENT_TURNS) -> None:
+        self._turns: OrderedDict[str, TurnTranscript] = OrderedDict()
+        self._keep = keep
+
+    def turn(self, context_id: str) -> TurnTranscript | None:
+        return self._turns.get(context_id)
+
+    def start(self, context_id: str) -> TurnTranscript:
+        """A new turn for a context; a reused id starts afresh (it is a new context)."""
+        self._turns.pop(context_id, None)
+        turn = self._turns[context_id] = TurnTranscript(context_id)
+        while len(self._turns) > self._keep:
+            self._turns.popitem(last=False)
+        return turn
+
+    @property
+    def turns(self) -> list[TurnTranscript]:
+        return list(self._turns.values())
+
+    @property
+    def current(self) -> TurnTranscript | None:
+        return next(reversed(self._turns.values()), None)

@@ -1,0 +1,106 @@
+"""A turn's frames in each dialect's words (PROTOCOL.md §1.2, §1.5, §2.2 and §4).
+
+- ElevenLabs multi-stream-input: the opening message `{"text": " ", voice_settings}`, one frame
+  per word (`flush` on a sentence's last word), and at the end flush (if anything is unflushed)
+  then `close_context`; keep-alive is empty text; barge-in is `close_context`.
+- Murf: `voice_config` rides in every text frame (as production clients send it), the end is
+  `{"text": "", "end": true}`, barge-in is `clear`. Murf has no flush.
+- ElevenLabs single-context stream-input: no context ids; `{"text": ""}` ends the stream and
+  the socket; a single space keeps it alive; barge-in means closing the socket.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tui.protocol import elevenlabs, murf, stream_input
+from tui.protocol.dialect import Dialect
+
+DEFAULT_VOICE_SETTINGS: dict[str, Any] = {
+    "stability": 0.5, "similarity_boost": 0.75, "style": 0.0, "use_speaker_boost": True, "speed": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class Wire:
+    """Encodes a turn's steps for one dialect. Every method returns the frames to send, in order."""
+
+    dialect: Dialect
+    voice_settings: dict[str, Any] | None = None
+    voice_config: murf.VoiceConfig | None = None
+
+    @property
+    def can_flush(self) -> bool:
+        return self.dialect is not Dialect.MURF
+
+    @property
+    def barge_in_closes_socket(self) -> bool:
+        return self.dialect is Dialect.ELEVENLABS_SINGLE
+
+    def open(self, cid: str | None) -> list[str]:
+        settings = elevenlabs.ContextSettings(voice_settings=self.voice_settings)
+        match self.dialect:
+            case Dialect.ELEVENLABS:
+                return [elevenlabs.encode_client(elevenlabs.SendText(" ", cid, settings=settings))]
+            case Dialect.ELEVENLABS_SINGLE:
+                return [stream_input.encode_client(elevenlabs.SendText(" ", settings=settings))]
+            case _:
+                return []   # Murf: the first text frame opens the context, voice_config inside
+
+    def text(self, cid: str | None, text: str, flush: bool) -> list[str]:
+        match self.dialect:
+            case Dialect.ELEVENLABS:
+                return [elevenlabs.encode_client(elevenlabs.SendText(text, cid, flush=flush))]
+            case Dialect.ELEVENLABS_SINGLE:
+                return [stream_input.encode_client(elevenlabs.SendText(text, flush=flush))]
+            case _:
+                return [murf.encode_client(murf.SendText(text, cid, voice_config=self.voice_config))]
+
+    def end_turn(self, cid: str | None, *, unflushed: bool) -> list[str]:
+        """The end of a turn; `unflushed` says whether text was sent since the last flush."""
+        match self.dialect:
+            case Dialect.ELEVENLABS:
+                frames = [self.flush(cid)] if unflushed else []
+                return frames + [self.close(cid)]
+            case Dialect.ELEVENLABS_SINGLE:
+                return [stream_input.encode_client(stream_input.EndOfStream())]
+            case _:
+                return [self.close(cid)]
+
+    def flush(self, cid: str | None) -> str:
+        if self.dialect is Dialect.MURF:
+            raise ValueError("Murf has no flush: text is generated at sentence ends or buffer limits")
+        if self.dialect is Dialect.ELEVENLABS_SINGLE:
+            cid = None
+        return elevenlabs.encode_client(elevenlabs.Flush(cid))
+
+    def keep_alive(self, cid: str | None) -> str:
+        match self.dialect:
+            case Dialect.ELEVENLABS:
+                return elevenlabs.encode_client(elevenlabs.KeepAlive(cid))
+            case Dialect.ELEVENLABS_SINGLE:
+                return stream_input.encode_client(elevenlabs.SendText(" "))
+            case _:
+                # Murf documents no keep-alive; empty text for the context resets the socket's
+                # 3-minute inactivity clock and generates nothing.
+                return murf.encode_client(murf.SendText("", cid))
+
+    def close(self, cid: str | None) -> str:
+        """Close a context by hand: it drains, then the server sends its final."""
+        match self.dialect:
+            case Dialect.ELEVENLABS:
+                return elevenlabs.encode_client(elevenlabs.CloseContext(cid))
+            case Dialect.ELEVENLABS_SINGLE:
+                return stream_input.encode_client(stream_input.EndOfStream())
+            case _:
+                return murf.encode_client(murf.End(cid, self.voice_config))
+
+    def barge_in(self, cid: str | None) -> str | None:
+        """The frame that abandons a context; None on the single endpoint (close the socket)."""
+        match self.dialect:
+            case Dialect.ELEVENLABS:
+                return elevenlabs.encode_client(elevenlabs.CloseContext(cid))
+            case Dialect.MURF:
+                return murf.encode_client(murf.Clear(cid))
+            case _:
+                return None
