@@ -1,6 +1,6 @@
 """Voice latency: time to the first chunk and real-time factor of the local voices.
 
-    .venv/bin/python bench/synth.py [--runs 30] [--rate 16000] [--threads N] [--first-words 2]
+    .venv/bin/python bench/synth.py [--runs 30] [--rate 16000] [--threads N] [--first-words 2] [--busy]
 
 For a 5-, 15- and 40-word turn it measures, over repeated runs, the time from calling
 `synthesize` to the first chunk (what time-to-first-audio waits for), the time to the last
@@ -17,6 +17,7 @@ import os
 import platform
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -55,12 +56,22 @@ def one_run(voice, text: str, rate: int) -> dict[str, float]:
             "rtf": total * 1000 / audio_ms, "chunks": chunks}
 
 
+def keep_busy(voice, rate: int, stop: threading.Event) -> None:
+    """Another context speaking the long text over and over, as fast as the voice allows."""
+    while not stop.is_set():
+        for _ in voice.synthesize(TEXTS[40], rate):
+            if stop.is_set():
+                break
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--rate", type=int, default=16000)
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
     parser.add_argument("--first-words", type=int, default=FIRST_UNIT_WORDS)
+    parser.add_argument("--busy", action="store_true",
+                        help="keep another synthesis running in a second thread (another context)")
     args = parser.parse_args()
     if args.runs < 2:
         parser.error("--runs must be at least 2")
@@ -72,6 +83,10 @@ def main() -> int:
     # the two variants never compete for the cores).
     variants = {"piper": args.first_words, "first clause whole": 1000}
 
+    stop = threading.Event()
+    busy = threading.Thread(target=keep_busy, args=(voice, args.rate, stop))
+    if args.busy:
+        busy.start()
     samples: dict[tuple[str, int], list[dict[str, float]]] = {(v, n): [] for v in variants for n in TEXTS}
     for _ in range(args.runs):
         for words, text in TEXTS.items():
@@ -79,6 +94,9 @@ def main() -> int:
                 voice.first_words = first_words
                 samples[(name, words)].append(one_run(voice, text, args.rate))
 
+    stop.set()
+    if args.busy:
+        busy.join(timeout=30)      # onnxruntime must not be mid-run when the interpreter exits
     rows = []
     for (name, words), runs in samples.items():
         first = [r["first_ms"] for r in runs]
@@ -95,6 +113,7 @@ def main() -> int:
         r["first_p50_vs_reference"] = r["first_p50_ms"] / reference[r["words"]]
 
     print(f"piper joe-medium, {args.rate} Hz, {args.runs} runs, threads={args.threads or 'default'}, "
+          f"{'another synthesis running, ' if args.busy else ''}"
           f"load+warm {load_s:.2f} s, {os.cpu_count()} cores")
     header = f"{'voice':<20} {'words':>5} {'chunks':>6} {'first p50':>10} {'first p95':>10} " \
              f"{'vs ref':>7} {'total p50':>10} {'audio':>8} {'RTF p50':>8} {'RTF p95':>8}"
@@ -108,7 +127,7 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"synth-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps({
-        "bench": "synth", "rate": args.rate, "runs": args.runs, "threads": args.threads,
+        "bench": "synth", "busy": args.busy, "rate": args.rate, "runs": args.runs, "threads": args.threads,
         "first_words": args.first_words, "load_s": load_s, "machine": platform.platform(),
         "cores": os.cpu_count(), "rows": rows,
     }, indent=2))

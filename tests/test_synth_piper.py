@@ -34,7 +34,7 @@ def test_piper_speaks_for_a_plausible_time_with_char_timings_that_match_the_soun
     assert rms(np.concatenate(letters)) > 4 * rms(np.concatenate(pauses))
 
 
-def test_the_first_chunk_comes_after_one_short_model_run_and_closing_stops_the_rest(piper_voice, monkeypatch):
+def test_the_first_chunk_comes_after_one_short_model_run_speaks_at_once_and_closing_stops_the_rest(piper_voice, monkeypatch):
     runs = []
     model_run = piper_voice._piper.phoneme_ids_to_audio
     monkeypatch.setattr(piper_voice._piper, "phoneme_ids_to_audio",
@@ -44,6 +44,9 @@ def test_the_first_chunk_comes_after_one_short_model_run_and_closing_stops_the_r
     generation = piper_voice.synthesize(text, 24000)
     first = next(generation)
     assert first.text == "Your order " and len(runs) == 1
+    # Piper's leading silence is trimmed: speech starts within the first 20 ms.
+    onset = np.flatnonzero(np.abs(np.frombuffer(first.pcm, dtype="<i2")) >= 500)[0]
+    assert onset < 0.020 * 24000
     generation.close()
     assert len(runs) == 1
 

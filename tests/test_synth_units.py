@@ -1,10 +1,12 @@
 """Cutting text into synthesis units, and char timings from phoneme timings (no model needed)."""
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tui.server.synth.char_timing import Phoneme, char_boundaries, estimated_boundaries
-from tui.server.synth.units import split_units
+from tui.server.synth.seams import trim_silence
+from tui.server.synth.units import ends_clause, split_units
 
 
 @pytest.mark.parametrize("text, units", [
@@ -101,3 +103,22 @@ def test_unpronounced_text_falls_back_to_estimates():
     assert char_boundaries("hello", phonemes("^$")) is None
     est = estimated_boundaries("ab, c", 1000)
     assert est[0] == 0 and est[-1] == 1000 and est == sorted(est)
+
+
+# ---- seams ------------------------------------------------------------------------------------
+
+def test_a_unit_ends_a_clause_at_punctuation_or_a_line_break_only():
+    assert [ends_clause(u) for u in ["Your order ", "Hello, ", 'ok?" ', "line\n", "word"]] == \
+        [False, True, True, True, False]
+
+
+def test_quiet_head_and_tail_are_trimmed_to_short_margins_with_fades():
+    rate = 1000                                   # 1 sample per ms keeps the arithmetic readable
+    audio = np.concatenate([np.zeros(60), np.full(100, 0.5), np.zeros(120)]).astype(np.float32)
+    bounds = [0.0, 60.0, 110.0, 160.0, 280.0]      # lead silence, two letters, trailing space
+    trimmed, moved = trim_silence(audio, bounds, rate, head=True, tail=True)
+    assert trimmed.size == 10 + 100 + 30
+    assert moved == [0.0, 10.0, 60.0, 110.0, 140.0]
+    assert trimmed[0] == 0 and trimmed[-1] == 0 and trimmed[70] == 0.5     # faded edges only
+    kept, same = trim_silence(audio, bounds, rate, head=False, tail=False)
+    assert kept is audio and same == bounds

@@ -5,7 +5,8 @@ alignment_output.py), given an onnxruntime session with a thread count that suit
 machine, and warmed with a short and a long synthesis so the first real request pays no first-run
 costs. Each synthesis unit (units.py) is one model run; its audio is resampled to the
 requested rate (resample.py) and its char timings come from the phoneme durations
-(char_timing.py), or are estimated when the model gives none for a unit. Piper does no text
+(char_timing.py), or are estimated when the model gives none for a unit. Silence at the seams
+of a cut clause, and before the first word, is trimmed (seams.py). Piper does no text
 normalization we can see (espeak-ng turns "42" straight into phonemes), so the normalized
 alignment equals the plain one.
 
@@ -30,7 +31,8 @@ from .alignment_output import with_alignment_output
 from .char_timing import Phoneme, char_boundaries, estimated_boundaries
 from .chunk import SynthChunk, timings_from_boundaries
 from .resample import resample, to_s16le
-from .units import FIRST_UNIT_WORDS, split_units
+from .seams import trim_silence
+from .units import FIRST_UNIT_WORDS, ends_clause, split_units
 from .voice import VoiceError, check_request
 
 _LOGGER = logging.getLogger(__name__)
@@ -78,11 +80,16 @@ class PiperSpeech:
         config = SynthesisConfig(length_scale=self._config.length_scale / speed,
                                  normalize_audio=False, volume=GAIN)
         carried = ""                    # text of units that gave no audio, e.g. a lone zero-width char
-        for unit in split_units(text, self.first_words):
+        units = split_units(text, self.first_words)
+        for index, unit in enumerate(units):
             audio, bounds = self._render(unit, config)
             if audio.size == 0:
                 carried += unit
                 continue
+            audio, bounds = trim_silence(
+                audio, bounds, self.native_rate,
+                head=index == 0 or not ends_clause(units[index - 1]),
+                tail=index + 1 < len(units) and not ends_clause(unit))
             yield self._chunk(carried + unit, [bounds[0]] * len(carried) + bounds, audio, rate)
             carried = ""
         if carried:

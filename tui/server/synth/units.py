@@ -15,6 +15,7 @@ import unicodedata
 # A clause ends at punctuation (plus closing quotes/brackets) followed by whitespace, or at a
 # line break. The whitespace belongs to the clause before it.
 _CLAUSE_END = re.compile(r"""[.!?;:,…]+["'”’)\]]*\s+|\n\s*""")
+_CLAUSE_TAIL = re.compile(r"""[.!?;:,…]+["'”’)\]]*\s*$""")
 # Periods that usually do not end a clause: common abbreviations and initials ("J. Smith").
 _ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr vs etc e.g i.e prof inc ltd no approx".split())
 _WORD = re.compile(r"\S+\s*")
@@ -48,6 +49,11 @@ def split_units(text: str, first_words: int = FIRST_UNIT_WORDS) -> list[str]:
             units.append("".join(words[:take]))
             words = words[take:]
     return units
+
+
+def ends_clause(unit: str) -> bool:
+    """True if the unit ends where a speaker would pause anyway (punctuation or a line break)."""
+    return not unit.strip() or unit.rstrip(" \t").endswith("\n") or bool(_CLAUSE_TAIL.search(unit))
 
 
 def _clauses(text: str) -> list[str]:
