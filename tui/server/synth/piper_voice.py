@@ -11,8 +11,8 @@ normalization we can see (espeak-ng turns "42" straight into phonemes), so the n
 alignment equals the plain one.
 
 Thread-safety: one loaded voice serves any number of threads at once: piper serializes
-espeak-ng behind its own lock and an onnxruntime session may run concurrently. Each generator
-returned by `synthesize` belongs to the thread that drives it.
+espeak-ng behind its own lock and an onnxruntime session may run concurrently. A generator
+returned by `synthesize` may be advanced from different threads in turn, never by two at once.
 """
 from __future__ import annotations
 

@@ -21,7 +21,9 @@ class Voice(Protocol):
     synthesis unit (clause; the first clause may be cut after its first words so audio starts
     early), and the chunks' texts concatenate to exactly `text`, whitespace included.
     Empty or whitespace-only text yields nothing. Stopping the iteration (or closing the
-    generator) cancels the rest: no further unit is synthesized.
+    generator) cancels the rest: no further unit is synthesized. Each `next` runs one unit
+    synchronously; successive calls may come from different threads, never two at once.
+    Bad requests (rate, speed, non-string text) raise VoiceError when `synthesize` is called.
     """
 
     name: str
