@@ -1,5 +1,7 @@
 """Entry point: `switchboard` / `python -m tui`."""
+import sys
+
 from tui.cli import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

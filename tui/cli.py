@@ -1,0 +1,127 @@
+"""The `switchboard` command line.
+
+`switchboard [options]` opens the console; `switchboard SUBCOMMAND ...` runs one of the table
+below. Adding a subcommand is one small function that adds its parser and sets `run`, listed
+in SUBCOMMANDS. Every error is one line on stderr (exit 2 for bad usage, 1 for failures).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from tui.core.config import AUDIO_BACKENDS, LOCAL_VOICES, PROVIDERS, ConfigError, ConsoleConfig, resolve_config
+from tui.protocol.dialect import Dialect
+
+PROG = "switchboard"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (`switchboard: error: ...`), not usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+# ---- subcommands: one small function each ---------------------------------------------------
+
+def _serve(sub: argparse._SubParsersAction) -> None:
+    from tui.server.cli import add_serve_arguments, run_serve
+    parser = sub.add_parser("serve", help="run the local multi-context TTS server",
+                            description="Run the local multi-context TTS server.")
+    add_serve_arguments(parser)
+    parser.set_defaults(run=run_serve)
+
+
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_serve]
+
+
+# ---- the console's own options --------------------------------------------------------------
+
+def add_console_arguments(parser: argparse.ArgumentParser) -> None:
+    conn = parser.add_argument_group("connection")
+    conn.add_argument("--provider", help=f"{' | '.join(PROVIDERS)} (default local: the embedded "
+                      "server; elevenlabs/murf need ELEVENLABS_API_KEY / MURF_API_KEY in the environment or .env)")
+    conn.add_argument("--dialect", help=f"{' | '.join(d.value for d in Dialect)} (default: the provider's; "
+                      "the local server speaks all three)")
+    conn.add_argument("--url", help="ws:// or wss:// endpoint: a full URL is used as is, a bare host gets "
+                      "the dialect's path and query (with --provider local: no embedded server)")
+    conn.add_argument("--voice", help="voice id (ElevenLabs voice_id, Murf voice_id)")
+    conn.add_argument("--model", help="model (ElevenLabs model_id, e.g. eleven_flash_v2_5; Murf FALCON)")
+    conn.add_argument("--output-format", help="pcm_8000 ... pcm_48000, ulaw_8000, alaw_8000 (default pcm_22050; "
+                      "Murf pcm_24000)")
+    conn.add_argument("--inactivity-timeout", type=int, metavar="SECONDS",
+                      help="ElevenLabs per-context inactivity timeout, 1..180 (default 20)")
+    conn.add_argument("--no-reconnect", dest="auto_reconnect", action="store_false",
+                      help="do not reconnect on its own after the connection drops")
+    conn.add_argument("--env-file", default=".env", type=Path, help="file with API keys (default .env)")
+    play = parser.add_argument_group("console")
+    play.add_argument("--audio", help=f"speaker backend: {' | '.join(AUDIO_BACKENDS)}")
+    play.add_argument("--local-voice", default="piper", help=f"embedded server voice: {' | '.join(LOCAL_VOICES)}")
+    play.add_argument("--rate", type=float, default=4.0, help="words per second when streaming a turn (default 4)")
+    play.add_argument("--no-guard", dest="guard", action="store_false",
+                      help="let a sixth context go out (and the server refuse it with 1008)")
+    play.add_argument("--theme", help="colour theme (see themes/)")
+    play.add_argument("--no-record", dest="record", action="store_false", help="do not record this session")
+    play.add_argument("--record-dir", type=Path, default=Path("recordings"),
+                      help="where session recordings go (default recordings/)")
+    play.add_argument("--headless", action="store_true",
+                      help="line-by-line console on stdin/stdout instead of the full-screen one")
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(prog=PROG, description="A console for multi-context text-to-speech WebSockets "
+                           "(ElevenLabs multi-stream-input, Murf stream-input) with its own local server.")
+    add_console_arguments(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    for add in SUBCOMMANDS:
+        add(sub)
+    return parser
+
+
+def load_env(env_file: Path, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The environment over the .env file (a real environment variable wins)."""
+    merged: dict[str, str] = {}
+    if env_file.is_file():
+        from dotenv import dotenv_values
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(environ)
+    return merged
+
+
+def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> ConsoleConfig:
+    return resolve_config(
+        provider=args.provider, dialect=args.dialect, url=args.url, voice=args.voice, model=args.model,
+        output_format=args.output_format, inactivity_timeout=args.inactivity_timeout, audio=args.audio,
+        local_voice=args.local_voice, env=load_env(args.env_file, environ), rate=args.rate,
+        theme=args.theme, record=args.record, record_dir=args.record_dir, guard=args.guard,
+        auto_reconnect=args.auto_reconnect, headless=args.headless,
+    )
+
+
+def open_console(config: ConsoleConfig) -> int:
+    """Open the console on `config` (the seam the Textual UI plugs into); the exit code."""
+    from tui.core.headless import run_headless
+    if not config.extra.get("headless"):
+        print(f"{PROG}: the full-screen console UI is not built yet: running the line console "
+              "(type a turn and Enter; /help lists commands)", file=sys.stderr)
+    return run_headless(config)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "run", None) is not None:
+        return int(args.run(args) or 0)
+    try:
+        config = config_from_args(args)
+    except ConfigError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    return open_console(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
