@@ -1,0 +1,37 @@
+"""What the speaker needs from an audio output.
+
+A device plays s16le mono at one sample rate, pulling its audio from a `Source` on its own
+thread. It is opened on demand (when a turn is due) and closed when nothing is left to hear;
+`halt` silences it at once. Devices never call into the UI.
+"""
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+Source = Callable[[int, float], bytes]
+"""(frames wanted, clock time the first of them becomes audible) -> exactly frames*2 bytes."""
+
+
+class DeviceError(Exception):
+    """The output could not be opened or stopped working; str() is one line for the operator."""
+
+
+class Device(Protocol):
+    name: str
+    # How far ahead of its playhead the device pulls, in seconds: a turn must have that much
+    # in hand before it starts, or its second chunk is late from the start.
+    prefill: float
+    # After `halt`, the device is silent within this many seconds (what the tests hold it to).
+    stop_period: float
+
+    def probe(self) -> str | None:
+        """None if an output can be opened here; otherwise a one-line reason."""
+
+    def open(self, rate: int, source: Source) -> None:
+        """Start playing at `rate`, pulling from `source`. Raises DeviceError."""
+
+    def halt(self) -> None:
+        """Silence now and release the output (what it held is dropped)."""
+
+    def close(self) -> None:
+        """Release the output; called only once everything pulled has been heard."""

@@ -1,0 +1,73 @@
+"""The miniaudio backend: a callback-driven device opened per stretch of speech.
+
+miniaudio talks to PulseAudio (or PipeWire's pulse server) natively and falls back to ALSA;
+its null backend, which would swallow audio silently, is never used. After `stop()` a
+miniaudio device replays the interrupted buffer on its next `start()`, so a halted device is
+closed and a fresh one made for the next turn.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+from .device import DeviceError, Source
+
+_PROBE_RATE = 24000
+
+
+class MiniaudioDevice:
+    name = "miniaudio"
+
+    def __init__(self, clock: Callable[[], float], buffer_ms: int = 10) -> None:
+        self._clock = clock
+        self._buffer_ms = buffer_ms
+        # The buffer is what it pulls ahead and what is still to be heard at a halt.
+        self.prefill = self.stop_period = buffer_ms / 1000
+        self._device = None
+
+    def probe(self) -> str | None:
+        try:
+            import miniaudio
+        except ImportError as exc:
+            return f"miniaudio is not installed ({exc})"
+        try:
+            self._make(_PROBE_RATE).close()
+        except DeviceError as exc:
+            return str(exc)
+        return None
+
+    def _make(self, rate: int):
+        import miniaudio
+
+        try:
+            return miniaudio.PlaybackDevice(
+                output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1, sample_rate=rate,
+                buffersize_msec=self._buffer_ms, app_name="switchboard",
+                backends=[miniaudio.Backend.PULSEAUDIO, miniaudio.Backend.ALSA],
+            )
+        except miniaudio.MiniaudioError as exc:
+            raise DeviceError(f"no audio output ({exc.args[0] if exc.args else exc})") from None
+
+    def open(self, rate: int, source: Source) -> None:
+        device = self._make(rate)
+        frames = self._frames(source)
+        next(frames)
+        try:
+            device.start(frames)
+        except Exception as exc:  # miniaudio raises its own error type or a cffi one
+            device.close()
+            raise DeviceError(f"audio output failed to start ({exc})") from None
+        self._device = device
+
+    def _frames(self, source: Source) -> Iterator[bytes]:
+        clock, latency = self._clock, self.prefill
+        wanted = yield b""
+        while True:
+            wanted = yield source(wanted, clock() + latency)
+
+    def halt(self) -> None:
+        device, self._device = self._device, None
+        if device is not None:
+            device.stop()
+            device.close()
+
+    close = halt
