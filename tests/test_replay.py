@@ -5,12 +5,16 @@ import time
 
 import pytest
 
-from tui.net.replay import ReplayEnded, ReplayScheduler, ReplayTransport, check_speed
+from tui.net.replay import ReplayScheduler, ReplayTransport, check_speed
+from tui.net.transport import ConnectError, Transport, TransportClosed
 from tui.recording import BARGE_IN, CLOSED, RECEIVED, SENT, TURN, ActionEntry, FrameEntry, read_recording
 from tui.recording.reader import Recording
 
-from .test_recording import FrozenClock
+from .test_recording import FrozenClock, header
 from .test_recording_export import Script
+
+
+HEADER = header()
 
 
 def session() -> list:
@@ -112,56 +116,77 @@ def test_seek_fast_forwards_to_the_next_barge_in_which_then_plays_live():
     assert not s.seek_next_barge_in()               # no barge-in left
 
 
+async def next_frame(frames, timeout: float = 1.0):
+    return await asyncio.wait_for(anext(frames), timeout)
+
+
 async def test_with_a_frozen_clock_nothing_comes_out_before_its_time():
     clock = FrozenClock()
-    entries = session() + [ActionEntry(1600.0, CLOSED, {"code": 1000, "reason": "bye"})]
-    transport = ReplayTransport(Recording(None, None, entries), clock=clock)
-    first = asyncio.ensure_future(transport.recv())
+    entries = session() + [ActionEntry(1600.0, CLOSED, {"code": 1008, "reason": "max contexts"})]
+    transport = ReplayTransport(Recording(None, HEADER, entries), clock=clock)
+    assert isinstance(transport, Transport)
+    clock.advance(5)
+    await transport.connect()                   # the replay clock starts here
+    frames = transport.receive()
+    first = asyncio.ensure_future(next_frame(frames, 5))
     await asyncio.sleep(0.05)
     assert not first.done()                     # 100 ms of recording time, but the clock is frozen
     clock.advance(0.1)
     transport.wake()
-    assert await asyncio.wait_for(first, 1) == "audio 1a"
+    assert await first == "audio 1a"
     clock.advance(10)
     transport.wake()
-    got = [await asyncio.wait_for(transport.recv(), 1) for _ in range(4)]
-    assert got == ["audio 1b", "audio 1c", "final turn_1", "audio 2a"]
-    with pytest.raises(ReplayEnded) as ended:
-        await asyncio.wait_for(transport.recv(), 1)
-    assert (ended.value.code, ended.value.reason) == (1000, "bye")
+    assert [await next_frame(frames) for _ in range(4)] == ["audio 1b", "audio 1c", "final turn_1", "audio 2a"]
+    with pytest.raises(StopAsyncIteration):
+        await next_frame(frames)
+    assert (transport.close_code, transport.close_reason) == (1008, "max contexts")
+    with pytest.raises(TransportClosed):
+        await transport.send('{"text":"typed after the end"}')
+
+
+async def test_items_carry_sent_frames_and_actions_and_sends_are_dropped():
+    transport = ReplayTransport(Recording(None, HEADER, session()), speed=32)
+    await transport.connect()
     await transport.send('{"text":"typed during replay"}')
-    assert transport.dropped_sends == 1
+    got = [item async for item in transport.items()]
+    assert [i.entry for i in got] == session()
+    assert transport.dropped_sends == 1 and transport.close_code == 1000
+    assert transport.url == HEADER.url
 
 
 async def test_a_paused_transport_waits_for_a_step_and_close_ends_it():
-    transport = ReplayTransport(Recording(None, None, session()), paused=True)
-    pending = asyncio.ensure_future(transport.recv())
+    transport = ReplayTransport(Recording(None, HEADER, session()), paused=True)
+    await transport.connect()
+    frames = transport.receive()
+    pending = asyncio.ensure_future(next_frame(frames))
     await asyncio.sleep(0.05)
     assert not pending.done()
     transport.step()
-    assert await asyncio.wait_for(pending, 1) == "audio 1a"
-    pending = asyncio.ensure_future(transport.recv())
-    await transport.close()
-    with pytest.raises(ReplayEnded):
-        await asyncio.wait_for(pending, 1)
+    assert await pending == "audio 1a"
+    pending = asyncio.ensure_future(next_frame(frames))
+    await transport.close(4000, "operator quit")
+    with pytest.raises(StopAsyncIteration):
+        await pending
+    assert transport.close_code == 4000
 
 
 async def test_on_the_real_clock_frames_arrive_within_10_ms_of_their_offsets():
     offsets = [0.0, 40.0, 41.0, 90.0, 150.0, 230.0, 300.0, 310.0, 400.0, 500.0]
     entries = [FrameEntry(t, RECEIVED, str(t)) for t in offsets]
-    transport = ReplayTransport(Recording(None, None, entries))
+    transport = ReplayTransport(Recording(None, HEADER, entries))
+    await transport.connect()
     start = time.monotonic()
     errors = []
-    for t in offsets:
-        assert await asyncio.wait_for(transport.recv(), 2) == str(t)
-        errors.append((time.monotonic() - start) * 1000 - t)
+    async for frame in transport.receive():
+        errors.append((time.monotonic() - start) * 1000 - float(frame))
+    assert len(errors) == len(offsets)
     assert min(errors) >= -1.0                   # never early
     # The machine is shared: the median is the property; a single scheduling hiccup is tolerated.
     assert statistics.median(errors) <= 10.0, errors
     assert sum(e > 10.0 for e in errors) <= 1, errors
 
 
-async def test_a_truncated_recording_replays_what_it_holds(tmp_path):
+async def test_a_truncated_recording_replays_what_it_holds_and_garbage_does_not_connect(tmp_path):
     s = Script(tmp_path)
     s.at(0).frame(SENT, "open")
     s.at(1).frame(RECEIVED, "one")
@@ -171,6 +196,9 @@ async def test_a_truncated_recording_replays_what_it_holds(tmp_path):
     recording = read_recording(s.rec.path)
     assert "incomplete" in recording.problem
     transport = ReplayTransport(recording, speed=32)
-    assert await asyncio.wait_for(transport.recv(), 1) == "one"
-    with pytest.raises(ReplayEnded):
-        await asyncio.wait_for(transport.recv(), 1)
+    await transport.connect()
+    assert [f async for f in transport.receive()] == ["one"]
+    junk = tmp_path / "junk.jsonl"
+    junk.write_bytes(b"\x00\x01garbage")
+    with pytest.raises(ConnectError, match="cannot replay: junk.jsonl: .*line 1"):
+        await ReplayTransport(read_recording(junk)).connect()

@@ -21,11 +21,13 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from tui.recording.entries import BARGE_IN, CLOSED, RECEIVED, ActionEntry, Entry, FrameEntry
 from tui.recording.reader import Recording
+
+from .transport import ConnectError, TransportClosed
 
 Clock = Callable[[], float]
 MIN_SPEED, MAX_SPEED = 0.05, 32.0
@@ -91,6 +93,10 @@ class ReplayScheduler:
         if self._paused:
             return self._anchor_ms
         return self._anchor_ms + (self._clock() - self._anchor_s) * 1000.0 * self._speed
+
+    def restart(self) -> None:
+        """Back to the start of what is left: the recording clock reads 0 now."""
+        self._reanchor(0.0)
 
     def _reanchor(self, position_ms: float) -> None:
         self._anchor_ms = position_ms
@@ -167,30 +173,36 @@ class ReplayScheduler:
         return 0.0 if gap_ms <= EPSILON_MS else gap_ms / 1000.0 / self._speed
 
 
-class ReplayEnded(Exception):
-    """The recording has no more frames: the replayed connection is closed."""
-
-    def __init__(self, code: int | None = None, reason: str = "") -> None:
-        super().__init__(f"replay finished (code {code}, {reason!r})" if code else "replay finished")
-        self.code = code
-        self.reason = reason
-
-
 class ReplayTransport:
-    """Feeds a recording to the console on the event loop; see the module docstring."""
+    """A `Transport` (tui/net/transport.py) whose frames come from a recording.
+
+    `receive()` yields the recorded received frames at their times, like a live socket;
+    `items()` yields every entry (sent frames and operator actions too) for a driver that feeds
+    the whole recording to the session model. Use one of the two per transport, not both.
+    The replay clock starts at `connect()`.
+    """
 
     def __init__(self, recording: Recording, *, speed: float = 1.0, clock: Clock = time.monotonic,
                  paused: bool = False) -> None:
         self.recording = recording
+        self.url = recording.header.url if recording.header else "replay"
         self.scheduler = ReplayScheduler(recording.entries, speed=speed, clock=clock, paused=paused)
         self.dropped_sends = 0
         self._ready: list[ReplayItem] = []
         self._wake = asyncio.Event()
         self._closed = False
-        self.close_code: int | None = None
-        self.close_reason = ""
+        self._close_code: int | None = None
+        self._close_reason = ""
 
-    # ---- controls (wake the waiter so a change applies at once) --------------------------------
+    @property
+    def close_code(self) -> int | None:
+        return self._close_code
+
+    @property
+    def close_reason(self) -> str:
+        return self._close_reason
+
+    # ---- controls (each wakes the waiter so that it applies at once) ---------------------------
 
     def pause(self) -> None:
         self.scheduler.pause()
@@ -220,10 +232,41 @@ class ReplayTransport:
         """Re-read the clock now (tests with a frozen clock call this after advancing it)."""
         self._wake.set()
 
-    # ---- the transport's side ------------------------------------------------------------------
+    # ---- Transport -----------------------------------------------------------------------------
 
-    async def next_item(self) -> ReplayItem | None:
-        """The next entry when it is due; None once the recording is over or closed."""
+    async def connect(self) -> None:
+        if self.recording.header is None:
+            raise ConnectError(f"cannot replay: {self.recording.problem or 'no header'}")
+        self.scheduler.restart()
+
+    async def send(self, text: str) -> None:
+        """Nothing is sent during a replay: the frame is dropped and counted."""
+        if self._closed:
+            raise TransportClosed("the replay is over")
+        self.dropped_sends += 1
+
+    async def receive(self) -> AsyncIterator[str | bytes]:
+        """The recorded received frames at their times; ends with the recording."""
+        async for item in self.items():
+            if item.is_received_frame:
+                assert isinstance(item.entry, FrameEntry)
+                yield item.entry.data
+
+    async def items(self) -> AsyncIterator[ReplayItem]:
+        """Every entry at its time, in recorded order; ends with the recording (or close)."""
+        while (item := await self._next_item()) is not None:
+            yield item
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        if not self._closed:
+            self._closed = True
+            if self._close_code is None:
+                self._close_code, self._close_reason = code, reason
+        self._wake.set()
+
+    # ---- waiting -------------------------------------------------------------------------------
+
+    async def _next_item(self) -> ReplayItem | None:
         while not self._closed:
             if not self._ready:
                 self._ready = self.scheduler.due()
@@ -231,10 +274,14 @@ class ReplayTransport:
                 item = self._ready.pop(0)
                 if isinstance(item.entry, ActionEntry) and item.entry.kind == CLOSED:
                     code = item.entry.fields.get("code")
-                    self.close_code = code if isinstance(code, int) else None
-                    self.close_reason = str(item.entry.fields.get("reason", ""))
+                    self._close_code = code if isinstance(code, int) else None
+                    self._close_reason = str(item.entry.fields.get("reason") or "")
                 return item
             if self.scheduler.done:
+                # The recording ends here; without a recorded close it ended normally.
+                self._closed = True
+                if self._close_code is None:
+                    self._close_code = 1000
                 return None
             self._wake.clear()
             delay = self.scheduler.seconds_until_next()
@@ -244,19 +291,3 @@ class ReplayTransport:
             except TimeoutError:
                 pass
         return None
-
-    async def recv(self) -> str | bytes:
-        """The next received frame at its time; raises ReplayEnded when there are no more."""
-        while (item := await self.next_item()) is not None:
-            if item.is_received_frame:
-                assert isinstance(item.entry, FrameEntry)
-                return item.entry.data
-        raise ReplayEnded(self.close_code, self.close_reason)
-
-    async def send(self, frame: str | bytes) -> None:
-        """Nothing is sent during a replay; the recorded sent frames come out of `next_item`."""
-        self.dropped_sends += 1
-
-    async def close(self) -> None:
-        self._closed = True
-        self._wake.set()
