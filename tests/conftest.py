@@ -3,4 +3,5 @@
 
 pytest_plugins: list[str] = [
     "tests.fixtures.voices",
+    "tests.fixtures.frozen_clock",
 ]

@@ -214,7 +214,9 @@ class Session:
         slot = self.slot_for(cid)
         if slot is not None and slot.occupied:
             return slot
-        free = self._free_slot()
+        # A finished id used again is a new context: it takes its old slot, so one id never
+        # shows in two slots.
+        free = slot if slot is not None else self._free_slot()
         if free is None:
             self.status.overflow_contexts.append(cid)
             changes.status = True
