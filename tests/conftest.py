@@ -3,5 +3,6 @@
 
 pytest_plugins: list[str] = [
     "tests.fixtures.voices",
+    "tests.fixtures.local_server",
     "tests.fixtures.frozen_clock",
 ]

@@ -1,0 +1,101 @@
+"""What the sans-IO connection models ask the runtime to do, and the turn state they share.
+
+A dialect model (`contexts`, `single_stream`, `murf_turns`) takes decoded client frames and
+the clock, and answers with a list of these actions; `connection.py` carries them out. Nothing
+here touches a socket or a thread, so every protocol rule is testable without either.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.protocol.frames import ErrorFrame
+
+NORMAL_CLOSURE = 1000
+POLICY_VIOLATION = 1008
+INTERNAL_ERROR = 1011
+
+
+@dataclass(eq=False)
+class Turn:
+    """One stream of audio: an ElevenLabs context or a Murf turn.
+
+    Compared by identity: an id may be reused for a new, unrelated turn once the old one has
+    sent its final, and the runtime keys its per-turn audio lanes on this object.
+    """
+
+    context_id: str | None
+    speed: float = 1.0
+    buffer: str = ""          # text received and not yet handed to the voice
+    pending: int = 0          # generations handed to the voice whose audio is not all sent
+    closing: bool = False     # no new text accepted; the final follows the last pending audio
+    deadline: float | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Generate:
+    """Synthesize `text` for `turn`, after that turn's earlier generations (audio stays in order)."""
+
+    turn: Turn
+    text: str
+    flush: bool = False       # answer with flush_done once this audio is out (ElevenLabs)
+
+
+@dataclass(frozen=True)
+class SendFinal:
+    """The turn's last frame: `isFinal` (ElevenLabs) or `final` (Murf), with no audio."""
+
+    turn: Turn
+
+
+@dataclass(frozen=True)
+class SendFlushDone:
+    turn: Turn
+
+
+@dataclass(frozen=True)
+class CancelPending:
+    """Drop the turn's generations whose synthesis has not started (Murf `clear`)."""
+
+    turn: Turn
+
+
+@dataclass(frozen=True)
+class SendError:
+    """An error frame; the socket stays open."""
+
+    error: ErrorFrame
+
+
+@dataclass(frozen=True)
+class Fail:
+    """An error frame, then close the socket with the error's code (1008 unless it says)."""
+
+    error: ErrorFrame
+
+    @property
+    def code(self) -> int:
+        return self.error.code or POLICY_VIOLATION
+
+
+@dataclass(frozen=True)
+class CloseSocket:
+    """Close the socket; every turn has already sent its final."""
+
+    code: int = NORMAL_CLOSURE
+    reason: str = ""
+
+
+Action = Generate | SendFinal | SendFlushDone | CancelPending | SendError | Fail | CloseSocket
+
+
+def finish_if_drained(turn: Turn) -> list[Action]:
+    """The final for a closing turn whose audio is all out, else nothing."""
+    if turn.closing and turn.pending == 0:
+        return [SendFinal(turn)]
+    return []
+
+
+def dispatch(turn: Turn, text: str, *, flush: bool = False) -> Generate:
+    """Hand `text` to the voice for `turn` and count it as pending."""
+    turn.pending += 1
+    return Generate(turn, text, flush)

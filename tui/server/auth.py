@@ -1,0 +1,65 @@
+"""API-key checks for `switchboard serve --api-key KEY`, each the way its service refuses.
+
+ElevenLabs accepts the key as header `xi-api-key`, as query `authorization` (the bare key or
+`Bearer <key>`), or as `xi_api_key` in the first message, so it cannot refuse at the handshake
+when no key came with it: the socket opens and a missing or wrong key gets an error frame, then
+close 1008 (as the service does: clients see "received 1008 (policy violation)"). A key sent at
+the handshake is checked at once; with none, the first message must carry it.
+
+Murf takes the key only at the handshake (header `api-key`, query `api-key` or `api_key`), so
+the local server refuses there: HTTP 401 when no key came, 403 when it is wrong.
+
+The key is compared in constant time and never written to a log line or an error.
+"""
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from enum import Enum
+
+from tui.protocol.frames import ErrorFrame
+from tui.protocol.secret import Secret
+
+from .actions import POLICY_VIOLATION
+
+
+class KeyCheck(Enum):
+    MISSING = "missing"
+    WRONG = "wrong"
+    OK = "ok"
+
+
+# Statuses and messages as the ElevenLabs REST API words them (the WebSocket's are not published).
+ELEVENLABS_KEY_MISSING = ErrorFrame(
+    message="Neither authorization header nor xi-api-key received, please provide one.",
+    error="needs_authorization", code=POLICY_VIOLATION,
+)
+ELEVENLABS_KEY_WRONG = ErrorFrame(message="Invalid API key", error="invalid_api_key", code=POLICY_VIOLATION)
+
+MURF_KEY_MISSING = "Missing api-key: send it as header `api-key` or query `api-key`.\n"
+MURF_KEY_WRONG = "Invalid api-key.\n"
+
+
+def check_key(expected: Secret | None, offered: str | None) -> KeyCheck:
+    if not expected:
+        return KeyCheck.OK
+    if not offered:
+        return KeyCheck.MISSING
+    if hmac.compare_digest(offered.encode("utf-8", "surrogatepass"), expected.reveal().encode("utf-8")):
+        return KeyCheck.OK
+    return KeyCheck.WRONG
+
+
+def elevenlabs_handshake_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    """The key offered at the handshake, if any (header first, then query `authorization`)."""
+    key = headers.get("xi-api-key")
+    if key:
+        return key
+    token = query.get("authorization", "")
+    if token.lower().startswith("bearer "):
+        token = token[7:].strip()
+    return token or None
+
+
+def murf_handshake_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    return headers.get("api-key") or query.get("api-key") or query.get("api_key") or None

@@ -1,0 +1,106 @@
+"""`switchboard serve`: the command line of the local server.
+
+`tui/cli.py` wires `switchboard serve` to exactly `add_serve_arguments` and `run_serve`;
+`python -m tui.server` uses them too. Once listening, one line goes to stdout (flushed) so a
+parent process can wait for it:
+`switchboard serve: listening on ws://127.0.0.1:8765 (voice piper)`.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import signal
+import sys
+
+from .server import LocalServer
+from .synth import VOICE_NAMES, VoiceError, load_voice
+from .synthesis import DEFAULT_WORKERS
+
+SERVE_DESCRIPTION = (
+    "Run the local multi-context TTS server: ElevenLabs multi-stream-input and stream-input, and Murf "
+    "stream-input, with an offline voice, on ws://HOST:PORT. ElevenLabs clients choose output_format "
+    "pcm_8000 ... pcm_48000, ulaw_8000 or alaw_8000 (default pcm_22050; the service's default, MP3, "
+    "is not produced here); Murf clients choose format PCM, ULAW or ALAW (default PCM)."
+)
+READY_LINE = "switchboard serve: listening on {url} (voice {voice})"
+
+
+def _whole_number(what: str, low: int, high: int):
+    """An argparse type: a whole number from `low` to `high`, or a one-line reason."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number, got {value!r}") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be from {low} to {high}, got {number}")
+        return number
+    return parse
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("local server", SERVE_DESCRIPTION)
+    group.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    group.add_argument("--port", type=_whole_number("port", 0, 65535), default=8765,
+                       help="port to listen on; 0 picks a free one (default 8765)")
+    group.add_argument("--voice", choices=VOICE_NAMES, default="piper",
+                       help="piper: offline neural voice (default); tone: deterministic tones for tests")
+    group.add_argument("--api-key", metavar="KEY", default=None,
+                       help="require this key from clients, as each service does (ElevenLabs: header "
+                            "xi-api-key, query authorization, or xi_api_key in the first message; "
+                            "Murf: header or query api-key)")
+    group.add_argument("--workers", type=_whole_number("workers", 1, 16), default=DEFAULT_WORKERS,
+                       help=f"synthesis threads shared by all connections (default {DEFAULT_WORKERS})")
+    group.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="warning",
+                       help="log detail on stderr (default warning); API keys are never logged")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve until SIGINT/SIGTERM; 0 on a clean stop, 1 if the voice or the port is unusable."""
+    logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(),
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        voice = load_voice(args.voice)
+    except VoiceError as error:
+        print(f"switchboard serve: cannot load the {args.voice} voice: {error}", file=sys.stderr)
+        return 1
+    try:
+        return asyncio.run(_serve(args, voice))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _serve(args: argparse.Namespace, voice) -> int:
+    server = LocalServer(voice, host=args.host, port=args.port, api_key=args.api_key, workers=args.workers)
+    try:
+        await server.start()
+    except OSError as error:
+        print(f"switchboard serve: cannot listen on {args.host}:{args.port}: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
+    if not _is_loopback(args.host):
+        guard = "clients need the API key" if args.api_key else "with no API key required"
+        print(f"switchboard serve: warning: listening on {args.host}, reachable from other machines, {guard}",
+              file=sys.stderr)
+    print(READY_LINE.format(url=server.url, voice=voice.name), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await server.close()
+    return 0

@@ -1,0 +1,246 @@
+"""The ElevenLabs multi-context connection as a sans-IO model (PROTOCOL.md §1.2–§1.4).
+
+Decisions where the published material leaves room (each one tested):
+
+- `close_context`, `close_socket` and the inactivity timeout finish what was *flushed* (or
+  already handed to the voice by the chunk schedule / auto_mode) and discard text still waiting
+  in the buffer. The vendor's schema says of close_context "if it has already been set to flush
+  it will continue flushing", and of close_socket "any context that was previously set to flush
+  will wait to flush before closing"; PROTOCOL.md's race (a close right after the last text
+  yields a final with zero audio) follows from it. This is why pipecat and LiveKit flush first.
+- A frame without `context_id` addresses the default context (reported with `contextId: null`).
+  A bare keep-alive `{"text": ""}` without an id does not open it: the service treats it as a
+  connection keep-alive (pipecat sends it every 10 s for exactly that), so it never counts
+  toward the five. Any other frame naming an unknown id, keep-alive or bare flush included,
+  opens that context: the phantom context.
+- `close_context` for an id the server does not know (already final, or never opened) is
+  ignored: it opens nothing and sends no final.
+- Frames for a context that is closing (other than more closes) are ignored: no new text.
+- The socket itself times out like the single-context endpoint: when no context is left and no
+  frame has arrived for `inactivity_timeout` seconds, `input_timeout_exceeded` and close 1008.
+- `generation_config` and `pronunciation_dictionary_locators` follow the `voice_settings`
+  rule: first message only, then absent or unchanged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tui.protocol import elevenlabs as el
+from tui.protocol.elevenlabs import CloseContext, CloseSocket, ContextSettings, Flush, KeepAlive, SendText
+from tui.protocol.frames import DecodeError, ErrorFrame
+from tui.protocol.secret import Secret
+
+from .actions import (
+    POLICY_VIOLATION, Action, CloseSocket as CloseSocketAction, Fail, Generate, SendFlushDone, Turn,
+    dispatch, finish_if_drained,
+)
+from .auth import ELEVENLABS_KEY_MISSING, ELEVENLABS_KEY_WRONG, KeyCheck, check_key
+from .clock import Clock
+from .text_buffer import PHRASE_END, cut_after_last, cut_at_word, schedule_threshold
+
+MAX_CONTEXTS_ERROR = ErrorFrame(el.MAX_CONTEXTS_MESSAGE, "max_active_conversations", POLICY_VIOLATION)
+VOICE_SETTINGS_ERROR = ErrorFrame(el.VOICE_SETTINGS_MESSAGE, None, POLICY_VIOLATION)
+INVALID_INPUT_ERROR = ErrorFrame(el.INVALID_INPUT_MESSAGE, "invalid_input_message", POLICY_VIOLATION)
+# try_trigger_generation only generates once the buffer holds this much (the smallest allowed
+# schedule size): the service's "minimum threshold of characters" is not published.
+TRY_TRIGGER_MIN_CHARS = 50
+
+
+def input_timeout_error(seconds: float) -> ErrorFrame:
+    return ErrorFrame(el.input_timeout_message(seconds), "input_timeout_exceeded", POLICY_VIOLATION)
+
+
+def settings_changed_error(name: str) -> ErrorFrame:
+    if name == "voice_settings":
+        return VOICE_SETTINGS_ERROR
+    return ErrorFrame(el.VOICE_SETTINGS_MESSAGE.replace("voice_settings", name, 1), None, POLICY_VIOLATION)
+
+
+@dataclass(eq=False)
+class Context(Turn):
+    """An ElevenLabs context: a turn plus what its first message fixed."""
+
+    settings: ContextSettings = field(default_factory=ContextSettings)
+    schedule: tuple[int, ...] = el.DEFAULT_CHUNK_SCHEDULE
+    scheduled: int = 0        # generations the chunk schedule has triggered so far
+
+
+def open_context(context_id: str | None, settings: ContextSettings | None, deadline: float) -> Context:
+    settings = settings or ContextSettings()
+    speed = (settings.voice_settings or {}).get("speed", 1.0)
+    return Context(context_id, speed=float(speed), deadline=deadline, settings=settings,
+                   schedule=settings.chunk_schedule or el.DEFAULT_CHUNK_SCHEDULE)
+
+
+def settings_conflict(context: Context, offered: ContextSettings | None) -> ErrorFrame | None:
+    """The error for settings that differ from the context's first message, if they do."""
+    if offered is None:
+        return None
+    for name in ("voice_settings", "generation_config", "pronunciation_dictionary_locators"):
+        value = getattr(offered, name)
+        if value is not None and value != getattr(context.settings, name):
+            return settings_changed_error(name)
+    return None
+
+
+def take_ready_text(context: Context, auto_mode: bool) -> list[Action]:
+    """Generations the buffer now triggers without a flush: a phrase end, or the schedule."""
+    if auto_mode:
+        ready, context.buffer = cut_after_last(PHRASE_END, context.buffer)
+        return [dispatch(context, ready)] if ready.strip() else []
+    if len(context.buffer) < schedule_threshold(context.schedule, context.scheduled):
+        return []
+    ready, context.buffer = cut_at_word(context.buffer)
+    context.scheduled += 1
+    return [dispatch(context, ready)]
+
+
+def flush_buffer(context: Context) -> Generate:
+    """Everything buffered goes to the voice; flush_done follows its audio."""
+    text, context.buffer = context.buffer, ""
+    return dispatch(context, text, flush=True)
+
+
+class ElevenLabsModel:
+    """What both ElevenLabs endpoints share: the clock, the key check, failing once."""
+
+    def __init__(self, clock: Clock, *, inactivity_timeout: float = el.DEFAULT_INACTIVITY_TIMEOUT,
+                 auto_mode: bool = False, api_key: Secret | None = None, key_check: KeyCheck = KeyCheck.OK):
+        self.clock = clock
+        self.timeout = inactivity_timeout
+        self.auto_mode = auto_mode
+        self.done = False
+        self.last_frame = clock()
+        self._api_key = api_key
+        # MISSING: the key may still come as xi_api_key in the first message.
+        self._awaiting_key = key_check is KeyCheck.MISSING
+
+    def _admit(self, frame: object) -> list[Action] | None:
+        """Note the frame's arrival; what to answer instead of handling it (after a failure:
+        nothing; a bad frame or no key: the failure), or None to handle it."""
+        if self.done:
+            return []
+        self.last_frame = self.clock()
+        if isinstance(frame, DecodeError):
+            return self._fail(INVALID_INPUT_ERROR)
+        if self._awaiting_key:
+            offered = frame.xi_api_key.reveal() if isinstance(frame, SendText) and frame.xi_api_key else None
+            check = check_key(self._api_key, offered)
+            if check is not KeyCheck.OK:
+                return self._fail(ELEVENLABS_KEY_MISSING if check is KeyCheck.MISSING else ELEVENLABS_KEY_WRONG)
+            self._awaiting_key = False
+        return None
+
+    def _fail(self, error: ErrorFrame) -> list[Action]:
+        self.done = True
+        return [Fail(error)]
+
+
+class MultiContextConnection(ElevenLabsModel):
+    """One `multi-stream-input` socket: up to five contexts, their buffers, deadlines and finals."""
+
+    def __init__(self, clock: Clock, **options) -> None:
+        super().__init__(clock, **options)
+        self.contexts: dict[str | None, Context] = {}
+        self.closing_socket = False
+
+    # ---- input ---------------------------------------------------------------------------
+
+    def receive(self, frame: object) -> list[Action]:
+        """Fold one decoded client frame (or its DecodeError) into the model."""
+        refusal = self._admit(frame)
+        if refusal is not None:
+            return refusal
+        if self.closing_socket:
+            return []
+        match frame:
+            case CloseSocket():
+                self.closing_socket = True
+                actions: list[Action] = []
+                for context in list(self.contexts.values()):
+                    actions += self._close(context)
+                return actions + self._close_socket_if_drained()
+            case CloseContext(context_id=context_id):
+                context = self.contexts.get(context_id)
+                return [] if context is None or context.closing else self._close(context)
+            case KeepAlive(context_id=None, settings=None) if None not in self.contexts:
+                return []   # a connection keep-alive: opens nothing
+            case KeepAlive() | Flush() | SendText():
+                return self._to_context(frame)
+        return self._fail(INVALID_INPUT_ERROR)
+
+    def _to_context(self, frame: KeepAlive | Flush | SendText) -> list[Action]:
+        context = self.contexts.get(frame.context_id)
+        if context is None:
+            if len(self.contexts) >= el.MAX_CONTEXTS:
+                return self._fail(MAX_CONTEXTS_ERROR)
+            context = open_context(frame.context_id, frame.settings, self.last_frame + self.timeout)
+            self.contexts[frame.context_id] = context
+        elif context.closing:
+            return []
+        else:
+            conflict = settings_conflict(context, frame.settings)
+            if conflict is not None:
+                return self._fail(conflict)
+        context.deadline = self.last_frame + self.timeout
+        if isinstance(frame, KeepAlive):
+            return []
+        if isinstance(frame, SendText):
+            context.buffer += frame.text
+            if not frame.flush:
+                return take_ready_text(context, self.auto_mode)
+        return [flush_buffer(context)]
+
+    # ---- output and time -----------------------------------------------------------------
+
+    def generation_finished(self, generate: Generate) -> list[Action]:
+        """The runtime has sent all audio of `generate` (or dropped it)."""
+        context = generate.turn
+        context.pending -= 1
+        if self.done:
+            return []
+        actions: list[Action] = [SendFlushDone(context)] if generate.flush else []
+        return actions + self._finish(context)
+
+    def expire(self) -> list[Action]:
+        """Close the contexts whose inactivity deadline has passed; time out an idle socket."""
+        if self.done:
+            return []
+        now = self.clock()
+        actions: list[Action] = []
+        for context in list(self.contexts.values()):
+            if not context.closing and context.deadline is not None and context.deadline <= now:
+                actions += self._close(context)
+        if not self.contexts and not self.closing_socket and now >= self.last_frame + self.timeout:
+            actions += self._fail(input_timeout_error(self.timeout))
+        return actions
+
+    def next_deadline(self) -> float | None:
+        if self.done:
+            return None
+        open_deadlines = [c.deadline for c in self.contexts.values() if not c.closing and c.deadline is not None]
+        if open_deadlines:
+            return min(open_deadlines)
+        if not self.contexts and not self.closing_socket:
+            return self.last_frame + self.timeout
+        return None
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _close(self, context: Context) -> list[Action]:
+        context.closing = True
+        context.buffer = ""      # never flushed: discarded (see the module docstring)
+        return self._finish(context)
+
+    def _finish(self, context: Context) -> list[Action]:
+        actions = finish_if_drained(context)
+        if actions and self.contexts.get(context.context_id) is context:
+            del self.contexts[context.context_id]
+            actions += self._close_socket_if_drained()
+        return actions
+
+    def _close_socket_if_drained(self) -> list[Action]:
+        if self.closing_socket and not self.contexts and not self.done:
+            self.done = True
+            return [CloseSocketAction()]
+        return []

@@ -1,0 +1,162 @@
+"""The Murf `stream-input` connection as a sans-IO model (PROTOCOL.md §2.2–§2.4).
+
+Text of a turn is buffered until a sentence ends, `min_buffer_size` characters are waiting, or
+`max_buffer_delay_in_ms` has passed since the oldest waiting character arrived. `end` generates
+what is left, then `{"final": true, "context_id": ...}`. `voice_config` may come alone (for one
+context or, without an id, for the socket) or ride in every text frame; its `rate` sets the
+speed (percent: +50 is 1.5x), the rest is accepted and noted only (one local voice).
+
+Decisions where Murf publishes nothing (each tested):
+- `clear` ends the turn: buffered text is dropped; generations not yet started are cancelled;
+  one already started plays to its end. Either way a `final` follows, so a client that counts
+  turns until their final (as Switchboard does) frees the turn.
+- A frame that cannot be decoded gets an error frame and the socket stays open; the model does
+  not let one bad frame end a conversation. Bad query options close it (nothing can be served).
+- After 180 s with no client frame the socket closes with 1000.
+- No cap on concurrent turns (Murf counts concurrency per account, not per socket).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.protocol import murf
+from tui.protocol.frames import DecodeError, ErrorFrame
+from tui.protocol.murf import BufferSettings, Clear, End, SendText, SetVoiceConfig, VoiceConfig
+
+from .actions import (
+    NORMAL_CLOSURE, Action, CancelPending, CloseSocket, Generate, SendError, Turn, dispatch, finish_if_drained,
+)
+from .clock import Clock
+from .text_buffer import SENTENCE_END, cut_after_last, cut_at_word
+
+IDLE_CLOSE_REASON = "closing idle connection: no message for 180 seconds"
+
+
+def invalid_frame_error(reason: str) -> ErrorFrame:
+    return ErrorFrame(message=f"Invalid message: {reason}", error="invalid_message")
+
+
+def speed_of(config: VoiceConfig | None) -> float | None:
+    if config is None or config.rate is None:
+        return None
+    return 1.0 + config.rate / 100.0
+
+
+@dataclass(eq=False)
+class MurfTurn(Turn):
+    """A Murf context; `deadline` is when its waiting text must go regardless (buffer delay)."""
+
+
+class MurfConnection:
+    """One Murf socket: its turns, their buffers and buffer deadlines, and the idle timeout."""
+
+    def __init__(self, clock: Clock, *, inactivity_timeout: float = murf.SOCKET_INACTIVITY_TIMEOUT):
+        self.clock = clock
+        self.timeout = inactivity_timeout
+        self.turns: dict[str | None, MurfTurn] = {}
+        self.speeds: dict[str | None, float] = {}   # from voice_config, per context id (None: socket)
+        self.min_buffer_size = murf.DEFAULT_MIN_BUFFER_SIZE
+        self.max_buffer_delay = murf.DEFAULT_MAX_BUFFER_DELAY_MS / 1000.0
+        self.done = False
+        self.last_frame = clock()
+
+    def receive(self, frame: object) -> list[Action]:
+        if self.done:
+            return []
+        self.last_frame = self.clock()
+        match frame:
+            case DecodeError(reason=reason):
+                return [SendError(invalid_frame_error(reason))]
+            case SetVoiceConfig(voice_config=config, context_id=context_id):
+                self._configure(context_id, config)
+                return []
+            case BufferSettings(min_buffer_size=size, max_buffer_delay_in_ms=delay):
+                if size is not None:
+                    self.min_buffer_size = size
+                if delay is not None:
+                    self.max_buffer_delay = delay / 1000.0
+                return []
+            case SendText(text=text, context_id=context_id, end=end, voice_config=config):
+                self._configure(context_id, config)
+                if not text and not end:
+                    return []   # empty text: nothing to speak, opens nothing
+                return self._add_text(context_id, text, end)
+            case End(context_id=context_id, voice_config=config):
+                self._configure(context_id, config)
+                return self._add_text(context_id, "", True)
+            case Clear(context_id=context_id):
+                return self._clear(context_id)
+        return [SendError(invalid_frame_error(f"unexpected frame {type(frame).__name__}"))]
+
+    def _configure(self, context_id: str | None, config: VoiceConfig | None) -> None:
+        speed = speed_of(config)
+        if speed is None:
+            return
+        self.speeds[context_id] = speed
+        turn = self.turns.get(context_id)
+        if turn is not None and not turn.closing:
+            turn.speed = speed
+
+    def _add_text(self, context_id: str | None, text: str, end: bool) -> list[Action]:
+        turn = self.turns.get(context_id)
+        if turn is None:
+            speed = self.speeds.get(context_id, self.speeds.get(None, 1.0))
+            turn = self.turns[context_id] = MurfTurn(context_id, speed=speed)
+        elif turn.closing:
+            return []   # the turn has ended; its final is on the way
+        if not turn.buffer and text:
+            turn.deadline = self.last_frame + self.max_buffer_delay
+        turn.buffer += text
+        if end:
+            actions = self._send_all(turn)
+            turn.closing = True
+            return actions + self._finish(turn)
+        ready, rest = cut_after_last(SENTENCE_END, turn.buffer)
+        if not ready.strip() and len(turn.buffer) >= self.min_buffer_size:
+            ready, rest = cut_at_word(turn.buffer)
+        if ready.strip():
+            turn.buffer = rest
+            turn.deadline = self.last_frame + self.max_buffer_delay if rest else None
+            return [dispatch(turn, ready)] + self.expire()
+        return self.expire()
+
+    def _send_all(self, turn: MurfTurn) -> list[Action]:
+        text, turn.buffer, turn.deadline = turn.buffer, "", None
+        return [dispatch(turn, text)] if text.strip() else []
+
+    def _clear(self, context_id: str | None) -> list[Action]:
+        turn = self.turns.get(context_id)
+        if turn is None or turn.closing:
+            return []
+        turn.buffer, turn.deadline, turn.closing = "", None, True
+        return [CancelPending(turn)] + self._finish(turn)
+
+    def _finish(self, turn: MurfTurn) -> list[Action]:
+        actions = finish_if_drained(turn)
+        if actions and self.turns.get(turn.context_id) is turn:
+            del self.turns[turn.context_id]
+        return actions
+
+    def generation_finished(self, generate: Generate) -> list[Action]:
+        generate.turn.pending -= 1
+        return [] if self.done else self._finish(generate.turn)
+
+    def expire(self) -> list[Action]:
+        """Send text whose buffer delay has passed; close a socket idle for `timeout` seconds."""
+        if self.done:
+            return []
+        now = self.clock()
+        if now >= self.last_frame + self.timeout:
+            self.done = True
+            return [CloseSocket(NORMAL_CLOSURE, IDLE_CLOSE_REASON)]
+        actions: list[Action] = []
+        for turn in self.turns.values():
+            if turn.deadline is not None and turn.deadline <= now and not turn.closing:
+                actions += self._send_all(turn)
+        return actions
+
+    def next_deadline(self) -> float | None:
+        if self.done:
+            return None
+        deadlines = [t.deadline for t in self.turns.values() if t.deadline is not None and not t.closing]
+        return min(deadlines + [self.last_frame + self.timeout])

@@ -1,0 +1,182 @@
+"""The local server: three routes on one `websockets` server, a model per accepted socket.
+
+Routes (anything else is refused at the handshake with HTTP 404):
+- `/v1/text-to-speech/{voice_id}/multi-stream-input`  ElevenLabs multi-context
+- `/v1/text-to-speech/{voice_id}/stream-input`        ElevenLabs single-context
+- `/v1/speech/stream-input`                           Murf
+
+Any voice id is accepted: there is one local voice. Options come from the query (options.py);
+the optional API key is checked as each service checks it (auth.py).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from http import HTTPStatus
+from urllib.parse import parse_qsl, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from tui.protocol import elevenlabs, murf, stream_input
+from tui.protocol.dialect import Dialect
+from tui.protocol.frames import ErrorFrame
+from tui.protocol.secret import Secret
+from tui.protocol.urls import redact_url
+
+from .auth import (
+    ELEVENLABS_KEY_WRONG, MURF_KEY_MISSING, MURF_KEY_WRONG, KeyCheck, check_key, elevenlabs_handshake_key,
+    murf_handshake_key,
+)
+from .clock import Clock, real_clock
+from .connection import ConnectionRuntime, Model, close_reason
+from .contexts import MultiContextConnection
+from .murf_turns import MurfConnection
+from .options import StreamOptions, elevenlabs_options, murf_options
+from .single_stream import SingleStreamConnection
+from .synth import Voice
+from .synthesis import DEFAULT_WORKERS, MAX_FRAME_MS, AudioEncoder, SynthesisPool
+
+_LOGGER = logging.getLogger(__name__)
+
+_ELEVENLABS_PATH = re.compile(r"/v1/text-to-speech/([^/]+)/(multi-stream-input|stream-input)")
+_MURF_PATH = "/v1/speech/stream-input"
+# Client frames are small JSON objects; the cap only guards the server's memory.
+MAX_CLIENT_FRAME_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Route:
+    dialect: Dialect
+    voice_id: str | None
+    query: dict[str, str]
+
+
+def match_route(path: str) -> Route | None:
+    """The endpoint a request path names, or None (→ 404)."""
+    parts = urlsplit(path)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if parts.path == _MURF_PATH:
+        return Route(Dialect.MURF, None, query)
+    match = _ELEVENLABS_PATH.fullmatch(parts.path)
+    if match is None:
+        return None
+    dialect = Dialect.ELEVENLABS if match.group(2) == "multi-stream-input" else Dialect.ELEVENLABS_SINGLE
+    return Route(dialect, match.group(1), query)
+
+
+_CODECS = {
+    Dialect.ELEVENLABS: (elevenlabs.decode_client, elevenlabs.encode_server),
+    Dialect.ELEVENLABS_SINGLE: (stream_input.decode_client, stream_input.encode_server),
+    Dialect.MURF: (murf.decode_client, murf.encode_server),
+}
+
+
+class LocalServer:
+    """A running local TTS server. Use `async with LocalServer(voice) as server:` or start/close.
+
+    `clock` drives every deadline (pass a `ManualClock` to move time by hand in tests).
+    `api_key`, if given, is required from clients the way each service requires it.
+    """
+
+    def __init__(self, voice: Voice, *, host: str = "127.0.0.1", port: int = 0,
+                 api_key: str | Secret | None = None, clock: Clock = real_clock,
+                 workers: int = DEFAULT_WORKERS, max_frame_ms: int = MAX_FRAME_MS) -> None:
+        self.voice = voice
+        self.host = host
+        self.port = port
+        self.api_key = Secret(api_key) if isinstance(api_key, str) else api_key
+        self.clock = clock
+        self.max_frame_ms = max_frame_ms
+        self._pool = SynthesisPool(voice, workers)
+        self._server: Server | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL clients connect to, e.g. `ws://127.0.0.1:8765`."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"ws://{host}:{self.port}"
+
+    async def start(self) -> str:
+        self._server = await serve(
+            self._handle, self.host, self.port, process_request=self._check_request,
+            compression=None,            # audio frames are base64: deflate costs CPU and saves little
+            max_size=MAX_CLIENT_FRAME_BYTES, logger=_LOGGER,
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.url
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        self._pool.close()
+
+    async def serve_forever(self) -> None:
+        if self._server is None:
+            await self.start()
+        await self._server.serve_forever()
+
+    async def __aenter__(self) -> "LocalServer":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # ---- handshake -----------------------------------------------------------------------
+
+    def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        route = match_route(request.path)
+        if route is None:
+            path = urlsplit(request.path).path
+            return connection.respond(
+                HTTPStatus.NOT_FOUND,
+                f"Not found: {path[:200]}. The local server serves /v1/text-to-speech/{{voice_id}}/"
+                "multi-stream-input, /v1/text-to-speech/{voice_id}/stream-input and /v1/speech/stream-input.\n",
+            )
+        if route.dialect is Dialect.MURF:
+            check = check_key(self.api_key, murf_handshake_key(request.headers, route.query))
+            if check is KeyCheck.MISSING:
+                return connection.respond(HTTPStatus.UNAUTHORIZED, MURF_KEY_MISSING)
+            if check is KeyCheck.WRONG:
+                return connection.respond(HTTPStatus.FORBIDDEN, MURF_KEY_WRONG)
+        return None
+
+    # ---- one connection ------------------------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        route = match_route(ws.request.path)
+        if route is None:   # process_request refused it already
+            return
+        _LOGGER.info("%s open: %s %s", ws.id, route.dialect.value, redact_url(ws.request.path))
+        options, model = self._model_for(route, ws.request.headers)
+        decode, encode = _CODECS[route.dialect]
+        if isinstance(options, ErrorFrame):
+            await ws.send(encode(options))
+            await ws.close(options.code or 1008, close_reason(options.message))
+            return
+        encoder = AudioEncoder(options.output, encode, route.dialect is not Dialect.MURF, self.max_frame_ms)
+        runtime = ConnectionRuntime(ws, model, decode, encode, encoder, self._pool, self.clock)
+        await runtime.run()
+        _LOGGER.info("%s closed after %d frames (%s)", ws.id, runtime.frames_received, ws.close_code)
+
+    def _model_for(self, route: Route, headers: Headers) -> tuple[StreamOptions | ErrorFrame, Model | None]:
+        if route.dialect is Dialect.MURF:
+            options = murf_options(route.query)
+            if isinstance(options, ErrorFrame):
+                return options, None
+            return options, MurfConnection(self.clock, inactivity_timeout=options.inactivity_timeout)
+        key_check = check_key(self.api_key, elevenlabs_handshake_key(headers, route.query))
+        if key_check is KeyCheck.WRONG:
+            return ELEVENLABS_KEY_WRONG, None
+        options = elevenlabs_options(route.query, multi=route.dialect is Dialect.ELEVENLABS)
+        if isinstance(options, ErrorFrame):
+            return options, None
+        cls = MultiContextConnection if route.dialect is Dialect.ELEVENLABS else SingleStreamConnection
+        return options, cls(self.clock, inactivity_timeout=options.inactivity_timeout, auto_mode=options.auto_mode,
+                            api_key=self.api_key, key_check=key_check)
+

@@ -1,0 +1,175 @@
+"""From a `Generate` action to audio frames on the wire: worker threads, per-turn lanes, encoding.
+
+The voice is a blocking generator (one synthesis unit per `next`). One `SynthesisPool` per
+server runs those steps on a few worker threads, shared by every connection. A lane per turn
+runs that turn's generations one after another, so its audio stays in order, while lanes of
+different turns interleave freely. Each step is submitted on its own, so a long turn goes back
+to the end of the pool's queue after every unit and cannot starve a new turn's first unit; the
+next unit is already being synthesized while the current one's frames are sent.
+
+Encoding (frame split, G.711, base64, JSON) runs in the worker too, off the event loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from tui.protocol.formats import AudioFormat, from_pcm16
+from tui.protocol.frames import Audio, ServerEvent
+
+from .actions import Generate
+from .synth import SynthChunk, Voice
+
+_LOGGER = logging.getLogger(__name__)
+
+# Frames carry at most this much audio: small enough that a client can start playing early and
+# drop a barged-in turn finely, large enough that JSON and base64 overhead stays negligible.
+MAX_FRAME_MS = 250
+DEFAULT_WORKERS = 2
+
+
+class SynthesisPool:
+    """The voice and the worker threads that run it, shared by all connections of a server."""
+
+    def __init__(self, voice: Voice, workers: int = DEFAULT_WORKERS) -> None:
+        if workers < 1:
+            raise ValueError("a synthesis pool needs at least one worker")
+        self.voice = voice
+        self.workers = workers
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="synth")
+
+    async def run(self, step: Callable[[], list[str] | None]) -> list[str] | None:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, step)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class AudioEncoder:
+    """How one connection's audio becomes wire frames (format, dialect, alignment or not)."""
+
+    output: AudioFormat
+    encode: Callable[[ServerEvent], str]
+    alignment: bool = True
+    max_frame_ms: int = MAX_FRAME_MS
+
+    def frames(self, chunk: SynthChunk, context_id: str | None) -> list[str]:
+        out = []
+        for piece in chunk.split(self.max_frame_ms):
+            audio = from_pcm16(self.output, piece.pcm)
+            if self.alignment:
+                event = Audio(audio, context_id, piece.alignment(), piece.normalized_alignment())
+            else:
+                event = Audio(audio, context_id)
+            out.append(self.encode(event))
+        return out
+
+
+class Job:
+    """One generation: its voice stream, and whether it has started (Murf `clear` asks)."""
+
+    def __init__(self, generate: Generate) -> None:
+        self.generate = generate
+        self.started = False
+        self.cancelled = False
+        self._lock = threading.Lock()
+        self._units: Iterator[SynthChunk] | None = None
+
+    def try_cancel(self) -> bool:
+        """Cancel if synthesis has not started; False if it has (it then plays to the end)."""
+        with self._lock:
+            if not self.started:
+                self.cancelled = True
+            return self.cancelled
+
+    def step(self, pool: SynthesisPool, encoder: AudioEncoder) -> list[str] | None:
+        """In a worker thread: synthesize the next unit and encode its frames (None at the end)."""
+        with self._lock:
+            if self.cancelled:
+                return None
+            if self._units is None:
+                self.started = True
+                turn = self.generate.turn
+                self._units = iter(pool.voice.synthesize(self.generate.text, encoder.output.sample_rate,
+                                                         speed=turn.speed))
+        for chunk in self._units:
+            frames = encoder.frames(chunk, self.generate.turn.context_id)
+            if frames:
+                return frames
+        return None
+
+
+class Lane:
+    """Plays one turn's generations in order; reports each one finished (or dropped)."""
+
+    def __init__(self, pool: SynthesisPool, encoder: AudioEncoder, send: Callable[[str], Awaitable[None]],
+                 finished: Callable[[Generate], Awaitable[None]], failed: Callable[[Exception], Awaitable[None]]):
+        self._pool = pool
+        self._encoder = encoder
+        self._send = send
+        self._finished = finished
+        self._failed = failed
+        self._jobs: deque[Job] = deque()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def submit(self, generate: Generate) -> None:
+        self._jobs.append(Job(generate))
+        if not self.busy:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def cancel_pending(self) -> None:
+        """Murf `clear`: if none of this turn's synthesis has started, none of it will."""
+        if any(job.started for job in self._jobs):
+            return
+        for job in self._jobs:
+            if not job.try_cancel():
+                return
+
+    def stop(self) -> asyncio.Task[None] | None:
+        """Abandon everything (the socket is gone); the task to await, if one runs."""
+        for job in self._jobs:
+            job.try_cancel()
+        if self.busy:
+            self._task.cancel()
+            return self._task
+        return None
+
+    async def _run(self) -> None:
+        while self._jobs:
+            job = self._jobs[0]
+            try:
+                await self._play(job)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the voice or encoding failed: the connection reports it
+                _LOGGER.exception("synthesis failed for context %r", job.generate.turn.context_id)
+                self._jobs.clear()
+                await self._failed(error)
+                return
+            self._jobs.popleft()
+            await self._finished(job.generate)
+
+    async def _play(self, job: Job) -> None:
+        def step() -> list[str] | None:
+            return job.step(self._pool, self._encoder)
+
+        frames = await self._pool.run(step)
+        while frames is not None:
+            upcoming = asyncio.ensure_future(self._pool.run(step))
+            try:
+                for frame in frames:
+                    await self._send(frame)
+            except BaseException:
+                upcoming.cancel()
+                raise
+            frames = await upcoming
