@@ -33,6 +33,7 @@ from .auth import (
 from .clock import Clock, real_clock
 from .connection import ConnectionRuntime, Model, close_reason
 from .contexts import MultiContextConnection
+from .logs import RedactingLogger
 from .murf_turns import MurfConnection
 from .options import StreamOptions, elevenlabs_options, murf_options
 from .single_stream import SingleStreamConnection
@@ -92,6 +93,7 @@ class LocalServer:
         self.max_frame_ms = max_frame_ms
         self._pool = SynthesisPool(voice, workers)
         self._server: Server | None = None
+        self._log = RedactingLogger(_LOGGER, self.api_key)
 
     @property
     def url(self) -> str:
@@ -103,7 +105,7 @@ class LocalServer:
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._check_request,
             compression=None,            # audio frames are base64: deflate costs CPU and saves little
-            max_size=MAX_CLIENT_FRAME_BYTES, logger=_LOGGER,
+            max_size=MAX_CLIENT_FRAME_BYTES, logger=self._log,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         return self.url
@@ -152,7 +154,7 @@ class LocalServer:
         route = match_route(ws.request.path)
         if route is None:   # process_request refused it already
             return
-        _LOGGER.info("%s open: %s %s", ws.id, route.dialect.value, redact_url(ws.request.path))
+        self._log.info("%s open: %s %s", ws.id, route.dialect.value, redact_url(ws.request.path))
         options, model = self._model_for(route, ws.request.headers)
         decode, encode = _CODECS[route.dialect]
         if isinstance(options, ErrorFrame):
@@ -162,7 +164,7 @@ class LocalServer:
         encoder = AudioEncoder(options.output, encode, route.dialect is not Dialect.MURF, self.max_frame_ms)
         runtime = ConnectionRuntime(ws, model, decode, encode, encoder, self._pool, self.clock)
         await runtime.run()
-        _LOGGER.info("%s closed after %d frames (%s)", ws.id, runtime.frames_received, ws.close_code)
+        self._log.info("%s closed after %d frames (%s)", ws.id, runtime.frames_received, ws.close_code)
 
     def _model_for(self, route: Route, headers: Headers) -> tuple[StreamOptions | ErrorFrame, Model | None]:
         if route.dialect is Dialect.MURF:
