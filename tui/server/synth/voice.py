@@ -40,3 +40,10 @@ def check_request(text: object, sample_rate: object, speed: object) -> None:
         raise VoiceError(f"unsupported sample rate {sample_rate!r}: use one of {rates}")
     if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not MIN_SPEED <= speed <= MAX_SPEED:
         raise VoiceError(f"speed must be a number from {MIN_SPEED} to {MAX_SPEED}, not {speed!r}")
+
+
+def check_whole_number(name: str, value: object, minimum: int = 1) -> int:
+    """A voice option that must be a whole number of at least `minimum`."""
+    if type(value) is not int or value < minimum:
+        raise VoiceError(f"{name} must be a whole number of at least {minimum}, not {value!r}")
+    return value
