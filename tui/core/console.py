@@ -142,6 +142,17 @@ class Console:
     def connected(self) -> bool:
         return self._connected.is_set()
 
+    async def frames_written(self, timeout: float = 5.0) -> bool:
+        """Wait (bounded) until every frame issued so far is on the socket; False on timeout."""
+        outbox = self._outbox
+        if outbox is None:
+            return True
+        try:
+            await asyncio.wait_for(outbox.join(), timeout)
+            return True
+        except TimeoutError:
+            return False
+
     async def shutdown(self) -> None:
         """Close the socket, stop pacers, speaker, recorder and the embedded server. Idempotent."""
         if self._closing:
@@ -362,20 +373,27 @@ class Console:
             self._emit(frame)
         turn = _ActiveTurn(cid, TurnPacer(text, self.session.status.rate, self.clock()), asyncio.Event())
         self._turns[cid] = turn
-        self._spawn(self._run_turn(turn))
+        self._send_due(turn)   # the first word goes with the opening, not a loop turn later
+        if turn.pacer.done:
+            self._turns.pop(cid, None)
+        else:
+            self._spawn(self._run_turn(turn))
+
+    def _send_due(self, turn: _ActiveTurn) -> None:
+        cid = self._wire_cid(turn.context_id)
+        for step in turn.pacer.take_due(self.clock()):
+            if step.end:
+                frames = self.wire.end_turn(cid, unflushed=turn.unflushed)
+            else:
+                frames = self.wire.text(cid, step.text, step.flush)
+                turn.unflushed = not step.flush
+            for frame in frames:
+                self._emit(frame)
 
     async def _run_turn(self, turn: _ActiveTurn) -> None:
         try:
             while True:
-                for step in turn.pacer.take_due(self.clock()):
-                    cid = self._wire_cid(turn.context_id)
-                    if step.end:
-                        frames = self.wire.end_turn(cid, unflushed=turn.unflushed)
-                    else:
-                        frames = self.wire.text(cid, step.text, step.flush)
-                        turn.unflushed = not step.flush
-                    for frame in frames:
-                        self._emit(frame)
+                self._send_due(turn)
                 due = turn.pacer.next_due
                 if due is None:
                     return
@@ -454,11 +472,12 @@ class Console:
             text = await outbox.get()
             try:
                 await transport.send(text)
+                if self.recorder is not None:
+                    self.recorder.frame("sent", text)
             except TransportClosed as exc:
                 self._apply(SendFailed(text, str(exc) or "connection closed"))
-                continue
-            if self.recorder is not None:
-                self.recorder.frame("sent", text)
+            finally:
+                outbox.task_done()
 
     async def _wait_before_retry(self) -> bool:
         if self._closing:

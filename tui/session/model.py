@@ -218,6 +218,8 @@ class Session:
         # shows in two slots.
         free = slot if slot is not None else self._free_slot()
         if free is None:
+            if cid in self.status.overflow_contexts:
+                return None
             self.status.overflow_contexts.append(cid)
             changes.status = True
             self.note(f"context {cid} opened while five are occupied: the server will refuse it "
