@@ -5,4 +5,5 @@ pytest_plugins: list[str] = [
     "tests.fixtures.voices",
     "tests.fixtures.local_server",
     "tests.fixtures.frozen_clock",
+    "tests.fixtures.virtual_speaker",
 ]

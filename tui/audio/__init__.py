@@ -42,7 +42,8 @@ def make_speaker(
         raise ValueError(f"unknown audio backend {name!r} (choose one of {', '.join(BACKENDS)})")
     options = {"on_progress": on_progress, "clock": clock, "delay": delay}
     if chosen == "none":
-        return Speaker(SilentDevice(clock), silent_reason="audio turned off (--audio none)", **options)
+        off = "audio turned off (--audio none)"
+        return Speaker(SilentDevice(clock), silent_reason=off, **options)
     silence_alsa()
     device = _DEVICES[chosen](clock)
     try:

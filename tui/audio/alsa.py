@@ -54,6 +54,7 @@ def default_output_problem() -> str | None:
     err = lib.snd_pcm_open(ctypes.byref(pcm), b"default", _SND_PCM_STREAM_PLAYBACK, _SND_PCM_NONBLOCK)
     if err < 0:
         lib.snd_strerror.restype = ctypes.c_char_p
-        return f"ALSA default output: {lib.snd_strerror(err).decode(errors='replace')}"
+        why = lib.snd_strerror(err).decode(errors="replace")
+        return f"no audio output device (ALSA default: {why})"
     lib.snd_pcm_close(pcm)
     return None

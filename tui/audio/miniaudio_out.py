@@ -45,7 +45,8 @@ class MiniaudioDevice:
                 backends=[miniaudio.Backend.PULSEAUDIO, miniaudio.Backend.ALSA],
             )
         except miniaudio.MiniaudioError as exc:
-            raise DeviceError(f"no audio output ({exc.args[0] if exc.args else exc})") from None
+            why = exc.args[0] if exc.args else exc
+            raise DeviceError(f"no audio output device ({why})") from None
 
     def open(self, rate: int, source: Source) -> None:
         device = self._make(rate)

@@ -80,7 +80,7 @@ class _Turn:
             return self.final_heard
         for at, first, count, _ in reversed(self.blocks):
             if at <= now:
-                return first + min(count, int((now - at) * self.rate))
+                return first + min(count, int((now - at) * self.rate + 1e-6))
         return self.blocks[0][1] if self.blocks else self.pulled
 
     def take(self, nbytes: int) -> bytes:
@@ -165,7 +165,8 @@ class Playout:
                 turn.first_arrival = now
             else:
                 late = lateness(now, turn.first_arrival, turn.fed, turn.rate)
-                turn.worst_lateness = late if turn.worst_lateness is None else max(turn.worst_lateness, late)
+                worst = turn.worst_lateness
+                turn.worst_lateness = late if worst is None else max(worst, late)
             turn.chunks.append(pcm)
             turn.queued += len(pcm)
             turn.fed += len(pcm) // SAMPLE_BYTES

@@ -65,7 +65,7 @@ class SimpleaudioDevice:
 
 
 class _Segment:
-    """One play_buffer over one bytearray; sample k is heard at about `t0 + START_LATENCY + k/rate`."""
+    """One play_buffer over one bytearray; sample k is heard about `t0 + START_LATENCY + k/rate`."""
 
     def __init__(self, rate: int, source: Source, clock: Callable[[], float], head: int) -> None:
         import simpleaudio

@@ -31,7 +31,7 @@ class SounddeviceDevice:
             info = sd.query_devices(kind="output")
             sd.check_output_settings(samplerate=_PROBE_RATE, channels=1, dtype="int16")
         except (sd.PortAudioError, ValueError) as exc:
-            return f"no audio output ({exc})"
+            return f"no audio output device (PortAudio: {exc})"
         if self._latency == "low":
             self.prefill = self.stop_period = float(info["default_low_output_latency"])
         elif isinstance(self._latency, (int, float)):

@@ -127,7 +127,8 @@ class Speaker:
                     return
             now = self._clock()
             timeout = self._steer(now)
-            if self._report(now):
+            # Something is or soon will be heard while the device is open: keep reporting.
+            if self._report(now) or self._open_rate is not None:
                 timeout = PROGRESS_INTERVAL if timeout is None else min(timeout, PROGRESS_INTERVAL)
 
     def _steer(self, now: float) -> float | None:
@@ -158,7 +159,8 @@ class Speaker:
         try:
             self._device.open(rate, source)
         except Exception as exc:  # DeviceError, or a library failing in a way it did not plan
-            self._fall_silent(str(exc) if isinstance(exc, DeviceError) else f"audio output failed ({exc})")
+            why = str(exc) if isinstance(exc, DeviceError) else f"audio output failed ({exc})"
+            self._fall_silent(why)
             self._device.open(rate, source)
         self._open_rate = rate
 
