@@ -38,8 +38,8 @@ from .voice import VoiceError, check_request, check_whole_number
 _LOGGER = logging.getLogger(__name__)
 
 # Piper's own per-sentence peak normalization would make a one-word unit as loud as a whole
-# clause; a fixed gain keeps the units of one turn at one level (raw joe peaks ~0.45–0.6).
-GAIN = 1.6
+# clause; a fixed gain keeps the units of one turn at one level (raw joe peaks 0.45–0.7).
+GAIN = 1.4
 SILENT_TAIL_MS = 20          # audio for trailing text that has nothing to pronounce
 # A short run, then a long one so onnxruntime's memory arenas have grown before a real request.
 WARM_TEXTS = ("Hello, warming up.",
