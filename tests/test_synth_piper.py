@@ -32,6 +32,11 @@ def test_piper_speaks_for_a_plausible_time_with_char_timings_that_match_the_soun
             span = audio[start * rate // 1000:(start + duration) * rate // 1000]
             (letters if ch.isalpha() else pauses).append(span)
     assert rms(np.concatenate(letters)) > 4 * rms(np.concatenate(pauses))
+    # Cut into 50 ms wire frames, the audio and text join back and every frame's timings stay valid.
+    for chunk in chunks:
+        frames = chunk.split(50)
+        assert b"".join(f.pcm for f in frames) == chunk.pcm
+        assert_chunks_cover([f for f in frames if f.text], chunk.text)
 
 
 def test_the_first_chunk_comes_after_one_short_model_run_speaks_at_once_and_closing_stops_the_rest(piper_voice, monkeypatch):
