@@ -21,6 +21,7 @@ from tui.server.synth.units import ends_clause, split_units
     ("Ask Dr. Smith, e.g. today.", ["Ask ", "Dr. Smith, ", "e.g. today."]),  # no cut after abbreviations
     ("J. R. Tolkien wrote it.", ["J. R. ", "Tolkien wrote it."]),
     ("line one\nline two", ["line one\n", "line two"]),
+    ("Ask Dr.\nThen go.", ["Ask Dr.\n", "Then go."]),
     ("Pay $3.50, or 1,000 points.", ["Pay $3.50, ", "or 1,000 points."]),
     ("Unfortunately international regulations apply.", ["Unfortunately ", "international regulations apply."]),
 ])

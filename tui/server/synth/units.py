@@ -3,9 +3,9 @@
 Piper renders a unit in one model run whose time grows with its length (about 22 ms for one
 word, 43 ms for three, 70 ms for six on this 2-core machine), so time to first audio is the time
 of the first unit. Clauses are where a speaker pauses anyway; the first clause is further cut
-after its first few words (a small prosody seam, the price of an early start), the next unit
-is capped so it is ready before the first one has finished playing, and later ones are capped
-so one runaway sentence cannot starve other contexts of the CPU.
+after its first few words (a prosody seam, the price of an early start; seams.py shortens its
+pause), the next unit is capped so it is ready before the first one has finished playing, and
+later ones are capped so one runaway sentence cannot starve other contexts of the CPU.
 """
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def _clauses(text: str) -> list[str]:
 
 
 def _is_abbreviation(text: str, match: re.Match[str]) -> bool:
-    if match.group().rstrip() != ".":
+    if match.group().rstrip(" \t") != ".":      # a line break always ends a clause
         return False
     before = text[:match.start()].rsplit(None, 1)
     word = before[-1].lower() if before else ""
