@@ -61,6 +61,7 @@ class EmbeddedServer:
         return self.proc.poll() is None
 
     def last_output(self) -> str:
+        """Its last few output lines, for a message when it fails."""
         return " | ".join(self._tail)
 
     @classmethod
@@ -107,10 +108,13 @@ class EmbeddedServer:
             self._ready.wait(min(0.1, max(0.0, deadline - self._clock())))
         if self.url:
             return self.url
-        code = self.proc.poll()
+        try:
+            code = self.proc.wait(1.0) if self._ready.is_set() else None   # its output ended: it exits
+        except subprocess.TimeoutExpired:
+            code = None
         self.stop()
         why = f"exited with code {code}" if code is not None else f"was not ready within {timeout:g} s"
-        last = f": {self.last_output()}" if self._tail else ""
+        last = f": {self._tail[-1]}" if self._tail else ""   # the error line, not the usage above it
         raise EmbeddedServerError(f"the local server {why}{last}")
 
     def stop(self, grace: float = GRACE) -> int | None:
