@@ -6,7 +6,7 @@ Server frames are the multi-context ones without a context id.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from . import elevenlabs
@@ -42,6 +42,10 @@ def decode_client(raw: str | bytes) -> ClientFrame | DecodeError:
         return EndOfStream()
     if isinstance(frame, elevenlabs.CloseContext):
         return DecodeError("close_context is not valid on the single-context endpoint")
+    if isinstance(frame, (SendText, Flush)) and frame.context_id is not None:
+        # The endpoint has no contexts: a stray context_id is ignored like any unknown field,
+        # so what this decodes always re-encodes (encode_client refuses context ids).
+        return replace(frame, context_id=None)
     return frame
 
 
