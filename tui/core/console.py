@@ -16,25 +16,27 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.net.backoff import Backoff, sleep_until
-from tui.net.transport import ConnectError, Transport, TransportClosed
+from tui.net.backoff import Backoff
+from tui.net.transport import Transport
 from tui.protocol.dialect import Dialect
 from tui.protocol.frames import DecodeError, load_object
 from tui.protocol.murf import VoiceConfig
 from tui.protocol.urls import auth_headers, redact_url
 from tui.session import (
-    DEFAULT_CONTEXT, DEFAULT_VOICE_SETTINGS, Changes, Connected, Connecting, Disconnected,
-    FrameReceived, FrameSent, Interrupted, Notice, ReconnectScheduled, SendFailed, Session,
-    SlotState, SpeakerProgress, StatusUpdate, Tick, TurnPacer, Wire, check_rate,
+    DEFAULT_CONTEXT, DEFAULT_VOICE_SETTINGS, Changes, Disconnected, FrameReceived, FrameSent,
+    Notice, Session, SpeakerProgress, StatusUpdate, Tick, Wire,
+    check_rate,
 )
 
 from .config import ConsoleConfig
+from .barge_in import barge_in
+from .connection import Connection, Hooks
+from .turns import TurnHooks, Turns, wire_cid
 from .embedded import START_TIMEOUT, EmbeddedServer, EmbeddedServerError
-from .seams import RecorderLike, default_recorder, default_speaker, default_transport
+from .seams import RecorderLike, default_recorder, default_speaker, default_transport, start_recorder
 from .speaker_link import ProgressHop, SpeakerLike, SpeakerLink
 
 Clock = Callable[[], float]
@@ -49,14 +51,6 @@ class CommandResult:
 
     ok: bool
     message: str = ""
-
-
-@dataclass
-class _ActiveTurn:
-    context_id: str
-    pacer: TurnPacer
-    wake: asyncio.Event
-    unflushed: bool = False
 
 
 class Console:
@@ -84,18 +78,19 @@ class Console:
         self._speaker_factory = speaker_factory or (lambda cb: default_speaker(config, cb, clock))
         self._recorder_factory = recorder_factory or (lambda cfg, url: default_recorder(cfg, url, clock))
         self._transport_factory = transport_factory or (lambda url, headers: default_transport(config, url, headers))
-        self._backoff = backoff or Backoff()
         self._observers: list[Observer] = []
-        self._queue: deque[str] = deque()
-        self._turns: dict[str, _ActiveTurn] = {}
+        self.turns = Turns(self.wire, TurnHooks(
+            new_context_id=self.session.new_context_id, can_start=self._can_start_turn, emit=self.emit,
+            opened=self._turn_opened, spawn=self._spawn,
+            queue_changed=lambda n: self.apply(StatusUpdate({"queued_turns": n}))),
+            clock=clock, rate=config.rate, single_context=config.dialect is Dialect.ELEVENLABS_SINGLE)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._transport: Transport | None = None
-        self._outbox: asyncio.Queue[str] | None = None
-        self._connected = asyncio.Event()
-        self._reconnect_now = asyncio.Event()
-        self._expect_close = False
+        self.connection = Connection(
+            lambda: self._transport_factory(self.endpoint, self._headers()),
+            Hooks(apply=self.apply, received=self._on_received, sent=self._on_sent, up=self._pump_queue,
+                  down=self._on_down, idle_after_expected_close=self._idle_after_stream_end),
+            clock=clock, backoff=backoff or Backoff(), auto_reconnect=config.auto_reconnect)
         self._closing = False
-        self._conn_task: asyncio.Task[None] | None = None
         self._deadline_timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -111,7 +106,7 @@ class Console:
         hop = ProgressHop(self._loop, self._on_progress)
         self.speaker = SpeakerLink(self._speaker_factory(hop), self._speaker_problem)
         sp = self.speaker.speaker
-        self._apply(StatusUpdate({"provider": self.config.provider, "model": self.config.model,
+        self.apply(StatusUpdate({"provider": self.config.provider, "model": self.config.model,
                                   "voice": self.config.voice, "audio_backend": sp.backend_name,
                                   "silent_reason": sp.silent_reason}))
         if self.config.embedded:
@@ -121,51 +116,34 @@ class Console:
                 self.server = EmbeddedServer.spawn(self.config.local_voice)
                 base = await asyncio.to_thread(self.server.wait_ready, server_timeout)
             except EmbeddedServerError as exc:
-                self._apply(Notice(str(exc), "error", banner=True))
+                self.apply(Notice(str(exc), "error", banner=True))
                 return False
             self.endpoint = self.config.endpoint(base)
-        self._apply(StatusUpdate({"url": redact_url(self.endpoint)}))
+        self.apply(StatusUpdate({"url": redact_url(self.endpoint)}))
         self.recorder = self._start_recorder()
         if connect:
-            self._conn_task = self._spawn(self._connection_loop())
+            self._spawn(self.connection.run())
         return True
 
     async def wait_connected(self, timeout: float = 10.0) -> bool:
         """Wait (bounded) until the connection is up; False on timeout."""
-        try:
-            await asyncio.wait_for(self._connected.wait(), timeout)
-            return True
-        except TimeoutError:
-            return False
+        return await self.connection.wait_up(timeout)
 
     @property
     def connected(self) -> bool:
-        return self._connected.is_set()
+        return self.connection.connected
 
     async def frames_written(self, timeout: float = 5.0) -> bool:
         """Wait (bounded) until every frame issued so far is on the socket; False on timeout."""
-        outbox = self._outbox
-        if outbox is None:
-            return True
-        try:
-            await asyncio.wait_for(outbox.join(), timeout)
-            return True
-        except TimeoutError:
-            return False
+        return await self.connection.frames_written(timeout)
 
     async def shutdown(self) -> None:
         """Close the socket, stop pacers, speaker, recorder and the embedded server. Idempotent."""
         if self._closing:
             return
         self._closing = True
-        self._reconnect_now.set()
-        for turn in list(self._turns.values()):
-            self._cancel_turn(turn)
-        if self._transport is not None and self.connected:
-            try:
-                await asyncio.wait_for(self._transport.close(1000, "console closed"), 3.0)
-            except (TimeoutError, OSError):
-                pass
+        self.turns.cancel_all()
+        await self.connection.close()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -188,7 +166,7 @@ class Console:
 
     @property
     def queued_turns(self) -> list[str]:
-        return list(self._queue)
+        return list(self.turns.queue)
 
     # ---- commands ---------------------------------------------------------------------------
 
@@ -197,80 +175,45 @@ class Console:
         text = text.strip()
         if not text:
             return CommandResult(False, "nothing to send: the turn is empty")
-        self._queue.append(text)
-        self._pump_queue()
-        if self._queue and self._queue[-1] is text:
+        if not self.turns.submit(text):
             why = "not connected" if not self.connected else "five contexts busy (guard on)"
             if self.config.dialect is Dialect.ELEVENLABS_SINGLE and self.connected:
                 why = "the previous turn is still on the socket"
             if not self.connected:
-                self._reconnect_now.set()
+                self.connection.wake()
             return CommandResult(True, f"queued ({why}): it starts when it can")
         return CommandResult(True, "streaming")
 
     def barge_in(self) -> str | None:
         """Silence the speaker, abandon every context that could still be heard; the one that
         was playing (or the current turn's) is returned, None if there was nothing to stop."""
-        assert self.speaker is not None, "start() first"
-        pressed = self.clock()
-        playing = self.speaker.call("barge_in")   # silence first: it is what the listener judges
-        silenced_after = self.clock() - pressed
-        targets = [s for s in self.session.slots if s.context_id is not None
-                   and s.state is not SlotState.INTERRUPTED
-                   and (s.occupied or s.context_id == playing or self._may_still_play(s.context_id))]
-        if not targets:
-            return playing
-        current = [t.context_id for t in self._turns.values()]
-        primary = playing if playing in [s.context_id for s in targets] else (
-            current[-1] if current else targets[-1].context_id)
-        for slot in targets:
-            cid = slot.context_id
-            assert cid is not None
-            if cid in self._turns:
-                self._cancel_turn(self._turns[cid])
-            if cid != playing:
-                self.speaker.call("stop", cid)
-            if slot.occupied:
-                frame = self.wire.barge_in(self._wire_cid(cid))
-                if frame is None:
-                    self._close_socket("barge-in: the single-context endpoint reconnects")
-                elif self.config.dialect is Dialect.MURF or not slot.close_sent:
-                    self._emit(frame)
-            self._record_action("barge-in", context_id=cid)
-            is_primary = cid == primary
-            self._apply(Interrupted(cid, self.speaker.heard_seconds(cid),
-                                    pressed if is_primary else None,
-                                    silenced_after if is_primary else None))
-        return primary
+        return barge_in(self)
 
     def keep_alive(self) -> CommandResult:
         """Reset the inactivity clock of every open context (empty text for each)."""
-        if not self.connected:
-            return CommandResult(False, "not connected")
-        slots = self.session.open_contexts()
-        if not slots:
-            return CommandResult(False, "no open context to keep alive")
-        for slot in slots:
-            assert slot.context_id is not None
-            self._emit(self.wire.keep_alive(self._wire_cid(slot.context_id)))
-            self._record_action("keep-alive", context_id=slot.context_id)
-        return CommandResult(True, f"keep-alive sent to {len(slots)} context(s)")
+        def one(cid: str) -> None:
+            self.emit(self.wire.keep_alive(wire_cid(cid)))
+            self.record_action("keep-alive", context_id=cid)
+        return self._each_open_context(one, "keep alive", "keep-alive sent to")
 
     def flush_now(self) -> CommandResult:
         """Flush every open context: generate what the server has buffered."""
         if not self.wire.can_flush:
             return CommandResult(False, "Murf has no flush: text is generated at sentence ends or buffer limits")
+        def one(cid: str) -> None:
+            self.emit(self.wire.flush(wire_cid(cid)))
+            self.turns.flushed(cid)
+        return self._each_open_context(one, "flush", "flushed")
+
+    def _each_open_context(self, action: Callable[[str], None], verb: str, done: str) -> CommandResult:
         if not self.connected:
             return CommandResult(False, "not connected")
-        slots = self.session.open_contexts()
-        if not slots:
-            return CommandResult(False, "no open context to flush")
-        for slot in slots:
-            assert slot.context_id is not None
-            self._emit(self.wire.flush(self._wire_cid(slot.context_id)))
-            if slot.context_id in self._turns:
-                self._turns[slot.context_id].unflushed = False
-        return CommandResult(True, f"flushed {len(slots)} context(s)")
+        ids = [s.context_id for s in self.session.open_contexts() if s.context_id is not None]
+        if not ids:
+            return CommandResult(False, f"no open context to {verb}")
+        for cid in ids:
+            action(cid)
+        return CommandResult(True, f"{done} {len(ids)} context(s)")
 
     def close_context(self, context_id: str) -> CommandResult:
         """Close one open context by hand (close_context; Murf: end). It drains, then finals."""
@@ -282,9 +225,8 @@ class Console:
                                         "context; send a raw frame if that is what you want)")
         if slot.close_sent:
             return CommandResult(False, f"context {context_id} is already closing")
-        if context_id in self._turns:
-            self._cancel_turn(self._turns[context_id])
-        self._emit(self.wire.close(self._wire_cid(context_id)))
+        self.turns.cancel(context_id)
+        self.emit(self.wire.close(wire_cid(context_id)))
         return CommandResult(True, f"closing {context_id}")
 
     def send_raw(self, text: str) -> CommandResult:
@@ -298,14 +240,14 @@ class Console:
         if isinstance(opened, str) and self.session.guard and not self.session.can_open_context():
             return CommandResult(False, f"not sent: it would open a sixth context ({opened}); "
                                         "turn the guard off to see the server refuse it")
-        self._emit(text)
+        self.emit(text)
         if isinstance(opened, DecodeError):
             return CommandResult(True, f"sent, but it does not fit the schema ({opened.reason})")
         return CommandResult(True, "sent" + (f": it opens context {opened}" if opened else ""))
 
     def set_guard(self, on: bool) -> None:
         """Turn the client-side guard against a sixth context on or off."""
-        self._apply(StatusUpdate({"guard": bool(on)}))
+        self.apply(StatusUpdate({"guard": bool(on)}))
         self._pump_queue()
 
     def set_rate(self, wps: float) -> CommandResult:
@@ -314,18 +256,13 @@ class Console:
             rate = check_rate(wps)
         except ValueError as exc:
             return CommandResult(False, str(exc))
-        for turn in self._turns.values():
-            turn.pacer.set_rate(rate)
-            turn.wake.set()
-        self._apply(StatusUpdate({"rate": rate}))
+        self.turns.set_rate(rate)
+        self.apply(StatusUpdate({"rate": rate}))
         return CommandResult(True, f"{rate:g} words per second")
 
     def reconnect(self) -> None:
         """Drop the connection (if any) and connect again now, without waiting for backoff."""
-        self._backoff.reset()
-        if self.connected:
-            self._close_socket("reconnect requested")
-        self._reconnect_now.set()
+        self.connection.reconnect()
 
     def clear_log(self) -> None:
         self._notify(self.session.clear_log())
@@ -335,7 +272,7 @@ class Console:
 
     def tick(self) -> None:
         """Check inactivity deadlines now (the console also does this itself when one is due)."""
-        self._apply(Tick())
+        self.apply(Tick())
 
     def ingest(self, direction: str, data: str | bytes) -> None:
         """Feed a frame to the model as if it crossed the socket, without sending anything.
@@ -344,9 +281,9 @@ class Console:
         play through the speaker.
         """
         if direction == "sent":
-            self._apply(FrameSent(data if isinstance(data, str) else data.decode("utf-8", "replace")))
+            self.apply(FrameSent(data if isinstance(data, str) else data.decode("utf-8", "replace")))
         else:
-            self._apply(FrameReceived(data))
+            self.apply(FrameReceived(data))
 
     # ---- turns ------------------------------------------------------------------------------
 
@@ -354,147 +291,42 @@ class Console:
         if not self.connected:
             return False
         if self.config.dialect is Dialect.ELEVENLABS_SINGLE:
-            return not self._turns and self.session.occupied_count() == 0
+            return not self.turns.active and self.session.occupied_count() == 0
         return not self.session.guard or self.session.can_open_context()
 
     def _pump_queue(self) -> None:
-        while self._queue and self._can_start_turn():
-            self._start_turn(self._queue.popleft())
-        if self.session.status.queued_turns != len(self._queue):
-            self._apply(StatusUpdate({"queued_turns": len(self._queue)}))
+        self.turns.pump()
 
-    def _start_turn(self, text: str) -> None:
-        single = self.config.dialect is Dialect.ELEVENLABS_SINGLE
-        cid = DEFAULT_CONTEXT if single else self.session.new_context_id()
-        self._record_action("turn", text=text, context_id=cid)
+    def _turn_opened(self, cid: str, text: str) -> None:
+        self.record_action("turn", text=text, context_id=cid)
         assert self.speaker is not None
-        self.speaker.open(cid)
-        for frame in self.wire.open(self._wire_cid(cid)):
-            self._emit(frame)
-        turn = _ActiveTurn(cid, TurnPacer(text, self.session.status.rate, self.clock()), asyncio.Event())
-        self._turns[cid] = turn
-        self._send_due(turn)   # the first word goes with the opening, not a loop turn later
-        if turn.pacer.done:
-            self._turns.pop(cid, None)
-        else:
-            self._spawn(self._run_turn(turn))
+        self.speaker.open(cid)   # its place in the play order is the order turns open
 
-    def _send_due(self, turn: _ActiveTurn) -> None:
-        cid = self._wire_cid(turn.context_id)
-        for step in turn.pacer.take_due(self.clock()):
-            if step.end:
-                frames = self.wire.end_turn(cid, unflushed=turn.unflushed)
-            else:
-                frames = self.wire.text(cid, step.text, step.flush)
-                turn.unflushed = not step.flush
-            for frame in frames:
-                self._emit(frame)
+    # ---- the connection's moments ----------------------------------------------------------
 
-    async def _run_turn(self, turn: _ActiveTurn) -> None:
-        try:
-            while True:
-                self._send_due(turn)
-                due = turn.pacer.next_due
-                if due is None:
-                    return
-                turn.wake.clear()
-                await sleep_until(due, self.clock, turn.wake)
-        finally:
-            if self._turns.get(turn.context_id) is turn:
-                del self._turns[turn.context_id]
+    def _on_received(self, raw: str | bytes) -> None:
+        if self.recorder is not None:
+            self.recorder.frame("received", raw)
+        self.apply(FrameReceived(raw))
+        if self.config.dialect is Dialect.ELEVENLABS_SINGLE and self.session.occupied_count() == 0:
+            self.connection.expect_close()   # the stream's final: the server closes next
 
-    def _cancel_turn(self, turn: _ActiveTurn) -> None:
-        turn.pacer.cancel()
-        turn.wake.set()
-        self._turns.pop(turn.context_id, None)
+    def _on_sent(self, text: str) -> None:
+        if self.recorder is not None:
+            self.recorder.frame("sent", text)
 
-    def _wire_cid(self, cid: str) -> str | None:
-        return None if cid == DEFAULT_CONTEXT else cid
-
-    # ---- the connection ---------------------------------------------------------------------
-
-    async def _connection_loop(self) -> None:
-        while not self._closing:
-            transport = self._transport_factory(self.endpoint, self._headers())
-            self._apply(Connecting(transport.url, self._backoff.attempt + 1))
-            try:
-                await transport.connect()
-            except ConnectError as exc:
-                self._apply(Disconnected(None, "", error=str(exc)))
-                if not await self._wait_before_retry():
-                    return
-                continue
-            self._backoff.reset()
-            await self._run_connection(transport)
-            if self._closing:
-                return
-            if self._expect_close:
-                if self.config.dialect is Dialect.ELEVENLABS_SINGLE and not self._queue:
-                    self._reconnect_now.clear()
-                    await self._reconnect_now.wait()   # the stream ended: connect for the next turn
-                continue
-            if not await self._wait_before_retry():
-                return
-
-    async def _run_connection(self, transport: Transport) -> None:
-        self._transport, self._expect_close = transport, False
-        outbox: asyncio.Queue[str] = asyncio.Queue()
-        self._outbox = outbox
-        writer = self._spawn(self._writer(transport, outbox))
-        self._connected.set()
-        self._apply(Connected(transport.url))
-        self._pump_queue()
-        try:
-            async for raw in transport.receive():
-                if self.recorder is not None:
-                    self.recorder.frame("received", raw)
-                self._apply(FrameReceived(raw))
-                if self.config.dialect is Dialect.ELEVENLABS_SINGLE and self.session.occupied_count() == 0:
-                    self._expect_close = True   # the stream's final: the server closes next
-        finally:
-            self._connected.clear()
-            self._outbox = None
-            writer.cancel()
-            for turn in list(self._turns.values()):
-                self._cancel_turn(turn)
-            while not outbox.empty():
-                self._apply(SendFailed(outbox.get_nowait(), "connection closed"))
-        code, reason = transport.close_code, transport.close_reason
-        self._record_action("closed", code=code, reason=reason)
+    def _on_down(self, code: int | None, reason: str, expected: bool) -> None:
+        self.turns.cancel_all()
+        self.record_action("closed", code=code, reason=reason)
         unfinished = [s.context_id for s in self.session.slots if s.occupied and s.context_id]
-        self._apply(Disconnected(code, reason, expected=self._expect_close or self._closing))
+        self.apply(Disconnected(code, reason, expected=expected))
         for cid in unfinished:
             assert self.speaker is not None
             self.speaker.end(cid)   # no more audio will come for them
 
-    async def _writer(self, transport: Transport, outbox: asyncio.Queue[str]) -> None:
-        while True:
-            text = await outbox.get()
-            try:
-                await transport.send(text)
-                if self.recorder is not None:
-                    self.recorder.frame("sent", text)
-            except TransportClosed as exc:
-                self._apply(SendFailed(text, str(exc) or "connection closed"))
-            finally:
-                outbox.task_done()
-
-    async def _wait_before_retry(self) -> bool:
-        if self._closing:
-            return False
-        self._reconnect_now.clear()
-        if not self.config.auto_reconnect:
-            await self._reconnect_now.wait()
-            return not self._closing
-        deadline = self._backoff.deadline(self.clock)
-        self._apply(ReconnectScheduled(deadline, self._backoff.attempt + 1))
-        await sleep_until(deadline, self.clock, self._reconnect_now)
-        return not self._closing
-
-    def _close_socket(self, reason: str) -> None:
-        if self._transport is not None:
-            self._expect_close = True
-            self._spawn(self._transport.close(1000, reason))
+    def _idle_after_stream_end(self) -> bool:
+        # The single-context endpoint closes after each turn: connect again when one is typed.
+        return self.config.dialect is Dialect.ELEVENLABS_SINGLE and not self.turns.queue
 
     def _headers(self) -> dict[str, str]:
         if self.config.provider == "local":
@@ -503,15 +335,18 @@ class Console:
 
     # ---- plumbing ---------------------------------------------------------------------------
 
-    def _emit(self, text: str) -> bool:
-        """Count a frame in the model and hand it to the writer (order preserved)."""
-        if self._outbox is None:
-            return False
-        self._apply(FrameSent(text))
-        self._outbox.put_nowait(text)
-        return True
+    # The few below are the core's own plumbing (barge_in.py and turns.py use them); a UI calls
+    # the commands above instead.
 
-    def _apply(self, event: object) -> None:
+    def emit(self, text: str) -> bool:
+        """Count a frame in the model and hand it to the writer (order preserved)."""
+        if not self.connected:
+            return False
+        self.apply(FrameSent(text))
+        return self.connection.send(text)
+
+    def apply(self, event: object) -> None:
+        """Fold an event into the session, act on what changed, tell the observers."""
         try:
             changes = self.session.apply(event)  # type: ignore[arg-type]
         except Exception as exc:  # a model bug must not take the console down
@@ -554,32 +389,29 @@ class Console:
         for report in reports:
             if report.finished:
                 self.speaker.finished.add(report.context_id)
-            self._apply(report)
+            self.apply(report)
 
-    def _may_still_play(self, cid: str) -> bool:
+    def may_still_play(self, cid: str) -> bool:
+        """Audio of this context was received and the speaker has not finished playing it."""
         slot = self.session.slot_for(cid)
         return (slot is not None and cid not in (self.speaker.finished if self.speaker else set())
                 and slot.metrics.audio_seconds > slot.metrics.heard_seconds)
 
     def _speaker_problem(self, message: str) -> None:
-        self.session.apply(Notice(message, "warning"))
+        self.apply(Notice(message, "warning"))
 
-    def _record_action(self, kind: str, **fields: object) -> None:
+    def record_action(self, kind: str, **fields: object) -> None:
         if self.recorder is not None:
             self.recorder.action(kind, **fields)
 
     def _start_recorder(self) -> RecorderLike | None:
         if not self.config.record:
             return None
-        recorder, problem = None, None
-        try:
-            recorder = self._recorder_factory(self.config, redact_url(self.endpoint))
-        except Exception as exc:  # RecordingError and anything else: the session goes on unrecorded
-            problem = str(exc)
+        recorder, problem = start_recorder(self._recorder_factory, self.config, redact_url(self.endpoint))
         if recorder is None:
-            self._apply(Notice(f"not recording: {problem or 'recording unavailable'}", "warning", banner=True))
-            return None
-        self._apply(StatusUpdate({"recording": str(getattr(recorder, "path", "")) or None}))
+            self.apply(Notice(f"not recording: {problem}", "warning", banner=True))
+        else:
+            self.apply(StatusUpdate({"recording": str(getattr(recorder, "path", "")) or None}))
         return recorder
 
     def _spawn(self, coro: object) -> asyncio.Task[None]:

@@ -41,3 +41,14 @@ def default_recorder(config: ConsoleConfig, url: str, clock: Callable[[], float]
 
 def default_transport(config: ConsoleConfig, url: str, headers: dict[str, str]) -> Transport:
     return WebSocketTransport(url, headers, secrets=[config.api_key])
+
+
+def start_recorder(factory: Callable[[ConsoleConfig, str], RecorderLike | None], config: ConsoleConfig,
+                   url: str) -> tuple[RecorderLike | None, str]:
+    """The session's recorder, or None and why: a recording that cannot start never stops the
+    session (a read-only folder, a full disk)."""
+    try:
+        recorder = factory(config, url)
+    except Exception as exc:  # RecordingError, or anything a recorder raises while starting
+        return None, str(exc) or type(exc).__name__
+    return recorder, "" if recorder is not None else "recording unavailable"

@@ -1,0 +1,122 @@
+"""Typed turns on their way out: the queue of those waiting, and one pacer task per turn.
+
+A turn starts when the console says it can (connected; a free slot, or the guard off). Its
+opening frame and first word go out at once; a task sends the rest on the pacer's schedule and
+ends the turn the dialect's way. Cancelling (barge-in, closing by hand, a lost connection)
+stops the words; it never takes back what was sent.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tui.net.backoff import sleep_until
+from tui.session import DEFAULT_CONTEXT, TurnPacer, Wire
+
+Clock = Callable[[], float]
+
+
+def wire_cid(cid: str) -> str | None:
+    """The id as it goes on the wire: the default context has none."""
+    return None if cid == DEFAULT_CONTEXT else cid
+
+
+@dataclass
+class ActiveTurn:
+    context_id: str
+    pacer: TurnPacer
+    wake: asyncio.Event
+    unflushed: bool = False   # text sent since the last flush
+
+
+@dataclass
+class TurnHooks:
+    new_context_id: Callable[[], str]
+    can_start: Callable[[], bool]
+    emit: Callable[[str], bool]
+    opened: Callable[[str, str], None]      # (context_id, text): record it, give it a speaker place
+    queue_changed: Callable[[int], None]
+    spawn: Callable[[object], object]
+
+
+class Turns:
+    def __init__(self, wire: Wire, hooks: TurnHooks, *, clock: Clock, rate: float, single_context: bool) -> None:
+        self._wire = wire
+        self._hooks = hooks
+        self._clock = clock
+        self.rate = rate
+        self._single = single_context
+        self.queue: deque[str] = deque()
+        self.active: dict[str, ActiveTurn] = {}
+
+    def submit(self, text: str) -> bool:
+        """Queue a turn and start what can start; True if this one started."""
+        self.queue.append(text)
+        self.pump()
+        return not self.queue or self.queue[-1] is not text
+
+    def pump(self) -> None:
+        before = len(self.queue)
+        while self.queue and self._hooks.can_start():
+            self._start(self.queue.popleft())
+        if len(self.queue) != before:
+            self._hooks.queue_changed(len(self.queue))
+
+    def _start(self, text: str) -> None:
+        cid = DEFAULT_CONTEXT if self._single else self._hooks.new_context_id()
+        self._hooks.opened(cid, text)
+        for frame in self._wire.open(wire_cid(cid)):
+            self._hooks.emit(frame)
+        turn = ActiveTurn(cid, TurnPacer(text, self.rate, self._clock()), asyncio.Event())
+        self.active[cid] = turn
+        self._send_due(turn)   # the first word goes with the opening, not a loop turn later
+        if turn.pacer.done:
+            self.active.pop(cid, None)
+        else:
+            self._hooks.spawn(self._run(turn))
+
+    def _send_due(self, turn: ActiveTurn) -> None:
+        cid = wire_cid(turn.context_id)
+        for step in turn.pacer.take_due(self._clock()):
+            if step.end:
+                frames = self._wire.end_turn(cid, unflushed=turn.unflushed)
+            else:
+                frames = self._wire.text(cid, step.text, step.flush)
+                turn.unflushed = not step.flush
+            for frame in frames:
+                self._hooks.emit(frame)
+
+    async def _run(self, turn: ActiveTurn) -> None:
+        try:
+            while True:
+                self._send_due(turn)
+                due = turn.pacer.next_due
+                if due is None:
+                    return
+                turn.wake.clear()
+                await sleep_until(due, self._clock, turn.wake)
+        finally:
+            if self.active.get(turn.context_id) is turn:
+                del self.active[turn.context_id]
+
+    def cancel(self, cid: str) -> None:
+        turn = self.active.pop(cid, None)
+        if turn is not None:
+            turn.pacer.cancel()
+            turn.wake.set()
+
+    def cancel_all(self) -> None:
+        for cid in list(self.active):
+            self.cancel(cid)
+
+    def flushed(self, cid: str) -> None:
+        if cid in self.active:
+            self.active[cid].unflushed = False
+
+    def set_rate(self, rate: float) -> None:
+        self.rate = rate
+        for turn in self.active.values():
+            turn.pacer.set_rate(rate)
+            turn.wake.set()
