@@ -184,3 +184,39 @@ async def test_a_turn_typed_while_disconnected_is_kept_and_sent_once_the_server_
     finally:
         await console.shutdown()
         await server.close()
+
+
+async def test_the_single_context_endpoint_ends_each_turn_with_the_socket_and_reconnects(
+        local_server, tmp_path, shutdown_after):
+    console = await console_on(local_server, tmp_path, shutdown_after, dialect="elevenlabs-single")
+    assert "/stream-input" in console.endpoint and "multi" not in console.endpoint
+    assert console.submit_turn("Hello there.").message == "streaming"
+    second = console.submit_turn("Second turn.")
+    assert "queued" in second.message
+    await wait_for(lambda: not console.queued_turns and console.session.slots[0].state is SlotState.FINAL
+                   and console.session.slots[0].metrics.chars_sent == len(" Second turn. "), timeout=10)
+    assert console.session.banner is None            # each close was the stream's expected end
+    assert [t.text for t in console.session.transcript.turns][-1] == "Second turn. "
+
+
+async def test_barge_in_silences_the_speaker_before_the_close_frame_is_issued(local_server, tmp_path, shutdown_after):
+    from tui.audio import make_speaker
+    order: list[str] = []
+
+    def speaker_factory(on_progress):
+        speaker = make_speaker("none", on_progress=on_progress)
+        real = speaker.barge_in
+        speaker.barge_in = lambda: (order.append("silenced"), real())[1]
+        return speaker
+
+    config = resolve_config(provider="local", url=local_server, audio="none", record=False, rate=8)
+    console = Console(config, speaker_factory=speaker_factory)
+    shutdown_after(console)
+    assert await console.start() and await console.wait_connected(10)
+    console.add_observer(lambda ch: order.append("close sent") if ch.log and
+                         '"close_context":true' in console.session.log.entries()[-1].summary else None)
+    console.submit_turn(LONG_TURN)
+    await wait_for(lambda: console.session.slots[0].metrics.audio_frames > 0)
+    console.barge_in()
+    assert order == ["silenced", "close sent"]
+    assert console.session.status.last_barge_in.silenced_after is not None

@@ -72,6 +72,11 @@ class Connection:
         except TimeoutError:
             return False
 
+    @property
+    def close_expected(self) -> bool:
+        """The current connection is on its way out by the client's doing or the stream's end."""
+        return self._expect_close
+
     def expect_close(self) -> None:
         """The next close is expected (the stream ended, or the client is closing it)."""
         self._expect_close = True

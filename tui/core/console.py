@@ -81,7 +81,7 @@ class Console:
         self._observers: list[Observer] = []
         self.turns = Turns(self.wire, TurnHooks(
             new_context_id=self.session.new_context_id, can_start=self._can_start_turn, emit=self.emit,
-            opened=self._turn_opened, spawn=self._spawn,
+            opened=self._turn_opened, spawn=self._spawn, ended=self._turn_ended,
             queue_changed=lambda n: self.apply(StatusUpdate({"queued_turns": n}))),
             clock=clock, rate=config.rate, single_context=config.dialect is Dialect.ELEVENLABS_SINGLE)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -291,7 +291,8 @@ class Console:
         if not self.connected:
             return False
         if self.config.dialect is Dialect.ELEVENLABS_SINGLE:
-            return not self.turns.active and self.session.occupied_count() == 0
+            # One stream per socket: a new turn waits for the next connection.
+            return not self.connection.close_expected and not self.turns.active
         return not self.session.guard or self.session.can_open_context()
 
     def _pump_queue(self) -> None:
@@ -302,14 +303,16 @@ class Console:
         assert self.speaker is not None
         self.speaker.open(cid)   # its place in the play order is the order turns open
 
+    def _turn_ended(self, cid: str) -> None:
+        if self.config.dialect is Dialect.ELEVENLABS_SINGLE:
+            self.connection.expect_close()   # `{"text": ""}` ends the stream and the socket
+
     # ---- the connection's moments ----------------------------------------------------------
 
     def _on_received(self, raw: str | bytes) -> None:
         if self.recorder is not None:
             self.recorder.frame("received", raw)
         self.apply(FrameReceived(raw))
-        if self.config.dialect is Dialect.ELEVENLABS_SINGLE and self.session.occupied_count() == 0:
-            self.connection.expect_close()   # the stream's final: the server closes next
 
     def _on_sent(self, text: str) -> None:
         if self.recorder is not None:

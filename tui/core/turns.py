@@ -39,6 +39,7 @@ class TurnHooks:
     opened: Callable[[str, str], None]      # (context_id, text): record it, give it a speaker place
     queue_changed: Callable[[int], None]
     spawn: Callable[[object], object]
+    ended: Callable[[str], None]            # the turn's end frames went out
 
 
 class Turns:
@@ -87,6 +88,8 @@ class Turns:
                 turn.unflushed = not step.flush
             for frame in frames:
                 self._hooks.emit(frame)
+            if step.end:
+                self._hooks.ended(turn.context_id)
 
     async def _run(self, turn: ActiveTurn) -> None:
         try:

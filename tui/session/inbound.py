@@ -39,6 +39,8 @@ def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
     event = session.dialect.decode_server(raw)
     size = len(raw) if isinstance(raw, (bytes, bytearray)) else len(raw.encode("utf-8"))
     cid = None if isinstance(event, DecodeError) else event.context_id
+    if cid is None and isinstance(event, (Audio, Final, FlushDone)):
+        cid = DEFAULT_CONTEXT   # the default context (the only one on the single-context endpoint)
     session.log.add(session.elapsed(), "received", cid, size, summarize(raw))
     changes.log = True
     if isinstance(event, DecodeError):
@@ -46,7 +48,7 @@ def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
         session.show_banner(f"Unreadable frame from the server: {event.reason}", changes, level="warning")
         return
     key = cid if cid is not None else DEFAULT_CONTEXT
-    slot = session.slot_for(key)
+    slot = session.slot_for(key) if not isinstance(event, (ErrorFrame, Unknown)) or cid is not None else None
     if slot is not None:
         slot.metrics.frames_received += 1
         slot.metrics.bytes_received += size
