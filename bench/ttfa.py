@@ -1,0 +1,215 @@
+"""Time to first audio (TTFA) and throughput of the local server with the Piper voice.
+
+Starts `python -m tui.server --port 0 --voice piper` as a child process (as the console does)
+and drives it over real loopback WebSockets (ElevenLabs multi-stream-input, pcm_22050):
+
+- TTFA: on one socket, each turn opens a context, sends its text with `flush: true`, and times
+  from that send to the first audio frame of the context; then closes it and waits for its
+  final, so turns never overlap. Turns of 5, 15 and 40 words, `--runs` each.
+- Reference, same run: the voice's own time to its first chunk in this process (the floor the
+  server can reach); the table gives TTFA / reference.
+- Load: N sockets x 5 contexts, each context one flushed 40-word turn, all at once. Audio seconds
+  produced per wall second, and TTFA under load; the voice's own real-time factor in this
+  process (single thread) is the reference.
+
+Prints a table of p50/p95 and writes JSON to bench/results/ttfa-<time>.json.
+Run: .venv/bin/python bench/ttfa.py [--runs 40] [--sockets 1 2 4] [--workers 2]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tui.protocol.urls import elevenlabs_url  # noqa: E402
+from tui.server.synth import load_voice  # noqa: E402
+
+RATE = 22050
+READY = re.compile(r"listening on (ws://\S+)")
+SENTENCES = [
+    "Sure, I can help you with that booking today.",
+    "The next train to the coast leaves at ten past nine from platform four.",
+    "Would you like a window seat, or would you rather sit near the door?",
+    "Your total comes to forty two dollars, including the booking fee and taxes.",
+    "I have sent the confirmation to your email, so you should see it shortly.",
+    "Is there anything else I can do for you before you go?",
+]
+WORDS = " ".join(SENTENCES * 4).split()
+VOICE_SETTINGS = {"stability": 0.5, "similarity_boost": 0.75, "speed": 1.0}
+
+
+def turn_text(words: int, run: int) -> str:
+    start = (run * 7) % len(SENTENCES[0].split())
+    return " ".join(WORDS[start:start + words]) + " "
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"p50": statistics.median(values), "p95": percentile(values, 0.95), "n": len(values)}
+
+
+async def start_server(workers: int) -> tuple[asyncio.subprocess.Process, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tui.server", "--port", "0", "--voice", "piper", "--workers", str(workers),
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )
+    line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+    match = READY.search(line)
+    if not match:
+        process.kill()
+        raise SystemExit(f"server did not start: {line!r}")
+    return process, match.group(1)
+
+
+class Socket:
+    """One client socket; a reader routes each frame to its context's queue (contexts share it)."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self.queues: dict[str, asyncio.Queue] = {}
+        self.reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def open(cls, url: str) -> "Socket":
+        return cls(await connect(url, max_size=2**24, compression=None))
+
+    async def _read(self) -> None:
+        async for raw in self.ws:
+            frame = json.loads(raw)
+            self.queues.setdefault(frame.get("contextId"), asyncio.Queue()).put_nowait((time.perf_counter(), frame))
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await asyncio.gather(self.reader, return_exceptions=True)
+
+    async def speak(self, context_id: str, text: str) -> tuple[float, float]:
+        """One flushed turn: (seconds from the flushed send to its first audio, audio seconds), after its final."""
+        queue = self.queues.setdefault(context_id, asyncio.Queue())
+        await self.ws.send(json.dumps({"text": " ", "context_id": context_id, "voice_settings": VOICE_SETTINGS}))
+        sent = time.perf_counter()
+        await self.ws.send(json.dumps({"text": text, "context_id": context_id, "flush": True}))
+        await self.ws.send(json.dumps({"context_id": context_id, "close_context": True}))
+        first = None
+        audio_bytes = 0
+        while True:
+            arrived, frame = await asyncio.wait_for(queue.get(), 60)
+            if frame.get("audio"):
+                first = first or arrived - sent
+                audio_bytes += len(base64.b64decode(frame["audio"]))
+            if frame.get("isFinal"):
+                del self.queues[context_id]
+                return first, audio_bytes / 2 / RATE
+
+
+def reference_first_chunk(voice, text: str) -> float:
+    start = time.perf_counter()
+    next(iter(voice.synthesize(text, RATE)))
+    return time.perf_counter() - start
+
+
+def reference_realtime_factor(voice, text: str) -> float:
+    start = time.perf_counter()
+    seconds = sum(c.duration_ms for c in voice.synthesize(text, RATE)) / 1000
+    return seconds / (time.perf_counter() - start)
+
+
+async def measure_ttfa(url: str, voice, runs: int) -> dict[str, dict]:
+    results: dict[str, dict] = {}
+    socket = await Socket.open(url)
+    try:
+        await socket.speak("warm", turn_text(5, 0))
+        for words in (5, 15, 40):
+            ttfa, ref = [], []
+            for run in range(runs):
+                text = turn_text(words, run)
+                first, _ = await socket.speak(f"w{words}-{run}", text)
+                ttfa.append(first * 1000)
+                ref.append(reference_first_chunk(voice, text) * 1000)   # interleaved: same conditions
+            results[f"{words} words"] = {"ttfa_ms": summary(ttfa), "reference_first_chunk_ms": summary(ref)}
+    finally:
+        await socket.close()
+    return results
+
+
+async def measure_load(url: str, sockets: int, rounds: int) -> dict:
+    ttfa: list[float] = []
+    audio_seconds = 0.0
+    wall = 0.0
+    for round_ in range(rounds):
+        conns = [await Socket.open(url) for _ in range(sockets)]
+        try:
+            start = time.perf_counter()
+            turns = [socket.speak(f"s{s}-c{c}", turn_text(40, round_ * 5 + c))
+                     for s, socket in enumerate(conns) for c in range(5)]
+            for first, seconds in await asyncio.gather(*turns):
+                ttfa.append(first * 1000)
+                audio_seconds += seconds
+            wall += time.perf_counter() - start
+        finally:
+            for socket in conns:
+                await socket.close()
+    return {"sockets": sockets, "contexts": sockets * 5, "audio_s_per_wall_s": audio_seconds / wall,
+            "ttfa_ms": summary(ttfa)}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=40, help="turns per size for TTFA (default 40)")
+    parser.add_argument("--sockets", type=int, nargs="+", default=[1, 2, 4], help="load levels (default 1 2 4)")
+    parser.add_argument("--rounds", type=int, default=3, help="repetitions of each load level (default 3)")
+    parser.add_argument("--workers", type=int, default=2, help="server synthesis threads (default 2)")
+    args = parser.parse_args()
+
+    voice = load_voice("piper")
+    reference_rtf = statistics.median(reference_realtime_factor(voice, turn_text(40, r)) for r in range(5))
+    process, base = await start_server(args.workers)
+    url = elevenlabs_url(base, "bench", output_format=f"pcm_{RATE}")
+    try:
+        ttfa = await measure_ttfa(url, voice, args.runs)
+        load = [await measure_load(url, n, args.rounds) for n in args.sockets]
+    finally:
+        process.terminate()
+        await process.wait()
+
+    print(f"\nTTFA, Piper, pcm_{RATE}, {args.runs} turns each, server --workers {args.workers}")
+    print(f"{'turn':>10} {'TTFA p50':>9} {'p95':>7} {'voice p50':>10} {'p95':>7} {'ratio p50':>10}")
+    for name, row in ttfa.items():
+        t, r = row["ttfa_ms"], row["reference_first_chunk_ms"]
+        row["ratio_p50"] = t["p50"] / r["p50"]
+        print(f"{name:>10} {t['p50']:8.1f}ms {t['p95']:6.1f}ms {r['p50']:9.1f}ms {r['p95']:6.1f}ms {row['ratio_p50']:9.2f}x")
+    print(f"\nLoad: N sockets x 5 contexts, one 40-word turn each, {args.rounds} rounds; "
+          f"voice alone (1 thread, in process): {reference_rtf:.1f} audio s per wall s")
+    print(f"{'sockets':>8} {'contexts':>9} {'audio s/wall s':>15} {'vs voice':>9} {'TTFA p50':>9} {'p95':>8}")
+    for row in load:
+        row["ratio_to_voice"] = row["audio_s_per_wall_s"] / reference_rtf
+        print(f"{row['sockets']:>8} {row['contexts']:>9} {row['audio_s_per_wall_s']:>15.1f} "
+              f"{row['ratio_to_voice']:>8.2f}x {row['ttfa_ms']['p50']:>8.0f}ms {row['ttfa_ms']['p95']:>7.0f}ms")
+
+    out = ROOT / "bench" / "results" / f"ttfa-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "args": vars(args), "ttfa": ttfa, "reference_realtime_factor": reference_rtf, "load": load,
+    }, indent=2))
+    print(f"\nwrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
