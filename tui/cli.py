@@ -36,7 +36,88 @@ def _serve(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run_serve)
 
 
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_serve]
+def _replay(sub: argparse._SubParsersAction) -> None:
+    """`switchboard replay FILE [--speed X]`: a recording played back offline, as if live."""
+    parser = sub.add_parser("replay", help="play a recorded session back (no server, no network)",
+                            description="Play a recording back as if live: the same slots, countdowns, "
+                            "transcript, frame log and sound. Nothing is sent anywhere.")
+    parser.add_argument("file", type=Path, help="a recording (recordings/*.jsonl)")
+    parser.add_argument("--speed", type=float, default=1.0, help="playback speed, 0.05 to 32 (default 1)")
+    parser.add_argument("--audio", help=f"speaker backend: {' | '.join(AUDIO_BACKENDS)}")
+
+    def run(args: argparse.Namespace) -> int:
+        import asyncio
+        import time
+
+        from tui.core import Console
+        from tui.core.headless import LineConsole
+        from tui.core.seams import default_speaker
+        from tui.net.replay import ReplayTransport, check_speed, drive
+        from tui.recording import read_recording
+        from tui.session import DEFAULT_CONTEXT, SlotState
+        recording = read_recording(args.file)
+        if recording.problem:   # plays what is before the problem
+            print(f"{PROG}: {recording.problem}", file=sys.stderr)
+        if recording.header is None:
+            return 1
+        h = recording.header
+        try:
+            transport = ReplayTransport(recording, speed=check_speed(args.speed))
+            config = resolve_config(provider="local", url=h.url, dialect=h.dialect, output_format=h.output_format,
+                                    voice=h.voice, model=h.model, audio=args.audio, record=False)
+        except ValueError as exc:   # ConfigError included
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            return 2
+
+        async def play() -> int:
+            await transport.connect()
+            # The session runs on the recording's clock; the speaker on the wall clock.
+            console = Console(config, clock=transport.clock,
+                              speaker_factory=lambda cb: default_speaker(config, cb, time.monotonic))
+            console.add_observer(LineConsole(console, sys.stdout).on_changes)
+            try:
+                await console.start(connect=False)
+                await drive(transport, console, lambda cid: console.speaker.call("stop", cid or DEFAULT_CONTEXT))
+                end = time.monotonic() + 30   # let the last turn play out (bounded)
+                while time.monotonic() < end and any(
+                        s.metrics.audio_bytes and s.state is not SlotState.INTERRUPTED
+                        and s.context_id not in console.speaker.finished for s in console.session.slots):
+                    await asyncio.sleep(0.1)
+            finally:
+                await console.shutdown()
+            return 0
+        return asyncio.run(play())
+
+    parser.set_defaults(run=run)
+
+
+def _export(sub: argparse._SubParsersAction) -> None:
+    """`switchboard export FILE --wav DIR`: one WAV per context and one mixed "as heard"."""
+    parser = sub.add_parser("export", help="write a recording's audio as WAV files",
+                            description="Write one WAV per context and as-heard.wav (what the listener "
+                            "heard: barge-ins honoured) into DIR.")
+    parser.add_argument("file", type=Path, help="a recording (recordings/*.jsonl)")
+    parser.add_argument("--wav", type=Path, required=True, metavar="DIR", help="folder for the WAV files")
+
+    def run(args: argparse.Namespace) -> int:
+        from tui.recording import ExportError, export_wav, read_recording
+        recording = read_recording(args.file)
+        if recording.problem:   # exports what is before the problem
+            print(f"{PROG}: {recording.problem}", file=sys.stderr)
+        try:
+            result = export_wav(recording, args.wav)
+        except ExportError as exc:
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            return 1
+        for path in result.files:
+            print(path)
+        print(f"{result.heard_seconds:.2f} s heard")
+        return 0
+
+    parser.set_defaults(run=run)
+
+
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_serve, _replay, _export]
 
 
 # ---- the console's own options --------------------------------------------------------------

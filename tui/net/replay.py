@@ -24,6 +24,10 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
+from typing import Protocol
+
+from tui.protocol.dialect import Dialect
+from tui.protocol.frames import Audio
 from tui.recording.entries import BARGE_IN, CLOSED, RECEIVED, ActionEntry, Entry, FrameEntry
 from tui.recording.reader import Recording
 
@@ -191,8 +195,21 @@ class ReplayTransport:
         self._ready: list[ReplayItem] = []
         self._wake = asyncio.Event()
         self._closed = False
+        self._connected = False
         self._close_code: int | None = None
         self._close_reason = ""
+
+    def clock(self) -> float:
+        """The recording's clock in seconds: give it to the session so countdowns and timings
+        run at the replay's speed and stop when it is paused."""
+        return self.scheduler.position_ms() / 1000.0
+
+    def caption(self) -> str:
+        """One line for a status strip: position, length, speed, paused."""
+        s = self.scheduler
+        state = "paused" if s.paused else ("finished" if s.done else "playing")
+        return (f"replay {s.position_ms() / 1000:.1f}/{s.duration_ms / 1000:.1f} s "
+                f"×{s.speed:g} {state}")
 
     @property
     def close_code(self) -> int | None:
@@ -237,7 +254,9 @@ class ReplayTransport:
     async def connect(self) -> None:
         if self.recording.header is None:
             raise ConnectError(f"cannot replay: {self.recording.problem or 'no header'}")
-        self.scheduler.restart()
+        if not self._connected:
+            self._connected = True
+            self.scheduler.restart()
 
     async def send(self, text: str) -> None:
         """Nothing is sent during a replay: the frame is dropped and counted."""
@@ -291,3 +310,39 @@ class ReplayTransport:
             except TimeoutError:
                 pass
         return None
+
+
+class ReplaySink(Protocol):
+    """What `drive` feeds: the headless console (tui.core.Console) fits as it is."""
+
+    def ingest(self, direction: str, data: str | bytes) -> None:
+        """A recorded frame, as if it had just crossed the socket (nothing is sent)."""
+
+    def barge_in(self) -> object:
+        """The operator's barge-in, replayed: silence the speaker, mark the contexts interrupted."""
+
+
+async def drive(transport: ReplayTransport, sink: ReplaySink,
+                mute: Callable[[str | None], None] | None = None) -> None:
+    """Play the whole recording into `sink` at its recorded times (scaled, pausable).
+
+    Frames go to `sink.ingest` in recorded order, sent ones included, so the session opens and
+    closes slots as it did. A recorded barge-in calls `sink.barge_in()` once per instant (the
+    console records one action per context it cut). Audio skipped over by a seek is ingested
+    too, so the model stays exact, and then `mute(context_id)` silences it on the speaker.
+    """
+    await transport.connect()
+    header = transport.recording.header
+    dialect = Dialect(header.dialect) if header and header.dialect in Dialect._value2member_map_ else None
+    last_barge_in: float | None = None
+    async for item in transport.items():
+        entry = item.entry
+        if isinstance(entry, FrameEntry):
+            sink.ingest(entry.direction, entry.data)
+            if item.fast_forward and mute is not None and dialect is not None and item.is_received_frame:
+                event = dialect.decode_server(entry.data)
+                if isinstance(event, Audio):
+                    mute(event.context_id)
+        elif entry.kind == BARGE_IN and entry.offset_ms != last_barge_in:
+            last_barge_in = entry.offset_ms
+            sink.barge_in()
