@@ -1,10 +1,11 @@
 """CPU cost of replaying a recording at speed 1 (speaker none), outside audio decoding.
 
 Builds a 60-second ElevenLabs session (pcm_16000: nothing to decode but base64, 250 ms audio
-chunks, a turn every 3 s, a barge-in every third turn), then replays it through ReplayTransport,
-feeding every entry to the session model as the console does, and measures process CPU time
-over wall time. Reference, same run: the same entries folded into the model in a tight loop
-(no timing), i.e. the bare work the replay has to do; the ratio shows what pacing it adds.
+chunks, a turn every 3 s, a barge-in every third turn), then replays it the way
+`switchboard replay` does: ReplayTransport + drive() into the headless Console (session model,
+frame log, transcript, the silent speaker's playout thread), and measures process CPU time
+over wall time. Reference, same run: the same entries folded into a bare session model in a
+tight loop (no pacing, no console), i.e. the least work any replay must do.
 
     .venv/bin/python bench/replay.py [--seconds 60] [--runs 3]
 
@@ -26,7 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tui.net.replay import ReplayTransport  # noqa: E402
+from tui.core import Console, resolve_config  # noqa: E402
+from tui.net.replay import ReplayTransport, drive  # noqa: E402
 from tui.protocol import elevenlabs  # noqa: E402
 from tui.protocol.dialect import Dialect  # noqa: E402
 from tui.protocol.formats import AudioFormat  # noqa: E402
@@ -92,13 +94,17 @@ def new_session() -> Session:
 
 
 async def replay_once(recording) -> dict:
-    session = new_session()
     transport = ReplayTransport(recording, speed=1.0)
+    config = resolve_config(provider="local", url=recording.header.url, output_format="pcm_16000",
+                            audio="none", record=False)
     wall0, cpu0 = time.monotonic(), time.process_time()
     await transport.connect()
-    async for item in transport.items():
-        for event in to_events(item.entry):
-            session.apply(event)       # speaker none: PlayAudio changes are not played
+    console = Console(config, clock=transport.clock)
+    try:
+        await console.start(connect=False)
+        await drive(transport, console, lambda cid: console.speaker.call("stop", cid))
+    finally:
+        await console.shutdown()
     wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
     return {"wall_s": wall, "cpu_s": cpu, "cpu_fraction": cpu / wall}
 

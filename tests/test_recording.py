@@ -19,18 +19,9 @@ from tui.recording import (
 )
 from tui.recording.scrub import base64_cores
 
+from .fixtures.frozen_clock import FrozenClock
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-class FrozenClock:
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def header(**overrides) -> RecordingHeader:

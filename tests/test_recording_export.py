@@ -11,7 +11,7 @@ from tui.recording import BARGE_IN, RECEIVED, SENT, TURN, Recorder, RecordingHea
 from tui.recording.export import ExportError, export_wav
 from tui.recording.timeline import as_heard, build_timeline
 
-from .test_recording import FrozenClock
+from .fixtures.frozen_clock import FrozenClock
 
 
 def tone(value: int, ms: int, rate: int = 16000) -> bytes:

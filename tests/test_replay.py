@@ -10,7 +10,8 @@ from tui.net.transport import ConnectError, Transport, TransportClosed
 from tui.recording import BARGE_IN, CLOSED, RECEIVED, SENT, TURN, ActionEntry, FrameEntry, read_recording
 from tui.recording.reader import Recording
 
-from .test_recording import FrozenClock, header
+from .fixtures.frozen_clock import FrozenClock
+from .test_recording import header
 from .test_recording_export import Script
 
 
