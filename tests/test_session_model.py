@@ -322,3 +322,14 @@ def test_apply_never_raises_on_generated_server_frames(frozen_clock, objs, diale
         s.apply(FrameReceived(_json.dumps(obj)))
         s.apply(Tick())
     assert s.occupied_count() <= 5
+
+
+def test_a_key_typed_into_a_raw_frame_never_reaches_the_log(frozen_clock):
+    from tui.protocol.secret import Secret
+    key = "sk_live_0123456789abcdef"
+    s = Session(Dialect.ELEVENLABS, PCM, clock=frozen_clock, secrets=[Secret(key)])
+    s.apply(Connected("ws://test"))
+    send(s, f'{{"text":" ","context_id":"a","xi_api_key":"{key}"}}')
+    s.apply(FrameReceived(f'{{"message":"bad key {key}","error":"invalid_api_key","code":1008}}'))
+    assert all(key not in e.summary for e in s.log)
+    assert [("***" in e.summary) for e in s.log if e.direction != "note"] == [True, True]

@@ -67,7 +67,8 @@ class Console:
         self.config = config
         self.clock = clock
         self.session = Session(config.dialect, config.audio_format, clock=clock,
-                               inactivity_timeout=config.inactivity_timeout, guard=config.guard)
+                               inactivity_timeout=config.inactivity_timeout, guard=config.guard,
+                               secrets=[config.api_key])
         self.session.status.rate = config.rate
         self.wire = Wire(config.dialect, voice_settings=DEFAULT_VOICE_SETTINGS,
                          voice_config=VoiceConfig(voice_id=config.voice))

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from tui.protocol.secret import Secret
+from tui.protocol.urls import redact_text
 
 DEFAULT_CAPACITY = 5000
 SUMMARY_LIMIT = 240
@@ -40,11 +43,22 @@ class LogEntry:
 
 
 class FrameLog:
-    """A ring of the last `capacity` entries; `since(seq)` lets a view append incrementally."""
+    """A ring of the last `capacity` entries; `since(seq)` lets a view append incrementally.
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+    Known secrets (the API key) are scrubbed from every line: a hand-typed frame carrying
+    `xi_api_key` shows `***`.
+    """
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, secrets: Iterable[Secret | None] = ()) -> None:
         self._entries: deque[LogEntry] = deque(maxlen=capacity)
         self._next_seq = 1
+        self._secrets = [s for s in secrets if s]
+
+    def summarize(self, text: str | bytes) -> str:
+        """The frame's log line, secrets scrubbed before it is cut to length."""
+        if isinstance(text, str) and self._secrets:
+            text = redact_text(text, self._secrets)
+        return summarize(text)
 
     @property
     def capacity(self) -> int:
@@ -62,6 +76,8 @@ class FrameLog:
 
     def add(self, at: float, direction: str, context_id: str | None, size: int, summary: str,
             level: str = "info") -> LogEntry:
+        if self._secrets:
+            summary = redact_text(summary, self._secrets)
         entry = LogEntry(self._next_seq, at, direction, context_id, size, summary, level)
         self._next_seq += 1
         self._entries.append(entry)

@@ -11,7 +11,6 @@ from tui.protocol.frames import Audio, DecodeError, ErrorFrame, Final, FlushDone
 
 from .changes import Changes, PlayAudio
 from .events import Disconnected
-from .framelog import summarize
 from .slot import ContextSlot, SlotState
 from .status import ConnectionState
 
@@ -41,7 +40,7 @@ def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
     cid = None if isinstance(event, DecodeError) else event.context_id
     if cid is None and isinstance(event, (Audio, Final, FlushDone)):
         cid = DEFAULT_CONTEXT   # the default context (the only one on the single-context endpoint)
-    session.log.add(session.elapsed(), "received", cid, size, summarize(raw))
+    session.log.add(session.elapsed(), "received", cid, size, session.log.summarize(raw))
     changes.log = True
     if isinstance(event, DecodeError):
         session.note(f"could not read a server frame: {event.reason}", changes, level="warning")

@@ -8,12 +8,13 @@ exactly as it does on the server. It never raises on anything the server sends.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from tui.protocol import elevenlabs, murf, stream_input
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat
 from tui.protocol.frames import DecodeError
+from tui.protocol.secret import Secret
 
 from . import inbound
 from .changes import Banner, Changes
@@ -21,7 +22,7 @@ from .events import (
     Connected, Connecting, Disconnected, FrameReceived, FrameSent, Interrupted, Notice,
     ReconnectScheduled, SendFailed, SessionEvent, SpeakerProgress, StatusUpdate, Tick,
 )
-from .framelog import DEFAULT_CAPACITY, FrameLog, summarize
+from .framelog import DEFAULT_CAPACITY, FrameLog
 from .pacer import SENTENCE_END
 from .slot import OPEN_STATES, ContextSlot, SlotState
 from .status import BargeInTiming, ConnectionState, StatusStrip
@@ -50,6 +51,7 @@ class Session:
         inactivity_timeout: float = elevenlabs.DEFAULT_INACTIVITY_TIMEOUT,
         guard: bool = True,
         log_capacity: int = DEFAULT_CAPACITY,
+        secrets: Iterable[Secret | None] = (),
     ) -> None:
         self.dialect = dialect
         self.output_format = output_format
@@ -57,7 +59,7 @@ class Session:
         # Murf times out the socket (3 minutes), ElevenLabs each context.
         self.inactivity_timeout = MURF_SOCKET_TIMEOUT if dialect is Dialect.MURF else inactivity_timeout
         self.slots = [ContextSlot(i) for i in range(SLOT_COUNT)]
-        self.log = FrameLog(log_capacity)
+        self.log = FrameLog(log_capacity, secrets)
         self.transcript = Transcript()
         self.status = StatusStrip(dialect=dialect.value, output_format=output_format.name, guard=guard)
         self.banner: Banner | None = None
@@ -124,7 +126,7 @@ class Session:
             case FrameReceived(raw=raw):
                 inbound.on_received(self, raw, changes)
             case SendFailed(text=text, reason=reason):
-                self.note(f"not sent ({reason}): {summarize(text)}", changes, level="warning")
+                self.note(f"not sent ({reason}): {self.log.summarize(text)}", changes, level="warning")
             case SpeakerProgress():
                 self._on_progress(event, changes)
             case Interrupted():
@@ -182,7 +184,7 @@ class Session:
         now = self.clock()
         frame = self.dialect.decode_client(text)
         cid = None if isinstance(frame, DecodeError) else _context_of(self.dialect, frame)
-        self.log.add(now - self.started_at, "sent", cid, len(text.encode("utf-8")), summarize(text))
+        self.log.add(now - self.started_at, "sent", cid, len(text.encode("utf-8")), self.log.summarize(text))
         changes.log = True
         if isinstance(frame, DecodeError):
             self.note(f"this frame does not fit the {self.dialect.value} schema ({frame.reason}): "
