@@ -14,7 +14,8 @@ Controls, all safe to call between awaits on the event loop:
 - `set_speed(x)`: from now on the recording runs x times as fast.
 
 The timing lives in `ReplayScheduler` (pure, clock injected, no asyncio), so it is tested with a
-frozen clock; `ReplayTransport` only waits for the scheduler's next deadline.
+frozen clock; `ReplayTransport` only waits for the scheduler's next deadline. `drive()` feeds a
+whole recording into the headless console (tui.core.Console), as `switchboard replay` does.
 """
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-
 from typing import Protocol
 
 from tui.protocol.dialect import Dialect
@@ -332,8 +332,7 @@ async def drive(transport: ReplayTransport, sink: ReplaySink,
     too, so the model stays exact, and then `mute(context_id)` silences it on the speaker.
     """
     await transport.connect()
-    header = transport.recording.header
-    dialect = Dialect(header.dialect) if header and header.dialect in Dialect._value2member_map_ else None
+    dialect = _dialect_of(transport.recording)
     last_barge_in: float | None = None
     async for item in transport.items():
         entry = item.entry
@@ -346,3 +345,10 @@ async def drive(transport: ReplayTransport, sink: ReplaySink,
         elif entry.kind == BARGE_IN and entry.offset_ms != last_barge_in:
             last_barge_in = entry.offset_ms
             sink.barge_in()
+
+
+def _dialect_of(recording: Recording) -> Dialect | None:
+    try:
+        return Dialect(recording.header.dialect) if recording.header else None
+    except ValueError:
+        return None
