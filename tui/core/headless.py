@@ -19,6 +19,7 @@ from .console import CommandResult, Console
 
 ARROWS = {"sent": "→", "received": "←", "note": "·"}
 DRAIN_TIMEOUT = 60.0
+CONNECT_WAIT = 10.0
 HELP = """commands:
   any text          stream it as a turn
   /barge            barge in (silence, close the speaking context)
@@ -150,6 +151,9 @@ async def run_lines(config: ConsoleConfig, stdin: TextIO = sys.stdin, out: TextI
             return 1
         if console.server is not None:
             print(f"embedded server pid {console.server.pid} at {console.server.url}", file=out, flush=True)
+        # Read input once connected (bounded), so piped /commands meet an open socket; turns
+        # typed before then would only wait in the queue.
+        await console.wait_connected(CONNECT_WAIT)
         loop.add_reader(stdin.fileno(), readable)
         eof_task = asyncio.ensure_future(eof.wait())
         done_task = asyncio.ensure_future(lines.done.wait())
