@@ -26,7 +26,7 @@ from tui.protocol.frames import DecodeError, load_object
 from tui.protocol.murf import VoiceConfig
 from tui.protocol.urls import auth_headers, redact_url
 from tui.session import (
-    DEFAULT_CONTEXT, DEFAULT_VOICE_SETTINGS, Changes, Disconnected, FrameReceived, FrameSent,
+    DEFAULT_VOICE_SETTINGS, Changes, Disconnected, FrameReceived, FrameSent,
     Notice, Session, SpeakerProgress, StatusUpdate, Tick, Wire,
     check_rate,
 )
