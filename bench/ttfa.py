@@ -9,8 +9,9 @@ and drives it over real loopback WebSockets (ElevenLabs multi-stream-input, pcm_
 - Reference, same run: the voice's own time to its first chunk in this process (the floor the
   server can reach); the table gives TTFA / reference.
 - Load: N sockets x 5 contexts, each context one flushed 40-word turn, all at once. Audio seconds
-  produced per wall second, and TTFA under load; the voice's own real-time factor in this
-  process (single thread) is the reference.
+  produced per wall second, TTFA of those turns, and TTFA of 5-word probe turns started on
+  another socket while they drain (a barge-in under load); the voice's own real-time factor in
+  this process (single thread) is the reference.
 
 Prints a table of p50/p95 and writes JSON to bench/results/ttfa-<time>.json.
 Run: .venv/bin/python bench/ttfa.py [--runs 40] [--sockets 1 2 4] [--workers 2]
@@ -149,24 +150,36 @@ async def measure_ttfa(url: str, voice, runs: int) -> dict[str, dict]:
 
 
 async def measure_load(url: str, sockets: int, rounds: int) -> dict:
+    """N sockets x 5 contexts at once; meanwhile a probe socket times short turns back to back
+    (a new turn arriving while others drain: the barge-in case)."""
     ttfa: list[float] = []
+    probe: list[float] = []
     audio_seconds = 0.0
     wall = 0.0
-    for round_ in range(rounds):
-        conns = [await Socket.open(url) for _ in range(sockets)]
-        try:
-            start = time.perf_counter()
-            turns = [socket.speak(f"s{s}-c{c}", turn_text(40, round_ * 5 + c))
-                     for s, socket in enumerate(conns) for c in range(5)]
-            for first, seconds in await asyncio.gather(*turns):
-                ttfa.append(first * 1000)
-                audio_seconds += seconds
-            wall += time.perf_counter() - start
-        finally:
-            for socket in conns:
-                await socket.close()
+    prober = await Socket.open(url)
+    try:
+        for round_ in range(rounds):
+            conns = [await Socket.open(url) for _ in range(sockets)]
+            try:
+                start = time.perf_counter()
+                turns = asyncio.gather(*(socket.speak(f"s{s}-c{c}", turn_text(40, round_ * 5 + c))
+                                         for s, socket in enumerate(conns) for c in range(5)))
+                run = 0
+                while not turns.done():
+                    first, _ = await prober.speak(f"probe-{round_}-{run}", turn_text(5, run))
+                    probe.append(first * 1000)
+                    run += 1
+                for first, seconds in await turns:
+                    ttfa.append(first * 1000)
+                    audio_seconds += seconds
+                wall += time.perf_counter() - start
+            finally:
+                for socket in conns:
+                    await socket.close()
+    finally:
+        await prober.close()
     return {"sockets": sockets, "contexts": sockets * 5, "audio_s_per_wall_s": audio_seconds / wall,
-            "ttfa_ms": summary(ttfa)}
+            "ttfa_ms": summary(ttfa), "probe_ttfa_ms": summary(probe)}
 
 
 async def main() -> None:
@@ -196,11 +209,14 @@ async def main() -> None:
         print(f"{name:>10} {t['p50']:8.1f}ms {t['p95']:6.1f}ms {r['p50']:9.1f}ms {r['p95']:6.1f}ms {row['ratio_p50']:9.2f}x")
     print(f"\nLoad: N sockets x 5 contexts, one 40-word turn each, {args.rounds} rounds; "
           f"voice alone (1 thread, in process): {reference_rtf:.1f} audio s per wall s")
-    print(f"{'sockets':>8} {'contexts':>9} {'audio s/wall s':>15} {'vs voice':>9} {'TTFA p50':>9} {'p95':>8}")
+    print("(TTFA: the N x 5 turns started together; probe: 5-word turns started while they drain)")
+    print(f"{'sockets':>8} {'contexts':>9} {'audio s/wall s':>15} {'vs voice':>9} {'TTFA p50':>9} {'p95':>8}"
+          f" {'probe p50':>10} {'p95':>8}")
     for row in load:
         row["ratio_to_voice"] = row["audio_s_per_wall_s"] / reference_rtf
+        t, p = row["ttfa_ms"], row["probe_ttfa_ms"]
         print(f"{row['sockets']:>8} {row['contexts']:>9} {row['audio_s_per_wall_s']:>15.1f} "
-              f"{row['ratio_to_voice']:>8.2f}x {row['ttfa_ms']['p50']:>8.0f}ms {row['ttfa_ms']['p95']:>7.0f}ms")
+              f"{row['ratio_to_voice']:>8.2f}x {t['p50']:>8.0f}ms {t['p95']:>7.0f}ms {p['p50']:>9.0f}ms {p['p95']:>7.0f}ms")
 
     out = ROOT / "bench" / "results" / f"ttfa-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

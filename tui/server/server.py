@@ -91,7 +91,7 @@ class LocalServer:
         self.api_key = Secret(api_key) if isinstance(api_key, str) else api_key
         self.clock = clock
         self.max_frame_ms = max_frame_ms
-        self._pool = SynthesisPool(voice, workers)
+        self._pool = SynthesisPool(voice, workers, clock)
         self._server: Server | None = None
         self._log = RedactingLogger(_LOGGER, self.api_key)
 

@@ -1,11 +1,12 @@
 """From a `Generate` action to audio frames on the wire: worker threads, per-turn lanes, encoding.
 
 The voice is a blocking generator (one synthesis unit per `next`). One `SynthesisPool` per
-server runs those steps on a few worker threads, shared by every connection. A lane per turn
-runs that turn's generations one after another, so its audio stays in order, while lanes of
-different turns interleave freely. Each step is submitted on its own, so a long turn goes back
-to the end of the pool's queue after every unit and cannot starve a new turn's first unit; the
-next unit is already being synthesized while the current one's frames are sent.
+server runs those steps on a few worker threads shared by every connection, most urgent first
+(pool.py: a turn with no audio out yet before one whose client has seconds buffered). A lane
+per turn runs that turn's generations one after another, so its audio stays in order, while
+lanes of different turns interleave freely. Each step is submitted on its own, so a long turn
+cannot hold a worker past one unit; the next unit is already being synthesized while the
+current one's frames are sent.
 
 Encoding (frame split, G.711, base64, JSON) runs in the worker too, off the event loop.
 """
@@ -16,13 +17,14 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from tui.protocol.formats import AudioFormat, from_pcm16
 from tui.protocol.frames import Audio, ServerEvent
 
 from .actions import Generate
+from .clock import Clock, real_clock
+from .pool import DeadlinePool
 from .synth import SynthChunk, Voice
 
 _LOGGER = logging.getLogger(__name__)
@@ -36,18 +38,25 @@ DEFAULT_WORKERS = 2
 class SynthesisPool:
     """The voice and the worker threads that run it, shared by all connections of a server."""
 
-    def __init__(self, voice: Voice, workers: int = DEFAULT_WORKERS) -> None:
-        if workers < 1:
-            raise ValueError("a synthesis pool needs at least one worker")
+    def __init__(self, voice: Voice, workers: int = DEFAULT_WORKERS, clock: Clock = real_clock) -> None:
         self.voice = voice
         self.workers = workers
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="synth")
+        self.clock = clock
+        self._pool = DeadlinePool(workers, clock)
 
-    async def run(self, step: Callable[[], list[str] | None]) -> list[str] | None:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, step)
+    async def run(self, step: Callable[[], "Batch | None"], deadline: float | None) -> "Batch | None":
+        return await self._pool.run(step, deadline)
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._pool.close()
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The wire frames of one synthesis unit, and how long their audio plays."""
+
+    frames: list[str]
+    seconds: float
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,7 @@ class AudioEncoder:
     alignment: bool = True
     max_frame_ms: int = MAX_FRAME_MS
 
-    def frames(self, chunk: SynthChunk, context_id: str | None) -> list[str]:
+    def frames(self, chunk: SynthChunk, context_id: str | None) -> Batch:
         out = []
         for piece in chunk.split(self.max_frame_ms):
             audio = from_pcm16(self.output, piece.pcm)
@@ -68,7 +77,7 @@ class AudioEncoder:
             else:
                 event = Audio(audio, context_id)
             out.append(self.encode(event))
-        return out
+        return Batch(out, chunk.duration_ms / 1000.0)
 
 
 class Job:
@@ -88,7 +97,7 @@ class Job:
                 self.cancelled = True
             return self.cancelled
 
-    def step(self, pool: SynthesisPool, encoder: AudioEncoder) -> list[str] | None:
+    def step(self, pool: SynthesisPool, encoder: AudioEncoder) -> Batch | None:
         """In a worker thread: synthesize the next unit and encode its frames (None at the end)."""
         with self._lock:
             if self.cancelled:
@@ -99,9 +108,9 @@ class Job:
                 self._units = iter(pool.voice.synthesize(self.generate.text, encoder.output.sample_rate,
                                                          speed=turn.speed))
         for chunk in self._units:
-            frames = encoder.frames(chunk, self.generate.turn.context_id)
-            if frames:
-                return frames
+            batch = encoder.frames(chunk, self.generate.turn.context_id)
+            if batch.frames:
+                return batch
         return None
 
 
@@ -117,6 +126,9 @@ class Lane:
         self._failed = failed
         self._jobs: deque[Job] = deque()
         self._task: asyncio.Task[None] | None = None
+        # When the turn's client runs out of the audio sent so far, played from its first frame:
+        # the deadline of the turn's next unit (None: nothing sent yet, so the next is urgent).
+        self._audio_end: float | None = None
 
     @property
     def busy(self) -> bool:
@@ -160,16 +172,18 @@ class Lane:
             await self._finished(job.generate)
 
     async def _play(self, job: Job) -> None:
-        def step() -> list[str] | None:
+        def step() -> Batch | None:
             return job.step(self._pool, self._encoder)
 
-        frames = await self._pool.run(step)
-        while frames is not None:
-            upcoming = asyncio.ensure_future(self._pool.run(step))
+        batch = await self._pool.run(step, self._audio_end)
+        while batch is not None:
+            now = self._pool.clock()
+            self._audio_end = max(self._audio_end or now, now) + batch.seconds
+            upcoming = asyncio.ensure_future(self._pool.run(step, self._audio_end))
             try:
-                for frame in frames:
+                for frame in batch.frames:
                     await self._send(frame)
             except BaseException:
                 upcoming.cancel()
                 raise
-            frames = await upcoming
+            batch = await upcoming
