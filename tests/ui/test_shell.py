@@ -1,8 +1,5 @@
 """The console shell on a bare session: layout, help, banner, themes, keymap, palette, raw send."""
-from tui.session.events import Notice
-from tui.session.model import Session
 from tui.ui.actions import ACTIONS
-from tui.ui.app import SwitchboardApp
 from tui.ui.commands import ConsoleCommands
 from tui.ui.keymap import LoadedKeymap
 from tui.ui.screens.help import HelpScreen
@@ -11,10 +8,12 @@ from tui.ui.widgets.banner import ErrorBanner
 from tui.ui.widgets.frame_log import FrameLogView
 from tui.ui.widgets.slot_panel import SlotPanel
 
+from .consoles import make_app, make_console
 
-def frozen_app(**kwargs) -> SwitchboardApp:
-    session = Session(clock=lambda: 100.0)
-    return SwitchboardApp(session, save_choices=False, blink=False, **kwargs)
+
+def frozen_app(**kwargs):
+    """A console that never connects, on a clock that never moves."""
+    return make_app(make_console(clock=lambda: 100.0), connect=False, blink=False, **kwargs)
 
 
 async def test_five_slot_panels_fit_side_by_side_at_80_by_24():

@@ -1,22 +1,22 @@
-"""`SwitchboardApp`: the Textual shell around one session.
+"""`SwitchboardApp`: the Textual shell around one headless `Console` (tui.core).
 
-The app owns what is app-wide: themes (registered from `themes/*.toml`, switched live, saved),
-the keymap file, the command palette, and the single ticker that repaints countdowns from
-deadlines. Everything on screen lives in `ConsoleScreen`; every operator action is in
-`actions.py`.
+The app owns what is app-wide: starting and shutting down the console, themes (registered from
+`themes/*.toml`, switched live, saved), the keymap file, the command palette, and the single
+ticker that repaints countdowns from deadlines. Everything on screen lives in `ConsoleScreen`;
+every operator action is listed in `actions.py` and implemented in `screens/console_actions.py`.
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.theme import BUILTIN_THEMES
 
-from ..session.events import Notice
-from ..session.model import Session
+from ..core import Console
+from ..session import Changes, Notice
 from .actions import ACTIONS
 from .commands import ConsoleCommands
 from .keymap import LoadedKeymap, load_keymap
@@ -24,7 +24,7 @@ from .screens.console import ConsoleScreen
 from .settings import load_config, save_theme
 from .themes import ThemeSet, load_themes
 
-TICK_HZ = 15  # countdowns tick at >= 10 Hz; computed from deadlines, so skipped ticks cost nothing
+TICK_HZ = 15  # countdowns tick at >= 10 Hz; computed from deadlines, so a skipped tick costs nothing
 
 
 class SwitchboardApp(App[None]):
@@ -38,9 +38,10 @@ class SwitchboardApp(App[None]):
 
     def __init__(
         self,
-        session: Session,
+        console: Console,
         *,
-        clock: Callable[[], float] | None = None,
+        start: bool = True,
+        connect: bool = True,
         themes: ThemeSet | None = None,
         theme: str | None = None,
         keymap: LoadedKeymap | None = None,
@@ -49,18 +50,24 @@ class SwitchboardApp(App[None]):
         tick_hz: float = TICK_HZ,
         blink: bool = True,
     ) -> None:
+        """`start=False` leaves the console to the caller (tests and snapshots feed it frames);
+        `connect=False` starts speaker and recorder but opens no connection."""
         super().__init__()
-        self.session = session
-        self.clock = clock or session.clock or time.monotonic
+        self.core = console
+        self.session = console.session
+        self.clock: Callable[[], float] = console.clock
+        self._start, self._connect = start, connect
         self._config_path = config_path
         self._save_choices = save_choices
         self._tick_hz = tick_hz
-        self._problems: list[str] = []
-        self.console_screen = ConsoleScreen(session, blink=blink)
+        self._pending: Changes | None = None
+        self._startup_problems: list[str] = []
+        self.console_screen = ConsoleScreen(console, blink=blink)
         self._themes = themes or load_themes()
-        self._install_themes(theme)
+        self._install_themes(theme if theme is not None else console.config.theme)
         self._keymap_file = keymap if keymap is not None else load_keymap()
-        self._problems.extend(self._keymap_file.problems)
+        self._startup_problems.extend(self._keymap_file.problems)
+        self._remove_observer = console.add_observer(self._on_changes)
 
     # ---- themes ----------------------------------------------------------------------------
 
@@ -70,17 +77,17 @@ class SwitchboardApp(App[None]):
             self.unregister_theme(name)
         for sb_theme in self._themes.themes.values():
             self.register_theme(sb_theme.theme)
-        self._problems.extend(str(p) for p in self._themes.problems)
+        self._startup_problems.extend(str(p) for p in self._themes.problems)
         if requested is None:
             config = load_config(self._config_path)
             if config.problem:
-                self._problems.append(config.problem)
+                self._startup_problems.append(config.problem)
             requested = config.theme
         chosen, problem = self._themes.get(requested)
-        if chosen.name not in self._themes.themes:
+        if chosen.name not in self.available_themes:
             self.register_theme(chosen.theme)  # the last-resort fallback theme
         if problem:
-            self._problems.append(problem)
+            self._startup_problems.append(problem)
         self.theme = chosen.name
 
     def theme_names(self) -> list[str]:
@@ -114,14 +121,44 @@ class SwitchboardApp(App[None]):
     def on_mount(self) -> None:
         self.set_keymap(self._keymap_file.keymap)
         self.push_screen(self.console_screen)
-        for problem in self._problems:
+        for problem in self._startup_problems:
             self.report(problem, level="warning")
         self.set_interval(1 / self._tick_hz, self._tick, name="countdown-ticker")
+        if self._start:
+            self._start_console()
+
+    @work(exclusive=True, group="console", exit_on_error=False)
+    async def _start_console(self) -> None:
+        # start() waits for the embedded server (seconds for Piper): the screen is live meanwhile
+        # and shows "connecting"; a failure arrives as a banner through the observer.
+        await self.core.start(connect=self._connect)
+
+    async def action_quit(self) -> None:
+        await self.core.shutdown()
+        self.exit()
+
+    async def on_unmount(self) -> None:
+        self._remove_observer()
+        await self.core.shutdown()   # idempotent: a no-op after action_quit
 
     def _tick(self) -> None:
         self.console_screen.tick(self.clock())
 
+    # ---- changes from the console ------------------------------------------------------------
+
+    def _on_changes(self, changes: Changes) -> None:
+        """Observer (loop thread). Frames can arrive faster than a screen can be painted, so
+        changes are merged and painted once per pass of the message queue."""
+        if self._pending is None:
+            self._pending = Changes()
+            self.call_later(self._paint_pending)
+        self._pending.merge(changes)
+
+    def _paint_pending(self) -> None:
+        changes, self._pending = self._pending, None
+        if changes is not None:
+            self.console_screen.paint(changes)
+
     def report(self, text: str, *, level: str = "error") -> None:
         """A problem the console found itself: into the log and the banner."""
-        changes = self.session.apply(Notice(text, level=level, banner=True))
-        self.console_screen.paint(changes)
+        self._on_changes(self.session.apply(Notice(text, level=level, banner=True)))

@@ -10,8 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
-from ...session.changes import Changes
-from ...session.model import Session
+from ...core import Console
+from ...session import Changes
 from ..actions import console_bindings
 from ..widgets.banner import ErrorBanner
 from ..widgets.composer import Composer
@@ -19,21 +19,21 @@ from ..widgets.frame_log import FrameLogView
 from ..widgets.slot_panel import SlotRow
 from ..widgets.status import StatusView
 from ..widgets.transcript import TranscriptView
-from .help import HelpScreen
-from .pick_context import ALL, ContextPicker
+from .console_actions import ConsoleActions
 
 WIDE_COLUMNS = 120   # transcript beside the frame log
 TALL_ROWS = 36       # taller slot panels (and big digits when the theme asks)
 
 
-class ConsoleScreen(Screen[None]):
+class ConsoleScreen(ConsoleActions, Screen[None]):
     """Bindings live here (not on the app) so modals get their own keys, Escape included."""
 
     BINDINGS = console_bindings()
 
-    def __init__(self, session: Session, *, blink: bool = True) -> None:
+    def __init__(self, console: Console, *, blink: bool = True) -> None:
         super().__init__(id="console")
-        self.session = session
+        self.core = console
+        self.session = console.session
         self._blink = blink  # off for snapshots: a blinking cursor is never the same twice
         self.replay_caption: str | None = None
         self._panels: list = []
@@ -58,6 +58,9 @@ class ConsoleScreen(Screen[None]):
         # Held once: the ticker runs 15 times a second and should not query the DOM each time.
         self._panels = self.query_one(SlotRow).panels()
         self._status = self.query_one(StatusView)
+        self._log_view = self.query_one(FrameLogView)
+        self._transcript = self.query_one(TranscriptView)
+        self._banner = self.query_one(ErrorBanner)
         self.query_one(Composer).focus()
         self.paint_all()
 
@@ -86,13 +89,13 @@ class ConsoleScreen(Screen[None]):
         for index in changes.slots:
             self._panels[index].show(self.session.slots[index], now)
         if changes.log:
-            self.query_one(FrameLogView).catch_up()
+            self._log_view.catch_up()
         if changes.transcript:
-            self.query_one(TranscriptView).show(self.session.transcript.turns)
+            self._transcript.show(self.session.transcript.turns)
         if changes.status:
             self._status.show(self.session.status, now, self.replay_caption)
         if changes.banner is not None:
-            self.query_one(ErrorBanner).show_problem(changes.banner.text)
+            self._banner.show_problem(changes.banner.text)
 
     def tick(self, now: float) -> None:
         """Countdowns from deadlines: the app calls this 15 times a second."""
@@ -100,29 +103,3 @@ class ConsoleScreen(Screen[None]):
             panel.tick(now)
         if self._panels:
             self._status.show(self.session.status, now, self.replay_caption)
-
-    # ---- actions that stay in the console ----------------------------------------------------
-
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.app.keys_for()))
-
-    def action_toggle_follow(self) -> None:
-        log = self.query_one(FrameLogView)
-        log.follow = not log.follow
-
-    def action_filter_log(self) -> None:
-        seen = dict.fromkeys(e.context_id for e in self.session.log if e.context_id)
-        choices = [(cid, cid) for cid in seen]
-
-        def chosen(cid: str | None) -> None:
-            if cid is not None:
-                self.query_one(FrameLogView).filter_context = None if cid == ALL else cid
-
-        self.app.push_screen(ContextPicker("Show frames of", choices, offer_all=True), chosen)
-
-    def action_dismiss_banner(self) -> None:
-        self.query_one(ErrorBanner).dismiss()
-        self.paint(self.session.dismiss_banner())
-
-    def on_error_banner_dismissed(self) -> None:
-        self.paint(self.session.dismiss_banner())

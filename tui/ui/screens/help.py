@@ -45,12 +45,12 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         table.add_column(style="italic")
         for action in ACTIONS:
-            table.add_row(self._keys_for.get(action.id, action.keys), action.help, action.id)
+            table.add_row(Text(self._keys_for.get(action.id, action.keys)), Text(action.help), Text(action.id))
         for keys, what, binding_id in (("enter", "Stream the typed turn", "(composer)"),
                                        ("up / down", "Recall earlier turns", "(composer)"),
                                        ("ctrl+p", "Command palette: every action, themes", "command-palette"),
                                        (self._keys_for.get("quit", "ctrl+q"), "Quit", "quit")):
-            table.add_row(keys, what, binding_id)
+            table.add_row(Text(keys), Text(what), Text(binding_id))
         with VerticalScroll() as scroll:
             scroll.border_title = "Switchboard keys (esc closes)"
             yield Static(table)

@@ -1,6 +1,7 @@
 """Pick one context from a short list: which to close, or which to filter the frame log by."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -39,7 +40,8 @@ class ContextPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self._title
-            options = [Option(f"{n}  {label}", id=cid) for n, (cid, label) in enumerate(self._choices, 1)]
+            # Labels carry context ids from the wire: Text, never markup.
+            options = [Option(Text(f"{n}  {label}"), id=cid) for n, (cid, label) in enumerate(self._choices, 1)]
             yield OptionList(*options) if options else OptionList(Option("(no context to choose)", disabled=True))
 
     def on_mount(self) -> None:

@@ -12,6 +12,7 @@ from textual.widgets import RichLog
 
 from ...session.framelog import FrameLog as FrameLogModel, LogEntry
 from ..format import human_bytes
+from .styles import component_style
 
 PAINTED = 2000  # lines kept in the pane; the model keeps more and the recording keeps all
 GLYPHS = {"sent": "→", "received": "←", "note": "•"}
@@ -38,7 +39,7 @@ class FrameLogView(RichLog):
 
     def __init__(self, model: FrameLogModel | None = None, **kwargs) -> None:
         super().__init__(max_lines=PAINTED, wrap=False, markup=False, highlight=False, **kwargs)
-        self.model = model or FrameLogModel()
+        self.model = model if model is not None else FrameLogModel()
         self._seen = 0  # seq of the last entry painted or skipped
 
     def on_mount(self) -> None:
@@ -69,14 +70,15 @@ class FrameLogView(RichLog):
         # Connection-wide lines (no context) stay visible under a filter: a 1008 names no context.
         return self.filter_context is None or entry.context_id in (self.filter_context, None)
 
-    def _caption(self) -> str:
+    def _caption(self) -> Text:
+        # A context id comes from the wire: a Text title is never read as markup.
         shown = f"context {self.filter_context}" if self.filter_context else "all contexts"
-        return f"frames · {shown} · {'following' if self.follow else 'PAUSED'}"
+        return Text(f"frames · {shown} · {'following' if self.follow else 'PAUSED'}")
 
     def _render_entry(self, entry: LogEntry) -> Text:
         kind = entry.level if entry.level in ("warning", "error") else entry.direction
-        style = self.get_component_rich_style(f"frame-log--{kind}", partial=True)
-        dim = self.get_component_rich_style("frame-log--dim", partial=True)
+        style = component_style(self, f"frame-log--{kind}")
+        dim = component_style(self, "frame-log--dim")
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f"{GLYPHS.get(entry.direction, '?')} ", style)
         line.append(f"{entry.at:8.3f} ", dim)

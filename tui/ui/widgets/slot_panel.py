@@ -68,11 +68,15 @@ class SlotPanel(Vertical):
         self.index = index
         self._slot: ContextSlot | None = None
         self._countdown = ""
+        # Held, not queried: painting must work while the app shuts down, and queries cost.
+        self._state_line = SlotStateLine("", id=f"slot-{index}-state")
+        self._digits = Digits("", id=f"slot-{index}-digits")
+        self._figures = SlotFigures("", id=f"slot-{index}-figures")
 
     def compose(self) -> ComposeResult:
-        yield SlotStateLine("", id=f"slot-{self.index}-state")
-        yield Digits("", id=f"slot-{self.index}-digits")
-        yield SlotFigures("", id=f"slot-{self.index}-figures")
+        yield self._state_line
+        yield self._digits
+        yield self._figures
 
     def show(self, slot: ContextSlot, now: float) -> None:
         self._slot = slot
@@ -83,7 +87,7 @@ class SlotPanel(Vertical):
         for name in ALL_STATE_CLASSES - {wanted}:
             self.remove_class(name)
         self.add_class(wanted)
-        self.query_one(SlotStateLine).update(Text(f"{glyph_for(slot.state)} {state_label(slot)}", no_wrap=True))
+        self._state_line.update(Text(f"{glyph_for(slot.state)} {state_label(slot)}", no_wrap=True))
         self._paint(now)
 
     def tick(self, now: float) -> None:
@@ -94,8 +98,8 @@ class SlotPanel(Vertical):
         assert self._slot is not None
         remaining = self._slot.countdown(now)
         self._countdown = countdown(remaining)
-        self.query_one(SlotFigures).update(figures(self._slot, remaining))
-        self.query_one(Digits).update("" if remaining is None else f"{remaining:04.1f}")
+        self._figures.update(figures(self._slot, remaining))
+        self._digits.update("" if remaining is None else f"{remaining:04.1f}")
 
 
 class SlotRow(Horizontal):

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from ...session.status import ConnectionState, StatusStrip
 from ..format import countdown, millis
+from .styles import component_style
 
 
 def status_key(s: StatusStrip, now: float, replay: str | None) -> tuple:
@@ -48,7 +49,7 @@ class StatusView(Static):
             self.update(self._render_status(status, now, replay))
 
     def _style(self, name: str):
-        return self.get_component_rich_style(name, partial=True)
+        return component_style(self, name)
 
     def _render_status(self, s: StatusStrip, now: float, replay: str | None) -> Text:
         label = self._style("status--label")

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from ...session.transcript import TurnTranscript
+from .styles import component_style
 
 SHOWN = 6  # turns painted; the session keeps more
 
@@ -74,4 +75,4 @@ class TranscriptView(Static):
             out.append(" ".join(words[heard:]), rest)
 
     def _style(self, name: str):
-        return self.get_component_rich_style(name, partial=True)
+        return component_style(self, name)

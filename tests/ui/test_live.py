@@ -1,0 +1,175 @@
+"""The console app, driven by keys (Textual Pilot), against the REAL local server on loopback
+(tone voice) with the real client, the real recorder and, for barge-in, the virtual speaker."""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+
+import pytest
+from textual import events
+
+from tui.recording import read_recording
+from tui.session import SlotState
+from tui.ui.widgets.banner import ErrorBanner
+from tui.ui.widgets.composer import Composer
+from tui.ui.widgets.frame_log import FrameLogView
+from tui.ui.widgets.slot_panel import SlotPanel, SlotStateLine
+from tui.ui.widgets.transcript import TranscriptView
+
+from .consoles import make_app, make_console
+
+LONG_TURN = ("Sure, when would you like to travel? I can look at morning and evening flights "
+             "for you, and tell you which ones fly direct. Just say the word.")
+
+
+async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    """Let the app run until `predicate()` holds; fail after `timeout` seconds. (Not
+    `pilot.pause`: it waits for the CPU to go idle, which it never does while a voice speaks.)"""
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError(f"not in {timeout} s: {what}")
+        await asyncio.sleep(0.01)
+
+
+async def press_now(app, key: str) -> None:
+    """A key as the terminal delivers it, without Pilot's wait for an idle CPU (see above)."""
+    app._driver.send_message(events.Key(key, None))
+    await asyncio.sleep(0.005)
+
+
+def label(app, index: int) -> str:
+    return str(app.screen.query_one(f"#slot-{index}", SlotPanel).query_one(SlotStateLine).render())
+
+
+def sent_frames(core) -> list[dict]:
+    core.recorder.close()
+    entries = read_recording(core.recorder.path).entries
+    return [json.loads(e.data) for e in entries if getattr(e, "direction", None) == "sent"]
+
+
+async def type_turn(pilot, text: str) -> None:
+    composer = pilot.app.screen.query_one(Composer)
+    composer.value = text
+    await press_now(pilot.app, "enter")
+    await wait_until(pilot, lambda: composer.value == "", what="the turn accepted")
+
+
+@pytest.fixture
+def live_app(local_server, tmp_path):
+    """An app factory on the local server; every app it made is shut down by the app itself."""
+
+    def build(**options):
+        options = {"record_dir": tmp_path, "record": True, **options}
+        audio = options.pop("audio", "none")
+        return make_app(make_console(local_server, audio=audio, **options), blink=False)
+
+    return build
+
+
+async def connected(pilot) -> None:
+    await wait_until(pilot, lambda: pilot.app.core.connected, what="connected")
+
+
+@pytest.mark.parametrize("dialect", ["elevenlabs", "murf"])
+async def test_typing_a_turn_fills_a_slot_and_reaches_final(live_app, dialect):
+    app = live_app(dialect=dialect, rate=20)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        await pilot.press(*"Hello there.")
+        await pilot.press("enter")
+        composer = app.screen.query_one(Composer)
+        assert composer.value == ""                       # accepted: the line is clear
+        await wait_until(pilot, lambda: app.session.slots[0].state is SlotState.FINAL, what="final")
+        await pilot.pause()
+        slot = app.session.slots[0]
+        assert slot.metrics.audio_bytes > 0 and not slot.occupied
+        assert app.screen.query_one("#slot-0").border_title == "turn_1"
+        assert "final" in label(app, 0) and "-free" in app.screen.query_one("#slot-0").classes
+        assert "Hello there." in str(app.screen.query_one(TranscriptView).render())
+        assert app.session.status.connection.value == "connected"
+
+
+async def test_escape_mid_turn_silences_the_speaker_sends_close_context_and_frees_the_slot_after_final(
+        live_app, virtual_speaker):
+    app = live_app(audio="miniaudio", rate=8)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        speaker = app.core.speaker.speaker
+        assert speaker.backend_name == "miniaudio", speaker.silent_reason
+        await type_turn(pilot, LONG_TURN)
+        await wait_until(pilot, lambda: speaker.heard_seconds("turn_1") > 0.3, what="turn_1 audible")
+        assert app.focused is app.screen.query_one(Composer)  # Escape works while typing
+        await pilot.press("escape")
+        pressed = app.session.status.last_barge_in.pressed_at   # when the key reached the core
+        slot = app.session.slots[0]
+        assert slot.state is SlotState.INTERRUPTED
+        drained_while_shown = slot.occupied and "interrupted…" in label(app, 0)
+        await wait_until(pilot, lambda: not slot.occupied, what="turn_1 final after the barge-in")
+        await asyncio.sleep(0.3)
+        after = virtual_speaker.record(pressed + speaker.stop_period + 0.005, time.monotonic())
+        assert after.onset() is None, f"sound {after.onset() - pressed:.3f} s after the barge-in"
+        await pilot.pause()
+        assert drained_while_shown or slot.metrics.final_at is not None
+        assert slot.state is SlotState.INTERRUPTED and "interrupted…" not in label(app, 0)
+        assert "words spoken" in str(app.screen.query_one(TranscriptView).render())
+        assert app.session.status.last_barge_in.silenced_after is not None
+        frames = sent_frames(app.core)
+        assert frames[-1] == {"context_id": "turn_1", "close_context": True}
+
+
+async def test_murf_barge_in_sends_clear(live_app):
+    app = live_app(dialect="murf", rate=8)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        await type_turn(pilot, LONG_TURN)
+        await wait_until(pilot, lambda: app.session.slots[0].metrics.audio_frames > 0, what="audio")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.session.slots[0].occupied, what="final after clear")
+        assert {"context_id": "turn_1", "clear": True} in sent_frames(app.core)
+
+
+async def test_with_the_guard_off_a_sixth_context_shows_the_servers_1008(live_app):
+    # Five turns still streaming (slowly) hold five slots; the sixth goes out and the server
+    # refuses it. (Rapid barge-ins race the local server's drains, which take milliseconds with
+    # the tone voice; the headless core's tests cover that path.)
+    app = live_app(auto_reconnect=False, rate=2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        for _ in range(5):
+            await type_turn(pilot, LONG_TURN)
+        await wait_until(pilot, lambda: app.session.occupied_count() == 5, what="five contexts open")
+        await pilot.press("f6")                               # guard off
+        assert not app.session.guard
+        await type_turn(pilot, LONG_TURN)
+        await wait_until(pilot, lambda: app.session.status.overflow_contexts == ["turn_6"], what="sixth")
+        await wait_until(pilot, lambda: app.session.status.close_code is not None, what="the server's close")
+        await wait_until(pilot, lambda: app.screen.query_one(ErrorBanner).shown, what="the banner")
+        banner = app.screen.query_one(ErrorBanner)
+        assert banner.shown and ("max_active_conversations" in banner.message or "1008" in banner.message
+                                 or "Maximum simultaneous contexts" in banner.message)
+        assert any("1008" in e.summary or "max_active_conversations" in e.summary for e in app.session.log)
+        log_text = "\n".join(line.text for line in app.screen.query_one(FrameLogView).lines)
+        assert "max_active_conversations" in log_text or "1008" in log_text
+
+
+async def test_a_countdown_reaches_zero_and_the_slot_times_out_unless_kept_alive(live_app):
+    app = live_app(inactivity_timeout=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        # Two idle contexts opened by hand; F2 keeps both alive once, half-way.
+        for cid in ("idle_a", "idle_b"):
+            assert app.core.send_raw(json.dumps({"text": " ", "context_id": cid})).ok
+        a, b = app.session.slot_for("idle_a"), app.session.slot_for("idle_b")
+        await asyncio.sleep(0.6)
+        before = a.countdown(app.clock())
+        await pilot.press("f2")
+        await pilot.pause()
+        assert before < 0.5 < a.countdown(app.clock()) and b.countdown(app.clock()) > 0.5
+        await wait_until(pilot, lambda: a.state is SlotState.TIMED_OUT, timeout=3, what="timed out")
+        await pilot.pause(0.1)                                 # one ticker pass
+        panel = app.screen.query_one(f"#slot-{a.index}", SlotPanel)
+        assert "-timed-out" in panel.classes and "timed out" in label(app, a.index)
+        assert "⏱ –" in str(panel.query_one("#slot-%d-figures" % a.index).render())

@@ -1,0 +1,127 @@
+"""What each console key does: one method per entry of `actions.ACTIONS`, each a thin call into
+the headless `Console` (tui.core), whose result comes back as a toast when it has something to say.
+Errors from the server are not handled here: they reach the banner through the session model.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...core import CommandResult
+from ...session.pacer import MAX_RATE, MIN_RATE
+from ..widgets.banner import ErrorBanner
+from ..widgets.composer import Composer
+from ..widgets.frame_log import FrameLogView
+from .help import HelpScreen
+from .pick_context import ALL, ContextPicker
+from .raw_send import RawSendScreen
+
+if TYPE_CHECKING:
+    from ...core import Console
+    from ...session import Session
+
+
+
+class ConsoleActions:
+    """Mixed into ConsoleScreen, which provides `console`, `session`, `paint` and the DOM."""
+
+    core: Console
+    session: Session
+    _raw_draft: str = ""
+
+    def _say(self, result: CommandResult, *, quiet_when_ok: bool = False) -> None:
+        if result.ok and (quiet_when_ok or not result.message):
+            return
+        self.app.notify(result.message, severity="information" if result.ok else "warning",
+                        timeout=3 if result.ok else 6, markup=False)
+
+    # ---- the composer ----------------------------------------------------------------------
+
+    def on_composer_turn_submitted(self, event: Composer.TurnSubmitted) -> None:
+        result = self.core.submit_turn(event.text)
+        if result.ok:
+            event.composer.accepted(event.text)   # only now: a refused turn keeps its text
+        self._say(result, quiet_when_ok=result.message == "streaming")
+
+    # ---- the speaking context ----------------------------------------------------------------
+
+    def action_barge_in(self) -> None:
+        if self.core.speaker is None:
+            self._say(CommandResult(False, "the console is still starting"))
+            return
+        if self.core.barge_in() is None:
+            self._say(CommandResult(False, "nothing to interrupt"))
+
+    def action_keep_alive(self) -> None:
+        self._say(self.core.keep_alive(), quiet_when_ok=True)
+
+    def action_flush_now(self) -> None:
+        self._say(self.core.flush_now(), quiet_when_ok=True)
+
+    def action_close_context(self) -> None:
+        open_slots = [s for s in self.session.slots if s.occupied and not s.close_sent and s.context_id]
+        if not open_slots:
+            self._say(CommandResult(False, "no open context to close"))
+            return
+        choices = [(s.context_id, f"{s.context_id}  ({s.state.value})") for s in open_slots]
+
+        def chosen(cid: str | None) -> None:
+            if cid is not None:
+                self._say(self.core.close_context(cid), quiet_when_ok=True)
+
+        self.app.push_screen(ContextPicker("Close which context?", choices), chosen)
+
+    # ---- the connection ----------------------------------------------------------------------
+
+    def action_reconnect(self) -> None:
+        self.core.reconnect()
+
+    def action_toggle_guard(self) -> None:
+        on = not self.session.guard
+        self.core.set_guard(on)
+        self._say(CommandResult(True, "sixth-context guard on" if on else
+                                "sixth-context guard OFF: a sixth context goes out and the server refuses it"))
+
+    def action_rate(self, factor: float) -> None:
+        rate = min(MAX_RATE, max(MIN_RATE, self.session.status.rate * factor))
+        self._say(self.core.set_rate(round(rate, 2)))
+
+    def action_raw_send(self) -> None:
+        def sent(text: str | None) -> None:
+            if text is None:
+                return
+            self._raw_draft = text   # kept for next time, sent or not
+            self._say(self.core.send_raw(text))
+
+        self.app.push_screen(RawSendScreen(self._raw_draft), sent)
+
+    # ---- the frame log -----------------------------------------------------------------------
+
+    def action_clear_log(self) -> None:
+        self.core.clear_log()
+        self.query_one(FrameLogView).repaint()
+
+    def action_toggle_follow(self) -> None:
+        log = self.query_one(FrameLogView)
+        log.follow = not log.follow
+
+    def action_filter_log(self) -> None:
+        seen = dict.fromkeys(e.context_id for e in self.session.log if e.context_id)
+        choices = [(cid, cid) for cid in seen]
+
+        def chosen(cid: str | None) -> None:
+            if cid is not None:
+                self.query_one(FrameLogView).filter_context = None if cid == ALL else cid
+
+        self.app.push_screen(ContextPicker("Show frames of", choices, offer_all=True), chosen)
+
+    # ---- the screen --------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.app.keys_for()))
+
+    def action_dismiss_banner(self) -> None:
+        self.query_one(ErrorBanner).dismiss()
+        self.core.dismiss_banner()
+
+    def on_error_banner_dismissed(self) -> None:
+        self.core.dismiss_banner()
