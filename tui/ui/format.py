@@ -12,8 +12,11 @@ def human_bytes(n: int) -> str:
 
 
 def millis(seconds: float | None) -> str:
-    """A duration in whole milliseconds, '–' when not measured yet."""
-    return "–" if seconds is None else f"{seconds * 1000:.0f}ms"
+    """A duration in milliseconds ('182ms', '0.4ms' below ten), '–' when not measured yet."""
+    if seconds is None:
+        return "–"
+    ms = seconds * 1000
+    return f"{ms:.1f}ms" if ms < 10 else f"{ms:.0f}ms"
 
 
 def countdown(remaining: float | None) -> str:

@@ -49,7 +49,7 @@ class FrameLogView(RichLog):
         for entry in self.model.entries(since=self._seen):
             self._seen = entry.seq
             if self._shows(entry):
-                self.write(self._render_entry(entry), scroll_end=self.follow)
+                self.write(self._render_entry(entry), expand=True, scroll_end=self.follow)
 
     def repaint(self) -> None:
         self.clear()

@@ -1,11 +1,11 @@
 """The status strip: what we are connected to and how fast it answers, in two lines.
 
 It paints the session's `StatusStrip` (tui.session.status):
-line 1: provider, dialect, URL (already redacted by the model), connection state (with the
-reconnect countdown while backing off), pacing rate, queued turns;
-line 2: model, output format, last TTFA, the last barge-in's key → silent / → close sent /
-→ final, the sixth-context guard, and the audio backend; when the speaker fell back to none, a
-visible "silent" mark with the reason.
+line 1: provider, dialect, connection state (with the reconnect countdown while backing off),
+the audio backend or, when the speaker fell back to none, a visible SILENT mark with the reason,
+pacing rate, queued turns, URL (already redacted by the model);
+line 2: last TTFA, the last barge-in's key → silent / → close sent / → final, the sixth-context
+guard, model and output format.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def status_key(s: StatusStrip, now: float, replay: str | None) -> tuple:
 class StatusView(Static):
     COMPONENT_CLASSES = {"status--label", "status--up", "status--down", "status--silent"}
     DEFAULT_CSS = """
-    StatusView { height: 2; background: $panel; padding: 0 1; }
+    StatusView { height: 2; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     StatusView > .status--label { color: $text-muted; }
     StatusView > .status--up { color: $text-success; text-style: bold; }
     StatusView > .status--down { color: $text-error; text-style: bold; }
@@ -59,6 +59,12 @@ class StatusView(Static):
         out.append(f" ● {self._connection_text(s, now)}", self._style("status--up" if up else "status--down"))
         if replay:
             out.append(f"  {replay}", "bold")
+        # The speaker's state comes before the URL: a silent console must never go unnoticed.
+        if s.silent_reason:
+            out.append(f"  SILENT: {s.silent_reason}", self._style("status--silent"))
+        else:
+            out.append("  audio ", label)
+            out.append(s.audio_backend or "–")
         out.append(f"  {s.rate:g} w/s", label)
         if s.queued_turns:
             out.append(f"  {s.queued_turns} queued", "bold")
@@ -66,20 +72,16 @@ class StatusView(Static):
         out.append(s.url, label)
         out.append("\n")
         barge = s.last_barge_in
-        pairs = [("model", s.model or "–"), ("fmt", s.output_format or "–"), ("ttfa", millis(s.last_ttfa))]
+        pairs = [("ttfa", millis(s.last_ttfa))]
         if barge is not None:
             pairs.append(("barge→silent", millis(barge.silenced_after)))
             pairs.append(("→close", millis(barge.close_sent_after)))
             pairs.append(("→final", millis(barge.final_after)))
-        pairs.append(("guard", "on" if s.guard else "OFF"))
+        pairs += [("guard", "on" if s.guard else "OFF"), ("model", s.model or "–"),
+                  ("fmt", s.output_format or "–")]
         for name, value in pairs:
             out.append(f"{name} ", label)
             out.append(f"{value}  ")
-        if s.silent_reason:
-            out.append(f"SILENT: {s.silent_reason}", self._style("status--silent"))
-        else:
-            out.append("audio ", label)
-            out.append(s.audio_backend or "–")
         return out
 
     @staticmethod
