@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tui.core import Console, resolve_config  # noqa: E402
-from tui.net.replay import ReplayTransport, drive  # noqa: E402
+from tui.net.replay import ReplayTransport, drive_console  # noqa: E402
 from tui.protocol import elevenlabs  # noqa: E402
 from tui.protocol.dialect import Dialect  # noqa: E402
 from tui.protocol.formats import AudioFormat  # noqa: E402
@@ -102,7 +102,7 @@ async def replay_once(recording) -> dict:
     console = Console(config, clock=transport.clock)
     try:
         await console.start(connect=False)
-        await drive(transport, console, lambda cid: console.speaker.call("stop", cid))
+        await drive_console(transport, console)
     finally:
         await console.shutdown()
     wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0

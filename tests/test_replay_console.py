@@ -10,9 +10,9 @@ from pathlib import Path
 
 from tui.audio import make_speaker
 from tui.core import Console, resolve_config
-from tui.net.replay import ReplayTransport, drive
+from tui.net.replay import ReplayTransport, drive, drive_console
 from tui.recording import BARGE_IN, read_recording
-from tui.session import DEFAULT_CONTEXT, SlotState
+from tui.session import SlotState
 
 from .test_core_console import LONG_TURN, wait_for
 
@@ -56,9 +56,13 @@ class Watch:
 
 
 def summary(console: Console) -> list[tuple]:
-    return [(s.context_id, s.state.value, s.occupied, s.metrics.audio_frames, s.metrics.audio_bytes,
+    return [(s.context_id, s.state.value, s.occupied, s.phantom, s.metrics.audio_frames, s.metrics.audio_bytes,
              s.metrics.late_frames, s.metrics.frames_sent, s.metrics.frames_received)
             for s in console.session.slots]
+
+
+def transcript(console: Console) -> list[tuple]:
+    return [(t.context_id, t.text, [w.text for w in t.words], t.interrupted) for t in console.session.transcript.turns]
 
 
 async def test_a_replayed_session_shows_the_same_slots_and_plays_the_same_audio(local_server, tmp_path):
@@ -95,12 +99,12 @@ async def test_a_replayed_session_shows_the_same_slots_and_plays_the_same_audio(
     replay_watch = Watch(replayed)
     try:
         assert await replayed.start(connect=False)
-        mute = lambda cid: replayed.speaker.call("stop", cid or DEFAULT_CONTEXT)  # noqa: E731
-        await asyncio.wait_for(drive(transport, replayed, mute), 30)
+        await asyncio.wait_for(drive_console(transport, replayed), 30)
     finally:
         await replayed.shutdown()
 
     assert summary(replayed) == summary(live)
+    assert transcript(replayed) == transcript(live)
     assert replay_watch.settled() == live_watch.settled()
     assert "interrupted" in live_watch.states["turn_2"]
     live_audio, replayed_audio = spies[0].fed, spies[1].fed
@@ -121,7 +125,7 @@ async def test_seek_lands_on_the_barge_in_with_the_model_exact_and_the_skipped_a
     try:
         assert await console.start(connect=False)
         assert transport.seek_next_barge_in()
-        task = asyncio.ensure_future(drive(transport, console, muted.append))
+        task = asyncio.ensure_future(drive(transport, console, mute=muted.append))
         turn_2 = lambda: console.session.slot_for("turn_2")  # noqa: E731
         await wait_for(lambda: turn_2() is not None and turn_2().metrics.audio_frames > 0)
         await asyncio.sleep(0.05)

@@ -44,6 +44,8 @@ def _replay(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("file", type=Path, help="a recording (recordings/*.jsonl)")
     parser.add_argument("--speed", type=float, default=1.0, help="playback speed, 0.05 to 32 (default 1)")
     parser.add_argument("--audio", help=f"speaker backend: {' | '.join(AUDIO_BACKENDS)}")
+    parser.add_argument("--paused", action="store_true", help="start paused; then type a control and "
+                        "Enter: p (pause/play), step, next (seek to the next barge-in), speed X")
 
     def run(args: argparse.Namespace) -> int:
         import asyncio
@@ -52,9 +54,9 @@ def _replay(sub: argparse._SubParsersAction) -> None:
         from tui.core import Console
         from tui.core.headless import LineConsole
         from tui.core.seams import default_speaker
-        from tui.net.replay import ReplayTransport, check_speed, drive
+        from tui.net.replay import ReplayTransport, check_speed, drive_console
         from tui.recording import read_recording
-        from tui.session import DEFAULT_CONTEXT, SlotState
+        from tui.session import SlotState
         recording = read_recording(args.file)
         if recording.problem:   # plays what is before the problem
             print(f"{PROG}: {recording.problem}", file=sys.stderr)
@@ -62,7 +64,7 @@ def _replay(sub: argparse._SubParsersAction) -> None:
             return 1
         h = recording.header
         try:
-            transport = ReplayTransport(recording, speed=check_speed(args.speed))
+            transport = ReplayTransport(recording, speed=check_speed(args.speed), paused=args.paused)
             config = resolve_config(provider="local", url=h.url, dialect=h.dialect, output_format=h.output_format,
                                     voice=h.voice, model=h.model, audio=args.audio, record=False)
         except ValueError as exc:   # ConfigError included
@@ -75,15 +77,31 @@ def _replay(sub: argparse._SubParsersAction) -> None:
             console = Console(config, clock=transport.clock,
                               speaker_factory=lambda cb: default_speaker(config, cb, time.monotonic))
             console.add_observer(LineConsole(console, sys.stdout).on_changes)
+            loop = asyncio.get_running_loop()
+
+            def typed() -> None:   # a control line on stdin: pause, step, next, speed X
+                line = sys.stdin.readline()
+                if not line:
+                    loop.remove_reader(sys.stdin.fileno())
+                elif line.strip():
+                    print(transport.command(line), flush=True)
+            try:
+                loop.add_reader(sys.stdin.fileno(), typed)
+            except (OSError, ValueError):   # no pollable stdin (a file, a test): play on
+                pass
             try:
                 await console.start(connect=False)
-                await drive(transport, console, lambda cid: console.speaker.call("stop", cid or DEFAULT_CONTEXT))
+                await drive_console(transport, console)
                 end = time.monotonic() + 30   # let the last turn play out (bounded)
                 while time.monotonic() < end and any(
                         s.metrics.audio_bytes and s.state is not SlotState.INTERRUPTED
                         and s.context_id not in console.speaker.finished for s in console.session.slots):
                     await asyncio.sleep(0.1)
             finally:
+                try:
+                    loop.remove_reader(sys.stdin.fileno())
+                except (OSError, ValueError):
+                    pass
                 await console.shutdown()
             return 0
         return asyncio.run(play())
@@ -185,11 +203,11 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.e
 
 def open_console(config: ConsoleConfig) -> int:
     """Open the console on `config` (the seam the Textual UI plugs into); the exit code."""
-    from tui.core.headless import run_headless
-    if not config.extra.get("headless"):
-        print(f"{PROG}: the full-screen console UI is not built yet: running the line console "
-              "(type a turn and Enter; /help lists commands)", file=sys.stderr)
-    return run_headless(config)
+    if config.extra.get("headless"):
+        from tui.core.headless import run_headless
+        return run_headless(config)
+    from tui.ui.run import run_console
+    return run_console(config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,11 +24,11 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from tui.protocol.dialect import Dialect
 from tui.protocol.frames import Audio
-from tui.recording.entries import BARGE_IN, CLOSED, RECEIVED, ActionEntry, Entry, FrameEntry
+from tui.recording.entries import BARGE_IN, CLOSED, RECEIVED, TURN, ActionEntry, Entry, FrameEntry
 from tui.recording.reader import Recording
 
 from .transport import ConnectError, TransportClosed
@@ -211,6 +211,33 @@ class ReplayTransport:
         return (f"replay {s.position_ms() / 1000:.1f}/{s.duration_ms / 1000:.1f} s "
                 f"×{s.speed:g} {state}")
 
+    def command(self, line: str) -> str:
+        """Apply one typed control (`p` toggles, `pause`, `play`, `step`, `next`, `speed X`);
+        returns the caption, or why nothing was done.
+
+        For the line console and the command palette; never raises on what was typed.
+        """
+        name, _, arg = line.strip().lower().partition(" ")
+        if name == "p":
+            self.toggle_pause()
+        elif name == "pause":
+            self.pause()
+        elif name in ("play", "resume"):
+            self.resume()
+        elif name in ("s", "step"):
+            self.step()
+        elif name in ("n", "next"):
+            if not self.seek_next_barge_in():
+                return "no barge-in ahead"
+        elif name == "speed":
+            try:
+                self.set_speed(float(arg.rstrip("x×")))
+            except ValueError as exc:
+                return str(exc) if "speed" in str(exc) else f"speed wants a number, not {arg!r}"
+        else:
+            return f"unknown replay control {line.strip()!r} (pause, play, step, next, speed X)"
+        return self.caption()
+
     @property
     def close_code(self) -> int | None:
         return self._close_code
@@ -322,14 +349,16 @@ class ReplaySink(Protocol):
         """The operator's barge-in, replayed: silence the speaker, mark the contexts interrupted."""
 
 
-async def drive(transport: ReplayTransport, sink: ReplaySink,
-                mute: Callable[[str | None], None] | None = None) -> None:
+async def drive(transport: ReplayTransport, sink: ReplaySink, *,
+                mute: Callable[[str | None], None] | None = None,
+                on_turn: Callable[[str], None] | None = None) -> None:
     """Play the whole recording into `sink` at its recorded times (scaled, pausable).
 
     Frames go to `sink.ingest` in recorded order, sent ones included, so the session opens and
-    closes slots as it did. A recorded barge-in calls `sink.barge_in()` once per instant (the
-    console records one action per context it cut). Audio skipped over by a seek is ingested
-    too, so the model stays exact, and then `mute(context_id)` silences it on the speaker.
+    closes slots as it did. A recorded turn calls `on_turn(context_id)` before its frames; a
+    recorded barge-in calls `sink.barge_in()` once per instant (the console records one action
+    per context it cut). Audio skipped over by a seek is ingested too, so the model stays exact,
+    and then `mute(context_id)` silences it on the speaker.
     """
     await transport.connect()
     dialect = _dialect_of(transport.recording)
@@ -342,9 +371,34 @@ async def drive(transport: ReplayTransport, sink: ReplaySink,
                 event = dialect.decode_server(entry.data)
                 if isinstance(event, Audio):
                     mute(event.context_id)
+        elif entry.kind == TURN and on_turn is not None and isinstance(entry.fields.get("context_id"), str):
+            on_turn(entry.fields["context_id"])
         elif entry.kind == BARGE_IN and entry.offset_ms != last_barge_in:
             last_barge_in = entry.offset_ms
             sink.barge_in()
+
+
+async def drive_console(transport: ReplayTransport, console: Any) -> None:
+    """`drive` into a started tui.core.Console, with the hooks that make it behave as it did live.
+
+    Duck-typed on the console's public attributes (net does not import core): a turn takes its
+    id from the session, as the live console's did, so it is a turn and not a phantom context,
+    and is opened on the speaker, which fixes the play order; skipped audio is stopped there.
+    """
+    session = console.session
+
+    def on_turn(context_id: str) -> None:
+        if session.dialect.has_contexts:
+            session.new_context_id()
+        if console.speaker is not None:
+            console.speaker.open(context_id)
+
+    def mute(context_id: str | None) -> None:
+        slot = session.slot_for(context_id)
+        if slot is not None and console.speaker is not None:
+            console.speaker.call("stop", slot.context_id)
+
+    await drive(transport, console, mute=mute, on_turn=on_turn)
 
 
 def _dialect_of(recording: Recording) -> Dialect | None:
