@@ -203,11 +203,11 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.e
 
 def open_console(config: ConsoleConfig) -> int:
     """Open the console on `config` (the seam the Textual UI plugs into); the exit code."""
-    if config.extra.get("headless"):
-        from tui.core.headless import run_headless
-        return run_headless(config)
-    from tui.ui.run import run_console
-    return run_console(config)
+    from tui.core.headless import run_headless
+    if not config.extra.get("headless"):
+        print(f"{PROG}: the full-screen console UI is not built yet: running the line console "
+              "(type a turn and Enter; /help lists commands)", file=sys.stderr)
+    return run_headless(config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
