@@ -113,11 +113,18 @@ class Recorder:
     def close(self) -> None:
         with self._lock:
             stream, self._stream = self._stream, None
-        if stream is not None:
+        if stream is None:
+            return
+        try:
+            stream.flush()
+            os.fsync(stream.fileno())   # a finished session survives a power cut too
+        except OSError as exc:
+            self.problem = self.problem or f"recording {self.path.name}: {exc.strerror or exc}"
+        finally:
             try:
                 stream.close()
-            except OSError as exc:
-                self.problem = self.problem or f"recording {self.path.name}: {exc.strerror or exc}"
+            except OSError:
+                pass
 
     def __enter__(self) -> Recorder:
         return self
