@@ -203,3 +203,19 @@ async def test_a_truncated_recording_replays_what_it_holds_and_garbage_does_not_
     junk.write_bytes(b"\x00\x01garbage")
     with pytest.raises(ConnectError, match="cannot replay: junk.jsonl: .*line 1"):
         await ReplayTransport(read_recording(junk)).connect()
+
+
+async def test_typed_controls_drive_the_replay_and_bad_ones_say_why():
+    clock = FrozenClock(0.0)
+    transport = ReplayTransport(Recording(None, HEADER, session()), clock=clock)
+    await transport.connect()
+    assert transport.command("pause") == "replay 0.0/1.5 s ×1 paused"
+    assert transport.command("speed 2x") == "replay 0.0/1.5 s ×2 paused"
+    assert transport.command("next").startswith("replay 1.2/1.5 s")
+    assert transport.command("step").startswith("replay 1.3/1.5 s")   # the barge-in, up to the final
+    assert transport.command("next") == "no barge-in ahead"
+    assert transport.command("p").endswith("playing")
+    assert "speed must be" in transport.command("speed 100")
+    assert "wants a number" in transport.command("speed fast")
+    assert "unknown replay control" in transport.command("rewind")
+    assert transport.scheduler.speed == 2.0
