@@ -1,5 +1,5 @@
-"""The synthesis pool serves the most urgent step first: a new turn's first unit before units
-for turns whose clients still have audio buffered."""
+"""The synthesis pool serves the most urgent step first: a new turn's first unit before every
+other, then the earliest audio deadline."""
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +11,7 @@ from tui.server import ManualClock
 from tui.server.pool import DeadlinePool
 
 
-async def test_queued_steps_run_earliest_deadline_first_and_a_first_unit_counts_as_now():
+async def test_a_first_unit_runs_before_every_deadline_even_a_missed_one_then_earliest_deadline_first():
     pool = DeadlinePool(workers=1, clock=ManualClock(10))
     gate = threading.Event()
     order: list[str] = []
@@ -28,14 +28,15 @@ async def test_queued_steps_run_earliest_deadline_first_and_a_first_unit_counts_
         busy = asyncio.ensure_future(pool.run(step("busy"), 0))
         await asyncio.sleep(0.05)                       # the only worker is now held by "busy"
         queued = [asyncio.ensure_future(pool.run(step(name), deadline)) for name, deadline in
-                  [("plays at 13", 13.0), ("plays at 11", 11.0), ("first unit", None), ("also 11", 11.0)]]
+                  [("plays at 13", 13.0), ("plays at 11", 11.0), ("first unit", None), ("also 11", 11.0),
+                   ("starved since 5", 5.0)]]
         await asyncio.sleep(0.05)
         gate.set()
         results = await asyncio.wait_for(asyncio.gather(busy, *queued), 5)
     finally:
         pool.close()
     assert results[0] == "busy"
-    assert order == ["busy", "first unit", "plays at 11", "also 11", "plays at 13"]
+    assert order == ["busy", "first unit", "starved since 5", "plays at 11", "also 11", "plays at 13"]
 
 
 async def test_a_failing_step_hands_its_error_to_the_waiting_coroutine():

@@ -1,10 +1,12 @@
-"""The synthesis worker threads, serving the most urgent step first (earliest deadline first).
+"""The synthesis worker threads, serving the most urgent step first.
 
-Every step is one voice unit for one turn, and its deadline is when that turn's client runs out
-of audio: now, for a turn that has sent none yet; otherwise when the audio already sent would
-end if played from its first frame. So a new turn's first unit (a barge-in, the next agent
-turn) goes ahead of units for turns whose clients still have seconds of audio buffered, and
-time to first audio stays short while other contexts drain. Equal deadlines run in order.
+Every step is one voice unit for one turn. A turn that has sent no audio yet is the most
+urgent: its first units run before anything else, in arrival order, so a new turn (a barge-in,
+the next agent turn) waits for at most the steps already running, however many contexts drain.
+Every other step carries a deadline, when its turn's client runs out of the audio already sent
+(played from its first frame), and the earliest deadline runs first. Under overload those
+deadlines fall into the past; first units still go ahead of them (measured: with plain
+earliest-deadline-first, new turns waited seconds behind starved drains).
 """
 from __future__ import annotations
 
@@ -45,17 +47,17 @@ class DeadlinePool:
             thread.start()
 
     async def run(self, work: Callable[[], T], deadline: float | None = None) -> T:
-        """Run `work` on a worker once no earlier deadline waits; `None` means now (most urgent)."""
+        """Run `work` on a worker; `deadline=None` marks a turn's first audio (before all else)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        when = self.clock() if deadline is None else deadline
-        self._queue.put((when, next(self._order), loop, future, work))
+        rank = (0, self.clock()) if deadline is None else (1, deadline)
+        self._queue.put((rank, next(self._order), loop, future, work))
         return await future
 
     def close(self) -> None:
         """Stop the workers once the steps already queued have run or been dropped."""
         for _ in self._threads:
-            self._queue.put((float("inf"), next(self._order), None, None, _STOP))
+            self._queue.put(((2, 0.0), next(self._order), None, None, _STOP))
 
     def _work(self) -> None:
         while True:
