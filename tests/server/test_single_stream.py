@@ -89,3 +89,22 @@ async def test_changed_voice_settings_on_the_single_stream_are_refused(local_ser
         await ws.send(text(None, "Hi. ", voice_settings={**VOICE_SETTINGS, "stability": 0.9}))
         frames = await ws.rest()
     assert frames == [{"message": el.VOICE_SETTINGS_MESSAGE, "code": 1008}]
+
+
+async def test_single_stream_text_waits_for_the_chunk_schedule_from_the_first_message(local_server):
+    async with client(single_url(local_server)) as ws:
+        await ws.send(opening(generation_config={"chunk_length_schedule": [50]}))
+        await ws.send(text(None, "Twenty five chars or so, "))                 # 26 buffered: waits
+        await ws.send(text(None, "and now past fifty characters. tail"))       # 61: generates
+        frames = await ws.until(speaks_up_to("characters. "))
+        await ws.send({"text": ""})
+        frames += await ws.rest()
+    assert spoken_text(frames) == " Twenty five chars or so, and now past fifty characters. tail"
+
+
+async def test_single_stream_auto_mode_generates_each_phrase_without_a_flush(local_server):
+    async with client(single_url(local_server, auto_mode=True)) as ws:
+        await ws.send(opening())
+        await ws.send(text(None, "A whole sentence. And"))
+        frames = await ws.until(speaks_up_to("sentence. "))
+    assert spoken_text(frames) == " A whole sentence. "
