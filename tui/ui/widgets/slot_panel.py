@@ -58,8 +58,9 @@ class SlotPanel(Vertical):
     SlotPanel {
         width: 1fr; height: 100%;
         border: round $slot-free; border-title-color: $text; border-subtitle-color: $text-muted;
-        padding: 0 0 0 1; color: $text-muted;
+        padding: 0; color: $text-muted;
     }
+    SlotPanel > Static { text-wrap: nowrap; text-overflow: ellipsis; }
     SlotPanel Digits { display: none; }
     """
 
