@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tui.core import Console, resolve_config  # noqa: E402
-from tui.session import SlotState  # noqa: E402
 
 WAIT = 30.0              # bound on every wait for the server
 ATTEMPTS = 3             # for a script whose race may go the other way

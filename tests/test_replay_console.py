@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tui.audio import make_speaker
 from tui.core import Console, resolve_config
-from tui.net.replay import ReplayTransport, drive, drive_console
+from tui.net.replay import ReplayTransport, drive, drive_console, session_options
 from tui.recording import BARGE_IN, read_recording
 from tui.session import SlotState
 
@@ -55,6 +55,21 @@ class Watch:
                 for cid, seen in self.states.items()}
 
 
+async def replay(recording, speed: float, **console_options) -> tuple[ReplayTransport, Console, Watch]:
+    """Play the recording into a fresh console, as `switchboard replay` does, to the end."""
+    transport = ReplayTransport(recording, speed=speed)
+    await transport.connect()
+    config = resolve_config(provider="local", audio="none", record=False, **session_options(recording))
+    console = Console(config, clock=transport.clock, **console_options)
+    watch = Watch(console)
+    try:
+        assert await console.start(connect=False)
+        await asyncio.wait_for(drive_console(transport, console), 30)
+    finally:
+        await console.shutdown()
+    return transport, console, watch
+
+
 def summary(console: Console) -> list[tuple]:
     return [(s.context_id, s.state.value, s.occupied, s.phantom, s.metrics.audio_frames, s.metrics.audio_bytes,
              s.metrics.late_frames, s.metrics.frames_sent, s.metrics.frames_received)
@@ -91,17 +106,7 @@ async def test_a_replayed_session_shows_the_same_slots_and_plays_the_same_audio(
 
     recording = read_recording(live.recorder.path)
     assert recording.problem is None and recording.barge_ins
-    transport = ReplayTransport(recording, speed=8)
-    replay_config = resolve_config(provider="local", url=recording.header.url, output_format="pcm_16000",
-                                   audio="none", record=False)
-    await transport.connect()
-    replayed = Console(replay_config, clock=transport.clock, speaker_factory=spy_factory)
-    replay_watch = Watch(replayed)
-    try:
-        assert await replayed.start(connect=False)
-        await asyncio.wait_for(drive_console(transport, replayed), 30)
-    finally:
-        await replayed.shutdown()
+    transport, replayed, replay_watch = await replay(recording, 8, speaker_factory=spy_factory)
 
     assert summary(replayed) == summary(live)
     assert transcript(replayed) == transcript(live)
@@ -143,3 +148,25 @@ async def test_seek_lands_on_the_barge_in_with_the_model_exact_and_the_skipped_a
         await console.shutdown()
     assert console.session.slot_for("turn_3").state is SlotState.FINAL
     assert [a.kind for a in demo.actions() if a.kind == BARGE_IN] == [BARGE_IN]
+
+
+async def test_an_inactivity_timeout_replays_at_twice_the_speed_as_it_happened(local_server, tmp_path):
+    config = resolve_config(provider="local", url=local_server, output_format="pcm_16000", audio="none",
+                            record_dir=tmp_path, inactivity_timeout=1)
+    live = Console(config)
+    live_watch = Watch(live)
+    try:
+        assert await live.start() and await live.wait_connected(10)
+        assert live.send_raw('{"text": " ", "context_id": "idle"}').ok
+        await wait_for(lambda: live.session.slot_for("idle") is not None
+                       and not live.session.slot_for("idle").occupied, timeout=5)
+    finally:
+        await live.shutdown()
+    assert live_watch.states["idle"][-1] == "timed out"
+
+    recording = read_recording(live.recorder.path)
+    options = session_options(recording)
+    assert options["inactivity_timeout"] == 1               # from the recorded URL
+    _, replayed, replay_watch = await replay(recording, 2)
+    assert replay_watch.states == live_watch.states
+    assert summary(replayed) == summary(live)

@@ -54,7 +54,7 @@ def _replay(sub: argparse._SubParsersAction) -> None:
         from tui.core import Console
         from tui.core.headless import LineConsole
         from tui.core.seams import default_speaker
-        from tui.net.replay import ReplayTransport, check_speed, drive_console
+        from tui.net.replay import ReplayTransport, check_speed, drive_console, session_options
         from tui.recording import read_recording
         from tui.session import SlotState
         recording = read_recording(args.file)
@@ -62,11 +62,9 @@ def _replay(sub: argparse._SubParsersAction) -> None:
             print(f"{PROG}: {recording.problem}", file=sys.stderr)
         if recording.header is None:
             return 1
-        h = recording.header
         try:
             transport = ReplayTransport(recording, speed=check_speed(args.speed), paused=args.paused)
-            config = resolve_config(provider="local", url=h.url, dialect=h.dialect, output_format=h.output_format,
-                                    voice=h.voice, model=h.model, audio=args.audio, record=False)
+            config = resolve_config(provider="local", audio=args.audio, record=False, **session_options(recording))
         except ValueError as exc:   # ConfigError included
             print(f"{PROG}: error: {exc}", file=sys.stderr)
             return 2

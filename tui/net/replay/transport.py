@@ -1,0 +1,174 @@
+"""`ReplayTransport`: the `Transport` protocol (tui/net/transport.py) served from a recording."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+from tui.recording.entries import CLOSED, ActionEntry, FrameEntry
+from tui.recording.reader import Recording
+
+from ..transport import ConnectError, TransportClosed
+from .scheduler import Clock, ReplayItem, ReplayScheduler
+
+
+class ReplayTransport:
+    """A `Transport` (tui/net/transport.py) whose frames come from a recording.
+
+    `receive()` yields the recorded received frames at their times, like a live socket;
+    `items()` yields every entry (sent frames and operator actions too) for a driver that feeds
+    the whole recording to the session model. Use one of the two per transport, not both.
+    The replay clock starts at `connect()`.
+    """
+
+    def __init__(self, recording: Recording, *, speed: float = 1.0, clock: Clock = time.monotonic,
+                 paused: bool = False) -> None:
+        self.recording = recording
+        self.url = recording.header.url if recording.header else "replay"
+        self.scheduler = ReplayScheduler(recording.entries, speed=speed, clock=clock, paused=paused)
+        self.dropped_sends = 0
+        self._ready: list[ReplayItem] = []
+        self._wake = asyncio.Event()
+        self._closed = False
+        self._connected = False
+        self._close_code: int | None = None
+        self._close_reason = ""
+
+    def clock(self) -> float:
+        """The recording's clock in seconds: give it to the session so countdowns and timings
+        run at the replay's speed and stop when it is paused."""
+        return self.scheduler.position_ms() / 1000.0
+
+    def caption(self) -> str:
+        """One line for a status strip: position, length, speed, paused."""
+        s = self.scheduler
+        state = "paused" if s.paused else ("finished" if s.done else "playing")
+        return (f"replay {s.position_ms() / 1000:.1f}/{s.duration_ms / 1000:.1f} s "
+                f"×{s.speed:g} {state}")
+
+    def command(self, line: str) -> str:
+        """Apply one typed control (`p` toggles, `pause`, `play`, `step`, `next`, `speed X`);
+        returns the caption, or why nothing was done.
+
+        For the line console and the command palette; never raises on what was typed.
+        """
+        name, _, arg = line.strip().lower().partition(" ")
+        if name == "p":
+            self.toggle_pause()
+        elif name == "pause":
+            self.pause()
+        elif name in ("play", "resume"):
+            self.resume()
+        elif name in ("s", "step"):
+            self.step()
+        elif name in ("n", "next"):
+            if not self.seek_next_barge_in():
+                return "no barge-in ahead"
+        elif name == "speed":
+            try:
+                self.set_speed(float(arg.rstrip("x×")))
+            except ValueError as exc:
+                return str(exc) if "speed" in str(exc) else f"speed wants a number, not {arg!r}"
+        else:
+            return f"unknown replay control {line.strip()!r} (pause, play, step, next, speed X)"
+        return self.caption()
+
+    @property
+    def close_code(self) -> int | None:
+        return self._close_code
+
+    @property
+    def close_reason(self) -> str:
+        return self._close_reason
+
+    # ---- controls (each wakes the waiter so that it applies at once) ---------------------------
+
+    def pause(self) -> None:
+        self.scheduler.pause()
+        self._wake.set()
+
+    def resume(self) -> None:
+        self.scheduler.resume()
+        self._wake.set()
+
+    def toggle_pause(self) -> None:
+        self.resume() if self.scheduler.paused else self.pause()
+
+    def step(self) -> None:
+        self.scheduler.step()
+        self._wake.set()
+
+    def seek_next_barge_in(self) -> bool:
+        found = self.scheduler.seek_next_barge_in()
+        self._wake.set()
+        return found
+
+    def set_speed(self, speed: float) -> None:
+        self.scheduler.set_speed(speed)
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Re-read the clock now (tests with a frozen clock call this after advancing it)."""
+        self._wake.set()
+
+    # ---- Transport -----------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        if self.recording.header is None:
+            raise ConnectError(f"cannot replay: {self.recording.problem or 'no header'}")
+        if not self._connected:
+            self._connected = True
+            self.scheduler.restart()
+
+    async def send(self, text: str) -> None:
+        """Nothing is sent during a replay: the frame is dropped and counted."""
+        if self._closed:
+            raise TransportClosed("the replay is over")
+        self.dropped_sends += 1
+
+    async def receive(self) -> AsyncIterator[str | bytes]:
+        """The recorded received frames at their times; ends with the recording."""
+        async for item in self.items():
+            if item.is_received_frame:
+                assert isinstance(item.entry, FrameEntry)
+                yield item.entry.data
+
+    async def items(self) -> AsyncIterator[ReplayItem]:
+        """Every entry at its time, in recorded order; ends with the recording (or close)."""
+        while (item := await self._next_item()) is not None:
+            yield item
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        if not self._closed:
+            self._closed = True
+            if self._close_code is None:
+                self._close_code, self._close_reason = code, reason
+        self._wake.set()
+
+    # ---- waiting -------------------------------------------------------------------------------
+
+    async def _next_item(self) -> ReplayItem | None:
+        while not self._closed:
+            if not self._ready:
+                self._ready = self.scheduler.due()
+            if self._ready:
+                item = self._ready.pop(0)
+                if isinstance(item.entry, ActionEntry) and item.entry.kind == CLOSED:
+                    code = item.entry.fields.get("code")
+                    self._close_code = code if isinstance(code, int) else None
+                    self._close_reason = str(item.entry.fields.get("reason") or "")
+                return item
+            if self.scheduler.done:
+                # The recording ends here; without a recorded close it ended normally.
+                self._closed = True
+                if self._close_code is None:
+                    self._close_code = 1000
+                return None
+            self._wake.clear()
+            delay = self.scheduler.seconds_until_next()
+            try:
+                # Paused: no deadline, a control wakes us (bounded anyway, never a busy loop).
+                await asyncio.wait_for(self._wake.wait(), timeout=60.0 if delay is None else delay)
+            except TimeoutError:
+                pass
+        return None
