@@ -156,3 +156,13 @@ def test_garbage_is_not_exported(tmp_path):
     path.write_bytes(b"\x89PNG\r\n\x1a\n")
     with pytest.raises(ExportError, match="junk.jsonl: .*line 1"):
         export_wav(path, tmp_path / "wav")
+
+
+def test_a_barge_in_on_the_single_context_endpoint_cuts_its_one_stream(tmp_path):
+    s = Script(tmp_path, dialect="elevenlabs-single")
+    s.at(0).frame(SENT, '{"text":" "}')
+    s.at(10).frame(RECEIVED, elevenlabs.encode_server(Audio(tone(4, 200)), with_context=False))
+    s.at(110).action(BARGE_IN, context_id="(default)")
+    result = export_wav(s.done(), tmp_path / "wav")
+    assert [p.name for p in result.files] == ["context-default.wav", "as-heard.wav"]
+    assert wav_frames(tmp_path / "wav/as-heard.wav")[1] == tone(4, 100)

@@ -91,7 +91,8 @@ def build_timeline(recording: Recording) -> Timeline:
         return current
 
     def cut(cid: str | None, t: float) -> None:
-        target = live.get(cid)
+        # The console names the default context "(default)"; its frames carry no id at all.
+        target = live.get(cid) if cid in live else live.get(None)
         if target is not None and target.cut_ms is None:
             target.cut_ms = t
 
