@@ -83,7 +83,7 @@ async def test_typing_a_turn_fills_a_slot_and_reaches_final(live_app, dialect):
         composer = app.screen.query_one(Composer)
         assert composer.value == ""                       # accepted: the line is clear
         await wait_until(pilot, lambda: app.session.slots[0].state is SlotState.FINAL, what="final")
-        await pilot.pause()
+        await wait_until(pilot, lambda: "final" in label(app, 0), 2, "the panel repainted")
         slot = app.session.slots[0]
         assert slot.metrics.audio_bytes > 0 and not slot.occupied
         assert app.screen.query_one("#slot-0").border_title == "turn_1"
@@ -102,19 +102,23 @@ async def test_escape_mid_turn_silences_the_speaker_sends_close_context_and_free
         await type_turn(pilot, LONG_TURN)
         await wait_until(pilot, lambda: speaker.heard_seconds("turn_1") > 0.3, what="turn_1 audible")
         assert app.focused is app.screen.query_one(Composer)  # Escape works while typing
+        seen: list[tuple[SlotState, bool]] = []
+        app.core.add_observer(lambda _: seen.append((app.session.slots[0].state, app.session.slots[0].occupied)))
         await pilot.press("escape")
         pressed = app.session.status.last_barge_in.pressed_at   # when the key reached the core
         slot = app.session.slots[0]
-        assert slot.state is SlotState.INTERRUPTED
-        drained_while_shown = slot.occupied and "interrupted…" in label(app, 0)
         await wait_until(pilot, lambda: not slot.occupied, what="turn_1 final after the barge-in")
+        # Cut, but still counted (occupied) until the server's final: only then free.
+        assert (SlotState.INTERRUPTED, True) in seen and seen.index((SlotState.INTERRUPTED, True)) < \
+            seen.index((SlotState.INTERRUPTED, False))
         await asyncio.sleep(0.3)
         after = virtual_speaker.record(pressed + speaker.stop_period + 0.005, time.monotonic())
         assert after.onset() is None, f"sound {after.onset() - pressed:.3f} s after the barge-in"
-        await pilot.pause()
-        assert drained_while_shown or slot.metrics.final_at is not None
-        assert slot.state is SlotState.INTERRUPTED and "interrupted…" not in label(app, 0)
-        assert "words spoken" in str(app.screen.query_one(TranscriptView).render())
+        assert slot.metrics.final_at >= slot.metrics.closed_at
+        await wait_until(pilot, lambda: "interrupted" in label(app, 0) and "…" not in label(app, 0), 2,
+                         "the panel shows the drained, interrupted context")
+        transcript = app.screen.query_one(TranscriptView)
+        await wait_until(pilot, lambda: "words spoken" in str(transcript.render()), 2, "the transcript repainted")
         assert app.session.status.last_barge_in.silenced_after is not None
         frames = sent_frames(app.core)
         assert frames[-1] == {"context_id": "turn_1", "close_context": True}
@@ -166,10 +170,9 @@ async def test_a_countdown_reaches_zero_and_the_slot_times_out_unless_kept_alive
         await asyncio.sleep(0.6)
         before = a.countdown(app.clock())
         await pilot.press("f2")
-        await pilot.pause()
         assert before < 0.5 < a.countdown(app.clock()) and b.countdown(app.clock()) > 0.5
         await wait_until(pilot, lambda: a.state is SlotState.TIMED_OUT, timeout=3, what="timed out")
-        await pilot.pause(0.1)                                 # one ticker pass
         panel = app.screen.query_one(f"#slot-{a.index}", SlotPanel)
-        assert "-timed-out" in panel.classes and "timed out" in label(app, a.index)
+        await wait_until(pilot, lambda: "timed out" in label(app, a.index), 2, "the panel repainted")
+        assert "-timed-out" in panel.classes
         assert "⏱ –" in str(panel.query_one("#slot-%d-figures" % a.index).render())

@@ -7,6 +7,8 @@ every operator action is listed in `actions.py` and implemented in `screens/cons
 """
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from .settings import load_config, save_theme
 from .themes import ThemeSet, load_themes
 
 TICK_HZ = 15  # countdowns tick at >= 10 Hz; computed from deadlines, so a skipped tick costs nothing
+PAINT_HZ = 30  # at most this many repaints a second however fast frames arrive (5 contexts: ~100/s)
 
 
 class SwitchboardApp(App[None]):
@@ -48,6 +51,8 @@ class SwitchboardApp(App[None]):
         config_path: Path | None = None,
         save_choices: bool = True,
         tick_hz: float = TICK_HZ,
+        paint_hz: float = PAINT_HZ,
+        paint_clock: Callable[[], float] = time.monotonic,
         blink: bool = True,
     ) -> None:
         """`start=False` leaves the console to the caller (tests and snapshots feed it frames);
@@ -60,6 +65,9 @@ class SwitchboardApp(App[None]):
         self._config_path = config_path
         self._save_choices = save_choices
         self._tick_hz = tick_hz
+        self._paint_interval = 1 / paint_hz
+        self._paint_clock = paint_clock      # wall time for throttling; the session clock may be frozen
+        self._last_paint = float("-inf")
         self._pending: Changes | None = None
         self._startup_problems: list[str] = []
         self.console_screen = ConsoleScreen(console, blink=blink)
@@ -147,15 +155,23 @@ class SwitchboardApp(App[None]):
     # ---- changes from the console ------------------------------------------------------------
 
     def _on_changes(self, changes: Changes) -> None:
-        """Observer (loop thread). Frames can arrive faster than a screen can be painted, so
-        changes are merged and painted once per pass of the message queue."""
+        """Observer (loop thread). Frames arrive faster than a screen is worth painting, and a
+        paint that holds the loop delays the next barge-in's close frame: changes are merged and
+        painted at most `paint_hz` times a second."""
         if self._pending is None:
             self._pending = Changes()
-            self.call_later(self._paint_pending)
+            wait = self._last_paint + self._paint_interval - self._paint_clock()
+            if wait > 0:
+                # The loop's own timer, not a Textual one: observers may run outside the app's
+                # context (e.g. speaker progress hopped from the audio thread).
+                asyncio.get_running_loop().call_later(wait, self.call_later, self._paint_pending)
+            else:
+                self.call_later(self._paint_pending)
         self._pending.merge(changes)
 
     def _paint_pending(self) -> None:
         changes, self._pending = self._pending, None
+        self._last_paint = self._paint_clock()
         if changes is not None:
             self.console_screen.paint(changes)
 

@@ -88,7 +88,7 @@ class SlotPanel(Vertical):
         for name in ALL_STATE_CLASSES - {wanted}:
             self.remove_class(name)
         self.add_class(wanted)
-        self._state_line.update(Text(f"{glyph_for(slot.state)} {state_label(slot)}", no_wrap=True))
+        self._state_line.update(Text(f"{glyph_for(slot.state)} {state_label(slot)}", no_wrap=True), layout=False)
         self._paint(now)
 
     def tick(self, now: float) -> None:
@@ -99,8 +99,10 @@ class SlotPanel(Vertical):
         assert self._slot is not None
         remaining = self._slot.countdown(now)
         self._countdown = countdown(remaining)
-        self._figures.update(figures(self._slot, remaining))
-        self._digits.update("" if remaining is None else f"{remaining:04.1f}")
+        # Fixed-size panel: repaint only, never a layout pass (this runs per frame and per tick).
+        self._figures.update(figures(self._slot, remaining), layout=False)
+        if self._digits.styles.display != "none":   # big digits only where the theme shows them
+            self._digits.update("" if remaining is None else f"{remaining:04.1f}")
 
 
 class SlotRow(Horizontal):

@@ -46,7 +46,7 @@ class StatusView(Static):
         key = status_key(status, now, replay)
         if key != self._key:
             self._key = key
-            self.update(self._render_status(status, now, replay))
+            self.update(self._render_status(status, now, replay), layout=False)
 
     def _style(self, name: str):
         return component_style(self, name)

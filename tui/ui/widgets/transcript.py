@@ -27,7 +27,7 @@ class TranscriptView(Static):
     COMPONENT_CLASSES = {"transcript--heard", "transcript--unheard", "transcript--cut",
                          "transcript--id", "transcript--note"}
     DEFAULT_CSS = """
-    TranscriptView { height: auto; padding: 0 1; }
+    TranscriptView { height: 1fr; padding: 0 1; }
     TranscriptView > .transcript--heard { color: $text; text-style: bold; }
     TranscriptView > .transcript--unheard { color: $text-muted; }
     TranscriptView > .transcript--cut { color: $text-disabled; text-style: strike; }
@@ -47,7 +47,7 @@ class TranscriptView(Static):
         keys = tuple(turn_key(t) for t in recent)
         if keys != self._keys:
             self._keys = keys
-            self.update(self._render_turns(recent))
+            self.update(self._render_turns(recent), layout=False)
 
     def _render_turns(self, turns: list[TurnTranscript]) -> Text:
         if not turns:
