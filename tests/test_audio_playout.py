@@ -143,17 +143,22 @@ def test_a_turn_waits_its_playout_delay_unless_its_final_already_came():
     assert samples(p.pull(1, 1000, 2.0, now=2.0)) == [3]
 
 
-def test_the_playout_delay_learns_the_links_lateness_and_relaxes_by_halves():
-    delay = PlayoutDelay(initial=0.06, margin=0.0)
+def test_the_playout_delay_holds_the_worst_recent_lateness_and_forgets_the_initial_guess():
+    delay = PlayoutDelay(initial=0.06, margin=0.0, window=3)
     delay.observe(-0.004)                   # chunks came ahead of real time
-    assert delay.need == pytest.approx(0.028)
-    delay.observe(-0.004)
-    assert delay.need == pytest.approx(0.012)
+    delay.observe(-0.003)
+    assert delay.need == pytest.approx(0.06)        # the guess holds until the window is full
+    delay.observe(-0.005)
+    assert delay.need == pytest.approx(-0.003)
     delay.observe(0.045)                    # a jittery turn raises it at once
-    assert delay.need == pytest.approx(0.045)
+    delay.observe(-0.004)
+    delay.observe(-0.004)
+    assert delay.need == pytest.approx(0.045)       # one lucky turn does not lower it
     delay.observe(3.0)                      # a stall teaches nothing
     assert delay.need == pytest.approx(0.045)
     assert delay.start_delay(prefill=0.01) == pytest.approx(0.055)
+    delay.observe(-0.004)
+    assert delay.start_delay(prefill=0.0) == 0.0    # never negative
 
 
 def test_a_turns_lateness_is_measured_against_real_time_from_its_first_chunk():

@@ -6,7 +6,10 @@ thread. It is opened on demand (when a turn is due) and closed when nothing is l
 """
 from __future__ import annotations
 
+import os
 from typing import Callable, Protocol
+
+_RT_PRIORITY = 10      # low among real-time threads: below PulseAudio's own, above everything else
 
 Source = Callable[[int, float], bytes]
 """(frames wanted, clock time the first of them becomes audible) -> exactly frames*2 bytes."""
@@ -35,3 +38,19 @@ class Device(Protocol):
 
     def close(self) -> None:
         """Release the output; called only once everything pulled has been heard."""
+
+
+def raise_priority_once(state: dict[str, bool]) -> None:
+    """Ask for real-time scheduling for the calling (audio) thread, once per `state`.
+
+    A callback that is late by one buffer is a gap, and on a busy machine an ordinary thread
+    can wait longer than that for a CPU. Best effort: without the privilege (most desktops
+    without rtkit) the thread stays as it was.
+    """
+    if state.get("done"):
+        return
+    state["done"] = True
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(_RT_PRIORITY))
+    except (AttributeError, OSError):
+        pass

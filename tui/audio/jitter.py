@@ -5,12 +5,14 @@ little after the first chunk. A fixed wait long enough for ±30 ms of jitter (ab
 cost every turn that much latency even on a link that delivers faster than real time, which is
 the usual case for TTS services. So the wait is learnt per speaker, as a jitter buffer does: each
 finished turn reports how late its chunks came against a real-time schedule anchored at its first
-chunk, and the next turn waits for that (plus what the device pulls ahead of its playhead).
-Nothing learnt yet means the cautious initial wait; good turns bring it down by halves, a late
-turn raises it at once.
+chunk, and the next turn waits for the worst of the last few turns (plus what the device pulls
+ahead of its playhead). A turn's worst lateness swings with how late its own first chunk happened
+to be, so one lucky turn must not lower the wait: the peak is held over a window of turns. Before
+any turn has been seen, the window holds the cautious initial guess.
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 
@@ -24,12 +26,17 @@ class PlayoutDelay:
     ceiling: float = 0.15
     # Slack for the caller's scheduling noise (asyncio loop, GIL hand-offs).
     margin: float = 0.005
-    _need: float | None = field(default=None, repr=False)
+    # How many recent turns the worst lateness is held over.
+    window: int = 6
+    _seen: deque[float] = field(default_factory=deque, repr=False)
+
+    def __post_init__(self) -> None:
+        self._seen = deque([self.initial], maxlen=self.window)
 
     @property
     def need(self) -> float:
         """Worst lateness the next turn should absorb (seconds; negative when ahead of time)."""
-        return self.initial if self._need is None else self._need
+        return max(self._seen)
 
     def start_delay(self, prefill: float) -> float:
         """Wait after a turn's first chunk before the device may start pulling it.
@@ -43,7 +50,7 @@ class PlayoutDelay:
         """Learn from one turn's worst lateness (None: too few chunks to say anything)."""
         if lateness is None or lateness > self.ceiling:
             return
-        self._need = max(lateness, (self.need + lateness) / 2)
+        self._seen.append(lateness)
 
 
 def lateness(arrival: float, first_arrival: float, samples_before: int, rate: int) -> float:

@@ -17,7 +17,8 @@ _PROBE_RATE = 24000
 class MiniaudioDevice:
     name = "miniaudio"
 
-    def __init__(self, clock: Callable[[], float], buffer_ms: int = 10) -> None:
+    # The same 20 ms as the sounddevice backend, so the two compare like for like.
+    def __init__(self, clock: Callable[[], float], buffer_ms: int = 20) -> None:
         self._clock = clock
         self._buffer_ms = buffer_ms
         # The buffer is what it pulls ahead and what is still to be heard at a halt.

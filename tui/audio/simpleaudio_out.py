@@ -25,7 +25,7 @@ from .device import DeviceError, Source
 
 SEGMENT_SECONDS = 60.0
 ALSA_BUFFER = 0.1          # simpleaudio's fixed latency
-START_LATENCY = 0.015      # play_buffer call → first sample audible (PulseAudio, measured)
+START_LATENCY = 0.005      # play_buffer call → first sample audible (PulseAudio null sink, measured)
 
 
 class SimpleaudioDevice:
