@@ -142,11 +142,19 @@ def test_other_encodings_and_rates_play_through_the_default_backend(fmt, virtual
     finally:
         sp.close()
     recording = virtual_speaker.record(start, time.monotonic())
-    # The sound server resampled it to 24 kHz: compare with an ideal resampling.
+    # The sound server resampled it to 24 kHz: compare with an ideal resampling, 50 ms at a
+    # time. This checks the decoding: a stray underrun on a loaded machine may spoil the one
+    # window it falls in (gaps are the other tests' business).
     reference = resample(expected.astype(np.float64), audio_format.sample_rate, RATE)
-    lag, _ = recording.align(reference[HEAD:])
-    heard_part = recording.samples[lag: lag + reference.size - HEAD].astype(np.float64)
-    assert np.corrcoef(heard_part, reference[HEAD:HEAD + heard_part.size])[0, 1] > 0.98
+    window = RATE // 20
+    matching = 0
+    pieces = range(HEAD, reference.size - window, window)
+    for at in pieces:
+        piece = reference[at: at + window]
+        lag, _ = recording.align(piece)
+        heard = recording.samples[lag: lag + window].astype(np.float64)
+        matching += heard.size == window and np.corrcoef(heard, piece)[0, 1] > 0.98
+    assert matching >= 0.9 * len(pieces), f"{matching} of {len(pieces)} windows match"
 
 
 def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:

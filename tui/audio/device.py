@@ -40,16 +40,12 @@ class Device(Protocol):
         """Release the output; called only once everything pulled has been heard."""
 
 
-def raise_priority_once(state: dict[str, bool]) -> None:
-    """Ask for real-time scheduling for the calling (audio) thread, once per `state`.
-
-    A callback that is late by one buffer is a gap, and on a busy machine an ordinary thread
-    can wait longer than that for a CPU. Best effort: without the privilege (most desktops
-    without rtkit) the thread stays as it was.
+def raise_priority() -> None:
+    """Ask for real-time scheduling for the calling thread: call it from a device's own audio
+    thread, once. A callback late by one buffer is a gap, and on a busy machine an ordinary
+    thread can wait longer than that for a CPU. Best effort: without the privilege (most
+    desktops without rtkit) the thread stays as it was.
     """
-    if state.get("done"):
-        return
-    state["done"] = True
     try:
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(_RT_PRIORITY))
     except (AttributeError, OSError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from .device import DeviceError, Source
+from .device import DeviceError, Source, raise_priority
 
 _PROBE_RATE = 24000
 
@@ -63,6 +63,7 @@ class MiniaudioDevice:
     def _frames(self, source: Source) -> Iterator[bytes]:
         clock, latency = self._clock, self.prefill
         wanted = yield b""
+        raise_priority()                 # the first send comes from miniaudio's audio thread
         while True:
             wanted = yield source(wanted, clock() + latency)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .device import DeviceError, Source
+from .device import DeviceError, Source, raise_priority
 
 _PROBE_RATE = 24000
 
@@ -44,8 +44,12 @@ class SounddeviceDevice:
         import sounddevice as sd
 
         clock = self._clock
+        first = [True]
 
         def callback(outdata, frames, time_info, _status) -> None:
+            if first[0]:
+                first[0] = False
+                raise_priority()
             ahead = max(0.0, time_info.outputBufferDacTime - time_info.currentTime)
             outdata[:] = source(frames, clock() + ahead)
 

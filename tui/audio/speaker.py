@@ -15,7 +15,7 @@ from typing import Callable
 
 from tui.protocol.formats import AudioFormat
 
-from .device import Device, DeviceError, raise_priority_once
+from .device import Device, DeviceError
 from .jitter import PlayoutDelay
 from .playout import Playout
 from .silent import SilentDevice
@@ -152,10 +152,8 @@ class Speaker:
 
     def _open(self, rate: int) -> None:
         playout, clock = self._playout, self._clock
-        priority: dict[str, bool] = {}
 
         def source(frames: int, audible_at: float) -> bytes:
-            raise_priority_once(priority)        # runs on the device's own thread
             return playout.pull(frames, rate, audible_at, clock())
 
         try:
