@@ -73,12 +73,11 @@ def run_serve(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         voice = load_voice(args.voice)
+        return asyncio.run(_serve(args, voice))
     except VoiceError as error:
         print(f"switchboard serve: cannot load the {args.voice} voice: {error}", file=sys.stderr)
         return 1
-    try:
-        return asyncio.run(_serve(args, voice))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:   # Ctrl-C before the signal handlers are in place (voice loading)
         return 0
 
 
