@@ -220,3 +220,14 @@ async def test_barge_in_silences_the_speaker_before_the_close_frame_is_issued(lo
     console.barge_in()
     assert order == ["silenced", "close sent"]
     assert console.session.status.last_barge_in.silenced_after is not None
+
+
+async def test_an_idle_elevenlabs_socket_is_kept_alive_without_opening_a_context(local_server, tmp_path, shutdown_after):
+    # The server closes a socket that hears nothing for inactivity_timeout seconds (1008), as the
+    # service does; the console's context-less keep-alive must prevent that and occupy no slot.
+    console = await console_on(local_server, tmp_path, shutdown_after, inactivity_timeout=1)
+    await asyncio.sleep(2.5)
+    assert console.connected and console.session.banner is None
+    assert all(not slot.occupied for slot in console.session.slots)
+    keep_alives = [f for f in await sent_frames(console) if f == {"text": ""}]
+    assert len(keep_alives) >= 3

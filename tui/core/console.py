@@ -37,6 +37,7 @@ from .connection import Connection, Hooks
 from .turns import TurnHooks, Turns, wire_cid
 from .embedded import START_TIMEOUT, EmbeddedServer, EmbeddedServerError
 from .seams import RecorderLike, default_recorder, default_speaker, default_transport, start_recorder
+from .socket_keepalive import keep_alive_interval, keep_socket_alive
 from .speaker_link import ProgressHop, SpeakerLike, SpeakerLink
 
 Clock = Callable[[], float]
@@ -94,6 +95,7 @@ class Console:
         self._closing = False
         self._deadline_timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._last_sent_at = clock()
 
     # ---- life cycle -----------------------------------------------------------------------
 
@@ -124,6 +126,11 @@ class Console:
         self.recorder = self._start_recorder()
         if connect:
             self._spawn(self.connection.run())
+            if self.config.dialect is Dialect.ELEVENLABS:
+                self._spawn(keep_socket_alive(
+                    interval=keep_alive_interval(self.config.inactivity_timeout), clock=self.clock,
+                    last_sent=lambda: self._last_sent_at, connected=lambda: self.connected,
+                    send=lambda: self.emit(self.wire.keep_alive(None))))
         return True
 
     async def wait_connected(self, timeout: float = 10.0) -> bool:
@@ -316,6 +323,7 @@ class Console:
         self.apply(FrameReceived(raw))
 
     def _on_sent(self, text: str) -> None:
+        self._last_sent_at = self.clock()
         if self.recorder is not None:
             self.recorder.frame("sent", text)
 

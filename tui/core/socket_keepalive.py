@@ -1,0 +1,36 @@
+"""Socket-level keep-alive for the ElevenLabs multi-context endpoint.
+
+The service closes a socket that receives nothing for `inactivity_timeout` seconds
+(`input_timeout_exceeded`, 1008), even when no context is open. Like pipecat, the console sends a
+context-less `{"text": ""}` when nothing else went out for a while: it opens no context and
+resets no context's countdown, so what the slots show stays the operator's doing.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+PIPECAT_INTERVAL = 10.0
+
+
+def keep_alive_interval(inactivity_timeout: float) -> float:
+    """Half the timeout, at most pipecat's 10 s, so one lost frame is not fatal."""
+    return max(0.5, min(PIPECAT_INTERVAL, inactivity_timeout / 2))
+
+
+async def keep_socket_alive(
+    *,
+    interval: float,
+    clock: Callable[[], float],
+    last_sent: Callable[[], float],
+    connected: Callable[[], bool],
+    send: Callable[[], object],
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> None:
+    """Forever: whenever `interval` passed since `last_sent()` on a live socket, `send()`."""
+    while True:
+        idle = clock() - last_sent()
+        if idle >= interval and connected():
+            send()
+            idle = 0.0
+        await sleep(max(0.05, interval - idle))
