@@ -155,7 +155,7 @@ async def test_with_the_guard_off_a_sixth_context_shows_the_servers_1008(live_ap
         assert banner.shown and ("max_active_conversations" in banner.message or "1008" in banner.message
                                  or "Maximum simultaneous contexts" in banner.message)
         assert any("1008" in e.summary or "max_active_conversations" in e.summary for e in app.session.log)
-        log_text = "\n".join(line.text for line in app.screen.query_one(FrameLogView).lines)
+        log_text = app.screen.query_one(FrameLogView).visible_text()
         assert "Maximum simultaneous contexts" in log_text   # the error frame, as the server sent it
 
 

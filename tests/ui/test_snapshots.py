@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.frozen_clock import FrozenClock
-from tui.ui.themes import load_themes
+from tui.ui.themes import BUILTIN_DIR, load_themes
 
 from .consoles import make_app, make_console
 from .scene import build_scene
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
 UPDATE = os.environ.get("SNAPSHOT_UPDATE") == "1"
-THEMES = sorted(load_themes().themes)
+THEMES = sorted(load_themes([BUILTIN_DIR]).themes)   # the shipped ones, never the operator's
 
 
 async def screenshot(size: tuple[int, int], theme: str = "switchboard-dark") -> str:

@@ -27,7 +27,7 @@ from .settings import load_config, save_theme
 from .themes import ThemeSet, load_themes
 
 TICK_HZ = 15  # countdowns tick at >= 10 Hz; computed from deadlines, so a skipped tick costs nothing
-PAINT_HZ = 30  # at most this many repaints a second however fast frames arrive (5 contexts: ~100/s)
+PAINT_HZ = 20  # at most this many repaints a second however fast frames arrive (5 contexts: ~100/s)
 
 
 class SwitchboardApp(App[None]):

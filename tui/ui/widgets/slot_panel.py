@@ -69,6 +69,8 @@ class SlotPanel(Vertical):
         self.index = index
         self._slot: ContextSlot | None = None
         self._countdown = ""
+        self._shown: tuple[str, str] = ("", "")   # state line, figures: repaint only on change
+        self._frame: tuple[str, str, str] = ("", "", "")   # title, subtitle, state class
         # Held, not queried: painting must work while the app shuts down, and queries cost.
         self._state_line = SlotStateLine("", id=f"slot-{index}-state")
         self._digits = Digits("", id=f"slot-{index}-digits")
@@ -81,14 +83,21 @@ class SlotPanel(Vertical):
 
     def show(self, slot: ContextSlot, now: float) -> None:
         self._slot = slot
-        self.border_title = Text(slot.context_id or f"slot {slot.index + 1}", no_wrap=True)
+        # Titles and classes repaint the whole panel (border included): set them only on change.
         late = slot.metrics.late_frames
-        self.border_subtitle = f"late {late}" if late else ("phantom" if slot.phantom else "")
-        wanted = STATE_CLASSES[slot.state]
-        for name in ALL_STATE_CLASSES - {wanted}:
-            self.remove_class(name)
-        self.add_class(wanted)
-        self._state_line.update(Text(f"{glyph_for(slot.state)} {state_label(slot)}", no_wrap=True), layout=False)
+        frame = (slot.context_id or f"slot {slot.index + 1}",
+                 f"late {late}" if late else ("phantom" if slot.phantom else ""),
+                 STATE_CLASSES[slot.state])
+        if frame != self._frame:
+            self._frame = frame
+            self.border_title = Text(frame[0], no_wrap=True)   # a context id is never markup
+            self.border_subtitle = frame[1]
+            self.remove_class(*(ALL_STATE_CLASSES - {frame[2]}))
+            self.add_class(frame[2])
+        line = f"{glyph_for(slot.state)} {state_label(slot)}"
+        if line != self._shown[0]:
+            self._shown = (line, self._shown[1])
+            self._state_line.update(Text(line, no_wrap=True), layout=False)
         self._paint(now)
 
     def tick(self, now: float) -> None:
@@ -99,8 +108,12 @@ class SlotPanel(Vertical):
         assert self._slot is not None
         remaining = self._slot.countdown(now)
         self._countdown = countdown(remaining)
-        # Fixed-size panel: repaint only, never a layout pass (this runs per frame and per tick).
-        self._figures.update(figures(self._slot, remaining), layout=False)
+        # Fixed-size panel: repaint only, never a layout pass (this runs per frame and per tick),
+        # and only when a figure changed: every repainted line costs the compositor.
+        text = figures(self._slot, remaining)
+        if text.plain != self._shown[1]:
+            self._shown = (self._shown[0], text.plain)
+            self._figures.update(text, layout=False)
         if self._digits.styles.display != "none":   # big digits only where the theme shows them
             self._digits.update("" if remaining is None else f"{remaining:04.1f}")
 
