@@ -166,6 +166,28 @@ def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     return np.fft.irfft(out, n_out) * (n_out / x.size)
 
 
+@pytest.mark.parametrize("name", BACKENDS)
+def test_turn_after_turn_the_speaker_leaves_no_connections_to_the_sound_server_behind(
+        name, virtual_speaker):
+    before = virtual_speaker.clients()
+    heard = Heard()
+    sp = make_speaker(name, on_progress=heard)
+    for turn in ("one", "two", "three"):
+        sp.open_context(turn)
+        sp.feed(turn, noise(RATE, 0.1, seed=9).tobytes(), PCM)
+        if turn == "two":
+            sp.barge_in()
+        else:
+            sp.end(turn)
+        heard.wait_finished(turn)
+        time.sleep(0.4)                  # the device closes once it has been idle a moment
+    sp.close()
+    deadline = time.monotonic() + 2      # simpleaudio's own thread lets go a little later
+    while virtual_speaker.clients() > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert virtual_speaker.clients() <= before
+
+
 MISSING_DEVICE = textwrap.dedent("""
     import json, threading, sys
     from tui.audio import make_speaker

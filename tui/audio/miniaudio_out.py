@@ -31,7 +31,7 @@ class MiniaudioDevice:
         except ImportError as exc:
             return f"miniaudio is not installed ({exc})"
         try:
-            self._make(_PROBE_RATE).close()
+            _release(self._make(_PROBE_RATE))
         except DeviceError as exc:
             return str(exc)
         return None
@@ -56,7 +56,7 @@ class MiniaudioDevice:
         try:
             device.start(frames)
         except Exception as exc:  # miniaudio raises its own error type or a cffi one
-            device.close()
+            _release(device)
             raise DeviceError(f"audio output failed to start ({exc})") from None
         self._device = device
 
@@ -70,7 +70,19 @@ class MiniaudioDevice:
     def halt(self) -> None:
         device, self._device = self._device, None
         if device is not None:
-            device.stop()
-            device.close()
+            _release(device)
 
     close = halt
+
+
+def _release(device) -> None:
+    """Stop and close a device, and its context too: pyminiaudio's close() leaves the context
+    (and with it a connection to the sound server) behind, and PulseAudio refuses new clients
+    once a few dozen have piled up."""
+    import miniaudio
+
+    device.close()
+    context = getattr(device, "_context", None)
+    if context is not None:
+        miniaudio.lib.ma_context_uninit(context)
+        device._context = None
