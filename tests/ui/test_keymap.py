@@ -47,3 +47,9 @@ def test_a_missing_file_is_an_empty_keymap_and_a_bad_one_names_its_path(tmp_path
     bad = tmp_path / "keymap.toml"
     bad.write_text('nonsense = "f2"\n', encoding="utf-8")
     assert str(bad) in load_keymap(bad).problems[0]
+
+
+def test_the_readme_documents_every_binding_id():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    keys_section = readme.split("## Keys", 1)[1]
+    assert [i for i in sorted(binding_ids()) if f"`{i}`" not in keys_section] == []

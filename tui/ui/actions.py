@@ -19,29 +19,30 @@ class ConsoleAction:
     help: str          # one line for the help screen and the command palette
     show: bool = True  # shown in the footer (the rest are in F1 and the palette)
     priority: bool = False  # fires even while the composer has focus
+    mode: str = "any"  # "live": only with a connection; "replay": only while replaying
 
 
 ACTIONS: tuple[ConsoleAction, ...] = (
     # Escape must barge in while the operator is typing: priority beats the composer.
     ConsoleAction("barge-in", "escape", "barge_in", "barge-in",
-                  "Silence the speaker, then close (Murf: clear) the speaking context", priority=True),
+                  "Silence the speaker, then close (Murf: clear) the speaking context", priority=True, mode="live"),
     ConsoleAction("help", "f1", "help", "help", "Show the keys and what the panels mean"),
     ConsoleAction("keep-alive", "f2", "keep_alive", "keep",
-                  "Send a keep-alive to every open context (resets its inactivity clock)"),
+                  "Send a keep-alive to every open context (resets its inactivity clock)", mode="live"),
     ConsoleAction("flush", "f3", "flush_now", "flush",
-                  "Flush the context being streamed: generate what is buffered now"),
+                  "Flush the context being streamed: generate what is buffered now", mode="live"),
     ConsoleAction("close-context", "f4", "close_context", "close",
-                  "Close a context you choose (it drains until its final frame)"),
+                  "Close a context you choose (it drains until its final frame)", mode="live"),
     ConsoleAction("reconnect", "f5", "reconnect", "reconnect",
-                  "Drop the connection and connect again (typed text is kept)", show=False),
+                  "Drop the connection and connect again (typed text is kept)", show=False, mode="live"),
     ConsoleAction("guard", "f6", "toggle_guard", "6th guard",
-                  "Toggle the client-side guard against opening a sixth context", show=False),
+                  "Toggle the client-side guard against opening a sixth context", show=False, mode="live"),
     ConsoleAction("faster", "ctrl+up", "rate(1.25)", "faster",
-                  "Stream turns faster (words per second × 1.25)", show=False),
+                  "Stream turns faster (words per second × 1.25)", show=False, mode="live"),
     ConsoleAction("slower", "ctrl+down", "rate(0.8)", "slower",
-                  "Stream turns slower (words per second ÷ 1.25)", show=False),
+                  "Stream turns slower (words per second ÷ 1.25)", show=False, mode="live"),
     ConsoleAction("raw-send", "f7", "raw_send", "raw",
-                  "Type any JSON frame and send it as is", show=False),
+                  "Type any JSON frame and send it as is", show=False, mode="live"),
     ConsoleAction("clear-log", "f8", "clear_log", "clear log",
                   "Clear the frame log", show=False),
     ConsoleAction("log-follow", "f9", "toggle_follow", "follow",
@@ -52,6 +53,17 @@ ACTIONS: tuple[ConsoleAction, ...] = (
                   "Hide the error banner (the frame log keeps every error)", show=False),
     ConsoleAction("theme", "ctrl+t", "app.next_theme", "theme",
                   "Switch to the next colour theme (saved for next time)", show=False),
+    # Replay: the composer is off, so plain keys are free.
+    ConsoleAction("replay-pause", "space", "replay('p')", "play/pause",
+                  "Replay: pause, or play on", mode="replay"),
+    ConsoleAction("replay-step", "n", "replay('step')", "step",
+                  "Replay: play up to the next received frame", mode="replay"),
+    ConsoleAction("replay-next", "b", "replay('next')", "next barge-in",
+                  "Replay: seek to the next barge-in (skipped audio is not played)", mode="replay"),
+    ConsoleAction("replay-faster", "plus", "replay_speed(2)", "faster",
+                  "Replay: twice as fast", mode="replay"),
+    ConsoleAction("replay-slower", "minus", "replay_speed(0.5)", "slower",
+                  "Replay: half as fast", mode="replay"),
 )
 
 # Keys a remap may not take, because the composer needs them to edit text.
@@ -69,6 +81,11 @@ def console_bindings() -> list[Binding]:
         Binding(a.keys, a.action, a.label, show=a.show, priority=a.priority, id=a.id, tooltip=a.help)
         for a in ACTIONS
     ]
+
+
+def action_modes() -> dict[str, str]:
+    """Action name (without arguments) → the mode it needs: "live", "replay" or "any"."""
+    return {a.action.split("(")[0]: a.mode for a in ACTIONS}
 
 
 def binding_ids() -> frozenset[str]:

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.theme import BUILTIN_THEMES
 
 from ..core import Console
+from ..net.replay import ReplayTransport, drive_console
 from ..session import Changes, Notice
 from .actions import ACTIONS
 from .commands import ConsoleCommands
@@ -54,9 +55,13 @@ class SwitchboardApp(App[None]):
         paint_hz: float = PAINT_HZ,
         paint_clock: Callable[[], float] = time.monotonic,
         blink: bool = True,
+        replay: ReplayTransport | None = None,
+        problems: tuple[str, ...] = (),
     ) -> None:
         """`start=False` leaves the console to the caller (tests and snapshots feed it frames);
-        `connect=False` starts speaker and recorder but opens no connection."""
+        `connect=False` starts speaker and recorder but opens no connection; `replay` plays a
+        recording into the console (which must run on `replay.clock`) instead of connecting;
+        `problems` are shown in the banner once the screen is up."""
         super().__init__()
         self.core = console
         self.session = console.session
@@ -69,8 +74,9 @@ class SwitchboardApp(App[None]):
         self._paint_clock = paint_clock      # wall time for throttling; the session clock may be frozen
         self._last_paint = float("-inf")
         self._pending: Changes | None = None
-        self._startup_problems: list[str] = []
-        self.console_screen = ConsoleScreen(console, blink=blink)
+        self._startup_problems: list[str] = list(problems)
+        self.replay = replay
+        self.console_screen = ConsoleScreen(console, blink=blink, replay=replay)
         self._themes = themes or load_themes()
         self._install_themes(theme if theme is not None else console.config.theme)
         self._keymap_file = keymap if keymap is not None else load_keymap()
@@ -139,7 +145,13 @@ class SwitchboardApp(App[None]):
     async def _start_console(self) -> None:
         # start() waits for the embedded server (seconds for Piper): the screen is live meanwhile
         # and shows "connecting"; a failure arrives as a banner through the observer.
-        await self.core.start(connect=self._connect)
+        if self.replay is None:
+            await self.core.start(connect=self._connect)
+            return
+        await self.core.start(connect=False)
+        await drive_console(self.replay, self.core)
+        self._on_changes(self.session.apply(Notice("replay finished: the recording has no more entries")))
+        self.notify("replay finished", timeout=4)
 
     async def action_quit(self) -> None:
         await self.core.shutdown()

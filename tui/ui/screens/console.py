@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from ...core import Console
+from ...net.replay import ReplayTransport
 from ...session import Changes
 from ..actions import console_bindings
 from ..widgets.banner import ErrorBanner
@@ -30,10 +31,11 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
 
     BINDINGS = console_bindings()
 
-    def __init__(self, console: Console, *, blink: bool = True) -> None:
+    def __init__(self, console: Console, *, blink: bool = True, replay: ReplayTransport | None = None) -> None:
         super().__init__(id="console")
         self.core = console
         self.session = console.session
+        self.replay = replay   # replaying a recording: no composer, replay keys instead
         self._blink = blink  # off for snapshots: a blinking cursor is never the same twice
         self.replay_caption: str | None = None
         self._panels: list = []
@@ -51,6 +53,9 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
             yield Label("›")
             composer = Composer(id="composer")
             composer.cursor_blink = self._blink
+            if self.replay is not None:
+                composer.placeholder = "Replaying: space play/pause · n step · b next barge-in · +/- speed"
+                composer.disabled = True   # plain keys drive the replay
             yield composer
         yield Footer()
 
@@ -61,7 +66,8 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
         self._log_view = self.query_one(FrameLogView)
         self._transcript = self.query_one(TranscriptView)
         self._banner = self.query_one(ErrorBanner)
-        self.query_one(Composer).focus()
+        if self.replay is None:
+            self.query_one(Composer).focus()
         self.paint_all()
 
     def on_unmount(self) -> None:
@@ -99,6 +105,8 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
 
     def tick(self, now: float) -> None:
         """Countdowns from deadlines: the app calls this 15 times a second."""
+        if self.replay is not None:
+            self.replay_caption = self.replay.caption()
         for panel in self._panels:
             panel.tick(now)
         if self._panels:

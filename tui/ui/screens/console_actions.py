@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...core import CommandResult
+from ...net.replay import MAX_SPEED, MIN_SPEED
 from ...session.pacer import MAX_RATE, MIN_RATE
+from ..actions import action_modes
 from ..widgets.banner import ErrorBanner
 from ..widgets.composer import Composer
 from ..widgets.frame_log import FrameLogView
@@ -17,7 +19,10 @@ from .raw_send import RawSendScreen
 
 if TYPE_CHECKING:
     from ...core import Console
+    from ...net.replay import ReplayTransport
     from ...session import Session
+
+MODES = action_modes()
 
 
 
@@ -26,7 +31,15 @@ class ConsoleActions:
 
     core: Console
     session: Session
+    replay: ReplayTransport | None
     _raw_draft: str = ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Live-only keys are off (and out of the footer) while replaying, replay keys otherwise."""
+        mode = MODES.get(action, "any")
+        if mode == "any":
+            return True
+        return mode == ("replay" if self.replay is not None else "live")
 
     def _say(self, result: CommandResult, *, quiet_when_ok: bool = False) -> None:
         if result.ok and (quiet_when_ok or not result.message):
@@ -93,6 +106,17 @@ class ConsoleActions:
             self._say(self.core.send_raw(text))
 
         self.app.push_screen(RawSendScreen(self._raw_draft), sent)
+
+    # ---- replay ------------------------------------------------------------------------------
+
+    def action_replay(self, command: str) -> None:
+        if self.replay is not None:
+            self.app.notify(self.replay.command(command), timeout=2, markup=False)
+
+    def action_replay_speed(self, factor: float) -> None:
+        if self.replay is not None:
+            speed = min(MAX_SPEED, max(MIN_SPEED, self.replay.scheduler.speed * factor))
+            self.action_replay(f"speed {speed:g}")
 
     # ---- the frame log -----------------------------------------------------------------------
 
