@@ -1,7 +1,8 @@
 """The transcript pane: the current and recent turns, newest first.
 
 Words the listener heard are bright, words not heard yet are dim; after a barge-in the words never
-spoken are struck through and the turn ends with the model's "interrupted · N of M words spoken".
+spoken are struck through and the turn is labelled with the model's "interrupted · N of M words
+spoken". One line per turn (cut at the pane's edge at 80 columns, wrapped where there is room).
 Heard words come from the alignment data (tui.session.transcript); a turn without alignment
 (Murf sends none) shows its words plain and the seconds heard.
 """
@@ -27,7 +28,7 @@ class TranscriptView(Static):
     COMPONENT_CLASSES = {"transcript--heard", "transcript--unheard", "transcript--cut",
                          "transcript--id", "transcript--note"}
     DEFAULT_CSS = """
-    TranscriptView { height: 1fr; padding: 0 1; }
+    TranscriptView { height: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     TranscriptView > .transcript--heard { color: $text; text-style: bold; }
     TranscriptView > .transcript--unheard { color: $text-muted; }
     TranscriptView > .transcript--cut { color: $text-disabled; text-style: strike; }
@@ -57,9 +58,10 @@ class TranscriptView(Static):
             if n:
                 out.append("\n")
             out.append(f"{turn.context_id}: ", self._style("transcript--id"))
+            if turn.summary:   # before the words: a long turn is cut at the pane's edge, not this
+                out.append(turn.summary, self._style("transcript--note"))
+                out.append(" · ", self._style("transcript--id"))
             self._render_words(out, turn)
-            if turn.summary:
-                out.append(f"  {turn.summary}", self._style("transcript--note"))
         return out
 
     def _render_words(self, out: Text, turn: TurnTranscript) -> None:
