@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fixtures.virtual_speaker import (  # noqa: E402
     VirtualSpeaker, arrival_times, feed_paced, noise)
-from tui.audio import make_speaker  # noqa: E402
+from tui.audio import PlayoutDelay, make_speaker  # noqa: E402
 from tui.audio.alsa import silence_alsa  # noqa: E402
 from tui.protocol.formats import AudioFormat  # noqa: E402
 
@@ -212,6 +212,16 @@ def main() -> None:
     print(f"| reference: bare PortAudio stream | {ref_feed:.1f} / "
           f"{summarise(ref, 'feed_to_audible_ms')[1]:.1f} | {ref_stop:.1f} / "
           f"{summarise(ref, 'stop_to_silence_ms')[1]:.1f} | – | – | – | – | – | – |")
+    learnt = PlayoutDelay().window
+    for name in backends:
+        late = {k: results[name][k][learnt:] for k in ("fast", "jitter")}
+        if late["fast"]:
+            fast, jit = (summarise(v, "feed_to_audible_ms") for v in late.values())
+            summary[name].update(learnt_feed_p50=fast[0], learnt_feed_p95=fast[1],
+                                 learnt_jitter_feed_p50=jit[0], learnt_jitter_feed_p95=jit[1])
+            print(f"{name}: once the playout delay has learnt the link (turns {learnt + 1}+), "
+                  f"feed → audible p50 / p95: {fast[0]:.1f} / {fast[1]:.1f} ms at 1.2×, "
+                  f"{jit[0]:.1f} / {jit[1]:.1f} ms with ±30 ms jitter")
     for name in backends:
         print(f"{name}: p50 over the bare stream: feed → audible "
               f"{summary[name]['feed_p50'] - ref_feed:+.1f} ms, stop → silence "

@@ -126,9 +126,15 @@ class Speaker:
                 if self._closed:
                     return
             now = self._clock()
-            timeout = self._steer(now)
+            try:
+                timeout = self._steer(now)
+                active = self._report(now)
+            except Exception as exc:  # never let a backend's surprise end the speaker thread
+                self._fall_silent(f"audio output failed ({exc})")
+                self._open_rate = None
+                timeout, active = None, True
             # Something is or soon will be heard while the device is open: keep reporting.
-            if self._report(now) or self._open_rate is not None:
+            if active or self._open_rate is not None:
                 timeout = PROGRESS_INTERVAL if timeout is None else min(timeout, PROGRESS_INTERVAL)
 
     def _steer(self, now: float) -> float | None:
