@@ -155,8 +155,9 @@ async def test_with_the_guard_off_a_sixth_context_shows_the_servers_1008(live_ap
         assert banner.shown and ("max_active_conversations" in banner.message or "1008" in banner.message
                                  or "Maximum simultaneous contexts" in banner.message)
         assert any("1008" in e.summary or "max_active_conversations" in e.summary for e in app.session.log)
-        log_text = app.screen.query_one(FrameLogView).visible_text()
-        assert "Maximum simultaneous contexts" in log_text   # the error frame, as the server sent it
+        log = app.screen.query_one(FrameLogView)   # the error frame, as the server sent it, in the pane
+        await wait_until(pilot, lambda: any("Maximum simultaneous contexts" in e.summary and e.direction == "received"
+                                            for e in log.rows), 2, "the log pane caught up")
 
 
 async def test_a_countdown_reaches_zero_and_the_slot_times_out_unless_kept_alive(live_app):
@@ -176,3 +177,23 @@ async def test_a_countdown_reaches_zero_and_the_slot_times_out_unless_kept_alive
         await wait_until(pilot, lambda: "timed out" in label(app, a.index), 2, "the panel repainted")
         assert "-timed-out" in panel.classes
         assert "⏱ –" in str(panel.query_one("#slot-%d-figures" % a.index).render())
+
+
+async def test_f4_closes_the_chosen_context_and_f10_filters_the_log_to_it(live_app):
+    app = live_app(rate=2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        for _ in range(2):
+            await type_turn(pilot, LONG_TURN)
+        await wait_until(pilot, lambda: app.session.occupied_count() == 2, what="two contexts open")
+        await pilot.press("f4")
+        await pilot.press("2")                                   # the second entry: turn_2
+        second = app.session.slot_for("turn_2")
+        await wait_until(pilot, lambda: second.metrics.final_at is not None, what="turn_2 final")
+        assert second.close_sent and app.session.slot_for("turn_1").occupied
+        await pilot.press("f10")
+        await pilot.press("3")                                   # "all", turn_1, turn_2
+        log = app.screen.query_one(FrameLogView)
+        assert log.filter_context == "turn_2"
+        assert {e.context_id for e in log.rows} <= {"turn_2", None}
+        assert any('"close_context":true' in e.summary for e in log.rows)

@@ -102,11 +102,6 @@ class FrameLogView(ScrollView, can_focus=True):
         shown = f"context {self.filter_context}" if self.filter_context else "all contexts"
         return Text(f"frames · {shown} · {'following' if self.follow else 'PAUSED'}")
 
-    def visible_text(self) -> str:
-        """The lines now in view, as plain text (what a reader of the pane sees)."""
-        top = self.scroll_offset.y
-        return "\n".join(self._line_text(e).plain for e in list(self.rows)[top: top + self.size.height])
-
     # ---- rendering, one line at a time -------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
