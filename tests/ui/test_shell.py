@@ -123,3 +123,16 @@ async def test_invalid_json_in_the_raw_send_modal_keeps_the_text():
         await pilot.press("ctrl+s")
         assert app.screen is screen and screen.draft == '{"text": '
         assert "Not JSON" in str(screen.query_one("#raw-problem").render())
+
+
+async def test_a_recording_that_cannot_be_written_is_reported_and_the_console_goes_on(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the recordings folder should be")
+    console = make_console(clock=lambda: 100.0, record=True, record_dir=blocker / "recordings")
+    app = make_app(console, connect=False, blink=False)
+    async with app.run_test() as pilot:
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if app.screen.query_one(ErrorBanner).shown:
+                break
+        assert "record" in app.screen.query_one(ErrorBanner).message

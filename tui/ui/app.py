@@ -16,6 +16,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.theme import BUILTIN_THEMES
+from textual.worker import Worker, WorkerState
 
 from ..core import Console
 from ..net.replay import ReplayTransport, drive_console
@@ -141,7 +142,7 @@ class SwitchboardApp(App[None]):
         if self._start:
             self._start_console()
 
-    @work(exclusive=True, group="console", exit_on_error=False)
+    @work(exclusive=True, group="console", exit_on_error=False, name="starting the console")
     async def _start_console(self) -> None:
         # start() waits for the embedded server (seconds for Piper): the screen is live meanwhile
         # and shows "connecting"; a failure arrives as a banner through the observer.
@@ -152,6 +153,12 @@ class SwitchboardApp(App[None]):
         await drive_console(self.replay, self.core)
         self._on_changes(self.session.apply(Notice("replay finished: the recording has no more entries")))
         self.notify("replay finished", timeout=4)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Workers fail here, in one place: as a banner, never as a traceback."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.report(f"{event.worker.name or 'background work'} failed: {type(error).__name__}: {error}")
 
     async def action_quit(self) -> None:
         await self.core.shutdown()
