@@ -18,9 +18,10 @@ audible (0.3 s heard), and presses Escape the way the terminal driver delivers a
   recorded, signed: the recording's clock is known to about ±5 ms (see the speaker bench), so
   a small negative figure means "silent by the time the key arrived, within that accuracy".
   Reference, same run: the same with `barge_in()` called directly.
-- console start → interactive: from creating the app (embedded server child with the tone voice,
-  as `switchboard --local-voice tone` starts) to the composer holding focus on a painted screen;
-  and to connected. Reference, same run: `python -c "import textual.app"` in a fresh process.
+- console start → interactive: a fresh Python process, imports included, building the app as
+  `switchboard --local-voice tone` does (embedded server child), until the screen is up with the
+  composer focused; and until connected. Reference, same run, interleaved: a bare Textual app
+  (an Input and a Footer) in a fresh process, to its Input focused.
 
 Prints p50/p95/p99 and writes bench/results/console.json. No figure here is asserted anywhere.
 """
@@ -163,24 +164,61 @@ async def live_trials(trials: int, audio: str, vs) -> dict[str, list[float]]:
     return out
 
 
-async def one_start() -> tuple[float, float]:
-    """Create the app with the embedded tone server; seconds to interactive and to connected."""
-    t0 = time.monotonic()
-    config = resolve_config(local_voice="tone", audio="none", record=False)
-    app = SwitchboardApp(Console(config), save_choices=False)
+START = """
+import asyncio, sys, time
+t0 = time.monotonic()
+sys.path.insert(0, {root!r})
+from tui.core import Console, resolve_config
+from tui.ui.app import SwitchboardApp
+
+async def main():
+    app = SwitchboardApp(Console(resolve_config(local_voice="tone", audio="none", record=False)),
+                         save_choices=False)
     async with app.run_test(size=(80, 24)):
-        await wait(lambda: app.screen is app.console_screen and app.focused is not None
-                   and app.focused.id == "composer", 10.0)
+        while not (app.screen is app.console_screen and app.focused is not None):
+            await asyncio.sleep(0.001)
         interactive = time.monotonic() - t0
-        await wait(lambda: app.core.connected, 30.0)
-        connected = time.monotonic() - t0
+        while not app.core.connected and time.monotonic() - t0 < 30:
+            await asyncio.sleep(0.001)
+        print(interactive, time.monotonic() - t0)
+
+asyncio.run(main())
+"""
+
+BARE = """
+import asyncio, time
+t0 = time.monotonic()
+from textual.app import App
+from textual.widgets import Footer, Input
+
+class Bare(App):
+    def compose(self):
+        yield Input()
+        yield Footer()
+
+async def main():
+    app = Bare()
+    async with app.run_test(size=(80, 24)):
+        while app.focused is None:
+            await asyncio.sleep(0.001)
+        print(time.monotonic() - t0)
+
+asyncio.run(main())
+"""
+
+
+def one_start() -> tuple[float, float]:
+    """A fresh process, imports included, as `switchboard --local-voice tone` starts (embedded
+    server child): seconds to interactive (painted, composer focused) and to connected."""
+    out = subprocess.run([sys.executable, "-c", START.format(root=str(ROOT))], capture_output=True,
+                         text=True, check=True, timeout=60)
+    interactive, connected = (float(x) for x in out.stdout.split()[-2:])
     return interactive, connected
 
 
-def import_textual_seconds() -> float:
-    t0 = time.monotonic()
-    subprocess.run([sys.executable, "-c", "import textual.app"], check=True)
-    return time.monotonic() - t0
+def bare_textual_start() -> float:
+    out = subprocess.run([sys.executable, "-c", BARE], capture_output=True, text=True, check=True, timeout=60)
+    return float(out.stdout.split()[-1])
 
 
 def row(name: str, values: list[float], ref: list[float] | None, unit: str = "ms") -> dict:
@@ -210,8 +248,10 @@ def main() -> int:
     finally:
         if vs is not None:
             vs.close()
-    starts = [asyncio.run(one_start()) for _ in range(args.starts)]
-    imports = [import_textual_seconds() * 1000 for _ in range(args.starts)]
+    starts, bare = [], []
+    for _ in range(args.starts):            # interleaved, so the machine's noise falls on both
+        starts.append(one_start())
+        bare.append(bare_textual_start() * 1000)
 
     print(f"\nconsole bench: {args.trials} trials, audio {args.audio}, {platform.python_version()}, "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}\n")
@@ -222,10 +262,10 @@ def main() -> int:
         "lag_idle": row("event-loop lag, idle app (reference, ms)", live["lag_idle_ms"], None),
         "key_to_wire": row("Escape → close frame on the wire (ms)", live["key_to_wire_ms"], live["direct_to_wire_ms"]),
         "key_to_silent": row("Escape → speaker silent (ms)", live["key_to_silent_ms"], live["direct_to_silent_ms"]),
-        "start_interactive": row("start → interactive (ms)", [s[0] * 1000 for s in starts], imports),
+        "start_interactive": row("start → interactive, fresh process (ms)", [s[0] * 1000 for s in starts], bare),
         "start_connected": row("start → connected, embedded tone server (ms)", [s[1] * 1000 for s in starts], None),
     }
-    results["raw"] = {**live, "starts_s": starts, "import_textual_ms": imports}
+    results["raw"] = {**live, "starts_s": starts, "bare_textual_start_ms": bare}
     results["machine"] = {"python": platform.python_version(), "cores": os.cpu_count(),
                           "load": os.getloadavg(), "audio": args.audio, "trials": args.trials}
     RESULTS.mkdir(parents=True, exist_ok=True)
