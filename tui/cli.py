@@ -44,10 +44,15 @@ def _replay(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("file", type=Path, help="a recording (recordings/*.jsonl)")
     parser.add_argument("--speed", type=float, default=1.0, help="playback speed, 0.05 to 32 (default 1)")
     parser.add_argument("--audio", help=f"speaker backend: {' | '.join(AUDIO_BACKENDS)}")
-    parser.add_argument("--paused", action="store_true", help="start paused; then type a control and "
-                        "Enter: p (pause/play), step, next (seek to the next barge-in), speed X")
+    parser.add_argument("--paused", action="store_true", help="start paused (space plays; in the line "
+                        "console type a control and Enter: p, step, next, speed X)")
+    parser.add_argument("--headless", action="store_true",
+                        help="play in the line console instead of the full-screen one")
 
     def run(args: argparse.Namespace) -> int:
+        if not args.headless:
+            from tui.ui.run import run_replay
+            return run_replay(args.file, speed=args.speed, paused=args.paused, audio=args.audio)
         import asyncio
         import time
 
@@ -201,11 +206,11 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.e
 
 def open_console(config: ConsoleConfig) -> int:
     """Open the console on `config` (the seam the Textual UI plugs into); the exit code."""
-    from tui.core.headless import run_headless
-    if not config.extra.get("headless"):
-        print(f"{PROG}: the full-screen console UI is not built yet: running the line console "
-              "(type a turn and Enter; /help lists commands)", file=sys.stderr)
-    return run_headless(config)
+    if config.extra.get("headless"):
+        from tui.core.headless import run_headless
+        return run_headless(config)
+    from tui.ui.run import run_console
+    return run_console(config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
