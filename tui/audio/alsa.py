@@ -53,6 +53,12 @@ def default_output_problem() -> str | None:
     pcm = ctypes.c_void_p()
     err = lib.snd_pcm_open(ctypes.byref(pcm), b"default", _SND_PCM_STREAM_PLAYBACK, _SND_PCM_NONBLOCK)
     if err < 0:
+        # ALSA reads its configuration once per process, and the pulse plugin's hook looks for a
+        # running server only then: a server that came up since is seen after a reload.
+        lib.snd_config_update_free_global()
+        err = lib.snd_pcm_open(ctypes.byref(pcm), b"default", _SND_PCM_STREAM_PLAYBACK,
+                               _SND_PCM_NONBLOCK)
+    if err < 0:
         lib.snd_strerror.restype = ctypes.c_char_p
         why = lib.snd_strerror(err).decode(errors="replace")
         return f"no audio output device (ALSA default: {why})"
