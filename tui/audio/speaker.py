@@ -59,7 +59,9 @@ class Speaker:
 
     def feed(self, context_id: str, data: bytes, fmt: AudioFormat) -> str | None:
         """Queue one frame's audio (wire bytes). Never blocks on the device and never raises for
-        bad input: returns a one-line reason when the audio was refused, else None."""
+        bad input: returns a one-line reason when the audio was refused, else None. A context
+        fed before it was opened takes its place in the play order now; audio of a stopped or
+        played-out context is ignored."""
         problem = self._playout.feed(context_id, data, fmt, self._clock())
         self._poke()
         return problem
