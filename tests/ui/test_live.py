@@ -20,6 +20,9 @@ from tui.ui.widgets.transcript import TranscriptView
 
 from .consoles import make_app, make_console
 
+# One long sentence: once flushed, its generation outlasts five barge-ins on a paced voice.
+RAMBLING_TURN = ("Sure, I can look at the morning and the evening flights for you and tell you which of them "
+                 "fly direct and which of them stop over somewhere on the way there and back again.")
 LONG_TURN = ("Sure, when would you like to travel? I can look at morning and evening flights "
              "for you, and tell you which ones fly direct. Just say the word.")
 
@@ -135,19 +138,26 @@ async def test_murf_barge_in_sends_clear(live_app):
         assert {"context_id": "turn_1", "clear": True} in sent_frames(app.core)
 
 
-async def test_with_the_guard_off_a_sixth_context_shows_the_servers_1008(live_app):
-    # Five turns still streaming (slowly) hold five slots; the sixth goes out and the server
-    # refuses it. (Rapid barge-ins race the local server's drains, which take milliseconds with
-    # the tone voice; the headless core's tests cover that path.)
-    app = live_app(auto_reconnect=False, rate=2)
+async def test_five_rapid_barge_ins_with_the_guard_off_show_the_servers_1008(start_local_server, tmp_path):
+    # Each Escape closes a context whose flushed sentence the server is still generating (a tone
+    # voice paced like a real model); closed contexts hold their slots until their finals, so
+    # after five barge-ins the sixth turn is refused.
+    server = await start_local_server("tone", generation_rtf=1.0, workers=6)   # pacing sleeps, not CPU
+    app = make_app(make_console(server.url, record_dir=tmp_path, record=True, auto_reconnect=False, rate=50),
+                   blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await connected(pilot)
-        for _ in range(5):
-            await type_turn(pilot, LONG_TURN)
-        await wait_until(pilot, lambda: app.session.occupied_count() == 5, what="five contexts open")
-        await pilot.press("f6")                               # guard off
+        await press_now(app, "f6")                             # guard off
         assert not app.session.guard
-        await type_turn(pilot, LONG_TURN)
+        for n in range(1, 6):
+            await type_turn(pilot, RAMBLING_TURN)
+            slot = lambda: app.session.slot_for(f"turn_{n}")   # noqa: E731
+            await wait_until(pilot, lambda: slot() is not None and slot().metrics.audio_frames > 0,
+                             what=f"turn_{n} speaks")
+            await press_now(app, "escape")
+            await wait_until(pilot, lambda: slot().state is SlotState.INTERRUPTED, what=f"turn_{n} interrupted")
+        assert app.session.occupied_count() == 5               # all five still draining
+        await type_turn(pilot, RAMBLING_TURN)
         await wait_until(pilot, lambda: app.session.status.overflow_contexts == ["turn_6"], what="sixth")
         await wait_until(pilot, lambda: app.session.status.close_code is not None, what="the server's close")
         await wait_until(pilot, lambda: app.screen.query_one(ErrorBanner).shown, what="the banner")

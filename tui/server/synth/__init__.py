@@ -22,7 +22,7 @@ def load_voice(name: str, **options: Any) -> Voice:
     """Load and warm a voice by name; VoiceError with a readable reason if it cannot be.
 
     Options: piper — model_path, config_path, threads, first_words, alignments, warm;
-    tone — ms_per_char, first_words.
+    tone — ms_per_char, first_words, generation_rtf.
     """
     if name == "tone":
         from .tone import ToneVoice

@@ -7,11 +7,18 @@ of N chars always lasts round(N * ms_per_char * rate / 1000) samples however it 
 chunks, and the same text gives the same bytes every time. The tone voice does no text
 normalization: its normalized alignment equals the plain one.
 
+`generation_rtf` makes it take time like a real model: each unit is held back for
+`generation_rtf` × its audio duration before it is yielded (0, the default, is instant). The
+bytes do not change. It is what lets a test see a closed context hold its slot while it drains,
+as on the real service (rapid barge-ins exhaust the five slots).
+
 Thread-safety: holds no mutable state; any number of threads may synthesize at once.
 """
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from typing import Iterator
 
 import numpy as np
@@ -34,12 +41,18 @@ def tone_frequency(ch: str) -> float:
 class ToneVoice:
     name = "tone"
 
-    def __init__(self, ms_per_char: float = DEFAULT_MS_PER_CHAR, first_words: int = FIRST_UNIT_WORDS):
+    def __init__(self, ms_per_char: float = DEFAULT_MS_PER_CHAR, first_words: int = FIRST_UNIT_WORDS,
+                 generation_rtf: float = 0.0, sleep: Callable[[float], None] = time.sleep):
         if isinstance(ms_per_char, bool) or not isinstance(ms_per_char, (int, float)) \
                 or not 1 <= ms_per_char <= 10_000:
             raise VoiceError(f"tone ms_per_char must be a number from 1 to 10000, not {ms_per_char!r}")
+        if isinstance(generation_rtf, bool) or not isinstance(generation_rtf, (int, float)) \
+                or not 0 <= generation_rtf <= 10:
+            raise VoiceError(f"tone generation_rtf must be a number from 0 to 10, not {generation_rtf!r}")
         self.ms_per_char = float(ms_per_char)
         self.first_words = check_whole_number("first_words", first_words)
+        self.generation_rtf = float(generation_rtf)
+        self._sleep = sleep
 
     def synthesize(self, text: str, sample_rate: int, *, speed: float = 1.0) -> Iterator[SynthChunk]:
         check_request(text, sample_rate, speed)
@@ -59,6 +72,8 @@ class ToneVoice:
                     audio[lo - base:hi - base] = _note(tone_frequency(ch), hi - lo, rate)
             bounds_ms = [(e - base) * 1000.0 / rate for e in edges]
             starts, durations = timings_from_boundaries(bounds_ms, bounds_ms[-1])
+            if self.generation_rtf:
+                self._sleep(self.generation_rtf * bounds_ms[-1] / 1000)
             yield SynthChunk.plain(to_s16le(audio), rate, unit, starts, durations)
             first += len(unit)
 
