@@ -4,10 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages: the virtual speaker (PulseAudio + its ALSA bridge), headers to build
-# simpleaudio, and PortAudio for the sounddevice backend measured in bench/.
+# simpleaudio, and PortAudio for the sounddevice backend.
 APT_PACKAGES := pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev libportaudio2
 
-.PHONY: setup system-packages run serve test bench clean
+.PHONY: setup system-packages run serve test clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -38,9 +38,6 @@ serve: setup
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
-
-bench: setup
-	$(BIN)/python bench/ttfa.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
