@@ -287,6 +287,19 @@ def test_murf_end_and_clear_close_the_context_and_final_frees_it(frozen_clock):
     assert not slot.occupied
 
 
+def test_murf_audio_before_any_sentence_end_measures_ttfa_from_the_opening(frozen_clock):
+    # Murf generates after max_buffer_delay_in_ms without a sentence end or `end`: the audio
+    # precedes every client trigger, so TTFA counts from the turn's first frame, not from 0.
+    s = session(frozen_clock, Dialect.MURF)
+    a = s.new_context_id()
+    send(s, *MURF.text(a, "Sure, ", False))
+    frozen_clock.advance(0.35)
+    s.apply(FrameReceived(murf.encode_server(Audio(b"\x01" * 3200, a))))
+    frozen_clock.advance(0.4)
+    send(s, *MURF.text(a, "when? ", False))                # the sentence end comes later
+    assert s.slot_for(a).metrics.ttfa == pytest.approx(0.35)
+
+
 def test_speaker_progress_updates_heard_seconds(frozen_clock):
     s = session(frozen_clock)
     cid = open_turn(s)

@@ -74,11 +74,17 @@ class SlotMetrics:
 
     @property
     def ttfa(self) -> float | None:
-        """Seconds from the first generation trigger (or the opening) to the first audio."""
-        start = self.first_trigger_at if self.first_trigger_at is not None else self.opened_at
-        if start is None or self.first_audio_at is None:
+        """Seconds from the first generation trigger (or the opening) to the first audio.
+
+        A trigger seen after the first audio did not cause it (Murf starts generating on its own
+        buffering rules: `max_buffer_delay_in_ms`, `min_buffer_size`), so the opening counts then.
+        """
+        if self.first_audio_at is None:
             return None
-        return max(0.0, self.first_audio_at - start)
+        start = self.first_trigger_at
+        if start is None or start > self.first_audio_at:
+            start = self.opened_at
+        return None if start is None else max(0.0, self.first_audio_at - start)
 
     @property
     def close_to_final(self) -> float | None:
