@@ -143,6 +143,9 @@ def test_flush_done_and_unknown_frames_are_events_not_errors():
     '{"audio": 12}',
     '{"audio": "AAAA", "alignment": {"chars": ["a"], "charStartTimesMs": [], "charDurationsMs": [1]}}',
     '{"audio": "AAAA", "alignment": "no"}',
+    # JSON as Python reads it admits NaN and Infinity: no integer millisecond for either.
+    '{"audio": "AAAA", "alignment": {"chars": ["a"], "charStartTimesMs": [NaN], "charDurationsMs": [1]}}',
+    '{"audio": "AAAA", "alignment": {"chars": ["a"], "charStartTimesMs": [0], "charDurationsMs": [Infinity]}}',
     '{"isFinal": "true"}',
     '{"contextId": 5, "isFinal": true}',
 ])

@@ -1,6 +1,7 @@
 """Alignment objects on the wire: tolerant decoding, canonical encoding."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .frames import Alignment, DecodeError, first_of
@@ -18,9 +19,9 @@ def decode_alignment(value: Any) -> Alignment | None | DecodeError:
         return DecodeError("alignment.chars must be a list of strings")
     for name, seq in (("charStartTimesMs", starts), ("charDurationsMs", durations)):
         if not isinstance(seq, list) or not all(
-            isinstance(t, (int, float)) and not isinstance(t, bool) for t in seq
+            isinstance(t, (int, float)) and not isinstance(t, bool) and math.isfinite(t) for t in seq
         ):
-            return DecodeError(f"alignment.{name} must be a list of numbers")
+            return DecodeError(f"alignment.{name} must be a list of finite numbers")
         if len(seq) != len(chars):
             return DecodeError(f"alignment.{name} has {len(seq)} entries for {len(chars)} chars")
     return Alignment(
