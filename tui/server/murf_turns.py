@@ -114,11 +114,11 @@ class MurfConnection:
         ready, rest = cut_after_last(SENTENCE_END, turn.buffer)
         if not ready.strip() and len(turn.buffer) >= self.min_buffer_size:
             ready, rest = cut_at_word(turn.buffer)
-        if ready.strip():
-            turn.buffer = rest
-            turn.deadline = self.last_frame + self.max_buffer_delay if rest else None
-            return [dispatch(turn, ready)] + self.expire()
-        return self.expire()
+        if not ready.strip():
+            return []
+        turn.buffer = rest
+        turn.deadline = self.last_frame + self.max_buffer_delay if rest else None
+        return [dispatch(turn, ready)]
 
     def _send_all(self, turn: MurfTurn) -> list[Action]:
         text, turn.buffer, turn.deadline = turn.buffer, "", None
