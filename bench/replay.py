@@ -28,7 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tui.core import Console, resolve_config  # noqa: E402
-from tui.net.replay import ReplayTransport, drive_console  # noqa: E402
+from tui.core.replay import drive_console  # noqa: E402
+from tui.net.replay import ReplayTransport  # noqa: E402
 from tui.protocol import elevenlabs  # noqa: E402
 from tui.protocol.dialect import Dialect  # noqa: E402
 from tui.protocol.formats import AudioFormat  # noqa: E402

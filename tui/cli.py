@@ -50,64 +50,14 @@ def _replay(sub: argparse._SubParsersAction) -> None:
                         help="play in the line console instead of the full-screen one")
 
     def run(args: argparse.Namespace) -> int:
-        if not args.headless:
-            from tui.ui.run import run_replay
-            return run_replay(args.file, speed=args.speed, paused=args.paused, audio=args.audio)
-        import asyncio
-        import time
+        options = {"speed": args.speed, "paused": args.paused, "audio": args.audio}
+        if args.headless:
+            import asyncio
 
-        from tui.core import Console
-        from tui.core.headless import LineConsole
-        from tui.core.seams import default_speaker
-        from tui.net.replay import ReplayTransport, check_speed, drive_console, session_options
-        from tui.recording import read_recording
-        from tui.session import SlotState
-        recording = read_recording(args.file)
-        if recording.problem:   # plays what is before the problem
-            print(f"{PROG}: {recording.problem}", file=sys.stderr)
-        if recording.header is None:
-            return 1
-        try:
-            transport = ReplayTransport(recording, speed=check_speed(args.speed), paused=args.paused)
-            config = resolve_config(provider="local", audio=args.audio, record=False, **session_options(recording))
-        except ValueError as exc:   # ConfigError included
-            print(f"{PROG}: error: {exc}", file=sys.stderr)
-            return 2
-
-        async def play() -> int:
-            await transport.connect()
-            # The session runs on the recording's clock; the speaker on the wall clock.
-            console = Console(config, clock=transport.clock,
-                              speaker_factory=lambda cb: default_speaker(config, cb, time.monotonic))
-            console.add_observer(LineConsole(console, sys.stdout).on_changes)
-            loop = asyncio.get_running_loop()
-
-            def typed() -> None:   # a control line on stdin: pause, step, next, speed X
-                line = sys.stdin.readline()
-                if not line:
-                    loop.remove_reader(sys.stdin.fileno())
-                elif line.strip():
-                    print(transport.command(line), flush=True)
-            try:
-                loop.add_reader(sys.stdin.fileno(), typed)
-            except (OSError, ValueError):   # no pollable stdin (a file, a test): play on
-                pass
-            try:
-                await console.start(connect=False)
-                await drive_console(transport, console)
-                end = time.monotonic() + 30   # let the last turn play out (bounded)
-                while time.monotonic() < end and any(
-                        s.metrics.audio_bytes and s.state is not SlotState.INTERRUPTED
-                        and s.context_id not in console.speaker.finished for s in console.session.slots):
-                    await asyncio.sleep(0.1)
-            finally:
-                try:
-                    loop.remove_reader(sys.stdin.fileno())
-                except (OSError, ValueError):
-                    pass
-                await console.shutdown()
-            return 0
-        return asyncio.run(play())
+            from tui.core.headless import replay_lines
+            return asyncio.run(replay_lines(args.file, **options))
+        from tui.ui.run import run_replay
+        return run_replay(args.file, **options)
 
     parser.set_defaults(run=run)
 

@@ -1,5 +1,5 @@
-"""The line console: the headless core on stdin/stdout, for scripts, tests, and until the
-full-screen UI exists.
+"""The line console: the headless core on stdin/stdout, for scripts and tests (`--headless`);
+also plays recordings (`switchboard replay --headless`).
 
 Each line is a turn; a line starting with "/" is a command (/help). The frame log is printed
 as it grows. At the end of input it waits (bounded) for the turns to finish, then exits.
@@ -10,15 +10,19 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from tui.session import Changes, LogEntry
 
 from .config import ConsoleConfig
 from .console import CommandResult, Console
+from .replay import UnreadableRecording, drive_console, open_replay
 
 ARROWS = {"sent": "→", "received": "←", "note": "·"}
 DRAIN_TIMEOUT = 60.0
+PLAY_OUT_TIMEOUT = 30.0
 CONNECT_WAIT = 10.0
 HELP = """commands:
   any text          stream it as a turn
@@ -112,20 +116,23 @@ class LineConsole:
                   + (f", {left:.1f} s left" if left is not None else ""), file=self.out, flush=True)
 
 
-def _busy(console: Console) -> bool:
-    """Something is queued, streaming, awaiting its final, or still to be heard."""
-    if console.queued_turns or console.session.occupied_count():
-        return True
+def _playing(console: Console) -> bool:
+    """Audio received that the speaker has not finished playing (interrupted turns never will)."""
     heard = console.speaker.finished if console.speaker is not None else set()
     return any(s.metrics.audio_bytes and s.context_id not in heard and s.state.value != "interrupted"
                for s in console.session.slots)
 
 
-async def _idle(console: Console, timeout: float) -> None:
+def _busy(console: Console) -> bool:
+    """Something is queued, streaming, awaiting its final, or still to be heard."""
+    return bool(console.queued_turns or console.session.occupied_count()) or _playing(console)
+
+
+async def _idle(console: Console, timeout: float, busy: Callable[[Console], bool] = _busy) -> None:
     """Wait (bounded) until the console is no longer busy."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
-    while loop.time() < end and _busy(console):
+    while loop.time() < end and busy(console):
         await asyncio.sleep(0.1)
 
 
@@ -180,3 +187,45 @@ def run_headless(config: ConsoleConfig) -> int:
         return 130
     finally:
         sys.stdout.flush()
+
+
+async def replay_lines(path: Path, *, speed: float, paused: bool, audio: str | None,
+                       stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    """Play a recording in the line console; controls typed on stdin: p, step, next, speed X."""
+    stdin, out = stdin or sys.stdin, out or sys.stdout
+    try:
+        replay = open_replay(path, speed=speed, paused=paused, audio=audio)
+    except UnreadableRecording as exc:
+        print(f"switchboard: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:   # ConfigError included
+        print(f"switchboard: error: {exc}", file=sys.stderr)
+        return 2
+    if replay.problem:   # plays what is before the problem
+        print(f"switchboard: {replay.problem}", file=sys.stderr)
+    transport, console = replay.transport, replay.console
+    await transport.connect()
+    console.add_observer(LineConsole(console, out).on_changes)
+    loop = asyncio.get_running_loop()
+
+    def typed() -> None:
+        line = stdin.readline()
+        if not line:
+            loop.remove_reader(stdin.fileno())
+        elif line.strip():
+            print(transport.command(line), file=out, flush=True)
+    try:
+        loop.add_reader(stdin.fileno(), typed)
+    except (OSError, ValueError):   # no pollable stdin (a file, a test): play on
+        pass
+    try:
+        await console.start(connect=False)
+        await drive_console(transport, console)
+        await _idle(console, PLAY_OUT_TIMEOUT, _playing)   # let the last turn play out
+    finally:
+        try:
+            loop.remove_reader(stdin.fileno())
+        except (OSError, ValueError):
+            pass
+        await console.shutdown()
+    return 0

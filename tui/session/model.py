@@ -98,6 +98,14 @@ class Session:
                 self._turn_ids.add(cid)
                 return cid
 
+    def adopt_turn(self, cid: str) -> None:
+        """Count `cid` as a turn, not a phantom, as if `new_context_id` had returned it (a
+        recorded turn being replayed); later fresh ids come after it."""
+        self._turn_ids.add(cid)
+        number = cid.removeprefix("turn_")
+        if number.isdigit():
+            self._turn_counter = max(self._turn_counter, int(number))
+
     def context_opened_by(self, text: str) -> str | None | DecodeError:
         """The new context this client frame would open on the server, or None if none.
 

@@ -19,7 +19,8 @@ from textual.theme import BUILTIN_THEMES
 from textual.worker import Worker, WorkerState
 
 from ..core import Console
-from ..net.replay import ReplayTransport, drive_console
+from ..core.replay import drive_console
+from ..net.replay import ReplayTransport
 from ..session import Changes, Notice
 from .actions import ACTIONS
 from .commands import ConsoleCommands

@@ -26,27 +26,17 @@ def run_replay(path: Path, *, speed: float = 1.0, paused: bool = False, audio: s
     Returns 1 when the file has no readable header, 2 for a bad speed; problems further in the
     file are shown in the banner and what comes before them plays.
     """
-    import time
-
-    from ..core import resolve_config
-    from ..core.seams import default_speaker
-    from ..net.replay import ReplayTransport, check_speed, session_options
-    from ..recording import read_recording
+    from ..core.replay import UnreadableRecording, open_replay
     from .app import SwitchboardApp
 
-    recording = read_recording(path)
-    if recording.header is None:
-        print(f"switchboard: {recording.problem or 'not a recording'}", file=sys.stderr)
-        return 1
     try:
-        transport = ReplayTransport(recording, speed=check_speed(speed), paused=paused)
-        config = resolve_config(provider="local", audio=audio, record=False, **session_options(recording))
+        replay = open_replay(path, speed=speed, paused=paused, audio=audio)
+    except UnreadableRecording as exc:
+        print(f"switchboard: {exc}", file=sys.stderr)
+        return 1
     except ValueError as exc:   # ConfigError included
         print(f"switchboard: error: {exc}", file=sys.stderr)
         return 2
-    # The session runs on the recording's clock (countdowns pause with it); the speaker on the wall's.
-    console = Console(config, clock=transport.clock,
-                      speaker_factory=lambda progress: default_speaker(config, progress, time.monotonic))
-    problems = (recording.problem,) if recording.problem else ()
-    SwitchboardApp(console, replay=transport, problems=problems).run()
+    problems = (replay.problem,) if replay.problem else ()
+    SwitchboardApp(replay.console, replay=replay.transport, problems=problems).run()
     return 0

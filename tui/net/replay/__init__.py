@@ -15,13 +15,13 @@ Controls, all safe to call between awaits on the event loop:
 
 The timing lives in `ReplayScheduler` (pure, clock injected, no asyncio), so it is tested with a
 frozen clock; `ReplayTransport` only waits for the scheduler's next deadline. `drive()` feeds a
-whole recording into the headless console (tui.core.Console), as `switchboard replay` does.
+whole recording into a sink; `tui.core.replay` makes the console one, as `switchboard replay` does.
 """
-from .driver import TICK_SECONDS, ReplaySink, drive, drive_console, session_options
+from .driver import TICK_SECONDS, ReplaySink, drive, session_options
 from .scheduler import EPSILON_MS, MAX_SPEED, MIN_SPEED, ReplayItem, ReplayScheduler, check_speed
 from .transport import ReplayTransport
 
 __all__ = [
     "EPSILON_MS", "MAX_SPEED", "MIN_SPEED", "TICK_SECONDS", "ReplayItem", "ReplayScheduler", "ReplaySink",
-    "ReplayTransport", "check_speed", "drive", "drive_console", "session_options",
+    "ReplayTransport", "check_speed", "drive", "session_options",
 ]

@@ -1,5 +1,6 @@
-"""Feeding a replay into the console: `drive` (any sink), `drive_console` (tui.core.Console),
-and the options a replaying console needs (`session_options`)."""
+"""Feeding a replay into a sink: `drive`, and the options a replaying console needs
+(`session_options`). The console's own sink is `tui.core.replay.drive_console` (net does not
+import core)."""
 from __future__ import annotations
 
 import asyncio
@@ -73,52 +74,6 @@ async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect |
         elif entry.kind == BARGE_IN and entry.offset_ms != last_barge_in:
             last_barge_in = entry.offset_ms
             sink.barge_in()
-
-
-class _ConsoleSink:
-    """tui.core.Console as a replay sink, duck-typed on its public attributes (net does not
-    import core), with the hooks that make it behave as it did live:
-
-    - a turn takes its id from the session, as the live console's did, so it is a turn and not
-      a phantom context, and is opened on the speaker, which fixes the play order;
-    - audio skipped over by a seek is stopped on the speaker;
-    - an inactivity deadline that has passed on the replay's clock is applied before the next
-      recorded entry (the console's own timer waits in wall seconds, whatever the speed).
-    """
-
-    def __init__(self, console: Any) -> None:
-        self.console = console
-        self.session = console.session
-
-    def ingest(self, direction: str, data: str | bytes) -> None:
-        self.tick()
-        self.console.ingest(direction, data)
-
-    def barge_in(self) -> object:
-        self.tick()
-        return self.console.barge_in()
-
-    def tick(self) -> None:
-        now = self.session.clock()
-        if any(slot.countdown(now) == 0.0 for slot in self.session.slots):
-            self.console.tick()
-
-    def on_turn(self, context_id: str) -> None:
-        if self.session.dialect.has_contexts:
-            self.session.new_context_id()
-        if self.console.speaker is not None:
-            self.console.speaker.open(context_id)
-
-    def mute(self, context_id: str | None) -> None:
-        slot = self.session.slot_for(context_id)
-        if slot is not None and self.console.speaker is not None:
-            self.console.speaker.call("stop", slot.context_id)
-
-
-async def drive_console(transport: ReplayTransport, console: Any) -> None:
-    """`drive` into a started tui.core.Console so that it shows what it showed live."""
-    sink = _ConsoleSink(console)
-    await drive(transport, sink, mute=sink.mute, on_turn=sink.on_turn)
 
 
 def _dialect_of(recording: Recording) -> Dialect | None:
