@@ -6,6 +6,22 @@ from typing import Any
 
 from .frames import Alignment, DecodeError, first_of
 
+# JSON gives exactly these types (never bool for a number: `type(True)` is bool, not int).
+_STRINGS = frozenset({str})
+_NUMBERS = frozenset({int, float})
+
+
+def _millis(name: str, seq: Any, count: int) -> tuple[int, ...] | DecodeError:
+    """Whole milliseconds of one timing list. Runs per audio frame: one C-level pass per check."""
+    if not isinstance(seq, list):
+        return DecodeError(f"alignment.{name} must be a list of finite numbers")
+    kinds = set(map(type, seq))
+    if not kinds <= _NUMBERS or (float in kinds and not all(map(math.isfinite, seq))):
+        return DecodeError(f"alignment.{name} must be a list of finite numbers")
+    if len(seq) != count:
+        return DecodeError(f"alignment.{name} has {len(seq)} entries for {count} chars")
+    return tuple(map(round, seq)) if float in kinds else tuple(seq)
+
 
 def decode_alignment(value: Any) -> Alignment | None | DecodeError:
     if value is None:
@@ -13,22 +29,17 @@ def decode_alignment(value: Any) -> Alignment | None | DecodeError:
     if not isinstance(value, dict):
         return DecodeError("alignment must be an object or null")
     chars = value.get("chars")
-    starts = first_of(value, "charStartTimesMs", "charsStartTimesMs", "char_start_times_ms")
-    durations = first_of(value, "charDurationsMs", "charsDurationsMs", "char_durations_ms")
-    if not isinstance(chars, list) or not all(isinstance(c, str) for c in chars):
+    if not isinstance(chars, list) or not set(map(type, chars)) <= _STRINGS:
         return DecodeError("alignment.chars must be a list of strings")
-    for name, seq in (("charStartTimesMs", starts), ("charDurationsMs", durations)):
-        if not isinstance(seq, list) or not all(
-            isinstance(t, (int, float)) and not isinstance(t, bool) and math.isfinite(t) for t in seq
-        ):
-            return DecodeError(f"alignment.{name} must be a list of finite numbers")
-        if len(seq) != len(chars):
-            return DecodeError(f"alignment.{name} has {len(seq)} entries for {len(chars)} chars")
-    return Alignment(
-        tuple(chars),
-        tuple(int(round(t)) for t in starts),
-        tuple(int(round(t)) for t in durations),
-    )
+    starts = _millis("charStartTimesMs",
+                     first_of(value, "charStartTimesMs", "charsStartTimesMs", "char_start_times_ms"), len(chars))
+    if isinstance(starts, DecodeError):
+        return starts
+    durations = _millis("charDurationsMs",
+                        first_of(value, "charDurationsMs", "charsDurationsMs", "char_durations_ms"), len(chars))
+    if isinstance(durations, DecodeError):
+        return durations
+    return Alignment(tuple(chars), starts, durations)
 
 
 def encode_alignment(alignment: Alignment | None) -> dict[str, Any] | None:
