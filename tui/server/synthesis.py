@@ -40,7 +40,6 @@ class SynthesisPool:
 
     def __init__(self, voice: Voice, workers: int = DEFAULT_WORKERS, clock: Clock = real_clock) -> None:
         self.voice = voice
-        self.workers = workers
         self.clock = clock
         self._pool = DeadlinePool(workers, clock)
 
