@@ -83,7 +83,7 @@ async def client(url: str, **options: Any) -> AsyncIterator[WireClient]:
 
 def is_final(frame: Frame, context_id: str | None = None) -> bool:
     final = frame.get("isFinal") is True or frame.get("final") is True
-    return final and (context_id is None or frame.get("contextId", frame.get("context_id")) == context_id)
+    return final and (context_id is None or context_of(frame) == context_id)
 
 
 def speaks_up_to(ending: str) -> Callable[[Frame], bool]:
