@@ -13,21 +13,35 @@ DEFAULT_CAPACITY = 5000
 SUMMARY_LIMIT = 240
 
 # Elide audio without parsing the frame: base64 is `[A-Za-z0-9+/=]`, so it never holds a quote.
-_AUDIO_FIELD = re.compile(r'"audio"\s*:\s*"([^"]*)"')
+# The regex finds the field's opening only; `str.find` skips the (long) base64 to its closing quote,
+# which the regex engine would walk a character at a time on every received audio frame.
+_AUDIO_OPEN = re.compile(r'"audio"\s*:\s*"')
 
 
-def _elide(match: re.Match[str]) -> str:
-    b64 = match.group(1)
-    n_bytes = len(b64) * 3 // 4 - (len(b64) - len(b64.rstrip("=")))
-    return f'"audio":"<{n_bytes:,} bytes>"'
+def _elide_audio(text: str) -> str:
+    parts: list[str] = []
+    pos = 0
+    while (match := _AUDIO_OPEN.search(text, pos)) is not None:
+        end = text.find('"', match.end())
+        if end < 0:
+            break   # unterminated string: left as it is
+        b64_len = end - match.end()
+        padding = 0
+        while padding < b64_len and text[end - 1 - padding] == "=":
+            padding += 1
+        parts += (text[pos:match.start()], f'"audio":"<{b64_len * 3 // 4 - padding:,} bytes>"')
+        pos = end + 1
+    if not parts:
+        return text
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def summarize(text: str | bytes, limit: int = SUMMARY_LIMIT) -> str:
     """One line of the frame for the log: audio replaced by its byte count, newlines folded."""
     if isinstance(text, (bytes, bytearray, memoryview)):
         return f"<binary frame, {len(text):,} bytes>"
-    line = _AUDIO_FIELD.sub(_elide, text)
-    line = " ".join(line.split())
+    line = " ".join(_elide_audio(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
