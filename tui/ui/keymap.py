@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .actions import COMPOSER_KEYS, binding_ids
+from .settings import config_dir
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,7 @@ class LoadedKeymap:
 
 
 def default_keymap_path(environ: Mapping[str, str] = os.environ) -> Path:
-    base = environ.get("XDG_CONFIG_HOME") or str(Path(environ.get("HOME", "~")) / ".config")
-    return Path(base).expanduser() / "switchboard" / "keymap.toml"
+    return config_dir(environ) / "keymap.toml"
 
 
 def parse_keymap(text: str, known_ids: frozenset[str] | None = None) -> LoadedKeymap:

@@ -21,9 +21,14 @@ import tomli_w
 THEME_KEY = "theme"
 
 
-def config_path(environ: Mapping[str, str] = os.environ) -> Path:
+def config_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """`$XDG_CONFIG_HOME/switchboard` (default `~/.config/switchboard`): config, keymap, themes."""
     base = environ.get("XDG_CONFIG_HOME") or str(Path(environ.get("HOME", "~")) / ".config")
-    return Path(base).expanduser() / "switchboard" / "config.toml"
+    return Path(base).expanduser() / "switchboard"
+
+
+def config_path(environ: Mapping[str, str] = os.environ) -> Path:
+    return config_dir(environ) / "config.toml"
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import BUILTIN_THEMES, Theme
 
+from .settings import config_dir
+
 DEFAULT_THEME = "switchboard-dark"
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "themes"
 
@@ -184,8 +186,7 @@ def parse_theme(text: str, file: str) -> SwitchboardTheme | ThemeProblem:
 
 
 def user_themes_dir(environ: Mapping[str, str] = os.environ) -> Path:
-    base = environ.get("XDG_CONFIG_HOME") or str(Path(environ.get("HOME", "~")) / ".config")
-    return Path(base).expanduser() / "switchboard" / "themes"
+    return config_dir(environ) / "themes"
 
 
 def load_themes(directories: Iterable[Path] | None = None) -> ThemeSet:
