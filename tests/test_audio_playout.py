@@ -183,3 +183,14 @@ def test_progress_reports_changes_once_and_finishes_when_the_last_sample_is_hear
     updates, active = p.progress(0.020)
     assert [(u.heard_samples, u.finished, u.heard_seconds) for u in updates] == [(10, True, 0.01)]
     assert not active
+
+
+def test_only_a_turns_first_audio_wakes_the_devices_owner():
+    woken = []
+    p = Playout(no_wait(), on_first_audio=lambda: woken.append(p.want(0.0)))
+    p.feed("a", pcm(1)[:1], PCM, now=0.0)          # half a sample: nothing queued yet
+    assert woken == []
+    p.feed("a", pcm(1)[1:] + pcm(2), PCM, now=0.0)
+    p.feed("a", pcm(3, 4), PCM, now=0.01)
+    p.feed("b", pcm(5), PCM, now=0.02)
+    assert [w.rate for w in woken] == [1000, 1000]  # once per turn, its audio already queued

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass
+from typing import Callable
 
 from tui.protocol.formats import AudioFormat, to_pcm16
 
@@ -123,7 +124,8 @@ class _Turn:
 
 
 class Playout:
-    def __init__(self, delay: PlayoutDelay | None = None, prefill: float = 0.0) -> None:
+    def __init__(self, delay: PlayoutDelay | None = None, prefill: float = 0.0,
+                 on_first_audio: Callable[[], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._turns: OrderedDict[str, _Turn] = OrderedDict()
         self._order: deque[_Turn] = deque()      # neither drained nor stopped, in open order
@@ -131,6 +133,10 @@ class Playout:
         self._delay = delay or PlayoutDelay()
         self.prefill = prefill                   # how far the device pulls ahead (seconds)
         self._busy_until = 0.0                   # when the last pulled sample will be heard
+        # Called (lock released) when a turn's first audio is queued: the only feed that can
+        # change what `want` says; later chunks of a turn change nothing the device's owner
+        # decides on, so they wake no one.
+        self._on_first_audio = on_first_audio
 
     # ---- the caller's side -------------------------------------------------------------
 
@@ -161,7 +167,8 @@ class Playout:
             if turn.stopped or turn.drained:
                 return None
             turn.rate = fmt.sample_rate
-            if turn.first_arrival is None:
+            first = turn.first_arrival is None
+            if first:
                 turn.first_arrival = now
             else:
                 late = lateness(now, turn.first_arrival, turn.fed, turn.rate)
@@ -170,6 +177,8 @@ class Playout:
             turn.chunks.append(pcm)
             turn.queued += len(pcm)
             turn.fed += len(pcm) // SAMPLE_BYTES
+        if first and self._on_first_audio is not None:
+            self._on_first_audio()
         return None
 
     def end(self, context_id: str) -> None:

@@ -42,11 +42,11 @@ class Speaker:
         self.silent_reason: str | None = silent_reason
         self._clock = clock
         self._on_progress = on_progress
-        self._playout = Playout(delay, prefill=device.prefill)
-        self._device_lock = threading.Lock()     # serialises open / halt / close
-        self._open_rate: int | None = None
         self._wake = threading.Condition()
         self._poked = False
+        self._playout = Playout(delay, prefill=device.prefill, on_first_audio=self._poke)
+        self._device_lock = threading.Lock()     # serialises open / halt / close
+        self._open_rate: int | None = None
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
         self._thread.start()
@@ -62,9 +62,7 @@ class Speaker:
         bad input: returns a one-line reason when the audio was refused, else None. A context
         fed before it was opened takes its place in the play order now; audio of a stopped or
         played-out context is ignored."""
-        problem = self._playout.feed(context_id, data, fmt, self._clock())
-        self._poke()
-        return problem
+        return self._playout.feed(context_id, data, fmt, self._clock())
 
     def end(self, context_id: str) -> None:
         """The context's final arrived: play out what is queued, then move on."""
