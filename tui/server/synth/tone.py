@@ -26,7 +26,7 @@ import numpy as np
 from .chunk import SynthChunk, timings_from_boundaries
 from .resample import to_s16le
 from .units import FIRST_UNIT_WORDS, split_units
-from .voice import VoiceError, check_request, check_whole_number
+from .voice import check_number, check_request, check_whole_number
 
 DEFAULT_MS_PER_CHAR = 60.0
 AMPLITUDE = 0.25
@@ -43,15 +43,9 @@ class ToneVoice:
 
     def __init__(self, ms_per_char: float = DEFAULT_MS_PER_CHAR, first_words: int = FIRST_UNIT_WORDS,
                  generation_rtf: float = 0.0, sleep: Callable[[float], None] = time.sleep):
-        if isinstance(ms_per_char, bool) or not isinstance(ms_per_char, (int, float)) \
-                or not 1 <= ms_per_char <= 10_000:
-            raise VoiceError(f"tone ms_per_char must be a number from 1 to 10000, not {ms_per_char!r}")
-        if isinstance(generation_rtf, bool) or not isinstance(generation_rtf, (int, float)) \
-                or not 0 <= generation_rtf <= 10:
-            raise VoiceError(f"tone generation_rtf must be a number from 0 to 10, not {generation_rtf!r}")
-        self.ms_per_char = float(ms_per_char)
+        self.ms_per_char = check_number("tone ms_per_char", ms_per_char, 1, 10_000)
         self.first_words = check_whole_number("first_words", first_words)
-        self.generation_rtf = float(generation_rtf)
+        self.generation_rtf = check_number("tone generation_rtf", generation_rtf, 0, 10)
         self._sleep = sleep
 
     def synthesize(self, text: str, sample_rate: int, *, speed: float = 1.0) -> Iterator[SynthChunk]:

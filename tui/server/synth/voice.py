@@ -38,8 +38,14 @@ def check_request(text: object, sample_rate: object, speed: object) -> None:
     if type(sample_rate) is not int or sample_rate not in SUPPORTED_SAMPLE_RATES:
         rates = ", ".join(map(str, SUPPORTED_SAMPLE_RATES))
         raise VoiceError(f"unsupported sample rate {sample_rate!r}: use one of {rates}")
-    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not MIN_SPEED <= speed <= MAX_SPEED:
-        raise VoiceError(f"speed must be a number from {MIN_SPEED} to {MAX_SPEED}, not {speed!r}")
+    check_number("speed", speed, MIN_SPEED, MAX_SPEED)
+
+
+def check_number(name: str, value: object, low: float, high: float) -> float:
+    """A voice option or request field that must be a number (not a bool) from `low` to `high`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise VoiceError(f"{name} must be a number from {low} to {high}, not {value!r}")
+    return float(value)
 
 
 def check_whole_number(name: str, value: object, minimum: int = 1) -> int:
