@@ -62,10 +62,6 @@ class TurnPacer:
         return self._next >= len(self._steps)
 
     @property
-    def words_left(self) -> int:
-        return max(0, len(self._steps) - 1 - self._next)
-
-    @property
     def next_due(self) -> float | None:
         """Clock time the next step is due, None when the turn has been sent entirely."""
         return None if self.done else self._due_at
