@@ -115,7 +115,9 @@ class SlotPanel(Vertical):
             self._shown = (self._shown[0], text.plain)
             self._figures.update(text, layout=False)
         if self._digits.styles.display != "none":   # big digits only where the theme shows them
-            self._digits.update("" if remaining is None else f"{remaining:04.1f}")
+            digits = "" if remaining is None else f"{remaining:04.1f}"
+            if digits != self._digits.value:   # Digits.update refreshes even when nothing changed
+                self._digits.update(digits)
 
 
 class SlotRow(Horizontal):
