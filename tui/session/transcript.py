@@ -34,7 +34,11 @@ class TurnTranscript:
     heard_seconds: float = 0.0
     interrupted: bool = False
     heard_at_interrupt: float | None = None
-    _aligned: list[tuple[str, float, float]] = field(default_factory=list)  # char, start, end
+    # Word spans (start, end) of the aligned characters, built as chunks arrive so a repaint
+    # reads them instead of walking every character again.
+    _spans: list[tuple[float, float]] = field(default_factory=list)
+    _in_word: bool = False            # the last aligned character was not whitespace
+    _has_alignment: bool = False      # any character was aligned (even whitespace only)
 
     def add_text(self, text: str) -> None:
         self.text += text
@@ -43,10 +47,20 @@ class TurnTranscript:
         """Place a chunk's alignment at the running offset, then advance the offset."""
         if alignment is not None:
             base = self.audio_seconds
+            spans = self._spans
             for ch, start_ms, dur_ms in zip(alignment.chars, alignment.char_start_times_ms,
                                             alignment.char_durations_ms):
+                self._has_alignment = True
+                if ch.isspace():
+                    self._in_word = False
+                    continue
                 start = base + start_ms / 1000
-                self._aligned.append((ch, start, start + dur_ms / 1000))
+                end = start + dur_ms / 1000
+                if self._in_word:
+                    spans[-1] = (spans[-1][0], end)
+                else:
+                    spans.append((start, end))
+                    self._in_word = True
         self.audio_seconds += seconds
 
     @property
@@ -56,7 +70,7 @@ class TurnTranscript:
         Aligned words are matched to sent words by position: the alignment follows the text
         as sent, so its whitespace-separated runs are the same words in the same order.
         """
-        spans = self._aligned_spans()
+        spans = self._spans
         out = []
         for i, text in enumerate(self.text.split()):
             if i < len(spans):
@@ -65,35 +79,21 @@ class TurnTranscript:
                 out.append(Word(text))
         return out
 
-    def _aligned_spans(self) -> list[tuple[float, float]]:
-        spans: list[tuple[float, float]] = []
-        in_word = False
-        for ch, start, end in self._aligned:
-            if ch.isspace():
-                in_word = False
-                continue
-            if in_word:
-                spans[-1] = (spans[-1][0], end)
-            else:
-                spans.append((start, end))
-                in_word = True
-        return spans
-
     @property
     def aligned(self) -> bool:
-        return bool(self._aligned)
+        return self._has_alignment
 
     def words_spoken(self, heard_seconds: float | None = None) -> int | None:
         """Words the listener heard: those whose audio midpoint the speaker has played past.
 
         None when there is no alignment to tell (e.g. Murf sends none).
         """
-        if not self._aligned:
+        if not self._has_alignment:
             return None
         heard = self.heard_seconds if heard_seconds is None else heard_seconds
         count = 0
-        for word in self.words:
-            if word.midpoint is None or word.midpoint > heard:
+        for start, end in self._spans[:len(self.text.split())]:
+            if (start + end) / 2 > heard:
                 break
             count += 1
         return count
