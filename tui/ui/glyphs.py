@@ -36,5 +36,5 @@ DEFAULT_GLYPHS: dict[SlotState, str] = {
 }
 
 
-def glyph_for(state: SlotState, glyphs: dict[SlotState, str] | None = None) -> str:
-    return (glyphs or DEFAULT_GLYPHS).get(state, "?")
+def glyph_for(state: SlotState) -> str:
+    return DEFAULT_GLYPHS.get(state, "?")
