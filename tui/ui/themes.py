@@ -12,8 +12,9 @@ A theme file holds the fields of a Textual `Theme` plus Switchboard's own:
     slot-free = "<colour>"       # one colour per slot state, see SLOT_VARIABLES
     slot-text-style = "bold"
 
-The app returns `slot_variable_defaults()` from `App.get_theme_variable_defaults()`, so its
-TCSS parses before any of these themes is registered.
+The console registers these themes in `SwitchboardApp.__init__`, before its TCSS is parsed; an
+app that parses `$slot-*` before registering one (the theme tests' sample app) returns
+`slot_variable_defaults()` from `App.get_theme_variable_defaults()`.
 
 A file with an error is reported by file name and line and skipped; asking for a theme that is
 missing or broken gives the default theme and a message. No colour is written in this module:
@@ -226,6 +227,6 @@ def fallback_theme() -> SwitchboardTheme:
 
 
 def slot_variable_defaults() -> dict[str, str]:
-    """The slot variables of the fallback theme: what `get_theme_variable_defaults` returns."""
+    """The slot variables of the fallback theme, for an app's `get_theme_variable_defaults`."""
     variables = fallback_theme().theme.variables
     return {k: variables[k] for k in (*SLOT_VARIABLES, *STYLE_VARIABLES)}
