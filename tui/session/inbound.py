@@ -11,7 +11,7 @@ from tui.protocol.frames import Audio, DecodeError, ErrorFrame, Final, FlushDone
 
 from .changes import Changes, PlayAudio
 from .events import Disconnected
-from .slot import ContextSlot, SlotState
+from .slot import DEFAULT_CONTEXT, ContextSlot, SlotState
 from .status import ConnectionState
 
 if TYPE_CHECKING:
@@ -33,8 +33,6 @@ def describe_close(code: int | None, reason: str) -> str:
 
 
 def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
-    from .model import DEFAULT_CONTEXT
-
     event = session.dialect.decode_server(raw)
     size = len(raw) if isinstance(raw, (bytes, bytearray)) else len(raw.encode("utf-8"))
     cid = None if isinstance(event, DecodeError) else event.context_id

@@ -24,15 +24,12 @@ from .events import (
 )
 from .framelog import DEFAULT_CAPACITY, FrameLog
 from .pacer import SENTENCE_END
-from .slot import OPEN_STATES, ContextSlot, SlotState
+from .slot import DEFAULT_CONTEXT, OPEN_STATES, ContextSlot, SlotState
 from .status import BargeInTiming, ConnectionState, StatusStrip
 from .transcript import Transcript
 
 Clock = Callable[[], float]
 SLOT_COUNT = 5
-# Frames without a context id address the connection's default context (and the single-context
-# endpoint has only that one): it is shown under this name.
-DEFAULT_CONTEXT = "(default)"
 MURF_SOCKET_TIMEOUT = murf.SOCKET_INACTIVITY_TIMEOUT
 
 

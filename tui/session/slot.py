@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 
+# Frames without a context id address the connection's default context (and the single-context
+# endpoint has only that one): it is shown under this name.
+DEFAULT_CONTEXT = "(default)"
+
+
 class SlotState(str, Enum):
     FREE = "free"
     OPENING = "opening"          # opening message sent, no text yet
