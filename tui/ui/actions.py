@@ -21,6 +21,11 @@ class ConsoleAction:
     priority: bool = False  # fires even while the composer has focus
     mode: str = "any"  # "live": only with a connection; "replay": only while replaying
 
+    @property
+    def name(self) -> str:
+        """The action without its arguments ("rate(1.25)" → "rate"), as check_action gets it."""
+        return self.action.split("(")[0]
+
 
 ACTIONS: tuple[ConsoleAction, ...] = (
     # Escape must barge in while the operator is typing: priority beats the composer.
@@ -85,7 +90,7 @@ def console_bindings() -> list[Binding]:
 
 def action_modes() -> dict[str, str]:
     """Action name (without arguments) → the mode it needs: "live", "replay" or "any"."""
-    return {a.action.split("(")[0]: a.mode for a in ACTIONS}
+    return {a.name: a.mode for a in ACTIONS}
 
 
 def binding_ids() -> frozenset[str]:

@@ -16,7 +16,7 @@ class ConsoleCommands(Provider):
         keys = self.app.keys_for()
         found: list[tuple[str, str, object]] = []
         for action in ACTIONS:
-            if screen.check_action(action.action.split("(")[0], ()) is False:
+            if screen.check_action(action.name, ()) is False:
                 continue   # a live action while replaying, or a replay one while live
             title = f"{action.label.capitalize()} ({keys.get(action.id, action.keys)})"
             found.append((title, action.help, partial(screen.run_action, action.action)))
