@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from itertools import islice
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -99,8 +100,14 @@ class FrameLog:
 
     def entries(self, context_id: str | None = None, *, since: int = 0) -> list[LogEntry]:
         """Entries after `since` (a seq), only those of `context_id` when one is given."""
-        return [e for e in self._entries
-                if e.seq > since and (context_id is None or e.context_id == context_id)]
+        # Seqs in the ring are consecutive and end at last_seq, so the entries after `since` are
+        # the newest ones: a view catching up on every repaint reads those, not the whole ring.
+        newer = self.last_seq - since
+        if newer <= 0:
+            return []
+        tail = (self._entries if newer >= len(self._entries)
+                else reversed(list(islice(reversed(self._entries), newer))))
+        return [e for e in tail if context_id is None or e.context_id == context_id]
 
     def clear(self) -> None:
         self._entries.clear()
