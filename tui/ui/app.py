@@ -129,7 +129,7 @@ class SwitchboardApp(App[None]):
 
     def keys_for(self) -> dict[str, str]:
         """Binding id → the keys it has now (the keymap applied over the defaults)."""
-        keys = {a.id: a.keys for a in ACTIONS} | {"quit": "ctrl+q", "command-palette": "ctrl+p"}
+        keys = {a.id: a.keys for a in ACTIONS} | {b.id: b.key for b in self.BINDINGS if b.id}
         return keys | self._keymap_file.keymap
 
     # ---- life cycle ------------------------------------------------------------------------
