@@ -42,8 +42,14 @@ def summarize(text: str | bytes, limit: int = SUMMARY_LIMIT) -> str:
     """One line of the frame for the log: audio replaced by its byte count, newlines folded."""
     if isinstance(text, (bytes, bytearray, memoryview)):
         return f"<binary frame, {len(text):,} bytes>"
-    line = " ".join(_elide_audio(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    line = _elide_audio(text)
+    # Folding whitespace only shortens, and the fold of a prefix is a prefix of the whole fold:
+    # when a head of the line already folds past the limit, the rest (kilobytes of alignment
+    # in an audio frame) cannot change the shown line, so it is not folded.
+    head = " ".join(line[: 4 * limit].split())
+    if len(head) <= limit:
+        head = " ".join(line.split())
+    return head if len(head) <= limit else head[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
