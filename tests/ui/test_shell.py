@@ -1,4 +1,5 @@
 """The console shell on a bare session: layout, help, banner, themes, keymap, palette, raw send."""
+from tests.fixtures.frozen_clock import FrozenClock
 from tui.ui.actions import ACTIONS
 from tui.ui.commands import ConsoleCommands
 from tui.ui.keymap import LoadedKeymap
@@ -9,6 +10,7 @@ from tui.ui.widgets.frame_log import FrameLogView
 from tui.ui.widgets.slot_panel import SlotPanel
 
 from .consoles import make_app, make_console
+from .scene import build_scene
 
 
 def frozen_app(**kwargs):
@@ -136,3 +138,19 @@ async def test_a_recording_that_cannot_be_written_is_reported_and_the_console_go
             if app.screen.query_one(ErrorBanner).shown:
                 break
         assert "record" in app.screen.query_one(ErrorBanner).message
+
+
+async def test_big_digits_show_the_countdown_as_soon_as_they_appear_even_on_a_stopped_clock():
+    # A paused replay stops the clock: the digits must not wait for the countdown to move.
+    clock = FrozenClock()
+    console = make_console(clock=clock)
+    build_scene(console, clock)
+    app = make_app(console, start=False, theme="stage", blink=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        counting = [(p, s.countdown(clock())) for p, s in zip(app.console_screen._panels, console.session.slots)
+                    if s.countdown(clock()) is not None]
+        assert counting, "the scene has open contexts"
+        for panel, remaining in counting:
+            assert panel._digits.styles.display == "block"
+            assert panel._digits.value == f"{remaining:04.1f}"

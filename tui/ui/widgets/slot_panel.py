@@ -114,10 +114,12 @@ class SlotPanel(Vertical):
         if text.plain != self._shown[1]:
             self._shown = (self._shown[0], text.plain)
             self._figures.update(text, layout=False)
-        if self._digits.styles.display != "none":   # big digits only where the theme shows them
-            digits = "" if remaining is None else f"{remaining:04.1f}"
-            if digits != self._digits.value:   # Digits.update refreshes even when nothing changed
-                self._digits.update(digits)
+        # Kept current while hidden too: when the theme or the terminal shows them, a stopped
+        # clock (a paused replay) would otherwise leave them blank. Digits.update refreshes even
+        # when nothing changed, hence the check.
+        digits = "" if remaining is None else f"{remaining:04.1f}"
+        if digits != self._digits.value:
+            self._digits.update(digits)
 
 
 class SlotRow(Horizontal):
