@@ -39,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.stats import percentile  # noqa: E402
 
 from textual import events  # noqa: E402
 
@@ -54,11 +55,6 @@ TURN = ("Sure, when would you like to travel? I can look at morning and evening 
 PROBE = 0.005
 
 
-def pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 class StampedTransport:
@@ -222,8 +218,8 @@ def bare_textual_start() -> float:
 
 
 def row(name: str, values: list[float], ref: list[float] | None, unit: str = "ms") -> dict:
-    p50, p95, p99 = pct(values, 0.5), pct(values, 0.95), pct(values, 0.99)
-    r50 = pct(ref or [], 0.5)
+    p50, p95, p99 = percentile(values, 0.5), percentile(values, 0.95), percentile(values, 0.99)
+    r50 = percentile(ref or [], 0.5)
     ratio = (p50 / r50) if p50 is not None and r50 else None
     fmt = (lambda v: "–" if v is None else f"{v:.1f}")
     print(f"| {name} | {len(values)} | {fmt(p50)} | {fmt(p95)} | {fmt(p99)} | "

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.stats import percentile  # noqa: E402
 
 from websockets.asyncio.client import connect  # noqa: E402
 
@@ -41,9 +42,6 @@ LONG_TURN = ("Sure, when would you like to travel? I can look at morning and eve
              "and tell you which ones fly direct. Just say the word and I will book it.")
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def bench_apply(frames: int, runs: int) -> dict:
@@ -124,13 +122,13 @@ def main() -> int:
     print(f"{'measure':<28} {'p50':>9} {'p95':>9}   reference p50/p95 (ratio of p50s)")
     results = {}
     for name, unit, values, ref, ref_name in rows:
-        line = f"{name:<28} {statistics.median(values):>7.1f}{unit} {pct(values, 0.95):>7.1f}{unit}"
-        entry = {"unit": unit, "n": len(values), "p50": statistics.median(values), "p95": pct(values, 0.95)}
+        line = f"{name:<28} {statistics.median(values):>7.1f}{unit} {percentile(values, 0.95):>7.1f}{unit}"
+        entry = {"unit": unit, "n": len(values), "p50": statistics.median(values), "p95": percentile(values, 0.95)}
         if ref:
             ratio = statistics.median(values) / statistics.median(ref)
-            line += (f"   {ref_name}: {statistics.median(ref):.1f}/{pct(ref, 0.95):.1f}{unit}"
+            line += (f"   {ref_name}: {statistics.median(ref):.1f}/{percentile(ref, 0.95):.1f}{unit}"
                      f" (x{ratio:.1f})")
-            entry.update(reference=ref_name, ref_p50=statistics.median(ref), ref_p95=pct(ref, 0.95), ratio=ratio)
+            entry.update(reference=ref_name, ref_p50=statistics.median(ref), ref_p95=percentile(ref, 0.95), ratio=ratio)
         print(line)
         results[name] = entry
     results["frame_bytes"] = applied["frame_bytes"]

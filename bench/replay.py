@@ -26,6 +26,7 @@ from array import array
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.stats import percentile  # noqa: E402
 
 from tui.core import Console, resolve_config  # noqa: E402
 from tui.core.replay import drive_console  # noqa: E402
@@ -119,9 +120,6 @@ def tight_loop(recording) -> float:
     return time.process_time() - cpu0
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
 
 
 def main() -> None:
@@ -141,9 +139,9 @@ def main() -> None:
     fractions = [r["cpu_fraction"] for r in runs]
     cpu = [r["cpu_s"] for r in runs]
     rows = [
-        ("replay at speed 1: CPU / wall", f"{100 * statistics.median(fractions):.2f} %", f"{100 * pct(fractions, 0.95):.2f} %"),
-        ("replay at speed 1: CPU seconds", f"{statistics.median(cpu):.3f}", f"{pct(cpu, 0.95):.3f}"),
-        ("reference: same entries, tight loop, CPU s", f"{statistics.median(refs):.3f}", f"{pct(refs, 0.95):.3f}"),
+        ("replay at speed 1: CPU / wall", f"{100 * statistics.median(fractions):.2f} %", f"{100 * percentile(fractions, 0.95):.2f} %"),
+        ("replay at speed 1: CPU seconds", f"{statistics.median(cpu):.3f}", f"{percentile(cpu, 0.95):.3f}"),
+        ("reference: same entries, tight loop, CPU s", f"{statistics.median(refs):.3f}", f"{percentile(refs, 0.95):.3f}"),
         ("ratio replay CPU / reference CPU", f"{statistics.median(cpu) / statistics.median(refs):.2f}", ""),
     ]
     print(f"recording: {args.seconds:g} s, {len(recording.entries)} entries, {size / 1e6:.1f} MB; "
@@ -157,7 +155,7 @@ def main() -> None:
     (out / "replay.json").write_text(json.dumps({
         "seconds": args.seconds, "entries": len(recording.entries), "bytes": size, "runs": runs,
         "reference_cpu_s": refs, "cpu_fraction_p50": statistics.median(fractions),
-        "cpu_fraction_p95": pct(fractions, 0.95),
+        "cpu_fraction_p95": percentile(fractions, 0.95),
     }, indent=2))
 
 

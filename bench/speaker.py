@@ -39,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.stats import percentile  # noqa: E402
 
 from tests.fixtures.virtual_speaker import (  # noqa: E402
     VirtualSpeaker, arrival_times, feed_paced, noise)
@@ -53,9 +54,6 @@ HEAD = int(0.005 * RATE)
 RESULTS = ROOT / "bench" / "results"
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 def wait_finished(speaker, context_id: str, samples: int, timeout: float = 5.0) -> None:

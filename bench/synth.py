@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.stats import percentile  # noqa: E402
 
 from tui.server.synth import load_voice  # noqa: E402
 from tui.server.synth.units import FIRST_UNIT_WORDS  # noqa: E402
@@ -36,9 +37,6 @@ TEXTS = {
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 def one_run(voice, text: str, rate: int) -> dict[str, float]:

@@ -34,6 +34,7 @@ from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.stats import percentile  # noqa: E402
 
 from tui.protocol.urls import elevenlabs_url  # noqa: E402
 from tui.server.synth import load_voice  # noqa: E402
@@ -57,9 +58,6 @@ def turn_text(words: int, run: int) -> str:
     return " ".join(WORDS[start:start + words]) + " "
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 def summary(values: list[float]) -> dict[str, float]:
