@@ -55,8 +55,6 @@ TURN = ("Sure, when would you like to travel? I can look at morning and evening 
 PROBE = 0.005
 
 
-
-
 class StampedTransport:
     """The real WebSocket transport; stamps the moment a close frame's send returns."""
 

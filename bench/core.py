@@ -42,8 +42,6 @@ LONG_TURN = ("Sure, when would you like to travel? I can look at morning and eve
              "and tell you which ones fly direct. Just say the word and I will book it.")
 
 
-
-
 def bench_apply(frames: int, runs: int) -> dict:
     fmt = AudioFormat("pcm", 22050)
     text = "Sure, when would you like to travel? "

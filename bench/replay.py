@@ -120,8 +120,6 @@ def tight_loop(recording) -> float:
     return time.process_time() - cpu0
 
 
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)

@@ -54,8 +54,6 @@ HEAD = int(0.005 * RATE)
 RESULTS = ROOT / "bench" / "results"
 
 
-
-
 def wait_finished(speaker, context_id: str, samples: int, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while speaker.heard_samples(context_id) < samples and time.monotonic() < deadline:

@@ -37,8 +37,6 @@ TEXTS = {
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-
-
 def one_run(voice, text: str, rate: int) -> dict[str, float]:
     start = time.perf_counter()
     first = None

@@ -58,8 +58,6 @@ def turn_text(words: int, run: int) -> str:
     return " ".join(WORDS[start:start + words]) + " "
 
 
-
-
 def summary(values: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(values), "p95": percentile(values, 0.95), "n": len(values)}
 

@@ -18,7 +18,7 @@ from tui.session import Changes, LogEntry
 
 from .config import ConsoleConfig
 from .console import CommandResult, Console
-from .replay import UnreadableRecording, drive_console, open_replay
+from .replay import drive_console, open_replay_or_exit_code
 
 ARROWS = {"sent": "→", "received": "←", "note": "·"}
 DRAIN_TIMEOUT = 60.0
@@ -193,14 +193,9 @@ async def replay_lines(path: Path, *, speed: float, paused: bool, audio: str | N
                        stdin: TextIO | None = None, out: TextIO | None = None) -> int:
     """Play a recording in the line console; controls typed on stdin: p, step, next, speed X."""
     stdin, out = stdin or sys.stdin, out or sys.stdout
-    try:
-        replay = open_replay(path, speed=speed, paused=paused, audio=audio)
-    except UnreadableRecording as exc:
-        print(f"switchboard: {exc}", file=sys.stderr)
-        return 1
-    except ValueError as exc:   # ConfigError included
-        print(f"switchboard: error: {exc}", file=sys.stderr)
-        return 2
+    replay = open_replay_or_exit_code(path, speed=speed, paused=paused, audio=audio)
+    if isinstance(replay, int):
+        return replay
     if replay.problem:   # plays what is before the problem
         print(f"switchboard: {replay.problem}", file=sys.stderr)
     transport, console = replay.transport, replay.console

@@ -6,6 +6,7 @@ it through `tui.net.replay.drive`, with the hooks that make it show what it show
 """
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,19 @@ def open_replay(path: Path, *, speed: float = 1.0, paused: bool = False, audio: 
     console = Console(config, clock=transport.clock,
                       speaker_factory=lambda progress: default_speaker(config, progress, time.monotonic))
     return Replay(transport, console, recording.problem)
+
+
+def open_replay_or_exit_code(path: Path, *, speed: float, paused: bool, audio: str | None) -> Replay | int:
+    """`open_replay` for the command line: a problem is one line on stderr and the exit code
+    (1: nothing to play, 2: a bad value); a file readable only in part says where it stops."""
+    try:
+        return open_replay(path, speed=speed, paused=paused, audio=audio)
+    except UnreadableRecording as exc:
+        print(f"switchboard: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:   # ConfigError included
+        print(f"switchboard: error: {exc}", file=sys.stderr)
+        return 2
 
 
 class ConsoleSink:

@@ -2,7 +2,6 @@
 a recording (`run_replay`)."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from ..core import Console, ConsoleConfig
@@ -26,17 +25,12 @@ def run_replay(path: Path, *, speed: float = 1.0, paused: bool = False, audio: s
     Returns 1 when the file has no readable header, 2 for a bad speed; problems further in the
     file are shown in the banner and what comes before them plays.
     """
-    from ..core.replay import UnreadableRecording, open_replay
+    from ..core.replay import open_replay_or_exit_code
     from .app import SwitchboardApp
 
-    try:
-        replay = open_replay(path, speed=speed, paused=paused, audio=audio)
-    except UnreadableRecording as exc:
-        print(f"switchboard: {exc}", file=sys.stderr)
-        return 1
-    except ValueError as exc:   # ConfigError included
-        print(f"switchboard: error: {exc}", file=sys.stderr)
-        return 2
+    replay = open_replay_or_exit_code(path, speed=speed, paused=paused, audio=audio)
+    if isinstance(replay, int):
+        return replay
     problems = (replay.problem,) if replay.problem else ()
     SwitchboardApp(replay.console, replay=replay.transport, problems=problems).run()
     return 0
