@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from itertools import islice
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from tui.protocol.secret import Secret
 from tui.protocol.urls import redact_text
