@@ -197,6 +197,17 @@ def test_a_closed_context_shows_no_countdown_and_never_times_out(frozen_clock):
     assert slot.countdown(frozen_clock()) is None and slot.state is SlotState.CLOSING
 
 
+def test_a_final_that_beats_the_deadline_tick_still_shows_the_context_timed_out(frozen_clock):
+    # The server times the context out at the same moment as the console's own timer; when its
+    # final is read first, the slot must still say why it closed.
+    s = session(frozen_clock, inactivity_timeout=1)
+    send(s, elevenlabs.encode_client(elevenlabs.SendText(" ", "idle")))
+    slot = s.slot_for("idle")
+    frozen_clock.advance(1.001)                              # no Tick: the timer has not fired
+    s.apply(final("idle"))
+    assert slot.state is SlotState.TIMED_OUT and not slot.occupied
+
+
 def test_murf_counts_down_the_socket_not_each_context(frozen_clock):
     s = session(frozen_clock, Dialect.MURF)
     a, b = s.new_context_id(), s.new_context_id()

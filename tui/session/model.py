@@ -129,6 +129,9 @@ class Session:
             case FrameSent(text=text):
                 self._on_sent(text, changes)
             case FrameReceived(raw=raw):
+                # A deadline that has passed has passed, whether or not the console's timer has
+                # fired yet: the server's final for a timed-out context can arrive first.
+                self._on_tick(changes)
                 inbound.on_received(self, raw, changes)
             case SendFailed(text=text, reason=reason):
                 self.note(f"not sent ({reason}): {self.log.summarize(text)}", changes, level="warning")
