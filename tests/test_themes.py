@@ -77,7 +77,7 @@ def line_number(text: str, needle: str) -> int:
     (lambda t: t.replace("slot-error =", "slot-eror ="), "slot-eror", "unknown slot variable"),
     (lambda t: t.replace("big-digits = false", "big-digits = 1"), "big-digits", "true or false"),
     (lambda t: t.replace("primary =", "primray ="), "primray", "unknown field"),
-    (lambda t: t.replace('slot-free = "#5C6370"\n', ""), "[variables]", "lacks slot-free"),
+    (lambda t: t.replace('slot-free = "#7F848E"\n', ""), "[variables]", "lacks slot-free"),
 ])
 def test_a_broken_theme_file_is_reported_by_name_and_line_and_the_default_is_used(tmp_path, edit, needle, why):
     (tmp_path / "switchboard-dark.toml").write_text(GOOD, encoding="utf-8")

@@ -22,8 +22,10 @@ class ErrorBanner(Static):
         height: auto;
         max-height: 3;
         padding: 0 1;
-        background: $error;
-        color: $text;
+        /* Textual's own error emphasis: full $error behind $text is under 4.5:1 on a bright red. */
+        background: $error-muted;
+        color: $text-error;
+        text-style: bold;
     }
     ErrorBanner.-shown { display: block; }
     """

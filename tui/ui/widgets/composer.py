@@ -11,6 +11,11 @@ from textual.widgets import Input
 
 
 class Composer(Input):
+    # Input greys its placeholder to $text-disabled, under 4.5:1 in every theme; the placeholder
+    # is the only hint of what the line is for, so it is text and reads as text.
+    DEFAULT_CSS = """
+    Composer > .input--placeholder { color: $text-muted; }
+    """
     BINDINGS = [
         Binding("up", "recall(-1)", "previous turn", show=False),
         Binding("down", "recall(1)", "next turn", show=False),

@@ -31,7 +31,7 @@ class TranscriptView(Static):
     TranscriptView { height: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     TranscriptView > .transcript--heard { color: $text; text-style: bold; }
     TranscriptView > .transcript--unheard { color: $text-muted; }
-    TranscriptView > .transcript--cut { color: $text-disabled; text-style: strike; }
+    TranscriptView > .transcript--cut { color: $text-muted; text-style: strike; }
     TranscriptView > .transcript--id { color: $text-muted; }
     TranscriptView > .transcript--note { color: $slot-interrupted; text-style: italic; }
     """
