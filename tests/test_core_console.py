@@ -205,10 +205,15 @@ async def test_the_single_context_endpoint_ends_each_turn_with_the_socket_and_re
     assert console.submit_turn("Hello there.").message == "streaming"
     second = console.submit_turn("Second turn.")
     assert "queued" in second.message
-    await wait_for(lambda: not console.queued_turns and console.session.slots[0].state is SlotState.FINAL
-                   and console.session.slots[0].metrics.chars_sent == len(" Second turn. "), timeout=10)
+
+    def second_slot():   # each turn has its own slot, as on the multi-context endpoint
+        return console.session.slot_for("turn_2")
+
+    await wait_for(lambda: not console.queued_turns and second_slot() is not None
+                   and second_slot().state is SlotState.FINAL
+                   and second_slot().metrics.chars_sent == len(" Second turn. "), timeout=10)
     assert console.session.banner is None            # each close was the stream's expected end
-    assert [t.text for t in console.session.transcript.turns][-1] == "Second turn. "
+    assert [t.text for t in console.session.transcript.turns] == ["Hello there. ", "Second turn. "]
 
 
 async def test_barge_in_silences_the_speaker_before_the_close_frame_is_issued(local_server, tmp_path, shutdown_after):

@@ -85,7 +85,7 @@ class Console:
             new_context_id=self.session.new_context_id, can_start=self._can_start_turn, emit=self.emit,
             opened=self._turn_opened, spawn=self._spawn, ended=self._turn_ended,
             queue_changed=lambda n: self.apply(StatusUpdate({"queued_turns": n}))),
-            clock=clock, rate=config.rate, single_context=config.dialect is Dialect.ELEVENLABS_SINGLE)
+            clock=clock, rate=config.rate)
         self._tasks: set[asyncio.Task[None]] = set()
         self.connection = Connection(
             lambda: self._transport_factory(self.endpoint, self._headers()),

@@ -43,12 +43,11 @@ class TurnHooks:
 
 
 class Turns:
-    def __init__(self, wire: Wire, hooks: TurnHooks, *, clock: Clock, rate: float, single_context: bool) -> None:
+    def __init__(self, wire: Wire, hooks: TurnHooks, *, clock: Clock, rate: float) -> None:
         self._wire = wire
         self._hooks = hooks
         self._clock = clock
         self.rate = rate
-        self._single = single_context
         self.queue: deque[str] = deque()
         self.active: dict[str, ActiveTurn] = {}
 
@@ -66,7 +65,9 @@ class Turns:
             self._hooks.queue_changed(len(self.queue))
 
     def _start(self, text: str) -> None:
-        cid = DEFAULT_CONTEXT if self._single else self._hooks.new_context_id()
+        # Every turn has its own id, on the single-context endpoint too (where the wire carries
+        # none): its slot, transcript line and speaker context are its own.
+        cid = self._hooks.new_context_id()
         self._hooks.opened(cid, text)
         for frame in self._wire.open(wire_cid(cid)):
             self._hooks.emit(frame)

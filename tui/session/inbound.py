@@ -11,7 +11,7 @@ from tui.protocol.frames import Audio, DecodeError, ErrorFrame, Final, FlushDone
 
 from .changes import Changes, PlayAudio
 from .events import Disconnected
-from .slot import DEFAULT_CONTEXT, ContextSlot, SlotState
+from .slot import ContextSlot, SlotState
 from .status import ConnectionState
 
 if TYPE_CHECKING:
@@ -37,14 +37,14 @@ def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
     size = len(raw) if isinstance(raw, (bytes, bytearray)) else len(raw.encode("utf-8"))
     cid = None if isinstance(event, DecodeError) else event.context_id
     if cid is None and isinstance(event, (Audio, Final, FlushDone)):
-        cid = DEFAULT_CONTEXT   # the default context (the only one on the single-context endpoint)
+        cid = session.default_context   # on the single-context endpoint: the stream's turn
     session.log.add(session.elapsed(), "received", cid, size, session.log.summarize(raw))
     changes.log = True
     if isinstance(event, DecodeError):
         session.note(f"could not read a server frame: {event.reason}", changes, level="warning")
         session.show_banner(f"Unreadable frame from the server: {event.reason}", changes, level="warning")
         return
-    key = cid if cid is not None else DEFAULT_CONTEXT
+    key = cid if cid is not None else session.default_context
     slot = session.slot_for(key) if not isinstance(event, (ErrorFrame, Unknown)) or cid is not None else None
     if slot is not None:
         slot.metrics.frames_received += 1
@@ -136,7 +136,7 @@ def on_disconnected(session: Session, event: Disconnected, changes: Changes) -> 
     lost = [s for s in session.slots if s.occupied]
     for slot in lost:
         # The server forgets its contexts with the socket: these will never get a final.
-        slot.fail("connection closed before its final")
+        slot.lose("connection closed before its final")
         changes.slots.add(slot.index)
     if not event.expected:
         session.show_banner(f"Connection {text}", changes)

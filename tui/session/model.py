@@ -63,6 +63,12 @@ class Session:
         self.started_at = clock()
         self._turn_ids: set[str] = set()
         self._turn_counter = 0
+        # The single-context endpoint names no context on the wire: each stream (one per socket,
+        # one per turn) is named after the turn that opened it, so every turn keeps its own slot,
+        # transcript line and speaker context. `_next_stream` is the turn whose opening frame is
+        # due; `_stream_id` the stream on the socket now (or the last one).
+        self._next_stream: str | None = None
+        self._stream_id: str | None = None
 
     # ---- queries ---------------------------------------------------------------------------
 
@@ -70,9 +76,17 @@ class Session:
     def guard(self) -> bool:
         return self.status.guard
 
+    @property
+    def default_context(self) -> str:
+        """The context a frame without a context id addresses: on the single-context endpoint
+        the stream on the socket (named after its turn), elsewhere the connection's default."""
+        if self.dialect is Dialect.ELEVENLABS_SINGLE and self._stream_id is not None:
+            return self._stream_id
+        return DEFAULT_CONTEXT
+
     def slot_for(self, context_id: str | None) -> ContextSlot | None:
         """The slot showing this context (occupied or finished), if any."""
-        cid = context_id if context_id is not None else DEFAULT_CONTEXT
+        cid = context_id if context_id is not None else self.default_context
         return next((s for s in self.slots if s.context_id == cid), None)
 
     def occupied_count(self) -> int:
@@ -93,12 +107,16 @@ class Session:
             cid = f"turn_{self._turn_counter}"
             if self.slot_for(cid) is None:
                 self._turn_ids.add(cid)
+                if self.dialect is Dialect.ELEVENLABS_SINGLE:
+                    self._next_stream = cid
                 return cid
 
     def adopt_turn(self, cid: str) -> None:
         """Count `cid` as a turn, not a phantom, as if `new_context_id` had returned it (a
         recorded turn being replayed); later fresh ids come after it."""
         self._turn_ids.add(cid)
+        if self.dialect is Dialect.ELEVENLABS_SINGLE:
+            self._next_stream = cid
         number = cid.removeprefix("turn_")
         if number.isdigit():
             self._turn_counter = max(self._turn_counter, int(number))
@@ -114,6 +132,8 @@ class Session:
         cid = _opens(self.dialect, frame)
         if cid is _NO_CONTEXT:
             return None
+        if self.dialect is Dialect.ELEVENLABS_SINGLE:
+            return None if self._stream_open() else (self._next_stream or f"turn_{self._turn_counter + 1}")
         slot = self.slot_for(cid)
         return None if slot is not None and slot.occupied else (cid or DEFAULT_CONTEXT)
 
@@ -192,6 +212,8 @@ class Session:
         now = self.clock()
         frame = self.dialect.decode_client(text)
         cid = None if isinstance(frame, DecodeError) else _context_of(self.dialect, frame)
+        if self.dialect is Dialect.ELEVENLABS_SINGLE and cid is not None:
+            cid = self._stream_for(opening=_opens(self.dialect, frame) is not _NO_CONTEXT)
         self.log.add(now - self.started_at, "sent", cid, len(text.encode("utf-8")), self.log.summarize(text))
         changes.log = True
         if isinstance(frame, DecodeError):
@@ -217,6 +239,20 @@ class Session:
             slot.deadline = now + self.inactivity_timeout
         changes.slots.add(slot.index)
         self._apply_client_frame(slot, frame, now, changes)
+
+    def _stream_open(self) -> bool:
+        slot = self.slot_for(self._stream_id) if self._stream_id is not None else None
+        return slot is not None and slot.occupied
+
+    def _stream_for(self, *, opening: bool) -> str | None:
+        """Single-context endpoint: the stream a context-less frame addresses. A frame that
+        opens a stream when none is open starts the next turn's (or, hand-typed, a fresh one)."""
+        if self._stream_open() or not opening:
+            return self._stream_id
+        cid = self._next_stream or self.new_context_id()
+        self._next_stream = None
+        self._stream_id = cid
+        return cid
 
     def _slot_for_frame(self, cid: str | None, now: float, changes: Changes) -> ContextSlot | None:
         """The slot a frame feeds: the context's own, or a new one for an unknown id."""
@@ -280,7 +316,7 @@ class Session:
             return
         if slot.state is not SlotState.SPEAKING:
             slot.move(SlotState.STREAMING)
-        turn = self.transcript.turn(slot.context_id or DEFAULT_CONTEXT)
+        turn = self.transcript.turn(slot.context_id or self.default_context)
         if turn is not None:
             turn.add_text(text)
             changes.transcript = True

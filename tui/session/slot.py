@@ -167,6 +167,17 @@ class ContextSlot:
         self.awaiting_final = False
         self.deadline = None
 
+    def lose(self, message: str) -> None:
+        """The connection went before this context's final: the server forgets it. A context
+        the client had already abandoned stays interrupted (that is what the listener met; on
+        the single-context endpoint a barge-in *is* closing the socket); others become errors."""
+        if self.state is SlotState.INTERRUPTED:
+            self.error = message
+            self.awaiting_final = False
+            self.deadline = None
+        else:
+            self.fail(message)
+
     def release(self) -> None:
         """Back to free (clears the shown context); only for slots that no longer count."""
         if not self.awaiting_final:

@@ -1,0 +1,78 @@
+"""What the console shows and plays is what happened (issue 8): every turn plays and keeps its own
+transcript line and slot; a barge-in after the final still says what the listener heard; the
+words of a turn are counted against what the operator typed; both TTFAs are measured.
+
+Against the REAL local server on loopback (tone voice: whitespace is silence, every other char
+60 ms of sine) with the real client, and where sound matters the virtual speaker (a PulseAudio
+null sink whose monitor is recorded).
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.test_core_console import LONG_TURN, shutdown_after, wait_for
+from tui.audio import make_speaker
+from tui.core import Console, resolve_config
+from tui.session import SlotState
+
+consoles = shutdown_after   # the fixture, under this module's name for it
+
+# Between two sound segments on the sink; tone words are 60 ms of silence apart.
+SEGMENT_GAP = 0.25
+
+
+async def console_on(url: str, keep, *, audio: str = "none", **options) -> Console:
+    options = {"record": False, "rate": 20, **options}
+    config = resolve_config(provider="local", url=url, audio=audio, **options)
+    console = Console(config, speaker_factory=lambda progress: make_speaker(audio, on_progress=progress))
+    keep(console)
+    assert await console.start()
+    assert await console.wait_connected(10)
+    return console
+
+
+def segments(recording, gap: float = SEGMENT_GAP) -> int:
+    """Runs of sound separated by more than `gap` seconds of silence."""
+    if recording.onset() is None:
+        return 0
+    return 1 + sum(1 for _, length in recording.gaps(gap) if length > gap)
+
+
+async def test_single_context_every_turn_plays_and_keeps_its_transcript_line(local_server, consoles, virtual_speaker):
+    console = await console_on(local_server, consoles, audio="miniaudio", dialect="elevenlabs-single")
+    assert console.speaker.speaker.backend_name == "miniaudio", console.speaker.speaker.silent_reason
+    session = console.session
+    texts = ["Hello there.", "Second turn.", "Third one."]
+    start = time.monotonic()
+    for n, text in enumerate(texts, 1):
+        assert console.submit_turn(text).ok
+        cid = f"turn_{n}"
+        await wait_for(lambda: (s := session.slot_for(cid)) is not None and s.state is SlotState.FINAL
+                       and s.metrics.audio_seconds > 0
+                       and s.metrics.heard_seconds >= s.metrics.audio_seconds - 0.05, 10)
+        await asyncio.sleep(SEGMENT_GAP + 0.15)   # silence between turns on the sink
+    heard = virtual_speaker.record(start, time.monotonic())
+    assert segments(heard) == 3, f"{segments(heard)} sound segment(s) on the sink"
+    for n, text in enumerate(texts, 1):
+        slot = session.slot_for(f"turn_{n}")
+        m = slot.metrics
+        assert abs(m.heard_seconds - m.audio_seconds) < 0.05, (slot.context_id, m.heard_seconds, m.audio_seconds)
+        assert session.transcript.turn(f"turn_{n}").text.strip() == text
+    assert [t.context_id for t in session.transcript.turns] == ["turn_1", "turn_2", "turn_3"]
+    assert sorted(s.context_id for s in session.slots if s.context_id) == ["turn_1", "turn_2", "turn_3"]
+
+
+async def test_single_context_a_barged_in_turn_keeps_its_line_and_the_next_turn_plays(local_server, consoles):
+    console = await console_on(local_server, consoles, dialect="elevenlabs-single", rate=8)
+    session = console.session
+    assert console.submit_turn(LONG_TURN).ok
+    await wait_for(lambda: (s := session.slot_for("turn_1")) is not None and s.metrics.audio_frames > 0, 10)
+    assert console.barge_in() == "turn_1"
+    assert console.submit_turn("Next turn.").ok
+    await wait_for(lambda: (s := session.slot_for("turn_2")) is not None and s.state is SlotState.FINAL, 10)
+    assert session.slot_for("turn_1").state is SlotState.INTERRUPTED
+    first, second = session.transcript.turns
+    assert first.context_id == "turn_1" and first.interrupted and "interrupted" in first.summary
+    assert second.context_id == "turn_2" and second.text == "Next turn. " and not second.interrupted
+    assert session.slot_for("turn_2").metrics.audio_seconds > 0
