@@ -330,11 +330,9 @@ class Console:
     def _on_down(self, code: int | None, reason: str, expected: bool) -> None:
         self.turns.cancel_all()
         self.record_action("closed", code=code, reason=reason)
-        unfinished = [s.context_id for s in self.session.slots if s.occupied and s.context_id]
         self.apply(Disconnected(code, reason, expected=expected))
-        for cid in unfinished:
-            assert self.speaker is not None
-            self.speaker.end(cid)   # no more audio will come for them
+        if self.speaker is not None:
+            self.speaker.end_all()   # the speaker follows the connection: no more audio will come
 
     def _idle_after_stream_end(self) -> bool:
         # The single-context endpoint closes after each turn: connect again when one is typed.

@@ -73,6 +73,7 @@ class SpeakerLink:
         self.speaker = speaker
         self._on_problem = on_problem
         self._opened: set[str] = set()
+        self._unended: set[str] = set()     # opened, and no end yet: the play order waits on them
         self.finished: set[str] = set()
 
     def call(self, name: str, *args: Any) -> Any:
@@ -85,6 +86,7 @@ class SpeakerLink:
     def open(self, context_id: str) -> None:
         if context_id not in self._opened:
             self._opened.add(context_id)
+            self._unended.add(context_id)
             self.call("open_context", context_id)
 
     def feed(self, context_id: str, data: bytes, fmt: AudioFormat) -> None:
@@ -95,7 +97,18 @@ class SpeakerLink:
 
     def end(self, context_id: str) -> None:
         if context_id in self._opened:
+            self._unended.discard(context_id)
             self.call("end", context_id)
+
+    def end_all(self) -> None:
+        """The connection is gone: no context opened on it will get more audio or a final.
+
+        Each one plays out what it already has, then the play order moves on. Without this a
+        context that was opened but never reached a slot (a sixth one the server refused) stays
+        at the head of the play order, and every later turn waits behind it in silence.
+        """
+        for context_id in list(self._unended):
+            self.end(context_id)
 
     def heard_seconds(self, context_id: str) -> float | None:
         heard = self.call("heard_seconds", context_id)

@@ -1,0 +1,84 @@
+"""What the console shows and plays follows the connection (issue 8: defects 2, 3, 10, 11, F5).
+
+The real console (tui/core/console.py) against the real local server on loopback (tone voice),
+the real websockets client, and for audio the virtual speaker (a PulseAudio null sink whose
+monitor is recorded).
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.test_core_console import RAMBLING_TURN, shutdown_after, wait_for  # noqa: F401 (a fixture)
+from tui.core import Console, resolve_config
+from tui.net.backoff import Backoff
+from tui.session import SlotState
+from tui.session.status import ConnectionState
+
+LONG = RAMBLING_TURN      # still streaming at 4 words/s while five more are typed
+MAX_CONTEXTS_MESSAGE = ("Maximum simultaneous contexts per WebSocket connection exceeded (5). "
+                        "Please close an existing context before opening a new one.")
+
+
+def quick_backoff(**options) -> Backoff:
+    return Backoff(**{"initial": 0.02, "cap": 0.2, "rand": lambda: 0.5, **options})
+
+
+async def six_quick_turns(console: Console) -> None:
+    """Five turns still streaming, then a sixth: the server refuses it (1008) and closes."""
+    codes: list[int | None] = []
+    remove = console.add_observer(lambda _ch: codes.append(console.session.status.close_code))
+    for _ in range(6):
+        assert console.submit_turn(LONG).ok
+        await asyncio.sleep(0.2)
+    await wait_for(lambda: 1008 in codes)
+    remove()
+
+
+# ---- defect 2: after a 1008 the speaker plays the next turn ---------------------------------
+
+async def test_after_a_1008_the_next_turn_plays_on_the_speaker(start_local_server, virtual_speaker, tmp_path,
+                                                               shutdown_after):
+    server = await start_local_server("tone")
+    config = resolve_config(provider="local", url=server.url, audio="miniaudio", output_format="pcm_24000",
+                            guard=False, rate=4, record=False)
+    console = Console(config, backoff=quick_backoff())
+    shutdown_after(console)
+    assert await console.start() and await console.wait_connected(10)
+    assert console.speaker.speaker.backend_name == "miniaudio", console.speaker.speaker.silent_reason
+    await six_quick_turns(console)
+    assert await console.wait_connected(10)                   # reconnected on its own
+    console.set_rate(40)
+    asked = time.monotonic()
+    assert console.submit_turn("Okay, done.").message == "streaming"
+    cid = console.session.transcript.current.context_id
+    slot = console.session.slot_for(cid)
+    await wait_for(lambda: slot.state is SlotState.FINAL)
+    await wait_for(lambda: slot.metrics.heard_seconds >= slot.metrics.audio_seconds * 0.9, timeout=5)
+    heard = virtual_speaker.record(asked, time.monotonic())
+    assert heard.onset() is not None, "the turn after the 1008 was silent on the sink"
+    assert slot.metrics.audio_seconds > 0.3
+
+
+# ---- defect 3: a refused key stops reconnecting; other failures back off --------------------
+
+def attempts_seen(console: Console) -> list[int]:
+    """The attempt number of every connecting moment (observed after each apply)."""
+    seen: list[int] = []
+
+    def look(_changes) -> None:
+        s = console.session.status
+        if s.connection is ConnectionState.CONNECTING and (not seen or seen[-1] != s.attempt or look.left):
+            seen.append(s.attempt)
+        look.left = s.connection is not ConnectionState.CONNECTING
+    look.left = True
+    console.add_observer(look)
+    return seen
+
+
+# ---- defect 10: the 1008 banner is the error frame's whole message; the turn stays ----------
+
+# ---- defect 11 (part): a TLS mismatch says so ------------------------------------------------
+
+# ---- friction: a reconnect the operator asked for is not an error ----------------------------
+
