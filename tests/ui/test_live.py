@@ -123,6 +123,7 @@ async def test_escape_mid_turn_silences_the_speaker_sends_close_context_and_free
         transcript = app.screen.query_one(TranscriptView)
         await wait_until(pilot, lambda: "words spoken" in str(transcript.render()), 2, "the transcript repainted")
         assert app.session.status.last_barge_in.silenced_after is not None
+        assert app.session.status.last_barge_in.was_playing   # audible: a stop call, timed
         frames = sent_frames(app.core)
         assert frames[-1] == {"context_id": "turn_1", "close_context": True}
 

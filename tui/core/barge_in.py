@@ -32,6 +32,11 @@ def barge_in(console: Console) -> str | None:
                and (s.occupied or s.context_id == playing or console.may_still_play(s.context_id))]
     if not targets:
         return playing
+    # The speaker names the head of its play order even when that turn is starved (all its
+    # audio heard, the pacer still typing) or has no audio yet: something was playing only if
+    # audio received for it was still unheard when it stopped.
+    received = next((s.metrics.audio_seconds for s in targets if s.context_id == playing), 0.0)
+    was_playing = playing is not None and (speaker.heard_seconds(playing) or 0.0) < received - 0.001
     current = list(console.turns.active)
     primary = playing if playing in [s.context_id for s in targets] else (
         current[-1] if current else targets[-1].context_id)
@@ -50,5 +55,6 @@ def barge_in(console: Console) -> str | None:
         console.record_action("barge-in", context_id=cid)
         is_primary = cid == primary
         console.apply(Interrupted(cid, speaker.heard_seconds(cid), pressed if is_primary else None,
-                                  silenced_after if is_primary else None))
+                                  silenced_after if is_primary else None,
+                                  was_playing=was_playing))
     return primary

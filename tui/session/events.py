@@ -73,13 +73,15 @@ class Interrupted:
     """Barge-in on a context: mark it interrupted and drop its later audio.
 
     `heard_seconds` is what the speaker had played of it when it went silent; `silenced_after`
-    and `pressed_at` time the barge-in (seconds, session clock) for the status strip.
+    and `pressed_at` time the barge-in (seconds, session clock) for the status strip;
+    `was_playing` is False when the speaker had nothing playing to stop.
     """
 
     context_id: str
     heard_seconds: float | None = None
     pressed_at: float | None = None
     silenced_after: float | None = None
+    was_playing: bool = True
 
 
 @dataclass(frozen=True)

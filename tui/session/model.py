@@ -388,7 +388,8 @@ class Session:
             now = self.clock()
             close_after = now - event.pressed_at if slot is not None and slot.close_sent else None
             self.status.last_barge_in = BargeInTiming(event.context_id, event.pressed_at,
-                                                      event.silenced_after, close_after)
+                                                      event.silenced_after, close_after,
+                                                      was_playing=event.was_playing)
             changes.status = True
         self.note(f"barge-in: context {event.context_id} interrupted; its later audio is dropped",
                   changes, context_id=event.context_id)

@@ -14,13 +14,19 @@ class ConnectionState(str, Enum):
 
 @dataclass
 class BargeInTiming:
-    """Seconds from the barge-in key to each step (the status strip's barge-in figures)."""
+    """Seconds from the barge-in key to each step (the status strip's barge-in figures).
+
+    `silenced_after` is the time to the speaker's stop call returning, not to silence at the
+    speaker (the console cannot hear its device); `was_playing` is False when the speaker had
+    nothing playing or due, and then there was nothing to silence.
+    """
 
     context_id: str
     pressed_at: float
     silenced_after: float | None = None
     close_sent_after: float | None = None
     final_after: float | None = None
+    was_playing: bool = True
 
 
 @dataclass

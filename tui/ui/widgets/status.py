@@ -4,8 +4,11 @@ It paints the session's `StatusStrip` (tui.session.status):
 line 1: provider, dialect, connection state (with the reconnect countdown while backing off),
 the audio backend or, when the speaker fell back to none, a visible SILENT mark with the reason,
 pacing rate, queued turns, URL (already redacted by the model);
-line 2: last TTFA, the last barge-in's key → silent / → close sent / → final, the sixth-context
-guard, model and output format.
+line 2: last TTFA, the last barge-in's key → the speaker's stop call (or "nothing was playing")
+/ → close sent / → final, the sixth-context guard, model and output format.
+
+Fields are joined by a visible separator, never by bare spaces: spaces inside a styled run vanish
+in some SVG renderers of the screenshot (`miniaudio12 w/s`), a glyph does not.
 """
 from __future__ import annotations
 
@@ -16,6 +19,11 @@ from ...session.status import ConnectionState, StatusStrip
 from ..format import countdown, millis
 from .styles import component_style
 
+SEPARATOR = " · "
+
+# A field is its parts: (text, component class or a Rich style name, or "" for plain).
+Field = list[tuple[str, str]]
+
 
 def status_key(s: StatusStrip, now: float, replay: str | None) -> tuple:
     """Everything the strip shows, so it repaints only when something visible changed."""
@@ -24,14 +32,16 @@ def status_key(s: StatusStrip, now: float, replay: str | None) -> tuple:
     return (s.provider, s.dialect, s.url, s.connection, wait, s.attempt, s.rate, s.queued_turns,
             s.model, s.voice, s.output_format, s.last_ttfa, s.guard, s.audio_backend, s.silent_reason,
             s.close_code, s.close_reason, replay,
-            None if barge is None else (barge.silenced_after, barge.close_sent_after, barge.final_after))
+            None if barge is None else (barge.silenced_after, barge.close_sent_after, barge.final_after,
+                                        barge.was_playing))
 
 
 class StatusView(Static):
-    COMPONENT_CLASSES = {"status--label", "status--up", "status--down", "status--silent"}
+    COMPONENT_CLASSES = {"status--label", "status--up", "status--down", "status--silent", "status--sep"}
     DEFAULT_CSS = """
     StatusView { height: 2; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     StatusView > .status--label { color: $text-muted; }
+    StatusView > .status--sep { color: $text-muted; }
     StatusView > .status--up { color: $text-success; text-style: bold; }
     StatusView > .status--down { color: $text-error; text-style: bold; }
     StatusView > .status--silent { color: $text-warning; text-style: bold reverse; }
@@ -49,46 +59,61 @@ class StatusView(Static):
             self.update(self._render_status(status, now, replay), layout=False)
 
     def _style(self, name: str):
-        return component_style(self, name)
+        return component_style(self, name) if name.startswith("status--") else name
 
     def _render_status(self, s: StatusStrip, now: float, replay: str | None) -> Text:
-        label = self._style("status--label")
         out = Text(no_wrap=True, overflow="ellipsis")
-        out.append(f"{s.provider}/{s.dialect}", "bold")
-        up = s.connection is ConnectionState.CONNECTED
-        out.append(f" ● {self._connection_text(s, now)}", self._style("status--up" if up else "status--down"))
-        if replay:
-            out.append(f"  {replay}", "bold")
-        # The speaker's state comes before the URL: a silent console must never go unnoticed.
-        if s.silent_reason:
-            out.append(f"  SILENT: {s.silent_reason}", self._style("status--silent"))
-        else:
-            out.append("  audio ", label)
-            out.append(s.audio_backend or "–")
-        out.append(f"  {s.rate:g} w/s", label)
-        if s.queued_turns:
-            out.append(f"  {s.queued_turns} queued", "bold")
-        out.append("  ")
-        out.append(s.url, label)
-        out.append("\n")
-        barge = s.last_barge_in
-        pairs = [("ttfa", millis(s.last_ttfa))]
-        if barge is not None:
-            pairs.append(("barge→silent", millis(barge.silenced_after)))
-            pairs.append(("→close", millis(barge.close_sent_after)))
-            pairs.append(("→final", millis(barge.final_after)))
-        pairs += [("guard", "on" if s.guard else "OFF"), ("model", s.model or "–"),
-                  ("fmt", s.output_format or "–")]
-        for name, value in pairs:
-            out.append(f"{name} ", label)
-            out.append(f"{value}  ")
+        for n, line in enumerate((connection_fields(s, now, replay), timing_fields(s))):
+            if n:
+                out.append("\n")
+            for i, field_ in enumerate(line):
+                if i:
+                    out.append(SEPARATOR, self._style("status--sep"))
+                for text, style in field_:
+                    out.append(text, self._style(style))
         return out
 
-    @staticmethod
-    def _connection_text(s: StatusStrip, now: float) -> str:
-        text = s.connection.value
-        if s.connection is ConnectionState.WAITING and s.reconnect_at is not None:
-            text += f" in {countdown(s.reconnect_at - now)} (attempt {s.attempt})"
-        elif s.connection is ConnectionState.DISCONNECTED and s.close_code is not None:
-            text += f" ({s.close_code}{' ' + s.close_reason if s.close_reason else ''})"
-        return text
+
+def connection_fields(s: StatusStrip, now: float, replay: str | None) -> list[Field]:
+    up = s.connection is ConnectionState.CONNECTED
+    fields: list[Field] = [[(f"{s.provider}/{s.dialect}", "bold")],
+                           [(f"● {connection_text(s, now)}", "status--up" if up else "status--down")]]
+    if replay:
+        fields.append([(replay, "bold")])
+    # The speaker's state comes before the URL: a silent console must never go unnoticed.
+    if s.silent_reason:
+        fields.append([(f"SILENT: {s.silent_reason}", "status--silent")])
+    else:
+        fields.append([("audio ", "status--label"), (s.audio_backend or "–", "")])
+    fields.append([(f"{s.rate:g} w/s", "status--label")])
+    if s.queued_turns:
+        fields.append([(f"{s.queued_turns} queued", "bold")])
+    fields.append([(s.url, "status--label")])
+    return fields
+
+
+def timing_fields(s: StatusStrip) -> list[Field]:
+    def pair(name: str, value: str) -> Field:
+        return [(f"{name} ", "status--label"), (value, "")]
+
+    fields = [pair("ttfa", millis(s.last_ttfa))]
+    barge = s.last_barge_in
+    if barge is not None:
+        # What the console can time is its own stop call; whether the room went quiet is the
+        # virtual speaker's to measure (bench/), so the label says "stop call", not "silent".
+        fields.append(pair("barge-in:", f"stop call {millis(barge.silenced_after)}") if barge.was_playing
+                      else [("barge-in: ", "status--label"), ("nothing was playing", "")])
+        fields.append(pair("→close", millis(barge.close_sent_after)))
+        fields.append(pair("→final", millis(barge.final_after)))
+    fields += [pair("guard", "on" if s.guard else "OFF"), pair("model", s.model or "–"),
+               pair("fmt", s.output_format or "–")]
+    return fields
+
+
+def connection_text(s: StatusStrip, now: float) -> str:
+    text = s.connection.value
+    if s.connection is ConnectionState.WAITING and s.reconnect_at is not None:
+        text += f" in {countdown(s.reconnect_at - now)} (attempt {s.attempt})"
+    elif s.connection is ConnectionState.DISCONNECTED and s.close_code is not None:
+        text += f" ({s.close_code}{' ' + s.close_reason if s.close_reason else ''})"
+    return text
