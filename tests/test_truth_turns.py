@@ -14,10 +14,18 @@ import time
 from tests.test_core_console import LONG_TURN, shutdown_after, wait_for
 from tui.audio import make_speaker
 from tui.core import Console, resolve_config
-from tui.session import SlotState
+from tui.protocol import elevenlabs
+from tui.protocol.dialect import Dialect
+from tui.protocol.formats import AudioFormat
+from tui.protocol.frames import Audio, Final
+from tui.session import (
+    DEFAULT_VOICE_SETTINGS, Connected, FrameReceived, FrameSent, Interrupted, Session, SlotState, Wire,
+)
 
 consoles = shutdown_after   # the fixture, under this module's name for it
 
+PCM16K = AudioFormat("pcm", 16000)
+EL = Wire(Dialect.ELEVENLABS, voice_settings=DEFAULT_VOICE_SETTINGS)
 # Between two sound segments on the sink; tone words are 60 ms of silence apart.
 SEGMENT_GAP = 0.25
 
@@ -76,3 +84,50 @@ async def test_single_context_a_barged_in_turn_keeps_its_line_and_the_next_turn_
     assert first.context_id == "turn_1" and first.interrupted and "interrupted" in first.summary
     assert second.context_id == "turn_2" and second.text == "Next turn. " and not second.interrupted
     assert session.slot_for("turn_2").metrics.audio_seconds > 0
+
+
+# ---- a barge-in after the server's final: what the listener heard decides ---------------------
+
+def _finished_turn(clock, seconds: float) -> tuple[Session, str]:
+    """A turn whose audio (`seconds` of it at 16 kHz) and final have all arrived."""
+    s = Session(Dialect.ELEVENLABS, PCM16K, clock=clock)
+    s.apply(Connected("ws://test"))
+    cid = s.new_context_id()
+    for frame in EL.open(cid) + EL.text(cid, "Hello there. ", True) + EL.end_turn(cid, unflushed=False):
+        s.apply(FrameSent(frame))
+    s.apply(FrameReceived(elevenlabs.encode_server(Audio(b"\x01\x00" * int(16000 * seconds), cid))))
+    s.apply(FrameReceived(elevenlabs.encode_server(Final(cid))))
+    assert s.slot_for(cid).state is SlotState.FINAL
+    return s, cid
+
+
+def test_a_barge_in_after_the_final_while_its_audio_plays_interrupts_the_slot(frozen_clock):
+    s, cid = _finished_turn(frozen_clock, 2.0)
+    s.apply(Interrupted(cid, heard_seconds=0.5))
+    slot = s.slot_for(cid)
+    assert slot.state is SlotState.INTERRUPTED and not slot.occupied
+    assert (slot.metrics.heard_seconds, slot.metrics.audio_seconds) == (0.5, 2.0)
+    assert s.transcript.turn(cid).interrupted
+
+
+def test_a_barge_in_after_a_turn_was_heard_to_its_end_leaves_it_final(frozen_clock):
+    s, cid = _finished_turn(frozen_clock, 2.0)
+    s.apply(Interrupted(cid, heard_seconds=2.0))
+    assert s.slot_for(cid).state is SlotState.FINAL
+    assert not s.transcript.turn(cid).interrupted and s.transcript.turn(cid).summary == ""
+
+
+async def test_a_barge_in_after_the_servers_final_marks_the_slot_interrupted_with_heard_vs_received(
+        local_server, consoles):
+    # 50 words/s: all the audio and the final arrive long before the (real-time) speaker has
+    # played them, as with a fast LLM.
+    console = await console_on(local_server, consoles, rate=50)
+    session = console.session
+    assert console.submit_turn(LONG_TURN).ok
+    await wait_for(lambda: (s := session.slot_for("turn_1")) is not None and s.state is SlotState.FINAL, 10)
+    slot = session.slot_for("turn_1")
+    assert slot.metrics.heard_seconds < slot.metrics.audio_seconds - 1.0   # still playing
+    assert console.barge_in() == "turn_1"
+    assert slot.state is SlotState.INTERRUPTED
+    assert 0 < slot.metrics.heard_seconds < slot.metrics.audio_seconds - 1.0
+    assert session.transcript.turn("turn_1").interrupted

@@ -373,13 +373,12 @@ class Session:
 
     def _on_interrupted(self, event: Interrupted, changes: Changes) -> None:
         slot = self.slot_for(event.context_id)
-        if slot is not None and slot.occupied:
-            slot.move(SlotState.INTERRUPTED)
-            if event.heard_seconds is not None:
-                slot.metrics.heard_seconds = event.heard_seconds
+        # What the listener heard decides (slot.interrupt): a turn heard to its end is not cut.
+        cut = slot is None or slot.interrupt(event.heard_seconds)
+        if slot is not None:
             changes.slots.add(slot.index)
         turn = self.transcript.turn(event.context_id)
-        if turn is not None:
+        if turn is not None and cut:
             turn.interrupted = True
             if event.heard_seconds is not None:
                 turn.heard_seconds = turn.heard_at_interrupt = event.heard_seconds
@@ -391,8 +390,12 @@ class Session:
                                                       event.silenced_after, close_after,
                                                       was_playing=event.was_playing)
             changes.status = True
-        self.note(f"barge-in: context {event.context_id} interrupted; its later audio is dropped",
-                  changes, context_id=event.context_id)
+        if cut:
+            self.note(f"barge-in: context {event.context_id} interrupted; its later audio is dropped",
+                      changes, context_id=event.context_id)
+        else:
+            self.note(f"barge-in: context {event.context_id} had been heard to its end; nothing cut",
+                      changes, context_id=event.context_id)
 
 
 # ---- which context a client frame addresses ------------------------------------------------

@@ -51,6 +51,14 @@ TRANSITIONS: dict[SlotState, frozenset[SlotState]] = {
     SlotState.ERROR: frozenset({SlotState.FREE}),
 }
 
+# A barge-in may still cut a context the server has finished with (its final arrived) while the
+# speaker plays its audio: at 20+ words/s all of a turn's audio arrives long before it is heard.
+# These labels then give way to INTERRUPTED, through `interrupt` only, and only when audio of it
+# was still unheard (what the listener heard decides).
+CUT_AFTER_FINAL = frozenset({SlotState.FINAL, SlotState.TIMED_OUT})
+# Heard this close to what was received counts as heard to the end (sample rounding).
+HEARD_TO_END = 0.001
+
 # States in which the client may still send text for the context.
 OPEN_STATES = frozenset({SlotState.OPENING, SlotState.STREAMING, SlotState.GENERATING, SlotState.SPEAKING})
 
@@ -166,6 +174,20 @@ class ContextSlot:
         self.move(SlotState.ERROR)
         self.awaiting_final = False
         self.deadline = None
+
+    def interrupt(self, heard_seconds: float | None) -> bool:
+        """Barge-in on this context, with what the speaker had played of it (None: unknown).
+        True if it is now interrupted: a context the server still counts is abandoned; a
+        finished one only if its audio was still playing (heard < received), shown as heard vs
+        received seconds. A turn heard to its end stays final."""
+        if heard_seconds is not None:
+            self.metrics.heard_seconds = heard_seconds
+        if self.awaiting_final:
+            self.move(SlotState.INTERRUPTED)
+        elif self.state in CUT_AFTER_FINAL and (
+                heard_seconds is None or heard_seconds + HEARD_TO_END < self.metrics.audio_seconds):
+            self.state = SlotState.INTERRUPTED
+        return self.state is SlotState.INTERRUPTED
 
     def lose(self, message: str) -> None:
         """The connection went before this context's final: the server forgets it. A context
