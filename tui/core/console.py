@@ -6,7 +6,7 @@ to one writer task, so their order on the wire is the order they were issued). O
 the `Changes` of every `Session.apply`, on the loop thread, and read `console.session`.
 
 Decisions a UI can rely on:
-- A turn typed while disconnected, or while five contexts are busy with the guard on, is
+- A turn typed while disconnected, or while the dialect's contexts are all busy with the guard on, is
   queued (`queued_turns`) and starts when it can; nothing typed is dropped. A turn cut short
   by a lost connection stays in the transcript; it is not re-sent (that would speak it twice).
 - Barge-in silences the speaker first, then sends close_context (Murf: clear) for every
@@ -184,7 +184,8 @@ class Console:
         if not text:
             return CommandResult(False, "nothing to send: the turn is empty")
         if not self.turns.submit(text):
-            why = "not connected" if not self.connected else "five contexts busy (guard on)"
+            why = ("not connected" if not self.connected
+                   else f"all {self.config.dialect.max_contexts} contexts busy (guard on)")
             if self.config.dialect is Dialect.ELEVENLABS_SINGLE and self.connected:
                 why = "the previous turn is still on the socket"
             if not self.connected:
@@ -370,6 +371,8 @@ class Console:
                 self.speaker.feed(changes.play.context_id, changes.play.data, changes.play.format)
             for cid in changes.end_audio:
                 self.speaker.end(cid)
+        for cid in changes.end_audio:
+            self.turns.cancel(cid)   # its context is over (final, or refused by name): stop its words
         if changes.end_audio:
             self._pump_queue()   # a slot came free
         if changes.slots:

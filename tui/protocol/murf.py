@@ -2,6 +2,18 @@
 
 Client frames use snake_case `context_id`; the server's end-of-context frame is `final`
 (the seed's prose says `is_final`: both are accepted, as is `isFinal`).
+
+The active-context limit (PROTOCOL.md §5: it exists, its value is unverified). Murf counts
+streaming concurrency in unique context ids active at once, per account, and rejects a new id
+beyond it with the text "Exceeded Active context limit" on a socket it leaves open (clients such
+as pipecat-murf match that text). Its rate-limits page gives the default per region: 15 on
+`us-east` (pay as you go), 2 on the other regional endpoints, more on request. We choose 15,
+`MAX_ACTIVE_CONTEXTS`: the highest published default, so the console lets an operator explore as
+many concurrent turns as a real account can hold, and our local server refuses the sixteenth
+exactly as Murf words it (text in `error`, the `context_id` echoed, socket left open). Against a
+smaller account (2 on most regions) the service refuses earlier with the same error, which the
+console shows on the turn it refused. One socket serves one operator, so per account is per
+socket here.
 """
 from __future__ import annotations
 
@@ -21,6 +33,9 @@ DEFAULT_MIN_BUFFER_SIZE = 40
 DEFAULT_MAX_BUFFER_DELAY_MS = 300
 RATE_PITCH_RANGE = (-50, 50)
 SOCKET_INACTIVITY_TIMEOUT = 180
+MAX_ACTIVE_CONTEXTS = 15   # see the module docstring for why 15
+# The service's text (PROTOCOL.md §5); Murf errors carry human text in `error`.
+CONTEXT_LIMIT_MESSAGE = "Exceeded Active context limit"
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,12 @@ class VoiceConfig:
                 out[name] = value
         out.update(self.extra)
         return out
+
+
+def context_limit_error(context_id: str | None) -> ErrorFrame:
+    """The refusal of a context beyond `MAX_ACTIVE_CONTEXTS`: human text in `error` (as Murf
+    sends it) and the context id echoed (pipecat-murf ignores errors without one)."""
+    return ErrorFrame(message=CONTEXT_LIMIT_MESSAGE, error=CONTEXT_LIMIT_MESSAGE, context_id=context_id)
 
 
 # ---- client → server ---------------------------------------------------------------------

@@ -13,7 +13,10 @@ Decisions where Murf publishes nothing (each tested):
 - A frame that cannot be decoded gets an error frame and the socket stays open; the model does
   not let one bad frame end a conversation. Bad query options close it (nothing can be served).
 - After 180 s with no client frame the socket closes with 1000.
-- No cap on concurrent turns (Murf counts concurrency per account, not per socket).
+- At most `murf.MAX_ACTIVE_CONTEXTS` turns at once (why that value: tui/protocol/murf.py),
+  counted until their final. A frame that would open one more gets Murf's "Exceeded Active
+  context limit" error with its context id, and the socket stays open; the id is not remembered,
+  so each later frame naming it is refused the same way until a turn has finished.
 """
 from __future__ import annotations
 
@@ -100,6 +103,8 @@ class MurfConnection:
     def _add_text(self, context_id: str | None, text: str, end: bool) -> list[Action]:
         turn = self.turns.get(context_id)
         if turn is None:
+            if len(self.turns) >= murf.MAX_ACTIVE_CONTEXTS:
+                return [SendError(murf.context_limit_error(context_id))]
             speed = self.speeds.get(context_id, self.speeds.get(None, 1.0))
             turn = self.turns[context_id] = MurfTurn(context_id, speed=speed)
         elif turn.closing:

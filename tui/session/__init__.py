@@ -13,7 +13,7 @@ from .events import (
     ReconnectScheduled, SendFailed, SessionEvent, SpeakerProgress, StatusUpdate, Tick,
 )
 from .framelog import FrameLog, LogEntry, summarize
-from .model import DEFAULT_CONTEXT, SLOT_COUNT, Session
+from .model import DEFAULT_CONTEXT, Session
 from .pacer import DEFAULT_RATE, MAX_RATE, MIN_RATE, Step, TurnPacer, check_rate
 from .slot import ContextSlot, SlotMetrics, SlotState
 from .status import BargeInTiming, ConnectionState, StatusStrip
@@ -24,7 +24,7 @@ __all__ = [
     "Banner", "BargeInTiming", "Changes", "Connected", "Connecting", "ConnectionState", "ContextSlot",
     "DEFAULT_CONTEXT", "DEFAULT_RATE", "DEFAULT_VOICE_SETTINGS", "Disconnected", "FrameLog",
     "FrameReceived", "FrameSent", "Interrupted", "LogEntry", "MAX_RATE", "MIN_RATE", "Notice",
-    "PlayAudio", "ReconnectScheduled", "SLOT_COUNT", "SendFailed", "Session", "SessionEvent",
+    "PlayAudio", "ReconnectScheduled", "SendFailed", "Session", "SessionEvent",
     "SlotMetrics", "SlotState", "SpeakerProgress", "StatusStrip", "StatusUpdate", "Step", "Tick",
     "Transcript", "TurnPacer", "TurnTranscript", "Word", "Wire", "check_rate", "summarize",
 ]

@@ -64,7 +64,12 @@ def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
 def _on_audio(session: Session, slot: ContextSlot | None, cid: str, event: Audio, changes: Changes) -> None:
     n = len(event.audio)
     if slot is None or not slot.accepts_audio:
-        if slot is None:
+        turn = session.transcript.turn(cid) if slot is None else None
+        if turn is not None and cid in session.status.overflow_contexts:
+            # A context no slot shows (all taken, guard off): the transcript still has its audio.
+            turn.add_audio(session.output_format.seconds(n), event.alignment)
+            changes.transcript = True
+        elif slot is None:
             session.status.stray_frames += 1
             changes.status = True
             session.note(f"audio for context {cid}, which no slot holds: dropped", changes,
@@ -121,6 +126,10 @@ def _on_error(session: Session, slot: ContextSlot | None, event: ErrorFrame, cha
     if event.context_id is not None:
         text = f"context {event.context_id}: {text}"
     session.show_banner(f"Server error: {text}", changes)
+    if event.context_id is not None:
+        # Refused or failed by name (Murf's context limit leaves the socket open): no audio
+        # will come for it, and its turn must stop sending (each word would be refused again).
+        changes.end_audio.add(event.context_id)
     if slot is not None and slot.occupied:
         slot.fail(event.message)
         changes.slots.add(slot.index)

@@ -29,7 +29,6 @@ from .status import BargeInTiming, ConnectionState, StatusStrip
 from .transcript import Transcript
 
 Clock = Callable[[], float]
-SLOT_COUNT = 5
 MURF_SOCKET_TIMEOUT = murf.SOCKET_INACTIVITY_TIMEOUT
 
 
@@ -55,7 +54,7 @@ class Session:
         self.clock = clock
         # Murf times out the socket (3 minutes), ElevenLabs each context.
         self.inactivity_timeout = MURF_SOCKET_TIMEOUT if dialect is Dialect.MURF else inactivity_timeout
-        self.slots = [ContextSlot(i) for i in range(SLOT_COUNT)]
+        self.slots = [ContextSlot(i) for i in range(dialect.slot_count)]
         self.log = FrameLog(log_capacity, secrets)
         self.transcript = Transcript()
         self.status = StatusStrip(dialect=dialect.value, output_format=output_format.name, guard=guard)
@@ -93,8 +92,8 @@ class Session:
         return sum(s.occupied for s in self.slots)
 
     def can_open_context(self) -> bool:
-        """Whether a new context fits within the five the server allows."""
-        return self.occupied_count() < SLOT_COUNT
+        """Whether a new context fits within the dialect's limit (what the server allows)."""
+        return self.occupied_count() < self.dialect.max_contexts
 
     def open_contexts(self) -> list[ContextSlot]:
         """Occupied slots the client has not closed (the targets of keep-alive and flush)."""
@@ -231,6 +230,7 @@ class Session:
             return
         slot = self._slot_for_frame(cid, now, changes)
         if slot is None:
+            self._keep_unslotted_text(cid, frame, changes)
             return
         m = slot.metrics
         m.frames_sent += 1
@@ -268,8 +268,14 @@ class Session:
                 return None
             self.status.overflow_contexts.append(cid)
             changes.status = True
-            self.note(f"context {cid} opened while five are occupied: the server will refuse it "
-                      "(1008 max_active_conversations)", changes, level="warning", context_id=cid)
+            # Nothing typed is lost silently: its text (and any audio) stays in the transcript.
+            self.transcript.start(cid)
+            changes.transcript = True
+            text = (f"context {cid} opened while all {len(self.slots)} slots are occupied: the server will "
+                    f"refuse it ({self.dialect.value} allows {self.dialect.max_contexts} at once); "
+                    "the transcript keeps it")
+            self.note(text, changes, level="warning", context_id=cid)
+            self.show_banner(text, changes, level="warning")
             return None
         phantom = cid not in self._turn_ids and cid != DEFAULT_CONTEXT
         self._turn_ids.discard(cid)
@@ -280,6 +286,13 @@ class Session:
             self.note(f"context {cid} opened by a frame that named an unknown id: it occupies a "
                       "slot until its final (phantom context)", changes, level="warning", context_id=cid)
         return free
+
+    def _keep_unslotted_text(self, cid: str | None, frame: object, changes: Changes) -> None:
+        turn = self.transcript.turn(cid if cid is not None else DEFAULT_CONTEXT)
+        text = getattr(frame, "text", "")
+        if turn is not None and isinstance(text, str) and text.strip():
+            turn.add_text(text)
+            changes.transcript = True
 
     def _free_slot(self) -> ContextSlot | None:
         free = [s for s in self.slots if not s.occupied]

@@ -108,7 +108,8 @@ class SlotMetrics:
 
 @dataclass
 class ContextSlot:
-    """One of the five slots. `context_id` stays after the final so its numbers stay readable."""
+    """One of the session's slots (one per context the dialect allows). `context_id` stays
+    after the final so its numbers stay readable."""
 
     index: int
     state: SlotState = SlotState.FREE
