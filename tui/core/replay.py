@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tui.net.replay import ReplayTransport, check_speed, drive, session_options
 from tui.recording import read_recording
+from tui.session import Changes, Connected, Interrupted, Notice, Session
 
 from .config import resolve_config
 from .console import Console
@@ -59,11 +60,21 @@ def open_replay_or_exit_code(path: Path, *, speed: float, paused: bool, audio: s
         return 2
 
 
+# The status fields the console sets when it starts (not outcomes of the session): a restarted
+# replay keeps them.
+_SETUP_FIELDS = ("provider", "model", "voice", "audio_backend", "silent_reason", "url", "recording", "rate")
+
+
 class ConsoleSink:
     """The console as a replay sink, behaving as it did live:
 
     - a recorded turn counts as a turn (not a phantom) and takes its place in the speaker's play
       order, as `submit_turn` does live, with nothing sent;
+    - the connection comes up and goes down where the recording says (a recorded close is
+      folded exactly as the live close was: open contexts fail, their audio ends);
+    - a recorded barge-in interrupts the contexts the recording names, with what had been heard
+      of each as recorded: the outcome is not decided again from what this replay's speaker
+      has played (at x8 it has heard far less, and would cut turns that had finished);
     - audio skipped over by a seek is stopped on the speaker;
     - an inactivity deadline that has passed on the replay's clock is applied before the next
       recorded entry (the console's own timer waits in wall seconds, whatever the speed).
@@ -72,6 +83,7 @@ class ConsoleSink:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.session = console.session
+        self._pressed_at: float | None = None
 
     def ingest(self, direction: str, data: str | bytes) -> None:
         self.tick()
@@ -91,6 +103,58 @@ class ConsoleSink:
         if self.console.speaker is not None:
             self.console.speaker.open(context_id)
 
+    def connected(self, url: str) -> None:
+        self.tick()
+        self.console.apply(Connected(url))
+
+    def closed(self, code: int | None, reason: str, expected: bool) -> None:
+        self.tick()
+        self.console._on_down(code, reason, expected)   # what the live connection's close did
+
+    def interrupted(self, context_id: str, heard_seconds: float | None, first: bool) -> None:
+        self.tick()
+        speaker = self.console.speaker
+        now = self.session.clock()
+        if first:
+            self._pressed_at = now
+            if speaker is not None:
+                speaker.call("barge_in")      # the key silences everything first, as live
+        if speaker is not None:
+            speaker.call("stop", context_id)
+        if heard_seconds is None:
+            heard_seconds = self._heard_in_real_time(context_id, now)
+        self.console.apply(Interrupted(context_id, heard_seconds, self._pressed_at if first else None,
+                                       0.0 if first else None))
+
+    def _heard_in_real_time(self, context_id: str, now: float) -> float | None:
+        # A recording made before barge-ins carried what had been heard: what a listener would
+        # have heard of the audio played as it arrived, on the recording's clock (so the same
+        # at every speed).
+        slot = self.session.slot_for(context_id)
+        if slot is None or slot.metrics.first_audio_at is None:
+            return None
+        return min(slot.metrics.audio_seconds, max(0.0, now - slot.metrics.first_audio_at))
+
+    def reset(self) -> None:
+        """Start the model afresh in place (the UI keeps its references to the session and its
+        log), silence the speaker, and repaint everything."""
+        console, old = self.console, self.session
+        if console.speaker is not None:
+            console.speaker.call("barge_in")
+            console.speaker.finished.clear()
+        fresh = Session(old.dialect, old.output_format, clock=old.clock,
+                        inactivity_timeout=console.config.inactivity_timeout, guard=console.config.guard,
+                        log_capacity=old.log.capacity)
+        for name in _SETUP_FIELDS:
+            setattr(fresh.status, name, getattr(old.status, name))
+        log = old.log
+        log.clear()
+        vars(old).update({k: v for k, v in vars(fresh).items() if k != "log"})
+        old.log = log
+        self._pressed_at = None
+        console._after(Changes(slots=set(range(len(old.slots))), log=True, transcript=True, status=True))
+        console.apply(Notice("replay restarted from the start"))
+
     def mute(self, context_id: str | None) -> None:
         slot = self.session.slot_for(context_id)
         if slot is not None and self.console.speaker is not None:
@@ -98,6 +162,8 @@ class ConsoleSink:
 
 
 async def drive_console(transport: ReplayTransport, console: Console) -> None:
-    """Play the whole recording into a started console so that it shows what it showed live."""
+    """Play the whole recording into a started console so that it shows what it showed live.
+    With `transport.hold_at_end` it returns only when the transport is closed (a finished
+    replay says so and waits for a restart)."""
     sink = ConsoleSink(console)
     await drive(transport, sink, mute=sink.mute, on_turn=sink.on_turn)

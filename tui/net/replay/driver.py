@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from tui.protocol.dialect import Dialect
 from tui.protocol.frames import Audio
-from tui.recording.entries import BARGE_IN, TURN, FrameEntry
+from tui.recording.entries import BARGE_IN, CLOSED, TURN, FrameEntry
 from tui.recording.reader import Recording
 
-from .transport import ReplayTransport
+from .transport import ReplayTransport, closed_fields
 
 TICK_SECONDS = 0.1
 
@@ -28,6 +28,24 @@ class ReplaySink(Protocol):
         """The operator's barge-in, replayed: silence the speaker, mark the contexts interrupted."""
 
 
+class RecordedOutcomes(Protocol):
+    """A sink that takes the recorded outcome as authoritative (tui.core.replay.ConsoleSink):
+    without these `drive` falls back to `ReplaySink.barge_in`, which decides again."""
+
+    def connected(self, url: str) -> None:
+        """The connection was up (before the first frame, and the first after each close)."""
+
+    def closed(self, code: int | None, reason: str, expected: bool) -> None:
+        """The connection ended, as recorded."""
+
+    def interrupted(self, context_id: str, heard_seconds: float | None, first: bool) -> None:
+        """One recorded barge-in action: this context was cut, with what had been heard of it
+        (None in recordings made before it was recorded); `first` of the key press."""
+
+    def reset(self) -> None:
+        """The replay went back to its start: start the model afresh."""
+
+
 async def drive(transport: ReplayTransport, sink: ReplaySink, *,
                 mute: Callable[[str | None], None] | None = None,
                 on_turn: Callable[[str], None] | None = None) -> None:
@@ -39,6 +57,10 @@ async def drive(transport: ReplayTransport, sink: ReplaySink, *,
     per context it cut). Audio skipped over by a seek is ingested too, so the model stays exact,
     and then `mute(context_id)` silences it on the speaker. A sink with a `tick()` (a deadline
     check) also gets one every TICK_SECONDS, for deadlines that pass between entries.
+
+    A sink that is also `RecordedOutcomes` gets the recorded outcomes instead of deciding them
+    again: the connection up and down as recorded, and each recorded barge-in's context with
+    what had been heard of it. Then nothing depends on the replay's speed or the speaker.
     """
     await transport.connect()
     dialect = _dialect_of(transport.recording)
@@ -61,8 +83,18 @@ async def _tick(sink: Any) -> None:
 async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect | None,
                 mute: Callable[[str | None], None] | None, on_turn: Callable[[str], None] | None) -> None:
     last_barge_in: float | None = None
+    outcomes: Any = sink if all(callable(getattr(sink, name, None)) for name in
+                                ("connected", "closed", "interrupted", "reset")) else None
+    epoch, up = transport.epoch, False
     async for item in transport.items():
         entry = item.entry
+        if transport.epoch != epoch:    # rewound to the start: the model starts afresh
+            epoch, up, last_barge_in = transport.epoch, False, None
+            if outcomes is not None:
+                outcomes.reset()
+        if outcomes is not None and not up and (isinstance(entry, FrameEntry) or entry.kind == TURN):
+            up = True
+            outcomes.connected(transport.url)
         if isinstance(entry, FrameEntry):
             sink.ingest(entry.direction, entry.data)
             if item.fast_forward and mute is not None and dialect is not None and item.is_received_frame:
@@ -71,9 +103,18 @@ async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect |
                     mute(event.context_id)
         elif entry.kind == TURN and on_turn is not None and isinstance(entry.fields.get("context_id"), str):
             on_turn(entry.fields["context_id"])
+        elif entry.kind == BARGE_IN and outcomes is not None:
+            first = entry.offset_ms != last_barge_in
+            last_barge_in = entry.offset_ms
+            heard = entry.fields.get("heard")
+            outcomes.interrupted(str(entry.fields.get("context_id")),
+                                 float(heard) if isinstance(heard, (int, float)) else None, first)
         elif entry.kind == BARGE_IN and entry.offset_ms != last_barge_in:
             last_barge_in = entry.offset_ms
             sink.barge_in()
+        elif entry.kind == CLOSED and outcomes is not None:
+            up = False
+            outcomes.closed(*closed_fields(entry))
 
 
 def _dialect_of(recording: Recording) -> Dialect | None:

@@ -37,7 +37,8 @@ class ReplayScheduler:
     """Which entries are due, on a recording clock that can pause, jump and change speed.
 
     The recording position (ms) is `anchor_ms + (clock() - anchor_s) * 1000 * speed` while
-    playing, and stays at `anchor_ms` while paused. Entries at or before it are due.
+    playing, and stays at `anchor_ms` while paused; it never runs past the last entry (a
+    finished replay reads its length, not the time since). Entries at or before it are due.
     """
 
     def __init__(self, entries: Sequence[Entry], *, speed: float = 1.0, clock: Clock = time.monotonic,
@@ -72,10 +73,22 @@ class ReplayScheduler:
     def position_ms(self) -> float:
         if self._paused:
             return self._anchor_ms
-        return self._anchor_ms + (self._clock() - self._anchor_s) * 1000.0 * self._speed
+        return min(self.duration_ms, self._anchor_ms + (self._clock() - self._anchor_s) * 1000.0 * self._speed)
+
+    def next_offset_ms(self) -> float | None:
+        """The offset of the first entry not yet released (None when all are)."""
+        return self._entries[self._next].offset_ms if self._next < len(self._entries) else None
 
     def restart(self) -> None:
         """Back to the start of what is left: the recording clock reads 0 now."""
+        self._reanchor(0.0)
+
+    def rewind(self, *, paused: bool) -> None:
+        """Back to the very start: every entry is due again, the clock reads 0 (and stays there
+        while `paused`)."""
+        self._next = 0
+        self._pending = []
+        self._paused = paused
         self._reanchor(0.0)
 
     def _reanchor(self, position_ms: float) -> None:

@@ -19,10 +19,14 @@ class ReplayTransport:
     `items()` yields every entry (sent frames and operator actions too) for a driver that feeds
     the whole recording to the session model. Use one of the two per transport, not both.
     The replay clock starts at `connect()`.
+
+    `hold_at_end`: at the end of the recording `items()` waits for a `restart()` or
+    `seek_start()` (or `close()`) instead of ending, so a finished replay can be played again;
+    each rewind bumps `epoch`, which tells a driver to start its model afresh.
     """
 
     def __init__(self, recording: Recording, *, speed: float = 1.0, clock: Clock = time.monotonic,
-                 paused: bool = False) -> None:
+                 paused: bool = False, hold_at_end: bool = False) -> None:
         self.recording = recording
         self.url = recording.header.url if recording.header else "replay"
         self.scheduler = ReplayScheduler(recording.entries, speed=speed, clock=clock, paused=paused)
@@ -33,22 +37,35 @@ class ReplayTransport:
         self._connected = False
         self._close_code: int | None = None
         self._close_reason = ""
+        self.hold_at_end = hold_at_end
+        self.epoch = 0
+        self.finished = False          # the last entry has been handed out
+        self._at_ms = 0.0              # the offset of the entry handed out last
 
     def clock(self) -> float:
         """The recording's clock in seconds: give it to the session so countdowns and timings
-        run at the replay's speed and stop when it is paused."""
-        return self.scheduler.position_ms() / 1000.0
+        run at the replay's speed and stop when it is paused.
+
+        While an entry is being applied it reads that entry's recorded offset, and between
+        entries it never passes the next one: the model then sees every entry, and every
+        deadline between two entries, at its recorded time whatever the speed or a late wake-up
+        (at x32 a wake-up 10 ms late is 320 ms of recording)."""
+        upper = self._ready[0].entry.offset_ms if self._ready else self.scheduler.next_offset_ms()
+        position = self.scheduler.position_ms()
+        if upper is not None:
+            position = min(position, upper)
+        return max(self._at_ms, position) / 1000.0
 
     def caption(self) -> str:
         """One line for a status strip: position, length, speed, paused."""
         s = self.scheduler
-        state = "paused" if s.paused else ("finished" if s.done else "playing")
-        return (f"replay {s.position_ms() / 1000:.1f}/{s.duration_ms / 1000:.1f} s "
+        state = "finished" if self.finished else ("paused" if s.paused else "playing")
+        return (f"replay {min(s.position_ms(), s.duration_ms) / 1000:.1f}/{s.duration_ms / 1000:.1f} s "
                 f"×{s.speed:g} {state}")
 
     def command(self, line: str) -> str:
-        """Apply one typed control (`p` toggles, `pause`, `play`, `step`, `next`, `speed X`);
-        returns the caption, or why nothing was done.
+        """Apply one typed control (`p` toggles, `pause`, `play`, `step`, `next`, `speed X`,
+        `restart`, `start`); returns the caption, or why nothing was done.
 
         For the line console and the command palette; never raises on what was typed.
         """
@@ -64,13 +81,17 @@ class ReplayTransport:
         elif name in ("n", "next"):
             if not self.seek_next_barge_in():
                 return "no barge-in ahead"
+        elif name in ("r", "restart"):
+            self.restart()
+        elif name in ("start", "home"):
+            self.seek_start()
         elif name == "speed":
             try:
                 self.set_speed(float(arg.rstrip("x×")))
             except ValueError as exc:
                 return str(exc) if "speed" in str(exc) else f"speed wants a number, not {arg!r}"
         else:
-            return f"unknown replay control {line.strip()!r} (pause, play, step, next, speed X)"
+            return f"unknown replay control {line.strip()!r} (pause, play, step, next, speed X, restart, start)"
         return self.caption()
 
     @property
@@ -105,6 +126,23 @@ class ReplayTransport:
 
     def set_speed(self, speed: float) -> None:
         self.scheduler.set_speed(speed)
+        self._wake.set()
+
+    def restart(self) -> None:
+        """Play again from the start (a finished replay too, with `hold_at_end`)."""
+        self._rewind(paused=False)
+
+    def seek_start(self) -> None:
+        """Back to the start, paused there: step or play from the first entry."""
+        self._rewind(paused=True)
+
+    def _rewind(self, *, paused: bool) -> None:
+        self.scheduler.rewind(paused=paused)
+        self._ready = []
+        self._at_ms = 0.0
+        self.finished = False
+        self._close_code, self._close_reason = None, ""
+        self.epoch += 1
         self._wake.set()
 
     def wake(self) -> None:
@@ -153,17 +191,17 @@ class ReplayTransport:
                 self._ready = self.scheduler.due()
             if self._ready:
                 item = self._ready.pop(0)
+                self._at_ms = item.entry.offset_ms
                 if isinstance(item.entry, ActionEntry) and item.entry.kind == CLOSED:
-                    code = item.entry.fields.get("code")
-                    self._close_code = code if isinstance(code, int) else None
-                    self._close_reason = str(item.entry.fields.get("reason") or "")
+                    self._close_code, self._close_reason, _ = closed_fields(item.entry)
                 return item
-            if self.scheduler.done:
+            if self.scheduler.done and not self.hold_at_end:
                 # The recording ends here; without a recorded close it ended normally.
-                self._closed = True
+                self.finished = self._closed = True
                 if self._close_code is None:
                     self._close_code = 1000
                 return None
+            self.finished = self.scheduler.done
             self._wake.clear()
             delay = self.scheduler.seconds_until_next()
             try:
@@ -172,3 +210,12 @@ class ReplayTransport:
             except TimeoutError:
                 pass
         return None
+
+
+def closed_fields(entry: ActionEntry) -> tuple[int | None, str, bool]:
+    """Code, reason and whether the client expected it, from a recorded `closed` action.
+    Recordings made before `expected` was recorded: a 1000 was the console's own doing."""
+    code = entry.fields.get("code")
+    code = code if isinstance(code, int) and not isinstance(code, bool) else None
+    expected = entry.fields.get("expected")
+    return code, str(entry.fields.get("reason") or ""), expected if isinstance(expected, bool) else code == 1000
