@@ -52,7 +52,7 @@ def barge_in(console: Console) -> str | None:
                 console.connection.close_socket("barge-in: the single-context endpoint reconnects")
             elif console.config.dialect is Dialect.MURF or not slot.close_sent:
                 console.emit(frame)
-        console.record_action("barge-in", context_id=cid)
+        console.record_action("barge-in", context_id=cid, heard=speaker.heard_seconds(cid))   # replay folds this
         is_primary = cid == primary
         console.apply(Interrupted(cid, speaker.heard_seconds(cid), pressed if is_primary else None,
                                   silenced_after if is_primary else None,

@@ -330,7 +330,7 @@ class Console:
 
     def _on_down(self, code: int | None, reason: str, expected: bool) -> None:
         self.turns.cancel_all()
-        self.record_action("closed", code=code, reason=reason)
+        self.record_action("closed", code=code, reason=reason, expected=expected)
         self.apply(Disconnected(code, reason, expected=expected))
         if self.speaker is not None:
             self.speaker.end_all()   # the speaker follows the connection: no more audio will come
