@@ -76,6 +76,84 @@ def attempts_seen(console: Console) -> list[int]:
     return seen
 
 
+async def test_a_refused_key_stops_reconnecting_and_says_which_key(start_local_server, frozen_clock, tmp_path,
+                                                                   shutdown_after):
+    server = await start_local_server("tone", api_key="goodkey")
+    config = resolve_config(provider="elevenlabs", url=server.url, audio="none", record=False,
+                            env={"ELEVENLABS_API_KEY": "sk_wrong"})
+    console = Console(config, clock=frozen_clock, backoff=quick_backoff())
+    shutdown_after(console)
+    seen = attempts_seen(console)
+    assert await console.start()
+    await wait_for(lambda: console.session.status.close_code == 1008)
+    await asyncio.sleep(0.5)        # with the old code: ~25 more attempts in this time
+    assert len(seen) == 1, f"reconnected after an authentication refusal: attempts {seen}"
+    banner = console.session.banner.text
+    assert "ELEVENLABS_API_KEY" in banner and "refused" in banner and "sk_wrong" not in banner
+    assert "Invalid API key" in banner
+    assert console.session.status.connection is ConnectionState.DISCONNECTED
+    assert console.session.status.reconnect_at is None
+    log = " ".join(e.summary for e in console.session.log.entries())
+    assert "sk_wrong" not in log
+    # A typed turn does not hammer the service either; F5 does try again (once).
+    console.submit_turn("Hello there.")
+    await asyncio.sleep(0.2)
+    assert len(seen) == 1
+    console.reconnect()
+    await wait_for(lambda: len(seen) == 2)
+    await asyncio.sleep(0.3)
+    assert len(seen) == 2
+
+
+async def test_a_handshake_refused_with_403_stops_reconnecting(start_local_server, tmp_path, shutdown_after):
+    server = await start_local_server("tone", api_key="goodkey")
+    config = resolve_config(provider="murf", url=server.url, audio="none", record=False,
+                            env={"MURF_API_KEY": "sk_wrong"})
+    console = Console(config, backoff=quick_backoff())
+    shutdown_after(console)
+    seen = attempts_seen(console)
+    assert await console.start()
+    await wait_for(lambda: console.session.banner is not None and "MURF_API_KEY" in console.session.banner.text)
+    await asyncio.sleep(0.4)
+    assert len(seen) == 1, f"reconnected after HTTP 403: attempts {seen}"
+    assert "403" in console.session.banner.text and "sk_wrong" not in console.session.banner.text
+
+
+async def test_a_connection_refused_after_opening_backs_off_longer_each_time(start_local_server, frozen_clock,
+                                                                             tmp_path, shutdown_after):
+    # An output format the server does not offer: the socket opens, then an error frame and 1008.
+    # Opening is not proof that the connection works, so the backoff keeps growing.
+    server = await start_local_server("tone")
+    url = server.url + "/v1/text-to-speech/joe/multi-stream-input?output_format=pcm_12345"
+    config = resolve_config(provider="local", url=url, audio="none", record=False)
+    console = Console(config, clock=frozen_clock, backoff=quick_backoff(initial=0.01, cap=0.08))
+    shutdown_after(console)
+    waits: list[tuple[int, float]] = []
+
+    def look(_changes) -> None:
+        s = console.session.status
+        if s.connection is ConnectionState.WAITING and (not waits or waits[-1][0] != s.attempt):
+            waits.append((s.attempt, round(s.reconnect_at - frozen_clock(), 6)))
+    console.add_observer(look)
+    assert await console.start()
+    await wait_for(lambda: len(waits) >= 6)
+    assert [a for a, _ in waits[:6]] == [2, 3, 4, 5, 6, 7]
+    assert [d for _, d in waits[:6]] == [0.01, 0.02, 0.04, 0.08, 0.08, 0.08]   # doubled, capped
+
+
+async def test_a_connection_that_proved_itself_starts_the_backoff_afresh(start_local_server, tmp_path,
+                                                                         shutdown_after):
+    server = await start_local_server("tone")
+    config = resolve_config(provider="local", url=server.url, audio="none", record=False, rate=40)
+    console = Console(config, backoff=quick_backoff())
+    shutdown_after(console)
+    assert await console.start() and await console.wait_connected(10)
+    console.connection.backoff.attempt = 4          # as after four failed attempts
+    assert console.submit_turn("Hello there.").ok
+    await wait_for(lambda: console.session.slots[0].state is SlotState.FINAL)
+    assert console.connection.backoff.attempt == 0  # audio arrived: the connection works
+
+
 # ---- defect 10: the 1008 banner is the error frame's whole message; the turn stays ----------
 
 # ---- defect 11 (part): a TLS mismatch says so ------------------------------------------------

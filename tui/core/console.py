@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from tui.net.backoff import Backoff
 from tui.net.transport import Transport
 from tui.protocol.dialect import Dialect
-from tui.protocol.frames import DecodeError, load_object
+from tui.protocol.frames import DecodeError, ErrorFrame, load_object
 from tui.protocol.murf import VoiceConfig
-from tui.protocol.urls import auth_headers, redact_url
+from tui.protocol.urls import auth_headers, redact_text, redact_url
 from tui.session import (
     DEFAULT_VOICE_SETTINGS, Changes, Disconnected, FrameReceived, FrameSent,
     Notice, Session, SpeakerProgress, StatusUpdate, Tick, Wire,
@@ -33,7 +33,7 @@ from tui.session import (
 
 from .config import ConsoleConfig
 from .barge_in import barge_in
-from .connection import Connection, Hooks
+from .connection import Connection, Hooks, key_refused_message
 from .turns import TurnHooks, Turns, wire_cid
 from .embedded import START_TIMEOUT, EmbeddedServer, EmbeddedServerError
 from .seams import RecorderLike, default_recorder, default_speaker, default_transport, start_recorder
@@ -90,7 +90,8 @@ class Console:
         self.connection = Connection(
             lambda: self._transport_factory(self.endpoint, self._headers()),
             Hooks(apply=self.apply, received=self._on_received, sent=self._on_sent, up=self._pump_queue,
-                  down=self._on_down, idle_after_expected_close=self._idle_after_stream_end),
+                  down=self._on_down, idle_after_expected_close=self._idle_after_stream_end,
+                  error_in=self._error_in, key_refused=self._key_refused),
             clock=clock, backoff=backoff or Backoff(), auto_reconnect=config.auto_reconnect)
         self._closing = False
         self._deadline_timer: asyncio.TimerHandle | None = None
@@ -334,6 +335,14 @@ class Console:
         self.apply(Disconnected(code, reason, expected=expected))
         if self.speaker is not None:
             self.speaker.end_all()   # the speaker follows the connection: no more audio will come
+
+    def _error_in(self, raw: str | bytes) -> ErrorFrame | None:
+        event = self.session.dialect.decode_server(raw)
+        return event if isinstance(event, ErrorFrame) else None
+
+    def _key_refused(self, words: str) -> None:
+        words = redact_text(words, [self.config.api_key])
+        self.apply(Notice(key_refused_message(self.config.provider, words), "error", banner=True))
 
     def _idle_after_stream_end(self) -> bool:
         # The single-context endpoint closes after each turn: connect again when one is typed.

@@ -18,6 +18,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from tui.protocol.secret import Secret
 from tui.protocol.urls import redact_text, redact_url
 
+from .refusal import AUTH_STATUSES
 from .transport import ConnectError, TransportClosed
 
 MAX_FRAME = 16 * 1024 * 1024
@@ -79,7 +80,10 @@ class WebSocketTransport:
                 proxy=None if _is_loopback(self._url) else True,
             )
         except Exception as exc:  # every failure becomes one readable line
-            raise ConnectError(self._scrub(describe_connect_error(exc, self.url))) from None
+            refused = None
+            if isinstance(exc, InvalidStatus) and exc.response.status_code in AUTH_STATUSES:
+                refused = self._scrub(f"HTTP {exc.response.status_code}{_body_of(exc)}")
+            raise ConnectError(self._scrub(describe_connect_error(exc, self.url)), key_refused=refused) from None
 
     async def send(self, text: str) -> None:
         if self._ws is None:
@@ -110,11 +114,9 @@ def describe_connect_error(exc: BaseException, url: str) -> str:
     """One line saying why a connection to `url` (already redacted) failed."""
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
-        body = (exc.response.body or b"")[:200].decode("utf-8", "replace").strip()
         hint = {401: " (check the API key)", 403: " (check the API key)",
                 404: " (check the URL path and voice id)"}.get(status, "")
-        detail = f": {' '.join(body.split())}" if body else ""
-        return f"{url} refused the connection: HTTP {status}{hint}{detail}"
+        return f"{url} refused the connection: HTTP {status}{hint}{_body_of(exc)}"
     if isinstance(exc, InvalidURI):
         return f"not a WebSocket URL: {url} (expected ws:// or wss://)"
     if isinstance(exc, TimeoutError):
@@ -124,3 +126,9 @@ def describe_connect_error(exc: BaseException, url: str) -> str:
     if isinstance(exc, InvalidHandshake):
         return f"WebSocket handshake with {url} failed: {exc}"
     return f"cannot connect to {url}: {type(exc).__name__}: {exc}"
+
+
+def _body_of(exc: InvalidStatus) -> str:
+    """": <the response body on one line>" (its first 200 bytes), or "" when it has none."""
+    body = (exc.response.body or b"")[:200].decode("utf-8", "replace")
+    return f": {' '.join(body.split())}" if body.strip() else ""

@@ -11,7 +11,15 @@ from typing import Protocol, runtime_checkable
 
 
 class ConnectError(Exception):
-    """The connection could not be made. `str(error)` is one line, with no secret in it."""
+    """The connection could not be made. `str(error)` is one line, with no secret in it.
+
+    `key_refused`: the server refused the credentials (HTTP 401/403), in its words (e.g.
+    "HTTP 403: Invalid api-key"); retrying cannot help. None for every other failure.
+    """
+
+    def __init__(self, message: str, *, key_refused: str | None = None) -> None:
+        super().__init__(message)
+        self.key_refused = key_refused
 
 
 class TransportClosed(Exception):
