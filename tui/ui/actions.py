@@ -77,8 +77,8 @@ COMPOSER_KEYS = frozenset({
     "ctrl+a", "ctrl+e", "ctrl+d", "ctrl+k", "ctrl+w", "ctrl+x", "ctrl+c", "ctrl+v",
 })
 
-# The app's own bindings that keymap.toml may also remap.
-APP_BINDING_IDS = ("quit", "command-palette")
+# The app's own bindings (id → default key) that keymap.toml may also remap.
+APP_KEYS = {"quit": "ctrl+q", "command-palette": "ctrl+p"}
 
 
 def console_bindings() -> list[Binding]:
@@ -94,4 +94,9 @@ def action_modes() -> dict[str, str]:
 
 
 def binding_ids() -> frozenset[str]:
-    return frozenset(a.id for a in ACTIONS) | frozenset(APP_BINDING_IDS)
+    return frozenset(a.id for a in ACTIONS) | frozenset(APP_KEYS)
+
+
+def default_keys() -> dict[str, str]:
+    """Binding id → its default keys (comma separated), the app's own bindings included."""
+    return {a.id: a.keys for a in ACTIONS} | APP_KEYS

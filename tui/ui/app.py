@@ -22,11 +22,11 @@ from ..core import Console
 from ..core.replay import drive_console
 from ..net.replay import ReplayTransport
 from ..session import Changes, Notice
-from .actions import ACTIONS
+from .actions import APP_KEYS, default_keys
 from .commands import ConsoleCommands
 from .keymap import LoadedKeymap, load_keymap
 from .screens.console import ConsoleScreen
-from .settings import load_config, save_theme
+from .settings import load_config, save_theme, screenshot_dir
 from .themes import ThemeSet, load_themes
 
 TICK_HZ = 15  # countdowns tick at >= 10 Hz; computed from deadlines, so a skipped tick costs nothing
@@ -38,8 +38,9 @@ class SwitchboardApp(App[None]):
     TITLE = "Switchboard"
     COMMANDS = App.COMMANDS | {ConsoleCommands}
     BINDINGS = [
-        Binding("ctrl+q", "quit", "quit", priority=True, id="quit"),
-        Binding("ctrl+p", "command_palette", "palette", show=False, priority=True, id="command-palette"),
+        Binding(APP_KEYS["quit"], "quit", "quit", priority=True, id="quit"),
+        Binding(APP_KEYS["command-palette"], "command_palette", "palette", show=False, priority=True,
+                id="command-palette"),
     ]
 
     def __init__(
@@ -125,12 +126,16 @@ class SwitchboardApp(App[None]):
         at = names.index(self.theme) if self.theme in names else -1
         self.switch_theme(names[(at + 1) % len(names)])
 
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """The palette's Screenshot: saved in `screenshot_dir()`; Textual's notice names the file."""
+        return super().deliver_screenshot(filename, path or str(screenshot_dir()), time_format)
+
     # ---- keys ------------------------------------------------------------------------------
 
     def keys_for(self) -> dict[str, str]:
         """Binding id → the keys it has now (the keymap applied over the defaults)."""
-        keys = {a.id: a.keys for a in ACTIONS} | {b.id: b.key for b in self.BINDINGS if b.id}
-        return keys | self._keymap_file.keymap
+        return default_keys() | self._keymap_file.keymap
 
     # ---- life cycle ------------------------------------------------------------------------
 

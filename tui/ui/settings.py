@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+from platformdirs import user_downloads_path
 
 THEME_KEY = "theme"
 
@@ -25,6 +26,13 @@ def config_dir(environ: Mapping[str, str] = os.environ) -> Path:
     """`$XDG_CONFIG_HOME/switchboard` (default `~/.config/switchboard`): config, keymap, themes."""
     base = environ.get("XDG_CONFIG_HOME") or str(Path(environ.get("HOME", "~")) / ".config")
     return Path(base).expanduser() / "switchboard"
+
+
+def screenshot_dir() -> Path:
+    """Where the palette's Screenshot goes: the user's Downloads folder when there is one, else the
+    current directory (Textual's default, ~/Downloads, fails where that folder does not exist)."""
+    downloads = user_downloads_path()
+    return downloads if downloads.is_dir() else Path.cwd()
 
 
 def config_path(environ: Mapping[str, str] = os.environ) -> Path:
