@@ -98,10 +98,9 @@ class ConsoleSink:
         if any(slot.countdown(now) == 0.0 for slot in self.session.slots):
             self.console.tick()
 
-    def on_turn(self, context_id: str) -> None:
+    def on_turn(self, context_id: str, text: str) -> None:
         self.session.adopt_turn(context_id)
-        if self.console.speaker is not None:
-            self.console.speaker.open(context_id)
+        self.console._turn_opened(context_id, text)   # what a turn opening did live (nothing is recorded)
 
     def connected(self, url: str) -> None:
         self.tick()

@@ -48,11 +48,11 @@ class RecordedOutcomes(Protocol):
 
 async def drive(transport: ReplayTransport, sink: ReplaySink, *,
                 mute: Callable[[str | None], None] | None = None,
-                on_turn: Callable[[str], None] | None = None) -> None:
+                on_turn: Callable[[str, str], None] | None = None) -> None:
     """Play the whole recording into `sink` at its recorded times (scaled, pausable).
 
     Frames go to `sink.ingest` in recorded order, sent ones included, so the session opens and
-    closes slots as it did. A recorded turn calls `on_turn(context_id)` before its frames; a
+    closes slots as it did. A recorded turn calls `on_turn(context_id, text)` before its frames; a
     recorded barge-in calls `sink.barge_in()` once per instant (the console records one action
     per context it cut). Audio skipped over by a seek is ingested too, so the model stays exact,
     and then `mute(context_id)` silences it on the speaker. A sink with a `tick()` (a deadline
@@ -81,7 +81,7 @@ async def _tick(sink: Any) -> None:
 
 
 async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect | None,
-                mute: Callable[[str | None], None] | None, on_turn: Callable[[str], None] | None) -> None:
+                mute: Callable[[str | None], None] | None, on_turn: Callable[[str, str], None] | None) -> None:
     last_barge_in: float | None = None
     outcomes: Any = sink if all(callable(getattr(sink, name, None)) for name in
                                 ("connected", "closed", "interrupted", "reset")) else None
@@ -102,7 +102,7 @@ async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect |
                 if isinstance(event, Audio):
                     mute(event.context_id)
         elif entry.kind == TURN and on_turn is not None and isinstance(entry.fields.get("context_id"), str):
-            on_turn(entry.fields["context_id"])
+            on_turn(entry.fields["context_id"], str(entry.fields.get("text") or ""))
         elif entry.kind == BARGE_IN and outcomes is not None:
             first = entry.offset_ms != last_barge_in
             last_barge_in = entry.offset_ms
