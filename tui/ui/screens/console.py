@@ -1,4 +1,4 @@
-"""The console screen: status strip, banner, five slot panels, transcript, frame log, composer.
+"""The console screen: status strip, banner, slot panels (the dialect's count), transcript, frame log, composer.
 
 It paints a `Session` (tui.session) and repaints only the areas a `Changes` names. Countdowns
 are repainted by `tick(now)`, which the app's single ticker calls.
@@ -39,11 +39,12 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
         self._blink = blink  # off for snapshots: a blinking cursor is never the same twice
         self.replay_caption: str | None = None
         self._panels: list = []
+        self._on_air: int | None = None   # index of the panel marked as being heard
 
     def compose(self) -> ComposeResult:
         yield StatusView(id="status")
         yield ErrorBanner(id="banner")
-        yield SlotRow(id="slots")
+        yield SlotRow(len(self.session.slots), id="slots")
         with Horizontal(id="lower"):
             with Vertical(id="transcript-box") as box:
                 box.border_title = "transcript"
@@ -94,6 +95,7 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
         now = self.now
         for index in changes.slots:
             self._panels[index].show(self.session.slots[index], now)
+        self._mark_on_air(now)
         if changes.log:
             self._log_view.catch_up()
         if changes.transcript:
@@ -109,5 +111,21 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
             self.replay_caption = self.replay.caption()
         for panel in self._panels:
             panel.tick(now)
+        self._mark_on_air(now)
         if self._panels:
             self._status.show(self.session.status, now, self.replay_caption)
+
+    def _mark_on_air(self, now: float) -> None:
+        """Mark the panel whose audio the speaker is playing now (at most one), unmark the last."""
+        if not self._panels:
+            return
+        link = self.core.speaker
+        cid = getattr(link.speaker, "playing_context", None) if link is not None else None
+        slot = self.session.slot_for(cid) if cid is not None else None
+        index = slot.index if slot is not None else None
+        if index != self._on_air:
+            if self._on_air is not None:
+                self._panels[self._on_air].set_on_air(False, now)
+            if index is not None:
+                self._panels[index].set_on_air(True, now)
+            self._on_air = index

@@ -1,10 +1,15 @@
-"""Five slot panels: one per context the server counts, readable at a glance at 80×24.
+"""Slot panels: one per context the dialect lets the server count, readable at a glance at 80×24.
 
 A panel paints one `ContextSlot` (tui.session): border title the context id, then state glyph and
 name, the inactivity countdown, bytes/frames both ways, audio received/heard, TTFA, close→final,
 and late frames. Colour follows the state through CSS classes (`-speaking`, `-draining`, ...)
 that use the theme's `$slot-*` variables only. The app's ticker calls `tick(now)`; a panel
 repaints only when its countdown text changes.
+
+Up to five slots (ElevenLabs' limit) get full panels side by side. More (Murf's fifteen) turn
+compact: one line each (glyph, audio received/heard, state), five to a row, so fifteen fit the
+same nine rows. The panel whose audio the listener is hearing now is marked on air (`-on-air`:
+a heavy border and "▶ playing"), wherever the least-recently-used rule put its turn.
 """
 from __future__ import annotations
 
@@ -26,6 +31,20 @@ def state_label(slot: ContextSlot) -> str:
     if slot.draining and slot.state is not SlotState.CLOSING:
         label += "…"  # interrupted / timed out but still counted until its final
     return label
+
+
+def compact_line(slot: ContextSlot) -> str:
+    """A compact panel's one line: glyph, audio received/heard, state."""
+    m = slot.metrics
+    return f"{glyph_for(slot.state)} {m.audio_seconds:.1f}/{m.heard_seconds:.1f}s {state_label(slot)}"
+
+
+def subtitle(slot: ContextSlot, on_air: bool, compact: bool) -> str:
+    late = slot.metrics.late_frames
+    notes = [f"late {late}" if late else ("phantom" if slot.phantom else "")]
+    if on_air:
+        notes.insert(0, "▶" if compact else "▶ playing")
+    return " · ".join(n for n in notes if n)
 
 
 def figures(slot: ContextSlot, remaining: float | None) -> Text:
@@ -52,7 +71,8 @@ class SlotFigures(Static):
 
 
 class SlotPanel(Vertical):
-    """One slot. `show(slot, now)` after the model changed; `tick(now)` from the app's ticker."""
+    """One slot. `show(slot, now)` after the model changed; `tick(now)` from the app's ticker;
+    `set_on_air(on)` when the listener starts or stops hearing it."""
 
     DEFAULT_CSS = """
     SlotPanel {
@@ -62,11 +82,14 @@ class SlotPanel(Vertical):
     }
     SlotPanel > Static { text-wrap: nowrap; text-overflow: ellipsis; }
     SlotPanel Digits { display: none; }
+    SlotPanel.-compact { height: 3; }
     """
 
-    def __init__(self, index: int) -> None:
-        super().__init__(id=f"slot-{index}")
+    def __init__(self, index: int, *, compact: bool = False) -> None:
+        super().__init__(id=f"slot-{index}", classes="-compact" if compact else "")
         self.index = index
+        self.compact = compact
+        self.on_air = False
         self._slot: ContextSlot | None = None
         self._countdown = ""
         self._shown: tuple[str, str] = ("", "")   # state line, figures: repaint only on change
@@ -84,9 +107,7 @@ class SlotPanel(Vertical):
     def show(self, slot: ContextSlot, now: float) -> None:
         self._slot = slot
         # Titles and classes repaint the whole panel (border included): set them only on change.
-        late = slot.metrics.late_frames
-        frame = (slot.context_id or f"slot {slot.index + 1}",
-                 f"late {late}" if late else ("phantom" if slot.phantom else ""),
+        frame = (slot.context_id or f"slot {slot.index + 1}", subtitle(slot, self.on_air, self.compact),
                  STATE_CLASSES[slot.state])
         if frame != self._frame:
             self._frame = frame
@@ -94,11 +115,19 @@ class SlotPanel(Vertical):
             self.border_subtitle = frame[1]
             self.remove_class(*(ALL_STATE_CLASSES - {frame[2]}))
             self.add_class(frame[2])
-        line = f"{glyph_for(slot.state)} {state_label(slot)}"
+        line = compact_line(slot) if self.compact else f"{glyph_for(slot.state)} {state_label(slot)}"
         if line != self._shown[0]:
             self._shown = (line, self._shown[1])
             self._state_line.update(Text(line, no_wrap=True), layout=False)
         self._paint(now)
+
+    def set_on_air(self, on: bool, now: float) -> None:
+        """Mark (or unmark) this panel as the one the listener is hearing now."""
+        if on != self.on_air:
+            self.on_air = on
+            self.set_class(on, "-on-air")
+            if self._slot is not None:
+                self.show(self._slot, now)
 
     def tick(self, now: float) -> None:
         if self._slot is not None and self._countdown != countdown(self._slot.countdown(now)):
@@ -122,14 +151,26 @@ class SlotPanel(Vertical):
             self._digits.update(digits)
 
 
-class SlotRow(Horizontal):
-    """The five panels side by side."""
+# Full panels fit five across 80 columns; beyond that the panels turn compact (three rows each).
+FULL_PANELS = 5
 
-    DEFAULT_CSS = "SlotRow { height: 9; }"
+
+class SlotRow(Horizontal):
+    """The panels: up to five full ones side by side, or up to fifteen compact ones in rows of five."""
+
+    DEFAULT_CSS = """
+    SlotRow { height: 9; }
+    SlotRow.-compact { layout: grid; grid-size: 5; grid-rows: 3; }
+    """
+
+    def __init__(self, count: int = FULL_PANELS, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.count = count
+        self.set_class(count > FULL_PANELS, "-compact")
 
     def compose(self) -> ComposeResult:
-        for index in range(5):
-            yield SlotPanel(index)
+        for index in range(self.count):
+            yield SlotPanel(index, compact=self.count > FULL_PANELS)
 
     def panels(self) -> list[SlotPanel]:
         return list(self.query(SlotPanel))
