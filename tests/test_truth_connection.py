@@ -156,6 +156,23 @@ async def test_a_connection_that_proved_itself_starts_the_backoff_afresh(start_l
 
 # ---- defect 10: the 1008 banner is the error frame's whole message; the turn stays ----------
 
+async def test_the_1008_banner_shows_the_whole_error_and_the_refused_turn_stays(start_local_server, tmp_path,
+                                                                               shutdown_after):
+    server = await start_local_server("tone")
+    config = resolve_config(provider="local", url=server.url, audio="none", guard=False, rate=4, record=False,
+                            auto_reconnect=False)
+    console = Console(config)
+    shutdown_after(console)
+    assert await console.start() and await console.wait_connected(10)
+    await six_quick_turns(console)
+    banner = console.session.banner.text
+    assert MAX_CONTEXTS_MESSAGE in banner and "1008" in banner
+    turn = console.session.transcript.turn("turn_6")
+    assert turn is not None, "the refused turn vanished from the transcript"
+    assert turn.text.split()[:1] == ["Sure,"]
+    assert "Maximum simultaneous contexts" in turn.summary
+
+
 # ---- defect 11 (part): a TLS mismatch says so ------------------------------------------------
 
 # ---- friction: a reconnect the operator asked for is not an error ----------------------------

@@ -126,6 +126,15 @@ def _on_error(session: Session, slot: ContextSlot | None, event: ErrorFrame, cha
     if event.context_id is not None:
         text = f"context {event.context_id}: {text}"
     session.show_banner(f"Server error: {text}", changes)
+    # The close that usually follows repeats the message cut to 123 bytes: keep it whole.
+    session.status.server_error = event.message
+    # The turn it refuses stays in the transcript, marked: the one it names, else the contexts
+    # opened past the limit (the error frame of a sixth context names none).
+    for cid in [event.context_id] if event.context_id else session.status.overflow_contexts:
+        turn = session.transcript.turn(cid)
+        if turn is not None and not turn.error:
+            turn.error = event.message
+            changes.transcript = True
     if event.context_id is not None:
         # Refused or failed by name (Murf's context limit leaves the socket open): no audio
         # will come for it, and its turn must stop sending (each word would be refused again).
@@ -135,6 +144,8 @@ def _on_error(session: Session, slot: ContextSlot | None, event: ErrorFrame, cha
         changes.slots.add(slot.index)
         if slot.context_id is not None:
             changes.end_audio.add(slot.context_id)   # failed: nothing more comes, the speaker moves on
+        if slot.context_id is not None:
+            changes.end_audio.add(slot.context_id)   # failed: nothing more comes, the speaker moves on
 
 
 def on_disconnected(session: Session, event: Disconnected, changes: Changes) -> None:
@@ -142,7 +153,8 @@ def on_disconnected(session: Session, event: Disconnected, changes: Changes) -> 
     status.connection = ConnectionState.DISCONNECTED
     status.close_code, status.close_reason = event.code, event.reason
     changes.status = True
-    text = event.error or describe_close(event.code, event.reason)
+    text = event.error or describe_close(event.code, _whole_reason(status.server_error, event))
+    status.server_error = ""
     session.note(f"connection {text}", changes, level="info" if event.expected else "error")
     lost = [s for s in session.slots if s.occupied]
     for slot in lost:
@@ -154,3 +166,12 @@ def on_disconnected(session: Session, event: Disconnected, changes: Changes) -> 
     elif lost:
         session.show_banner(f"Connection {text}; {len(lost)} context(s) never got their final",
                             changes, level="warning")
+
+
+def _whole_reason(server_error: str, event: Disconnected) -> str:
+    """The close reason, or the error frame's whole message when the reason is that message cut
+    at the WebSocket limit (123 bytes) or the close came with none after a policy error."""
+    reason = event.reason
+    if server_error and (server_error.startswith(reason) if reason else event.code == 1008):
+        return server_error
+    return reason

@@ -52,3 +52,4 @@ class StatusStrip:
     last_barge_in: BargeInTiming | None = None
     stray_frames: int = 0                  # frames for contexts no slot knows: dropped
     overflow_contexts: list[str] = field(default_factory=list)  # sent past five: the server refuses
+    server_error: str = ""                 # the last error frame's whole message (a close reason is cut)

@@ -34,6 +34,7 @@ class TurnTranscript:
     heard_seconds: float = 0.0
     interrupted: bool = False
     heard_at_interrupt: float | None = None
+    error: str = ""                   # the server refused or failed this turn: its message
     # Word spans (start, end) of the aligned characters, built as chunks arrive so a repaint
     # reads them instead of walking every character again.
     _spans: list[tuple[float, float]] = field(default_factory=list)
@@ -101,6 +102,8 @@ class TurnTranscript:
     @property
     def summary(self) -> str:
         """E.g. "interrupted · 3 of 9 words spoken"; empty for a turn that was not cut short."""
+        if self.error:
+            return f"refused · {self.error}"
         if not self.interrupted:
             return ""
         total = len(self.text.split())
