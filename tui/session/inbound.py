@@ -144,8 +144,6 @@ def _on_error(session: Session, slot: ContextSlot | None, event: ErrorFrame, cha
         changes.slots.add(slot.index)
         if slot.context_id is not None:
             changes.end_audio.add(slot.context_id)   # failed: nothing more comes, the speaker moves on
-        if slot.context_id is not None:
-            changes.end_audio.add(slot.context_id)   # failed: nothing more comes, the speaker moves on
 
 
 def on_disconnected(session: Session, event: Disconnected, changes: Changes) -> None:
