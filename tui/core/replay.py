@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from tui.session import Changes, Connected, Interrupted, Notice, Session
 from .config import resolve_config
 from .console import Console
 from .seams import default_speaker
+
+
+FINISHED = "replay finished: r plays it again from the start, home goes back to the start"
 
 
 class UnreadableRecording(Exception):
@@ -31,8 +35,12 @@ class Replay:
     problem: str | None   # where the file stops being readable; what comes before plays
 
 
-def open_replay(path: Path, *, speed: float = 1.0, paused: bool = False, audio: str | None = None) -> Replay:
+def open_replay(path: Path, *, speed: float = 1.0, paused: bool = False, audio: str | None = None,
+                hold_at_end: bool = False, clock: Callable[[], float] = time.monotonic) -> Replay:
     """The transport and the (unstarted) console for replaying `path`.
+
+    `hold_at_end`: a finished replay waits to be restarted (the full-screen console); `clock`
+    is the wall clock the replay runs on (tests step it).
 
     Raises UnreadableRecording when the file has no header, ValueError (ConfigError included)
     for a bad speed or a header the console cannot be configured from.
@@ -40,18 +48,20 @@ def open_replay(path: Path, *, speed: float = 1.0, paused: bool = False, audio: 
     recording = read_recording(path)
     if recording.header is None:
         raise UnreadableRecording(recording.problem or f"{path}: not a recording")
-    transport = ReplayTransport(recording, speed=check_speed(speed), paused=paused)
+    transport = ReplayTransport(recording, speed=check_speed(speed), paused=paused, hold_at_end=hold_at_end,
+                                clock=clock)
     config = resolve_config(provider="local", audio=audio, record=False, **session_options(recording))
     console = Console(config, clock=transport.clock,
                       speaker_factory=lambda progress: default_speaker(config, progress, time.monotonic))
     return Replay(transport, console, recording.problem)
 
 
-def open_replay_or_exit_code(path: Path, *, speed: float, paused: bool, audio: str | None) -> Replay | int:
+def open_replay_or_exit_code(path: Path, *, speed: float, paused: bool, audio: str | None,
+                             hold_at_end: bool = False) -> Replay | int:
     """`open_replay` for the command line: a problem is one line on stderr and the exit code
     (1: nothing to play, 2: a bad value); a file readable only in part says where it stops."""
     try:
-        return open_replay(path, speed=speed, paused=paused, audio=audio)
+        return open_replay(path, speed=speed, paused=paused, audio=audio, hold_at_end=hold_at_end)
     except UnreadableRecording as exc:
         print(f"switchboard: {exc}", file=sys.stderr)
         return 1
@@ -165,4 +175,5 @@ async def drive_console(transport: ReplayTransport, console: Console) -> None:
     With `transport.hold_at_end` it returns only when the transport is closed (a finished
     replay says so and waits for a restart)."""
     sink = ConsoleSink(console)
+    transport.on_finished = lambda: console.apply(Notice(FINISHED))
     await drive(transport, sink, mute=sink.mute, on_turn=sink.on_turn)

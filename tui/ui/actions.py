@@ -69,6 +69,10 @@ ACTIONS: tuple[ConsoleAction, ...] = (
                   "Replay: twice as fast", mode="replay"),
     ConsoleAction("replay-slower", "minus", "replay_speed(0.5)", "slower",
                   "Replay: half as fast", mode="replay"),
+    ConsoleAction("replay-restart", "r", "replay('restart')", "restart",
+                  "Replay: play again from the start (the model starts afresh)", mode="replay"),
+    ConsoleAction("replay-start", "0", "replay('start')", "to start",
+                  "Replay: go back to the start, paused (step or play from there)", mode="replay"),
 )
 
 # Keys a remap may not take, because the composer needs them to edit text.

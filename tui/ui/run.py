@@ -28,7 +28,8 @@ def run_replay(path: Path, *, speed: float = 1.0, paused: bool = False, audio: s
     from ..core.replay import open_replay_or_exit_code
     from .app import SwitchboardApp
 
-    replay = open_replay_or_exit_code(path, speed=speed, paused=paused, audio=audio)
+    # Held at the end: a finished replay waits for r (restart) or 0 (back to the start).
+    replay = open_replay_or_exit_code(path, speed=speed, paused=paused, audio=audio, hold_at_end=True)
     if isinstance(replay, int):
         return replay
     problems = (replay.problem,) if replay.problem else ()

@@ -86,12 +86,12 @@ async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect |
     outcomes: Any = sink if all(callable(getattr(sink, name, None)) for name in
                                 ("connected", "closed", "interrupted", "reset")) else None
     epoch, up = transport.epoch, False
+    if outcomes is not None:
+        transport.on_rewind = outcomes.reset
     async for item in transport.items():
         entry = item.entry
-        if transport.epoch != epoch:    # rewound to the start: the model starts afresh
+        if transport.epoch != epoch:    # rewound to the start (the sink reset then): play afresh
             epoch, up, last_barge_in = transport.epoch, False, None
-            if outcomes is not None:
-                outcomes.reset()
         if outcomes is not None and not up and (isinstance(entry, FrameEntry) or entry.kind == TURN):
             up = True
             outcomes.connected(transport.url)

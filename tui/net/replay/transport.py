@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from tui.recording.entries import CLOSED, ActionEntry, FrameEntry
 from tui.recording.reader import Recording
@@ -40,6 +40,8 @@ class ReplayTransport:
         self.hold_at_end = hold_at_end
         self.epoch = 0
         self.finished = False          # the last entry has been handed out
+        self.on_finished: Callable[[], None] | None = None   # called once per play-through, held at the end
+        self.on_rewind: Callable[[], None] | None = None     # called at restart/seek_start: start afresh
         self._at_ms = 0.0              # the offset of the entry handed out last
 
     def clock(self) -> float:
@@ -143,6 +145,8 @@ class ReplayTransport:
         self.finished = False
         self._close_code, self._close_reason = None, ""
         self.epoch += 1
+        if self.on_rewind is not None:
+            self.on_rewind()
         self._wake.set()
 
     def wake(self) -> None:
@@ -201,7 +205,10 @@ class ReplayTransport:
                 if self._close_code is None:
                     self._close_code = 1000
                 return None
-            self.finished = self.scheduler.done
+            if self.scheduler.done and not self.finished:
+                self.finished = True
+                if self.on_finished is not None:
+                    self.on_finished()
             self._wake.clear()
             delay = self.scheduler.seconds_until_next()
             try:
