@@ -175,5 +175,19 @@ async def test_the_1008_banner_shows_the_whole_error_and_the_refused_turn_stays(
 
 # ---- defect 11 (part): a TLS mismatch says so ------------------------------------------------
 
+async def test_wss_against_a_plain_server_says_the_tls_handshake_failed(start_local_server, tmp_path,
+                                                                        shutdown_after):
+    server = await start_local_server("tone")
+    url = server.url.replace("ws://", "wss://")
+    config = resolve_config(provider="local", url=url, audio="none", record=False, auto_reconnect=False)
+    console = Console(config)
+    shutdown_after(console)
+    assert await console.start()
+    await wait_for(lambda: console.session.banner is not None)
+    text = console.session.banner.text
+    assert "TLS" in text and "ws://" in text, text
+    assert not text.rstrip().endswith(":"), text
+
+
 # ---- friction: a reconnect the operator asked for is not an error ----------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import ssl
 from collections.abc import AsyncIterator, Iterable
 from urllib.parse import urlsplit
 
@@ -121,8 +122,14 @@ def describe_connect_error(exc: BaseException, url: str) -> str:
         return f"not a WebSocket URL: {url} (expected ws:// or wss://)"
     if isinstance(exc, TimeoutError):
         return f"no answer from {url} in time"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"TLS handshake with {url} failed: its certificate is not trusted ({_why(exc)})"
+    if url.startswith("wss://") and isinstance(exc, (ssl.SSLError, ConnectionResetError, ConnectionAbortedError)):
+        # A plain server answers a TLS hello with an HTTP error or by hanging up: say what it means.
+        return (f"TLS handshake with {url} failed ({_why(exc)}): the server does not speak TLS "
+                "there (try ws://)")
     if isinstance(exc, OSError):
-        return f"cannot reach {url}: {exc.strerror or exc}"
+        return f"cannot reach {url}: {_why(exc)}"
     if isinstance(exc, InvalidHandshake):
         return f"WebSocket handshake with {url} failed: {exc}"
     return f"cannot connect to {url}: {type(exc).__name__}: {exc}"
@@ -132,3 +139,17 @@ def _body_of(exc: InvalidStatus) -> str:
     """": <the response body on one line>" (its first 200 bytes), or "" when it has none."""
     body = (exc.response.body or b"")[:200].decode("utf-8", "replace")
     return f": {' '.join(body.split())}" if body.strip() else ""
+
+
+def _why(exc: OSError) -> str:
+    """An OS or TLS error in words, never empty (a reset connection comes with no message)."""
+    if isinstance(exc, ssl.SSLError) and exc.reason:
+        return exc.reason.replace("_", " ").lower()
+    words = exc.strerror or str(exc)
+    if words:
+        return words
+    if isinstance(exc, ConnectionResetError):
+        return "the server reset the connection"
+    if isinstance(exc, ConnectionAbortedError):
+        return "the connection was aborted"
+    return type(exc).__name__
