@@ -217,7 +217,7 @@ def test_a_malformed_recording_says_where_it_stops_and_keeps_what_is_before(
     path.write_bytes(b"".join(lines))
     got = read_recording(path)
     assert got.problem is not None and why in got.problem
-    assert got.problem.startswith(f"{name}.jsonl: ")
+    assert got.problem.startswith(f"{path}: ")   # the file as given, directory and all
     if line is not None:
         byte = sum(len(x) for x in lines[: line - 1])
         assert f"line {line} (byte {byte}" in got.problem

@@ -73,13 +73,13 @@ def _export(sub: argparse._SubParsersAction) -> None:
     def run(args: argparse.Namespace) -> int:
         from tui.recording import ExportError, export_wav, read_recording
         recording = read_recording(args.file)
-        if recording.problem:   # exports what is before the problem
-            print(f"{PROG}: {recording.problem}", file=sys.stderr)
         try:
             result = export_wav(recording, args.wav)
-        except ExportError as exc:
+        except ExportError as exc:   # says the recording's own problem too: one line
             print(f"{PROG}: error: {exc}", file=sys.stderr)
             return 1
+        if recording.problem:   # exported what is before the problem
+            print(f"{PROG}: {recording.problem}", file=sys.stderr)
         for path in result.files:
             print(path)
         print(f"{result.heard_seconds:.2f} s heard")

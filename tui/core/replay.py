@@ -48,6 +48,9 @@ def open_replay(path: Path, *, speed: float = 1.0, paused: bool = False, audio: 
     recording = read_recording(path)
     if recording.header is None:
         raise UnreadableRecording(recording.problem or f"{path}: not a recording")
+    if not recording.entries:
+        raise UnreadableRecording(f"{path}: nothing to play: no frame or action after the header"
+                                  + (f" ({recording.problem})" if recording.problem else ""))
     transport = ReplayTransport(recording, speed=check_speed(speed), paused=paused, hold_at_end=hold_at_end,
                                 clock=clock)
     config = resolve_config(provider="local", audio=audio, record=False, **session_options(recording))

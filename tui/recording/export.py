@@ -48,10 +48,15 @@ def export_wav(recording: Recording | str | os.PathLike[str], directory: str | o
     """Write the WAVs into `directory` (created if missing). Raises ExportError if impossible."""
     if not isinstance(recording, Recording):
         recording = read_recording(recording)
+    if recording.header is None:   # the reader's problem already names the file
+        raise ExportError(recording.problem or f"{recording.path}: not a recording")
     try:
         timeline = build_timeline(recording)
     except TimelineError as exc:
-        raise ExportError(f"{recording.path.name}: {exc}") from None
+        raise ExportError(f"{recording.path}: {exc}") from None
+    if not any(ctx.chunks for ctx in timeline.contexts):
+        raise ExportError(f"{recording.path}: nothing to export: the recording has no audio"
+                          + (f" before the point where it stops ({recording.problem})" if recording.problem else ""))
     folder = Path(directory)
     result = ExportResult(problem=recording.problem, skipped_frames=timeline.skipped_frames)
     spans = as_heard(timeline)

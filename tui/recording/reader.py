@@ -58,7 +58,7 @@ def _stop(recording: Recording, line_no: int, byte: int, why: str) -> Recording:
         f"the {len(recording.entries)} entries before it ({recording.duration_ms / 1000:.3f} s) are usable"
         if recording.entries else "nothing before it is usable"
     )
-    recording.problem = f"{recording.path.name}: stops at line {line_no} (byte {byte}): {why}; {usable}"
+    recording.problem = f"{recording.path}: stops at line {line_no} (byte {byte}): {why}; {usable}"
     return recording
 
 
@@ -69,7 +69,7 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     try:
         stream = open(path, "rb")
     except OSError as exc:
-        recording.problem = f"{path.name}: cannot open: {exc.strerror or exc}"
+        recording.problem = f"{path}: cannot open: {exc.strerror or exc}"   # as typed, directory and all
         return recording
     with stream:
         byte = 0
@@ -104,5 +104,5 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
                 recording.entries.append(entry)
             byte += len(raw)
         if line_no == 0:
-            recording.problem = f"{path.name}: the file is empty (no header line)"
+            recording.problem = f"{path}: the file is empty (no header line)"
     return recording
