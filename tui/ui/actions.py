@@ -54,6 +54,8 @@ ACTIONS: tuple[ConsoleAction, ...] = (
                   "Follow the frame log, or pause it to read", show=False),
     ConsoleAction("log-filter", "f10", "filter_log", "filter",
                   "Show the frames of one context only, or of all", show=False),
+    ConsoleAction("log-line", "ctrl+o", "frame_detail", "log line",
+                  "Read a frame-log line whole (the newest, or the bottom one while paused)"),
     ConsoleAction("dismiss", "f12", "dismiss_banner", "dismiss",
                   "Hide the error banner (the frame log keeps every error)", show=False),
     ConsoleAction("theme", "ctrl+t", "app.next_theme", "theme",

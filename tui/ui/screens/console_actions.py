@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING
 
 from ...core import CommandResult
 from ...net.replay import MAX_SPEED, MIN_SPEED
+from ...session import SlotState
 from ...session.pacer import MAX_RATE, MIN_RATE
 from ..actions import action_modes
 from ..widgets.banner import ErrorBanner
 from ..widgets.composer import Composer
 from ..widgets.frame_log import FrameLogView
+from .frame_detail import FrameDetailScreen
 from .help import HelpScreen
 from .pick_context import ALL, ContextPicker
 from .raw_send import RawSendScreen
@@ -105,7 +107,16 @@ class ConsoleActions:
             self._raw_draft = text   # kept for next time, sent or not
             self._say(self.core.send_raw(text))
 
-        self.app.push_screen(RawSendScreen(self._raw_draft), sent)
+        self.app.push_screen(RawSendScreen(self._raw_draft, self._live_context()), sent)
+
+    def _live_context(self) -> str | None:
+        """The speaking context, else the newest open one: what a hand-made frame is usually for."""
+        speaking = [s for s in self.session.slots if s.state is SlotState.SPEAKING and s.context_id]
+        if speaking:
+            return speaking[0].context_id
+        opened = [s for s in self.session.open_contexts() if s.context_id]
+        newest = max(opened, key=lambda s: s.metrics.opened_at or 0.0, default=None)
+        return newest.context_id if newest else None
 
     # ---- replay ------------------------------------------------------------------------------
 
@@ -124,13 +135,20 @@ class ConsoleActions:
         self.core.clear_log()
         self.query_one(FrameLogView).repaint()
 
+    def action_frame_detail(self) -> None:
+        log = self.query_one(FrameLogView)
+        if not log.rows:
+            self._say(CommandResult(False, "the frame log is empty"))
+            return
+        self.app.push_screen(FrameDetailScreen(log.rows, log.bottom_index()))
+
     def action_toggle_follow(self) -> None:
         log = self.query_one(FrameLogView)
         log.follow = not log.follow
 
     def action_filter_log(self) -> None:
         seen = dict.fromkeys(e.context_id for e in self.session.log if e.context_id)
-        choices = [(cid, cid) for cid in seen]
+        choices = [(cid, cid) for cid in reversed(seen)]   # newest first: the live turn is "2"
 
         def chosen(cid: str | None) -> None:
             if cid is not None:

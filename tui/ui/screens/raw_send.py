@@ -2,6 +2,8 @@
 
 Invalid JSON is refused here with the parser's own words and the text stays in the editor. The
 screen returns the frame text; the app sends it and remembers it for the next time it opens.
+It opens aimed at the live context: the draft's `context_id` becomes that id, selected, so
+typing another id replaces it.
 """
 from __future__ import annotations
 
@@ -13,8 +15,28 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
+from textual.widgets.text_area import Selection
 
 EXAMPLE = '{"context_id": "turn_1", "text": ""}'
+
+
+def prefill(draft: str, context_id: str | None) -> tuple[str, tuple[int, int] | None]:
+    """The editor's text (the draft, else the example, aimed at `context_id` when given) and the
+    (start, end) columns of the context id on its first line, to select; None when it has none."""
+    text = draft or EXAMPLE
+    try:
+        frame = json.loads(text)
+    except (ValueError, RecursionError):
+        return text, None      # a draft that does not parse is the operator's: kept as typed
+    if not isinstance(frame, dict) or "context_id" not in frame:
+        return text, None
+    if context_id is not None:
+        frame["context_id"] = context_id
+    text = json.dumps(frame, ensure_ascii=False)
+    pair = '"context_id": ' + json.dumps(frame["context_id"], ensure_ascii=False)
+    quote = 1 if isinstance(frame["context_id"], str) else 0   # select inside the quotes
+    start = text.find(pair) + len('"context_id": ') + quote
+    return text, (start, start + len(pair) - len('"context_id": ') - 2 * quote)
 
 
 def check_frame(text: str) -> str | None:
@@ -38,22 +60,20 @@ class RawSendScreen(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     RawSendScreen { align: center middle; }
-    RawSendScreen > Vertical {
-        width: 90%; max-width: 100; height: auto; max-height: 90%;
-        border: round $primary; background: $panel; padding: 0 1;
-    }
+    RawSendScreen > Vertical { max-width: 100; }   /* the box itself: .dialog in console.tcss */
     RawSendScreen TextArea { height: 8; }
     RawSendScreen #raw-problem { color: $error; height: auto; }
     RawSendScreen Horizontal { height: auto; align-horizontal: right; }
     RawSendScreen Button { margin-left: 1; }
     """
 
-    def __init__(self, draft: str = "") -> None:
+    def __init__(self, draft: str = "", context_id: str | None = None) -> None:
+        """`context_id`: the live context the frame is aimed at (None: the draft's own)."""
         super().__init__()
-        self._draft = draft or EXAMPLE
+        self._draft, self._select = prefill(draft, context_id)
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with Vertical(classes="dialog") as box:
             box.border_title = "Send a raw frame (ctrl+s sends, esc cancels)"
             yield TextArea(self._draft, id="raw-text", soft_wrap=True, show_line_numbers=False)
             yield Static("", id="raw-problem")
@@ -62,7 +82,10 @@ class RawSendScreen(ModalScreen[str | None]):
                 yield Button("Send", id="raw-send", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
+        area = self.query_one(TextArea)
+        area.focus()
+        if self._select is not None:
+            area.selection = Selection((0, self._select[0]), (0, self._select[1]))
 
     def action_send(self) -> None:
         text = self.query_one(TextArea).text

@@ -80,6 +80,10 @@ class FrameLogView(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
 
+    def bottom_index(self) -> int:
+        """Index in `rows` of the line at the bottom of the pane (the newest while following)."""
+        return max(0, min(len(self.rows) - 1, int(self.scroll_offset.y) + self.scrollable_content_region.height - 1))
+
     def on_resize(self) -> None:
         if self.follow:   # the newest line stays in view when the pane grows or first gets a size
             self.scroll_end(animate=False, immediate=True, x_axis=False)
