@@ -15,6 +15,7 @@ from typing import NoReturn
 
 from tui.core.config import AUDIO_BACKENDS, LOCAL_VOICES, PROVIDERS, ConfigError, ConsoleConfig, resolve_config
 from tui.protocol.dialect import Dialect
+from tui.recording.writer import DEFAULT_CAP_MB
 
 PROG = "switchboard"
 
@@ -119,7 +120,10 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
     play.add_argument("--theme", help="colour theme (see themes/)")
     play.add_argument("--no-record", dest="record", action="store_false", help="do not record this session")
     play.add_argument("--record-dir", type=Path, default=Path("recordings"),
-                      help="where session recordings go (default recordings/)")
+                      help="where session recordings go (default recordings/; the status strip shows the file)")
+    play.add_argument("--record-cap-mb", type=float, default=DEFAULT_CAP_MB, metavar="MB",
+                      help=f"keep the session recordings in the record dir under MB megabytes by removing "
+                      f"the oldest (never the current one, never demo-*; default {DEFAULT_CAP_MB})")
     play.add_argument("--headless", action="store_true",
                       help="line-by-line console on stdin/stdout instead of the full-screen one")
 
@@ -150,7 +154,7 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.e
         output_format=args.output_format, inactivity_timeout=args.inactivity_timeout, audio=args.audio,
         local_voice=args.local_voice, env=load_env(args.env_file, environ), rate=args.rate,
         theme=args.theme, record=args.record, record_dir=args.record_dir, guard=args.guard,
-        auto_reconnect=args.auto_reconnect, headless=args.headless,
+        auto_reconnect=args.auto_reconnect, headless=args.headless, record_cap_mb=args.record_cap_mb,
     )
 
 

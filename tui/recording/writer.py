@@ -23,6 +23,35 @@ from .scrub import Scrubber
 
 Clock = Callable[[], float]
 
+DEFAULT_CAP_MB = 200          # the recordings folder's cap (sessions only; demos are never removed)
+ROTATE_EVERY = 4_000_000      # bytes written between checks of the cap while recording
+# What the recorder names a session file (`_file_stem`): only these are ever rotated away.
+_SESSION_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}T[0-9A-Za-z_-]*\.jsonl$")
+
+
+def rotate(folder: Path, cap_bytes: int, keep: Path) -> list[Path]:
+    """Remove the oldest session recordings in `folder` until the sessions fit in `cap_bytes`;
+    never `keep` (the one being written) nor any other file (curated demos). Returns what went."""
+    try:
+        sessions = [p for p in folder.iterdir() if _SESSION_FILE.match(p.name) and p.is_file()]
+        stats = {p: p.stat() for p in sessions}
+    except OSError:
+        return []
+    total = sum(st.st_size for st in stats.values())
+    removed: list[Path] = []
+    for path in sorted(sessions, key=lambda p: stats[p].st_mtime):
+        if total <= cap_bytes:
+            break
+        if path == keep:
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        total -= stats[path].st_size
+        removed.append(path)
+    return removed
+
 
 class RecordingError(Exception):
     """The recording could not be started; the message says where and why."""
@@ -49,8 +78,11 @@ class Recorder:
     (seconds, monotonic) since `create`.
     """
 
-    def __init__(self, path: Path, stream: IO[bytes], scrubber: Scrubber, clock: Clock) -> None:
+    def __init__(self, path: Path, stream: IO[bytes], scrubber: Scrubber, clock: Clock,
+                 cap_bytes: int | None = None) -> None:
         self.path = path
+        self.cap_bytes = cap_bytes
+        self._since_rotate = 0
         self.problem: str | None = None
         self._stream: IO[bytes] | None = stream
         self._scrub = scrubber
@@ -67,8 +99,12 @@ class Recorder:
         *,
         secrets: Iterable[Secret | str | None] = (),
         clock: Clock = time.monotonic,
+        cap_bytes: int | None = None,
     ) -> Recorder:
-        """Start a new file in `directory` (created if missing) and write the header."""
+        """Start a new file in `directory` (created if missing) and write the header.
+
+        `cap_bytes`: the session recordings in `directory` are kept under it by removing the
+        oldest (now, and as this one grows); None keeps everything."""
         folder = Path(directory)
         scrubber = Scrubber(secrets)
         try:
@@ -85,13 +121,19 @@ class Recorder:
                 raise RecordingError(f"cannot record in {folder}: too many files named {stem}*")
         except OSError as exc:
             raise RecordingError(f"cannot record in {folder}: {exc.strerror or exc}") from None
-        recorder = cls(path, stream, scrubber, clock)
+        recorder = cls(path, stream, scrubber, clock, cap_bytes)
+        recorder.rotate()
         obj = header.to_json()
         obj["url"] = scrubber.url(header.url)
         recorder._write(obj)
         if recorder.problem:
             raise RecordingError(recorder.problem)
         return recorder
+
+    def rotate(self) -> list[Path]:
+        """Keep the folder's session recordings under the cap (oldest first, never this one)."""
+        self._since_rotate = 0
+        return [] if self.cap_bytes is None else rotate(self.path.parent, self.cap_bytes, self.path)
 
     @property
     def closed(self) -> bool:
@@ -151,8 +193,12 @@ class Recorder:
         line = self._scrub.text(_dumps(obj)) if self._scrub else _dumps(obj)
         try:
             assert self._stream is not None
-            self._stream.write(line.encode("utf-8") + b"\n")
+            data = line.encode("utf-8") + b"\n"
+            self._stream.write(data)
             self._stream.flush()
+            self._since_rotate += len(data)
+            if self._since_rotate >= ROTATE_EVERY:
+                self.rotate()
         except OSError as exc:
             self.problem = f"recording {self.path.name} stopped: {exc.strerror or exc}"
             stream, self._stream = self._stream, None
