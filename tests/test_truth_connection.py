@@ -191,3 +191,19 @@ async def test_wss_against_a_plain_server_says_the_tls_handshake_failed(start_lo
 
 # ---- friction: a reconnect the operator asked for is not an error ----------------------------
 
+async def test_an_asked_for_reconnect_is_an_info_note_not_an_error(start_local_server, tmp_path, shutdown_after):
+    server = await start_local_server("tone")
+    config = resolve_config(provider="local", url=server.url, audio="none", record=False, rate=4)
+    console = Console(config)
+    shutdown_after(console)
+    assert await console.start() and await console.wait_connected(10)
+    console.submit_turn(LONG)
+    await wait_for(lambda: console.session.slots[0].occupied)
+    before = console.session.log.last_seq
+    console.reconnect()
+    await wait_for(lambda: any(e.summary.startswith("connected") for e in console.session.log.entries(since=before)))
+    notes = [e for e in console.session.log.entries() if e.seq > before and e.direction == "note"]
+    assert any("reconnecting (asked)" in e.summary for e in notes), [e.summary for e in notes]
+    assert all(e.level != "error" for e in notes), [(e.level, e.summary) for e in notes]
+    banner = console.session.banner
+    assert banner is None or banner.level == "info", banner

@@ -97,6 +97,7 @@ class Console:
         self._deadline_timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_sent_at = clock()
+        self._reconnect_asked = False
 
     # ---- life cycle -----------------------------------------------------------------------
 
@@ -272,6 +273,9 @@ class Console:
 
     def reconnect(self) -> None:
         """Drop the connection (if any) and connect again now, without waiting for backoff."""
+        self._reconnect_asked = self.connected   # its close is the operator's doing: not an error
+        if not self.connected:
+            self.apply(Notice("reconnecting (asked)"))
         self.connection.reconnect()
 
     def clear_log(self) -> None:
@@ -332,7 +336,8 @@ class Console:
     def _on_down(self, code: int | None, reason: str, expected: bool) -> None:
         self.turns.cancel_all()
         self.record_action("closed", code=code, reason=reason, expected=expected)
-        self.apply(Disconnected(code, reason, expected=expected))
+        asked, self._reconnect_asked = self._reconnect_asked and expected, False
+        self.apply(Disconnected(code, reason, expected=expected, asked=asked))
         if self.speaker is not None:
             self.speaker.end_all()   # the speaker follows the connection: no more audio will come
 

@@ -50,6 +50,7 @@ class Disconnected:
     reason: str = ""
     error: str | None = None      # a client-side description when there was no close frame
     expected: bool = False        # the client asked for it (shutdown, reconnect, end of stream)
+    asked: bool = False           # the operator asked for a reconnect (F5): a note, not an error
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,8 @@ def on_disconnected(session: Session, event: Disconnected, changes: Changes) -> 
     changes.status = True
     text = event.error or describe_close(event.code, _whole_reason(status.server_error, event))
     status.server_error = ""
-    session.note(f"connection {text}", changes, level="info" if event.expected else "error")
+    note = f"reconnecting (asked): connection {text}" if event.asked else f"connection {text}"
+    session.note(note, changes, level="info" if event.expected else "error")
     lost = [s for s in session.slots if s.occupied]
     for slot in lost:
         # The server forgets its contexts with the socket: these will never get a final.
@@ -162,8 +163,9 @@ def on_disconnected(session: Session, event: Disconnected, changes: Changes) -> 
     if not event.expected:
         session.show_banner(f"Connection {text}", changes)
     elif lost:
-        session.show_banner(f"Connection {text}; {len(lost)} context(s) never got their final",
-                            changes, level="warning")
+        first = "Reconnecting (asked)" if event.asked else f"Connection {text}"
+        session.show_banner(f"{first}; {len(lost)} context(s) never got their final",
+                            changes, level="info" if event.asked else "warning")
 
 
 def _whole_reason(server_error: str, event: Disconnected) -> str:
