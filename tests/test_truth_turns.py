@@ -14,12 +14,15 @@ import time
 from tests.test_core_console import LONG_TURN, shutdown_after, wait_for
 from tui.audio import make_speaker
 from tui.core import Console, resolve_config
+from tui.net import Backoff
 from tui.protocol import elevenlabs
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat
-from tui.protocol.frames import Audio, Final
+from tui.server import LocalServer
+from tui.protocol.frames import Alignment, Audio, Final
 from tui.session import (
-    DEFAULT_VOICE_SETTINGS, Connected, FrameReceived, FrameSent, Interrupted, Session, SlotState, Wire,
+    DEFAULT_VOICE_SETTINGS, Connected, FrameReceived, FrameSent, Interrupted, Session, SlotState,
+    TurnOpened, TurnQueued, Wire,
 )
 
 consoles = shutdown_after   # the fixture, under this module's name for it
@@ -131,3 +134,78 @@ async def test_a_barge_in_after_the_servers_final_marks_the_slot_interrupted_wit
     assert slot.state is SlotState.INTERRUPTED
     assert 0 < slot.metrics.heard_seconds < slot.metrics.audio_seconds - 1.0
     assert session.transcript.turn("turn_1").interrupted
+
+
+# ---- "N of M words spoken" counts against the turn as typed --------------------------------
+
+TYPED_43 = " ".join(f"w{i}" for i in range(1, 43)) + " end."
+
+
+def _aligned_audio(cid: str, text: str, ms_per_char: int = 100) -> FrameReceived:
+    n = len(text)
+    alignment = Alignment(tuple(text), tuple(i * ms_per_char for i in range(n)), (ms_per_char,) * n)
+    samples = int(16000 * n * ms_per_char / 1000)
+    return FrameReceived(elevenlabs.encode_server(Audio(b"\x01\x00" * samples, cid, alignment)))
+
+
+def test_words_spoken_are_counted_against_the_whole_typed_turn(frozen_clock):
+    s = Session(Dialect.ELEVENLABS, PCM16K, clock=frozen_clock)
+    s.apply(Connected("ws://test"))
+    cid = s.new_context_id()
+    s.apply(TurnOpened(cid, TYPED_43))
+    sent = TYPED_43.split()[:17]
+    for frame in EL.open(cid) + [f for w in sent for f in EL.text(cid, w + " ", False)]:
+        s.apply(FrameSent(frame))
+    s.apply(_aligned_audio(cid, " ".join(sent) + " "))
+    s.apply(Interrupted(cid, heard_seconds=1.55))   # w5 ends at 1.4 s, w6's middle is at 1.6 s
+    turn = s.transcript.turn(cid)
+    assert turn.summary == "interrupted · 5 of 43 words spoken"
+    assert turn.unsent_words == TYPED_43.split()[17:]
+
+
+async def test_a_turn_cut_early_counts_its_spoken_words_against_all_it_typed(local_server, consoles):
+    console = await console_on(local_server, consoles, rate=4)
+    assert console.submit_turn(LONG_TURN).ok
+    await wait_for(lambda: (s := console.session.slot_for("turn_1")) is not None and s.metrics.audio_frames > 0
+                   and s.metrics.heard_seconds > 0.3, 10)
+    console.barge_in()
+    turn = console.session.transcript.turn("turn_1")
+    typed = len(LONG_TURN.split())
+    assert len(turn.text.split()) < typed                      # cut before it was all sent
+    assert turn.summary.endswith(f" of {typed} words spoken"), turn.summary
+    assert turn.text.split() + turn.unsent_words == LONG_TURN.split()
+
+
+# ---- a turn that waits shows in the transcript as queued -----------------------------------
+
+def test_a_queued_turn_shows_as_queued_until_it_opens(frozen_clock):
+    s = Session(Dialect.ELEVENLABS, PCM16K, clock=frozen_clock)
+    s.apply(TurnQueued("Still there?"))
+    assert [q.typed for q in s.transcript.queued] == ["Still there?"] and s.transcript.turns == []
+    s.apply(Connected("ws://test"))
+    cid = s.new_context_id()
+    s.apply(TurnOpened(cid, "Still there?"))
+    for frame in EL.open(cid) + EL.text(cid, "Still ", False):
+        s.apply(FrameSent(frame))
+    assert s.transcript.queued == []
+    assert [(t.context_id, t.typed, t.text) for t in s.transcript.turns] == [(cid, "Still there?", "Still ")]
+
+
+async def test_a_turn_typed_while_disconnected_is_in_the_transcript_as_queued_until_it_starts(
+        voice_loader, consoles, unused_tcp_port):
+    config = resolve_config(provider="local", url=f"ws://127.0.0.1:{unused_tcp_port}", audio="none",
+                            record=False, rate=20)
+    console = Console(config, backoff=Backoff(initial=0.05, factor=2, cap=0.2, jitter=0))
+    consoles(console)
+    assert await console.start()
+    assert "queued" in console.submit_turn("Still there?").message
+    assert [q.typed for q in console.session.transcript.queued] == ["Still there?"]
+    server = LocalServer(voice_loader("tone"), port=unused_tcp_port)
+    await server.start()
+    try:
+        await wait_for(lambda: console.session.slot_for("turn_1") is not None, 10)
+        assert console.session.transcript.queued == []
+        assert console.session.transcript.turn("turn_1").typed == "Still there?"
+    finally:
+        await console.shutdown()
+        await server.close()

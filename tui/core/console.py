@@ -27,7 +27,7 @@ from tui.protocol.murf import VoiceConfig
 from tui.protocol.urls import auth_headers, redact_text, redact_url
 from tui.session import (
     DEFAULT_VOICE_SETTINGS, Changes, Disconnected, FrameReceived, FrameSent,
-    Notice, Session, SpeakerProgress, StatusUpdate, Tick, Wire,
+    Notice, Session, SpeakerProgress, StatusUpdate, Tick, TurnOpened, TurnQueued, Wire,
     check_rate,
 )
 
@@ -186,6 +186,7 @@ class Console:
         if not text:
             return CommandResult(False, "nothing to send: the turn is empty")
         if not self.turns.submit(text):
+            self.apply(TurnQueued(text))   # the transcript shows it waiting
             why = ("not connected" if not self.connected
                    else f"all {self.config.dialect.max_contexts} contexts busy (guard on)")
             if self.config.dialect is Dialect.ELEVENLABS_SINGLE and self.connected:
@@ -314,6 +315,7 @@ class Console:
 
     def _turn_opened(self, cid: str, text: str) -> None:
         self.record_action("turn", text=text, context_id=cid)
+        self.apply(TurnOpened(cid, text))   # the transcript counts words against all of it
         assert self.speaker is not None
         self.speaker.open(cid)   # its place in the play order is the order turns open
 

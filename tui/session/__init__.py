@@ -10,7 +10,8 @@
 from .changes import Banner, Changes, PlayAudio
 from .events import (
     Connected, Connecting, Disconnected, FrameReceived, FrameSent, Interrupted, Notice,
-    ReconnectScheduled, SendFailed, SessionEvent, SpeakerProgress, StatusUpdate, Tick,
+    ReconnectScheduled, SendFailed, SessionEvent, SpeakerProgress, StatusUpdate, Tick, TurnOpened,
+    TurnQueued,
 )
 from .framelog import FrameLog, LogEntry, summarize
 from .model import DEFAULT_CONTEXT, Session
@@ -26,5 +27,6 @@ __all__ = [
     "FrameReceived", "FrameSent", "Interrupted", "LogEntry", "MAX_RATE", "MIN_RATE", "Notice",
     "PlayAudio", "ReconnectScheduled", "SendFailed", "Session", "SessionEvent",
     "SlotMetrics", "SlotState", "SpeakerProgress", "StatusStrip", "StatusUpdate", "Step", "Tick",
-    "Transcript", "TurnPacer", "TurnTranscript", "Word", "Wire", "check_rate", "summarize",
+    "Transcript", "TurnOpened", "TurnPacer", "TurnQueued", "TurnTranscript", "Word", "Wire", "check_rate",
+    "summarize",
 ]

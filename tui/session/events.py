@@ -86,6 +86,24 @@ class Interrupted:
 
 
 @dataclass(frozen=True)
+class TurnQueued:
+    """A typed turn waits (not connected, or no free context with the guard on): the transcript
+    shows it as queued until it opens."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class TurnOpened:
+    """A typed turn starts in `context_id`, with all its text (before its first frame): the
+    transcript counts its words against what was typed, not only what was sent. Live, the core
+    applies it as the turn starts; a replay, from the recorded `turn` action."""
+
+    context_id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Tick:
     """Time passed: check inactivity deadlines against the session clock."""
 
@@ -109,5 +127,6 @@ class StatusUpdate:
 
 SessionEvent = (
     FrameSent | FrameReceived | SendFailed | Connecting | Connected | Disconnected
-    | ReconnectScheduled | SpeakerProgress | Interrupted | Tick | Notice | StatusUpdate
+    | ReconnectScheduled | SpeakerProgress | Interrupted | TurnQueued | TurnOpened | Tick | Notice
+    | StatusUpdate
 )

@@ -20,7 +20,8 @@ from . import inbound
 from .changes import Banner, Changes
 from .events import (
     Connected, Connecting, Disconnected, FrameReceived, FrameSent, Interrupted, Notice,
-    ReconnectScheduled, SendFailed, SessionEvent, SpeakerProgress, StatusUpdate, Tick,
+    ReconnectScheduled, SendFailed, SessionEvent, SpeakerProgress, StatusUpdate, Tick, TurnOpened,
+    TurnQueued,
 )
 from .framelog import DEFAULT_CAPACITY, FrameLog
 from .pacer import SENTENCE_END
@@ -158,6 +159,13 @@ class Session:
                 self._on_progress(event, changes)
             case Interrupted():
                 self._on_interrupted(event, changes)
+            case TurnQueued(text=text):
+                self.transcript.queue(text)
+                changes.transcript = True
+            case TurnOpened(context_id=cid, text=text):
+                self.adopt_turn(cid)
+                self.transcript.open(cid, text)
+                changes.transcript = True
             case Tick():
                 self._on_tick(changes)
             case Connecting(url=url, attempt=attempt):

@@ -29,7 +29,9 @@ class TurnTranscript:
     """One context's text as sent, and the timing of its words from the alignment data."""
 
     context_id: str
-    text: str = ""
+    text: str = ""                    # as sent so far
+    typed: str = ""                   # the whole turn as the operator typed it ("" if not a typed turn)
+    opening: bool = False             # opened by its turn, its first frame not seen yet
     audio_seconds: float = 0.0        # running offset: audio received so far
     heard_seconds: float = 0.0
     interrupted: bool = False
@@ -81,6 +83,17 @@ class TurnTranscript:
         return out
 
     @property
+    def unsent_words(self) -> list[str]:
+        """The typed words not sent (yet, or ever: a barge-in stops the pacer). The pacer sends
+        the typed words in order, so the sent ones are a prefix of them."""
+        return self.typed.split()[len(self.text.split()):]
+
+    @property
+    def total_words(self) -> int:
+        """The turn's length in words: as typed, or as sent for a turn nobody typed (raw frames)."""
+        return max(len(self.typed.split()), len(self.text.split()))
+
+    @property
     def aligned(self) -> bool:
         return self._has_alignment
 
@@ -106,7 +119,7 @@ class TurnTranscript:
             return f"refused · {self.error}"
         if not self.interrupted:
             return ""
-        total = len(self.text.split())
+        total = self.total_words
         heard = self.heard_at_interrupt if self.heard_at_interrupt is not None else self.heard_seconds
         spoken = self.words_spoken(heard)
         if spoken is None:
@@ -115,17 +128,43 @@ class TurnTranscript:
 
 
 class Transcript:
-    """The recent turns in the order their contexts opened (the last one is current)."""
+    """The recent turns in the order their contexts opened (the last one is current), and the
+    typed turns still waiting to start (`queued`, oldest first; they have no context yet)."""
 
     def __init__(self, keep: int = RECENT_TURNS) -> None:
         self._turns: OrderedDict[str, TurnTranscript] = OrderedDict()
         self._keep = keep
+        self.queued: list[TurnTranscript] = []
 
     def turn(self, context_id: str) -> TurnTranscript | None:
         return self._turns.get(context_id)
 
+    def queue(self, typed: str) -> TurnTranscript:
+        """A typed turn that waits: shown as queued until `open` starts it."""
+        turn = TurnTranscript("", typed=typed)
+        self.queued.append(turn)
+        return turn
+
+    def open(self, context_id: str, typed: str) -> TurnTranscript:
+        """A typed turn starts in `context_id` (before its first frame). It leaves the queue: the
+        queue starts in order, so it is the oldest queued turn with this text, if any."""
+        waiting = next((q for q in self.queued if q.typed == typed), None)
+        if waiting is not None:
+            self.queued.remove(waiting)
+        turn = self._add(context_id)
+        turn.typed, turn.opening = typed, True
+        return turn
+
     def start(self, context_id: str) -> TurnTranscript:
-        """A new turn for a context; a reused id starts afresh (it is a new context)."""
+        """A context's first frame: the turn `open` began keeps its place; otherwise (a raw
+        frame, or a reused id: a new context) a new turn starts afresh."""
+        turn = self._turns.get(context_id)
+        if turn is not None and turn.opening:
+            turn.opening = False
+            return turn
+        return self._add(context_id)
+
+    def _add(self, context_id: str) -> TurnTranscript:
         self._turns.pop(context_id, None)
         turn = self._turns[context_id] = TurnTranscript(context_id)
         while len(self._turns) > self._keep:
