@@ -207,3 +207,18 @@ async def test_an_asked_for_reconnect_is_an_info_note_not_an_error(start_local_s
     assert all(e.level != "error" for e in notes), [(e.level, e.summary) for e in notes]
     banner = console.session.banner
     assert banner is None or banner.level == "info", banner
+
+
+async def test_a_connection_up_long_enough_starts_the_backoff_afresh_though_it_got_no_frame(
+        start_local_server, frozen_clock, tmp_path, shutdown_after):
+    from tui.core.connection import PROVEN_AFTER
+    server = await start_local_server("tone")
+    config = resolve_config(provider="local", url=server.url, audio="none", record=False, auto_reconnect=False)
+    console = Console(config, clock=frozen_clock, backoff=quick_backoff())
+    shutdown_after(console)
+    assert await console.start() and await console.wait_connected(10)
+    console.connection.backoff.attempt = 4          # as after four failed attempts
+    frozen_clock.advance(PROVEN_AFTER)
+    assert console.send_raw('{"text": 5, "context_id": "x"}').ok    # refused: an error frame, then 1008
+    await wait_for(lambda: not console.connected)
+    assert console.connection.backoff.attempt == 0
