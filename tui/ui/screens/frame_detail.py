@@ -28,7 +28,9 @@ def describe(entry: LogEntry) -> Text:
         body = json.dumps(json.loads(entry.summary), indent=2, ensure_ascii=False)
     except ValueError:   # cut at the summary limit, or not JSON at all: shown as it is, wrapped
         body = entry.summary
-    out = Text(header + "\n", style="bold")
+    out = Text()
+    out.append(header, "bold")
+    out.append("\n")
     out.append(body)   # from the wire: Text, never markup
     return out
 
