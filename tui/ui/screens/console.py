@@ -99,7 +99,7 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
         if changes.log:
             self._log_view.catch_up()
         if changes.transcript:
-            self._transcript.show(self.session.transcript.turns)
+            self._transcript.show(self.session.transcript.turns, self.session.transcript.queued)
         if changes.status:
             self._status.show(self.session.status, now, self.replay_caption)
         if changes.banner is not None:

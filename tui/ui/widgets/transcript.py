@@ -2,7 +2,9 @@
 
 Words the listener heard are bright, words not heard yet are dim; after a barge-in the words never
 spoken are struck through and the turn is labelled with the model's "interrupted · N of M words
-spoken". One line per turn (cut at the pane's edge at 80 columns, wrapped where there is room).
+spoken", counted against the whole turn as typed; the words typed but not sent (yet, or ever)
+follow, dimmed. One line per turn, cut at the pane's edge, except an interrupted turn, which
+wraps: what was cut is the point of it. Turns waiting to start are listed first as "queued".
 Heard words come from the alignment data (tui.session.transcript); a turn without alignment
 (Murf sends none) shows its words plain and the seconds heard.
 """
@@ -19,19 +21,21 @@ SHOWN = 6  # turns painted; the session keeps more
 
 def turn_key(turn: TurnTranscript) -> tuple:
     """What the pane shows of a turn: repaint only when one of these changed."""
-    return (turn.context_id, turn.text, turn.words_spoken(), turn.interrupted, turn.summary)
+    return (turn.context_id, turn.text, turn.typed, turn.words_spoken(), turn.interrupted, turn.summary)
 
 
 class TranscriptView(Static):
-    """`show(turns)` repaints when a word changed side (heard/unheard); otherwise it does nothing."""
+    """`show(turns, queued)` repaints when a word changed side (heard/unheard) or a turn came or
+    went; otherwise it does nothing. A resize repaints (only interrupted turns wrap)."""
 
     COMPONENT_CLASSES = {"transcript--heard", "transcript--unheard", "transcript--cut",
-                         "transcript--id", "transcript--note"}
+                         "transcript--unsent", "transcript--id", "transcript--note"}
     DEFAULT_CSS = """
-    TranscriptView { height: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    TranscriptView { height: 1fr; padding: 0 1; }
     TranscriptView > .transcript--heard { color: $text; text-style: bold; }
     TranscriptView > .transcript--unheard { color: $text-muted; }
     TranscriptView > .transcript--cut { color: $text-muted; text-style: strike; }
+    TranscriptView > .transcript--unsent { color: $text-muted; text-style: italic; }
     TranscriptView > .transcript--id { color: $text-muted; }
     TranscriptView > .transcript--note { color: $slot-interrupted; text-style: italic; }
     """
@@ -39,30 +43,46 @@ class TranscriptView(Static):
     def __init__(self, **kwargs) -> None:
         super().__init__("", **kwargs)
         self._keys: tuple = ()
+        self._shown: tuple[list[TurnTranscript], list[TurnTranscript]] = ([], [])
 
     def on_mount(self) -> None:
-        self.update(self._render_turns([]))
+        self.update(self._render_turns([], []))
 
-    def show(self, turns: list[TurnTranscript]) -> None:
+    def on_resize(self) -> None:
+        self.update(self._render_turns(*self._shown), layout=False)
+
+    def show(self, turns: list[TurnTranscript], queued: list[TurnTranscript] | tuple = ()) -> None:
         recent = turns[-SHOWN:]
-        keys = tuple(turn_key(t) for t in recent)
+        waiting = list(queued)
+        keys = (tuple(turn_key(t) for t in recent), tuple(q.typed for q in waiting))
         if keys != self._keys:
             self._keys = keys
-            self.update(self._render_turns(recent), layout=False)
+            self._shown = (recent, waiting)
+            self.update(self._render_turns(recent, waiting), layout=False)
 
-    def _render_turns(self, turns: list[TurnTranscript]) -> Text:
-        if not turns:
+    def _render_turns(self, turns: list[TurnTranscript], queued: list[TurnTranscript]) -> Text:
+        if not turns and not queued:
             return Text("Type a turn below and press Enter.", self._style("transcript--unheard"))
-        out = Text()
-        for n, turn in enumerate(reversed(turns)):
-            if n:
-                out.append("\n")
-            out.append(f"{turn.context_id}: ", self._style("transcript--id"))
+        lines = []
+        for turn in reversed(queued):   # the newest first, as the turns below
+            line = Text("queued: ", self._style("transcript--note"))
+            line.append(turn.typed, self._style("transcript--unsent"))
+            lines.append(self._one_line(line))
+        for turn in reversed(turns):
+            line = Text(f"{turn.context_id}: ", self._style("transcript--id"))
             if turn.summary:   # before the words: a long turn is cut at the pane's edge, not this
-                out.append(turn.summary, self._style("transcript--note"))
-                out.append(" · ", self._style("transcript--id"))
-            self._render_words(out, turn)
-        return out
+                line.append(turn.summary, self._style("transcript--note"))
+                line.append(" · ", self._style("transcript--id"))
+            self._render_words(line, turn)
+            lines.append(line if turn.interrupted else self._one_line(line))
+        return Text("\n").join(lines)
+
+    def _one_line(self, line: Text) -> Text:
+        """Cut at the pane's edge with an ellipsis (the pane wraps; only interrupted turns may)."""
+        width = self.content_size.width
+        if width > 0:
+            line.truncate(width, overflow="ellipsis")
+        return line
 
     def _render_words(self, out: Text, turn: TurnTranscript) -> None:
         words = turn.text.split()
@@ -75,6 +95,10 @@ class TranscriptView(Static):
         if heard < len(words):
             out.append(" " if heard else "")
             out.append(" ".join(words[heard:]), rest)
+        unsent = turn.unsent_words
+        if unsent:
+            out.append(" " if words else "")
+            out.append(" ".join(unsent), self._style("transcript--unsent"))
 
     def _style(self, name: str):
         return component_style(self, name)
