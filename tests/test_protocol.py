@@ -177,6 +177,8 @@ def test_single_context_rejects_close_context():
     murf.SendText("Sure, when would you like to travel?", "turn_1"),
     murf.SendText("Hi.", "turn_1", voice_config=murf.VoiceConfig("en-US-natalie")),
     murf.End("turn_1"),
+    murf.End("turn_1", buffer=murf.BufferSettings(40, 0)),
+    murf.SendText("Hi.", "turn_1", buffer=murf.BufferSettings(160, 1000)),
     murf.Clear("turn_2"),
 ])
 def test_murf_client_frames_round_trip(frame):
@@ -199,14 +201,31 @@ def test_murf_final_spellings(raw):
 
 
 @pytest.mark.parametrize("raw", [
-    '{"text": "x", "voice_config": {"rate": 99}}',
-    '{"min_buffer_size": 10}',
-    '{"max_buffer_delay_in_ms": 5000}',
+    '{"text": "x", "voice_config": {"rate": "fast"}}',
+    '{"min_buffer_size": "10"}',
+    '{"max_buffer_delay_in_ms": true}',
     '{"clear": 1}',
     '{}',
+    '[{"text": "x"}]',
 ])
 def test_murf_bad_client_frames_are_decode_errors(raw):
     assert isinstance(murf.decode_client(raw), DecodeError)
+
+
+def test_murf_out_of_range_values_are_clamped_not_refused():
+    frame = murf.decode_client('{"text": "x", "voice_config": {"rate": 99, "pitch": -80.4}}')
+    assert frame.voice_config.rate == 50 and frame.voice_config.pitch == -50
+    assert murf.decode_client('{"min_buffer_size": 3}') == murf.BufferSettings(40, None)
+    assert murf.decode_client('{"max_buffer_delay_in_ms": 5000}') == murf.BufferSettings(None, 1000)
+
+
+def test_murf_buffer_settings_ride_in_text_and_end_frames():
+    # LiveKit's Murf plugin: settings inside every text frame and in the end frame (no text).
+    assert murf.decode_client('{"text": "Hi.", "context_id": "a", "min_buffer_size": 3, '
+                              '"max_buffer_delay_in_ms": 0}') == murf.SendText(
+        "Hi.", "a", buffer=murf.BufferSettings(40, 0))
+    assert murf.decode_client('{"context_id": "a", "end": true, "min_buffer_size": 3, '
+                              '"max_buffer_delay_in_ms": 0}') == murf.End("a", buffer=murf.BufferSettings(40, 0))
 
 
 def test_murf_error_frames_are_shown_whole():

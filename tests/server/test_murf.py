@@ -113,18 +113,18 @@ async def test_murf_formats_and_sample_rates_are_produced_at_their_byte_rate(loc
     assert len(audio_bytes(frames)) == pytest.approx(0.6 * bytes_per_second, abs=2)
 
 
-@pytest.mark.parametrize("query, error", [
-    ({"format": "WAV"}, "unsupported_format"),
-    ({"format": "MP3"}, "unsupported_format"),
-    ({"format": "PCM", "sample_rate": 22050}, "invalid_format"),
-    ({"format": "ULAW", "sample_rate": 24000}, "invalid_format"),
-    ({"model": "NOPE"}, "invalid_model"),
-    ({"channel_type": "STEREO"}, "unsupported_channel_type"),
+@pytest.mark.parametrize("query, says", [
+    ({"format": "WAV"}, "format WAV is not produced"),
+    ({"format": "MP3"}, "format MP3 is not produced"),
+    ({"format": "PCM", "sample_rate": 22050}, "sample_rate 22050"),
+    ({"format": "ULAW", "sample_rate": 24000}, "sample_rate 24000"),
+    ({"model": "NOPE"}, "model must be one of"),
+    ({"channel_type": "STEREO"}, "channel_type 'STEREO' is not produced"),
 ])
-async def test_murf_options_it_cannot_serve_get_a_clear_error_frame_and_close(local_server, query, error):
+async def test_murf_options_it_cannot_serve_get_a_clear_error_frame_and_close(local_server, query, says):
     async with client(murf_endpoint(local_server, **query)) as ws:
         frames = await ws.rest()
-    assert len(frames) == 1 and frames[0]["error"] == error and frames[0]["message"]
+    assert len(frames) == 1 and says in frames[0]["error"]   # Murf's errors are human text in `error`
     assert ws.close_code == 1008
 
 
@@ -145,12 +145,12 @@ async def test_murf_bad_frame_gets_an_error_frame_and_the_socket_stays_open(loca
     async with client(murf_endpoint(local_server)) as ws:
         await ws.send("{not json")
         error = await ws.recv()
-        await ws.send({"voice_config": {"rate": 99}})
+        await ws.send({"voice_config": {"rate": "fast"}})
         error2 = await ws.recv()
         await ws.send({"text": "Still here.", "context_id": "t", "end": True})
         frames = await ws.until(is_final)
-    assert error["error"] == "invalid_message" and "not JSON" in error["message"]
-    assert "rate" in error2["message"]
+    assert "not JSON" in error["error"]
+    assert "rate" in error2["error"]
     assert pcm_seconds(frames) > 0
 
 

@@ -14,10 +14,17 @@ exactly as Murf words it (text in `error`, the `context_id` echoed, socket left 
 smaller account (2 on most regions) the service refuses earlier with the same error, which the
 console shows on the turn it refused. One socket serves one operator, so per account is per
 socket here.
+
+Values the service clamps are clamped, never refused (PROTOCOL.md §5): Murf's own LiveKit plugin
+sends `min_buffer_size: 3, max_buffer_delay_in_ms: 0` inside every text frame and its `end`
+frame, and `rate`/`pitch` outside -50..50 is brought to the nearest bound. Any number is taken
+(a float is rounded); a value of the wrong type (a string, a bool) is still a decode error.
+Buffer settings may ride in any frame (`buffer` on `SendText`, `End`, `SetVoiceConfig`).
 """
 from __future__ import annotations
 
 import base64
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,15 +73,24 @@ def context_limit_error(context_id: str | None) -> ErrorFrame:
 # ---- client → server ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class SetVoiceConfig:
-    voice_config: VoiceConfig
-    context_id: str | None = None
-
-
-@dataclass(frozen=True)
 class BufferSettings:
     min_buffer_size: int | None = None
     max_buffer_delay_in_ms: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.min_buffer_size is not None:
+            out["min_buffer_size"] = self.min_buffer_size
+        if self.max_buffer_delay_in_ms is not None:
+            out["max_buffer_delay_in_ms"] = self.max_buffer_delay_in_ms
+        return out
+
+
+@dataclass(frozen=True)
+class SetVoiceConfig:
+    voice_config: VoiceConfig
+    context_id: str | None = None
+    buffer: BufferSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +99,7 @@ class SendText:
     context_id: str | None = None
     end: bool = False
     voice_config: VoiceConfig | None = None
+    buffer: BufferSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,7 @@ class End:
 
     context_id: str | None = None
     voice_config: VoiceConfig | None = None
+    buffer: BufferSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -111,10 +129,7 @@ def encode_client(frame: ClientFrame) -> str:
             if frame.context_id is not None:
                 obj["context_id"] = frame.context_id
         case BufferSettings():
-            if frame.min_buffer_size is not None:
-                obj["min_buffer_size"] = frame.min_buffer_size
-            if frame.max_buffer_delay_in_ms is not None:
-                obj["max_buffer_delay_in_ms"] = frame.max_buffer_delay_in_ms
+            obj.update(frame.to_json())
         case SendText():
             obj["text"] = frame.text
             if frame.context_id is not None:
@@ -136,15 +151,21 @@ def encode_client(frame: ClientFrame) -> str:
             obj["clear"] = True
         case _:
             raise TypeError(f"not a Murf client frame: {frame!r}")
+    buffer = getattr(frame, "buffer", None)
+    if buffer is not None:
+        obj.update(buffer.to_json())
     return dumps(obj)
 
 
-def _int_in(value: Any, low: int, high: int, name: str) -> int | None | DecodeError:
+def _clamped_int(value: Any, low: int, high: int, name: str) -> int | None | DecodeError:
+    """A number brought into low..high (rounded if fractional), as the service clamps it."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        return DecodeError(f"{name} must be an integer in {low}..{high}")
-    return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return DecodeError(f"{name} must be a number, got {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        return DecodeError(f"{name} must be a finite number")
+    return min(high, max(low, round(value)))
 
 
 def _decode_voice_config(value: Any) -> VoiceConfig | None | DecodeError:
@@ -156,10 +177,10 @@ def _decode_voice_config(value: Any) -> VoiceConfig | None | DecodeError:
     for name, item in (("voice_id", voice_id), ("style", value.get("style")), ("locale", value.get("locale"))):
         if item is not None and not isinstance(item, str):
             return DecodeError(f"voice_config.{name} must be a string")
-    rate = _int_in(value.get("rate"), *RATE_PITCH_RANGE, "voice_config.rate")
+    rate = _clamped_int(value.get("rate"), *RATE_PITCH_RANGE, "voice_config.rate")
     if isinstance(rate, DecodeError):
         return rate
-    pitch = _int_in(value.get("pitch"), *RATE_PITCH_RANGE, "voice_config.pitch")
+    pitch = _clamped_int(value.get("pitch"), *RATE_PITCH_RANGE, "voice_config.pitch")
     if isinstance(pitch, DecodeError):
         return pitch
     known = {"voice_id", "voiceId", "style", "rate", "pitch", "locale"}
@@ -187,23 +208,24 @@ def decode_client(raw: str | bytes) -> ClientFrame | DecodeError:
     voice_config = _decode_voice_config(first_of(obj, "voice_config", "voiceConfig"))
     if isinstance(voice_config, DecodeError):
         return voice_config
-    min_size = _int_in(obj.get("min_buffer_size"), *MIN_BUFFER_SIZE_RANGE, "min_buffer_size")
+    min_size = _clamped_int(obj.get("min_buffer_size"), *MIN_BUFFER_SIZE_RANGE, "min_buffer_size")
     if isinstance(min_size, DecodeError):
         return min_size
-    max_delay = _int_in(obj.get("max_buffer_delay_in_ms"), *MAX_BUFFER_DELAY_RANGE, "max_buffer_delay_in_ms")
+    max_delay = _clamped_int(obj.get("max_buffer_delay_in_ms"), *MAX_BUFFER_DELAY_RANGE, "max_buffer_delay_in_ms")
     if isinstance(max_delay, DecodeError):
         return max_delay
+    buffer = BufferSettings(min_size, max_delay) if min_size is not None or max_delay is not None else None
 
     if clear:
         return Clear(context_id)
     if text:
-        return SendText(text, context_id, end, voice_config)
+        return SendText(text, context_id, end, voice_config, buffer)
     if end:
-        return End(context_id, voice_config)
-    if min_size is not None or max_delay is not None:
-        return BufferSettings(min_size, max_delay)
+        return End(context_id, voice_config, buffer)
     if voice_config is not None:
-        return SetVoiceConfig(voice_config, context_id)
+        return SetVoiceConfig(voice_config, context_id, buffer)
+    if buffer is not None:
+        return buffer
     if text == "":
         return SendText("", context_id, False, None)
     return DecodeError("frame has none of text, end, clear, voice_config, buffer settings")
@@ -221,7 +243,9 @@ def encode_server(event: ServerEvent) -> str:
         case Final():
             obj = {"final": True, "context_id": event.context_id}
         case ErrorFrame():
-            obj = {"error": event.error or event.message, "message": event.message}
+            # Murf's errors carry human text in `error` (PROTOCOL.md §5), not a machine id, and
+            # the context id: pipecat-murf ignores a message without one.
+            obj = {"error": event.message}
             if event.code is not None:
                 obj["code"] = event.code
             if event.context_id is not None:

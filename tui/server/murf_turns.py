@@ -12,6 +12,11 @@ Decisions where Murf publishes nothing (each tested):
   turns until their final (as Switchboard does) frees the turn.
 - A frame that cannot be decoded gets an error frame and the socket stays open; the model does
   not let one bad frame end a conversation. Bad query options close it (nothing can be served).
+  Every error carries human text in `error` and, when the frame named one, its `context_id`.
+- Buffer settings ride in any frame (LiveKit's Murf plugin sends them in every text frame and
+  in `end`); out-of-range values are clamped by the decoder (tui/protocol/murf.py), and they
+  apply to the whole socket from that frame on. Applying them per socket rather than per context
+  is a choice: Murf documents them as connection settings.
 - After 180 s with no client frame the socket closes with 1000.
 - At most `murf.MAX_ACTIVE_CONTEXTS` turns at once (why that value: tui/protocol/murf.py),
   counted until their final. A frame that would open one more gets Murf's "Exceeded Active
@@ -23,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tui.protocol import murf
-from tui.protocol.frames import DecodeError, ErrorFrame
+from tui.protocol.frames import DecodeError, ErrorFrame, load_object, optional_str
 from tui.protocol.murf import BufferSettings, Clear, End, SendText, SetVoiceConfig, VoiceConfig
 
 from .actions import (
@@ -35,8 +40,28 @@ from .text_buffer import SENTENCE_END, cut_after_last, cut_at_word
 IDLE_CLOSE_REASON = "closing idle connection: no message for 180 seconds"
 
 
-def invalid_frame_error(reason: str) -> ErrorFrame:
-    return ErrorFrame(message=f"Invalid message: {reason}", error="invalid_message")
+@dataclass(frozen=True)
+class Unreadable:
+    """A client frame the decoder refused, with the context id it named, if one can be read."""
+
+    reason: str
+    context_id: str | None = None
+
+
+def decode_frame(raw: str | bytes) -> object:
+    """The server's reading of a Murf frame: the decoded frame, or `Unreadable` with its context
+    id, so the error can echo it (pipecat-murf ignores errors without one)."""
+    frame = murf.decode_client(raw)
+    if not isinstance(frame, DecodeError):
+        return frame
+    obj = load_object(raw)
+    context_id = optional_str(obj, "context_id", "contextId") if isinstance(obj, dict) else None
+    return Unreadable(frame.reason, context_id if isinstance(context_id, str) else None)
+
+
+def invalid_frame_error(reason: str, context_id: str | None = None) -> ErrorFrame:
+    """Human text in `error` (the encoder puts the message there) and the context id echoed."""
+    return ErrorFrame(message=f"Invalid message: {reason}", context_id=context_id)
 
 
 def speed_of(config: VoiceConfig | None) -> float | None:
@@ -68,28 +93,39 @@ class MurfConnection:
             return []
         self.last_frame = self.clock()
         match frame:
+            case Unreadable(reason=reason, context_id=context_id):
+                return [SendError(invalid_frame_error(reason, context_id))]
             case DecodeError(reason=reason):
                 return [SendError(invalid_frame_error(reason))]
-            case SetVoiceConfig(voice_config=config, context_id=context_id):
+            case BufferSettings():
+                self._buffer(frame)
+                return []
+            case SetVoiceConfig(voice_config=config, context_id=context_id, buffer=buffer):
+                self._buffer(buffer)
                 self._configure(context_id, config)
                 return []
-            case BufferSettings(min_buffer_size=size, max_buffer_delay_in_ms=delay):
-                if size is not None:
-                    self.min_buffer_size = size
-                if delay is not None:
-                    self.max_buffer_delay = delay / 1000.0
-                return []
-            case SendText(text=text, context_id=context_id, end=end, voice_config=config):
+            case SendText(text=text, context_id=context_id, end=end, voice_config=config, buffer=buffer):
+                self._buffer(buffer)
                 self._configure(context_id, config)
                 if not text and not end:
                     return []   # empty text: nothing to speak, opens nothing
                 return self._add_text(context_id, text, end)
-            case End(context_id=context_id, voice_config=config):
+            case End(context_id=context_id, voice_config=config, buffer=buffer):
+                self._buffer(buffer)
                 self._configure(context_id, config)
                 return self._add_text(context_id, "", True)
             case Clear(context_id=context_id):
                 return self._clear(context_id)
         return [SendError(invalid_frame_error(f"unexpected frame {type(frame).__name__}"))]
+
+    def _buffer(self, settings: BufferSettings | None) -> None:
+        """Buffer settings apply from whichever frame carries them, for the whole socket."""
+        if settings is None:
+            return
+        if settings.min_buffer_size is not None:
+            self.min_buffer_size = settings.min_buffer_size
+        if settings.max_buffer_delay_in_ms is not None:
+            self.max_buffer_delay = settings.max_buffer_delay_in_ms / 1000.0
 
     def _configure(self, context_id: str | None, config: VoiceConfig | None) -> None:
         speed = speed_of(config)

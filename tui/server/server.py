@@ -34,7 +34,7 @@ from .clock import Clock, real_clock
 from .connection import ConnectionRuntime, Model, close_reason
 from .contexts import MultiContextConnection
 from .logs import RedactingLogger
-from .murf_turns import MurfConnection
+from .murf_turns import MurfConnection, decode_frame as decode_murf_frame
 from .options import StreamOptions, elevenlabs_options, murf_options
 from .single_stream import SingleStreamConnection
 from .synth import Voice
@@ -71,7 +71,7 @@ def match_route(path: str) -> Route | None:
 _CODECS = {
     Dialect.ELEVENLABS: (elevenlabs.decode_client, elevenlabs.encode_server),
     Dialect.ELEVENLABS_SINGLE: (stream_input.decode_client, stream_input.encode_server),
-    Dialect.MURF: (murf.decode_client, murf.encode_server),
+    Dialect.MURF: (decode_murf_frame, murf.encode_server),
 }
 
 
