@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from tests.test_core_console import LONG_TURN, shutdown_after, wait_for
 from tui.audio import make_speaker
 from tui.core import Console, resolve_config
@@ -209,3 +211,22 @@ async def test_a_turn_typed_while_disconnected_is_in_the_transcript_as_queued_un
     finally:
         await console.shutdown()
         await server.close()
+
+
+# ---- TTFA: from the first text and from the flush, both measured and named -------------------
+
+def test_ttfa_is_measured_from_the_first_text_and_from_the_flush(frozen_clock):
+    s = Session(Dialect.ELEVENLABS, PCM16K, clock=frozen_clock)
+    s.apply(Connected("ws://test"))
+    cid = s.new_context_id()
+    for frame in EL.open(cid):
+        s.apply(FrameSent(frame))
+    frozen_clock.advance(0.1)
+    s.apply(FrameSent(EL.text(cid, "Hello ", False)[0]))     # the first text: 0.1 s
+    frozen_clock.advance(0.4)
+    s.apply(FrameSent(EL.text(cid, "there. ", True)[0]))     # the flush: 0.5 s
+    frozen_clock.advance(0.2)
+    s.apply(FrameReceived(elevenlabs.encode_server(Audio(b"\x01\x00" * 1600, cid))))   # audio: 0.7 s
+    m = s.slot_for(cid).metrics
+    assert (m.text_to_audio, m.flush_to_audio) == (pytest.approx(0.6), pytest.approx(0.2))
+    assert (s.status.last_ttfa_text, s.status.last_ttfa) == (pytest.approx(0.6), pytest.approx(0.2))

@@ -42,7 +42,7 @@ def strip_for(connection, silent, replay, queued, barge, model, fmt) -> tuple[St
     line1 += [f"SILENT: {silent}" if silent else "audio miniaudio", "12 w/s"]
     line1 += [f"{queued} queued"] if queued else []
     line1 += [URL]
-    line2 = ["ttfa 182ms"]
+    line2 = ["text→audio –", "flush→audio 182ms"]
     if barge is not None:
         line2 += ["barge-in: stop call 0.8ms" if barge.was_playing else "barge-in: nothing was playing",
                   "→close 4.0ms", "→final –"]

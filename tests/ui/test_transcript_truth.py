@@ -103,3 +103,21 @@ async def test_a_queued_turn_is_in_the_transcript_as_queued_until_it_starts():
         await pilot.pause()
         text = " ".join(words_on_screen(app))
         assert "queued" not in text and "turn_1" in text
+
+
+def test_both_ttfas_are_named_in_the_slot_panel_the_status_strip_and_help():
+    from tui.session import StatusStrip
+    from tui.session.slot import ContextSlot
+    from tui.ui.screens.help import PANELS
+    from tui.ui.widgets.slot_panel import figures
+    from tui.ui.widgets.status import timing_fields
+
+    slot = ContextSlot(0)
+    slot.occupy("turn_1", 10.0, phantom=False)
+    m = slot.metrics
+    m.first_text_at, m.first_trigger_at, m.first_audio_at = 10.1, 10.5, 10.7
+    assert "ttfa 600/200ms" in figures(slot, None).plain
+    strip = StatusStrip(last_ttfa=0.2, last_ttfa_text=0.6)
+    line = ["".join(text for text, _ in field) for field in timing_fields(strip)]
+    assert line[:2] == ["text→audio 600ms", "flush→audio 200ms"]
+    assert "first text → first audio" in PANELS and "flush → first audio" in PANELS

@@ -89,7 +89,8 @@ def _on_audio(session: Session, slot: ContextSlot | None, cid: str, event: Audio
         m.audio_seconds += seconds
         if m.first_audio_at is None:
             m.first_audio_at = now
-            session.status.last_ttfa = m.ttfa
+            session.status.last_ttfa = m.flush_to_audio
+            session.status.last_ttfa_text = m.text_to_audio
             changes.status = True
         if slot.state in (SlotState.OPENING, SlotState.STREAMING, SlotState.GENERATING):
             slot.move(SlotState.SPEAKING)

@@ -335,6 +335,8 @@ class Session:
         if not text.strip():
             slot.move(SlotState.OPENING)   # the opening " " (or a single-space keep-alive)
             return
+        if slot.metrics.first_text_at is None:
+            slot.metrics.first_text_at = now
         if slot.state is not SlotState.SPEAKING:
             slot.move(SlotState.STREAMING)
         turn = self.transcript.turn(slot.context_id or self.default_context)

@@ -80,14 +80,24 @@ class SlotMetrics:
     late_bytes: int = 0
     final_frame_audio_bytes: int = 0   # audio riding inside a final frame (pipecat drops it)
     opened_at: float | None = None
+    first_text_at: float | None = None      # first text frame with words in it
     first_trigger_at: float | None = None   # first flush / close / end: generation may start
     first_audio_at: float | None = None
     closed_at: float | None = None
     final_at: float | None = None
 
     @property
-    def ttfa(self) -> float | None:
-        """Seconds from the first generation trigger (or the opening) to the first audio.
+    def text_to_audio(self) -> float | None:
+        """TTFA from the first text sent (the turn's first word) to the first audio: what the
+        listener waits for after the agent starts talking."""
+        if self.first_audio_at is None or self.first_text_at is None:
+            return None
+        return max(0.0, self.first_audio_at - self.first_text_at)
+
+    @property
+    def flush_to_audio(self) -> float | None:
+        """TTFA from the first generation trigger (or the opening) to the first audio: what the
+        service takes once asked to generate.
 
         A trigger seen after the first audio did not cause it (Murf starts generating on its own
         buffering rules: `max_buffer_delay_in_ms`, `min_buffer_size`), so the opening counts then.
@@ -98,6 +108,8 @@ class SlotMetrics:
         if start is None or start > self.first_audio_at:
             start = self.opened_at
         return None if start is None else max(0.0, self.first_audio_at - start)
+
+    ttfa = flush_to_audio   # the name the console used first (and bench/ttfa.py measures)
 
     @property
     def close_to_final(self) -> float | None:

@@ -48,7 +48,8 @@ class StatusStrip:
     close_reason: str = ""
     attempt: int = 0
     reconnect_at: float | None = None
-    last_ttfa: float | None = None
+    last_ttfa: float | None = None         # flush → first audio
+    last_ttfa_text: float | None = None    # first text → first audio
     last_barge_in: BargeInTiming | None = None
     stray_frames: int = 0                  # frames for contexts no slot knows: dropped
     overflow_contexts: list[str] = field(default_factory=list)  # sent past five: the server refuses

@@ -14,10 +14,13 @@ from ..actions import ACTIONS
 PANELS = """\
 Slots: one panel per context the server counts (5 at most). Border title: context id;
   state glyph and name; countdown to the server's inactivity close; ↑ bytes/frames sent,
-  ↓ bytes/frames received; audio seconds received / heard; TTFA (first text → first audio);
-  close→final (close_context sent → final frame); late frames (audio after a barge-in).
+  ↓ bytes/frames received; audio seconds received / heard;
+  "ttfa A/B": A is first text → first audio, B is flush → first audio (the status strip
+  names them text→audio and flush→audio); close→final (close_context sent → final frame);
+  late frames (audio after a barge-in).
   A closed context stays occupied (draining) until its final frame arrives.
-Transcript: the words heard are bright; after a barge-in the unheard words are struck through.
+Transcript: the words heard are bright; after a barge-in the unheard words are struck through
+  and the turn wraps; words typed but never sent follow in italics; a waiting turn is "queued".
 Frame log: → sent, ← received, • console notes; audio is shown as its byte count.
 Keymap: remap any id below in $XDG_CONFIG_HOME/switchboard/keymap.toml, e.g.  barge-in = "escape,ctrl+b"
 """

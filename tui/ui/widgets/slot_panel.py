@@ -55,7 +55,8 @@ def figures(slot: ContextSlot, remaining: float | None) -> Text:
     lines.append(f"↑ {human_bytes(m.bytes_sent):>6} {m.frames_sent:>3}f\n")
     lines.append(f"↓ {human_bytes(m.bytes_received):>6} {m.frames_received:>3}f\n")
     lines.append(f"♪ {m.audio_seconds:4.1f}/{m.heard_seconds:4.1f}s\n")
-    lines.append(f"ttfa {millis(m.ttfa)}\n")
+    # TTFA from the first text / from the flush (F1 names both); 14 columns at 80x24.
+    lines.append(f"ttfa {millis(m.text_to_audio).removesuffix('ms')}/{millis(m.flush_to_audio)}\n")
     lines.append(f"c→f  {millis(m.close_to_final)}")
     return lines
 

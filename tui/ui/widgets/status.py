@@ -96,7 +96,7 @@ def timing_fields(s: StatusStrip) -> list[Field]:
     def pair(name: str, value: str) -> Field:
         return [(f"{name} ", "status--label"), (value, "")]
 
-    fields = [pair("ttfa", millis(s.last_ttfa))]
+    fields = [pair("text→audio", millis(s.last_ttfa_text)), pair("flush→audio", millis(s.last_ttfa))]
     barge = s.last_barge_in
     if barge is not None:
         # What the console can time is its own stop call; whether the room went quiet is the
