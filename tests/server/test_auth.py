@@ -6,7 +6,7 @@ import logging
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from .wire import client, multi_url, murf_endpoint, opening, single_url, spoken_text, text
+from .wire import client, multi_url, murf_endpoint, opening, single_url, speaks_up_to, spoken_text, text
 
 KEY = "sk_local_test_key_1234"
 
@@ -17,10 +17,10 @@ async def keyed_server(start_local_server, caplog):
     return (await start_local_server(api_key=KEY)).url
 
 
-async def speaks(ws, first: dict) -> str:
+async def speaks(ws, first: dict, context_id: str | None = "t1") -> str:
     await ws.send(first)
-    await ws.send(text("t1", "Let me in. ", flush=True))
-    return spoken_text(await ws.until(lambda f: f.get("flush_done") is True))
+    await ws.send(text(context_id, "Let me in. ", flush=True))
+    return spoken_text(await ws.until(speaks_up_to("Let me in. ")))
 
 
 async def test_elevenlabs_accepts_the_key_as_header_query_or_first_message(keyed_server):
@@ -30,6 +30,36 @@ async def test_elevenlabs_accepts_the_key_as_header_query_or_first_message(keyed
         assert await speaks(ws, opening("t1")) == " Let me in. "
     async with client(multi_url(keyed_server)) as ws:
         assert await speaks(ws, opening("t1", xi_api_key=KEY)) == " Let me in. "
+
+
+@pytest.mark.parametrize("url_of", [multi_url, single_url], ids=["multi", "single"])
+@pytest.mark.parametrize("spelling", ["xi_api_key", "xi-api-key", "authorization"])
+async def test_elevenlabs_takes_the_key_in_the_first_message_in_every_spelling_clients_send(keyed_server, url_of,
+                                                                                          spelling):
+    context_id = "t1" if url_of is multi_url else None
+    value = f"Bearer {KEY}" if spelling == "authorization" else KEY
+    async with client(url_of(keyed_server)) as ws:
+        assert await speaks(ws, opening(context_id, **{spelling: value}), context_id) == " Let me in. "
+
+
+@pytest.mark.parametrize("url_of", [multi_url, single_url], ids=["multi", "single"])
+@pytest.mark.parametrize("header", [KEY, f"Bearer {KEY}"], ids=["bare", "bearer"])
+async def test_elevenlabs_takes_the_key_in_an_authorization_header_bare_or_bearer(keyed_server, url_of, header):
+    context_id = "t1" if url_of is multi_url else None
+    async with client(url_of(keyed_server, output_format="pcm_22050"), additional_headers={"Authorization": header}) as ws:
+        assert await speaks(ws, opening(context_id), context_id) == " Let me in. "
+
+
+async def test_elevenlabs_refuses_a_wrong_key_in_an_authorization_header_at_once(keyed_server):
+    async with client(multi_url(keyed_server), additional_headers={"Authorization": "Bearer sk_wrong"}) as ws:
+        frames = await ws.rest()
+    assert frames == [{"message": "Invalid API key", "error": "invalid_api_key", "code": 1008}]
+
+
+async def test_murf_takes_the_key_in_the_api_key_header_as_its_reference_spells_it(keyed_server):
+    async with client(murf_endpoint(keyed_server), additional_headers={"api_key": KEY}) as ws:
+        await ws.send({"text": "In.", "context_id": "t", "end": True})
+        assert (await ws.until(lambda f: f.get("final") is True))[-1] == {"final": True, "context_id": "t"}
 
 
 @pytest.mark.parametrize("url_of", [multi_url, single_url], ids=["multi", "single"])
@@ -78,9 +108,9 @@ async def test_the_key_never_appears_in_a_log_line_or_an_error(keyed_server, cap
     async with client(multi_url(keyed_server, authorization=KEY)) as ws:
         await ws.send("{broken")
         frames = await ws.rest()
-    async with client(multi_url(keyed_server, output_format="mp3_44100_128", authorization=KEY)) as ws:
+    async with client(multi_url(keyed_server, output_format="opus_48000_64", authorization=KEY)) as ws:
         frames += await ws.rest()
-    async with client(murf_endpoint(keyed_server, api_key=KEY, format="WAV")) as ws:
+    async with client(murf_endpoint(keyed_server, api_key=KEY, format="FLAC")) as ws:
         frames += await ws.rest()
     assert len(frames) == 3
     assert KEY not in repr(frames)

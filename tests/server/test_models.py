@@ -112,12 +112,13 @@ def test_a_keep_alive_that_opened_a_context_makes_its_late_voice_settings_an_err
     assert actions == [Fail(VOICE_SETTINGS_ERROR)] and VOICE_SETTINGS_ERROR.message == el.VOICE_SETTINGS_MESSAGE
 
 
-def test_a_changed_generation_config_is_an_error_too():
+def test_a_later_generation_config_is_accepted_and_its_schedule_applies_from_then_on():
     model = opened()
-    model.receive(SendText(" ", "t1", settings=ContextSettings(generation_config={"chunk_length_schedule": [50]})))
-    actions = model.receive(SendText("x ", "t1", settings=ContextSettings(
-        generation_config={"chunk_length_schedule": [60]})))
-    assert isinstance(actions[0], Fail) and "generation_config" in actions[0].error.message
+    model.receive(SendText(" ", "t1", settings=ContextSettings(generation_config={"chunk_length_schedule": [200]})))
+    actions = model.receive(SendText("x" * 60 + " ", "t1", settings=ContextSettings(
+        generation_config={"chunk_length_schedule": [50]})))
+    assert generated(actions) == [" " + "x" * 60 + " "]   # 62 chars: under 200, over the new 50
+    assert model.contexts["t1"].schedule == (50,) and not model.done
 
 
 def test_a_timed_out_context_with_audio_pending_sends_its_final_only_after_it_drains():

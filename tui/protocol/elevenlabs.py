@@ -18,7 +18,7 @@ from .frames import (
 )
 from .secret import Secret
 
-MAX_CONTEXTS = 5
+MAX_CONTEXTS = 5   # per socket, counting closing contexts until their isFinal (PROTOCOL.md §1.4)
 DEFAULT_INACTIVITY_TIMEOUT = 20
 MAX_INACTIVITY_TIMEOUT = 180
 DEFAULT_CHUNK_SCHEDULE = (120, 160, 250, 290)
@@ -32,7 +32,7 @@ VOICE_SETTINGS_RANGES = {
 
 # Exact error texts of the live service (PROTOCOL.md §1.4).
 MAX_CONTEXTS_MESSAGE = (
-    "Maximum simultaneous contexts per WebSocket connection exceeded (5). "
+    f"Maximum simultaneous contexts per WebSocket connection exceeded ({MAX_CONTEXTS}). "
     "Please close an existing context before opening a new one."
 )
 VOICE_SETTINGS_MESSAGE = (
@@ -161,10 +161,12 @@ def encode_client(frame: ClientFrame) -> str:
 
 
 def _decode_voice_settings(value: Any) -> dict[str, Any] | None | DecodeError:
+    """The settings given; a field that is `null` (the SDKs' types allow it) is not given."""
     if value is None:
         return None
     if not isinstance(value, dict):
         return DecodeError("voice_settings must be an object")
+    value = {key: item for key, item in value.items() if item is not None}
     for key, item in value.items():
         if key == "use_speaker_boost":
             if not isinstance(item, bool):
@@ -183,12 +185,18 @@ def _decode_generation_config(value: Any) -> dict[str, Any] | None | DecodeError
         return DecodeError("generation_config must be an object")
     schedule = value.get("chunk_length_schedule")
     if schedule is not None:
+        # `type: number` in the vendor's schema: a whole-number float (50.0) is a size too.
         if (
             not isinstance(schedule, list) or not schedule
-            or not all(isinstance(n, int) and not isinstance(n, bool) and 50 <= n <= 500 for n in schedule)
+            or not all(_whole(n) and 50 <= n <= 500 for n in schedule)
         ):
-            return DecodeError("generation_config.chunk_length_schedule must be integers in 50..500")
+            return DecodeError("generation_config.chunk_length_schedule must be whole numbers in 50..500")
+        value = {**value, "chunk_length_schedule": [int(n) for n in schedule]}
     return value
+
+
+def _whole(n: Any) -> bool:
+    return not isinstance(n, bool) and (isinstance(n, int) or (isinstance(n, float) and n.is_integer()))
 
 
 def _decode_settings(obj: dict[str, Any]) -> ContextSettings | None | DecodeError:
@@ -206,6 +214,21 @@ def _decode_settings(obj: dict[str, Any]) -> ContextSettings | None | DecodeErro
     if voice is None and gen is None and locators is None:
         return None
     return ContextSettings(voice, gen, locators)
+
+
+# The key in a message body, as clients spell it (PROTOCOL.md §5): the Python SDK and bolna
+# `xi_api_key`, the JS SDK `xi-api-key`, some `authorization` (a bare key or `Bearer <key>`).
+BODY_KEY_NAMES = ("xi_api_key", "xi-api-key", "authorization")
+
+
+def without_bearer(token: str) -> str:
+    """A key given as `Bearer <key>` or bare, as the key."""
+    return token[7:].strip() if token[:7].lower() == "bearer " else token
+
+
+def body_api_key(obj: dict[str, Any]) -> str | None | DecodeError:
+    key = optional_str(obj, *BODY_KEY_NAMES)
+    return without_bearer(key) if isinstance(key, str) else key
 
 
 def decode_client(raw: str | bytes) -> ClientFrame | DecodeError:
@@ -228,9 +251,9 @@ def decode_client(raw: str | bytes) -> ClientFrame | DecodeError:
     settings = _decode_settings(obj)
     if isinstance(settings, DecodeError):
         return settings
-    api_key = obj.get("xi_api_key")
-    if api_key is not None and not isinstance(api_key, str):
-        return DecodeError("xi_api_key must be a string")
+    api_key = body_api_key(obj)
+    if isinstance(api_key, DecodeError):
+        return api_key
 
     if flags["close_socket"]:
         return CloseSocket()

@@ -1,13 +1,17 @@
 """API-key checks for `switchboard serve --api-key KEY`, each the way its service refuses.
 
-ElevenLabs accepts the key as header `xi-api-key`, as query `authorization` (the bare key or
-`Bearer <key>`), or as `xi_api_key` in the first message, so it cannot refuse at the handshake
-when no key came with it: the socket opens and a missing or wrong key gets an error frame, then
-close 1008 (as the service does: clients see "received 1008 (policy violation)"). A key sent at
-the handshake is checked at once; with none, the first message must carry it.
+ElevenLabs accepts the key as header `xi-api-key`, as header `Authorization` or query
+`authorization` (each the bare key or `Bearer <key>`: which form the service wants is not
+published, so both are taken), or in the first message as `xi_api_key`, `xi-api-key` (the JS
+SDK's spelling) or `authorization` (PROTOCOL.md §5). It cannot refuse at the handshake when no
+key came with it: the socket opens and a missing or wrong key gets an error frame, then close
+1008 (as the service does: clients see "received 1008 (policy violation)"). A key sent at the
+handshake is checked at once; with none, the first message must carry it. Single-use tokens
+are not modelled (how the service takes them is unverified).
 
-Murf takes the key only at the handshake (header `api-key`, query `api-key` or `api_key`), so
-the local server refuses there: HTTP 401 when no key came, 403 when it is wrong.
+Murf takes the key only at the handshake (header `api-key` or `api_key`, the reference's
+spelling; query `api-key` or `api_key`), so the local server refuses there: HTTP 401 when no key
+came, 403 when it is wrong.
 
 The key is compared in constant time and never written to a log line or an error.
 """
@@ -17,6 +21,7 @@ import hmac
 from collections.abc import Mapping
 from enum import Enum
 
+from tui.protocol.elevenlabs import without_bearer
 from tui.protocol.frames import ErrorFrame
 from tui.protocol.secret import Secret
 
@@ -51,15 +56,11 @@ def check_key(expected: Secret | None, offered: str | None) -> KeyCheck:
 
 
 def elevenlabs_handshake_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
-    """The key offered at the handshake, if any (header first, then query `authorization`)."""
-    key = headers.get("xi-api-key")
-    if key:
-        return key
-    token = query.get("authorization", "")
-    if token.lower().startswith("bearer "):
-        token = token[7:].strip()
-    return token or None
+    """The key offered at the handshake, if any (headers first, then query `authorization`)."""
+    key = headers.get("xi-api-key") or without_bearer(headers.get("authorization", ""))
+    return key or without_bearer(query.get("authorization", "")) or None
 
 
 def murf_handshake_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
-    return headers.get("api-key") or query.get("api-key") or query.get("api_key") or None
+    return (headers.get("api-key") or headers.get("api_key") or query.get("api-key") or query.get("api_key")
+            or None)

@@ -18,12 +18,15 @@ Decisions where the published material leaves room (each one tested):
 - Frames for a context that is closing (other than more closes) are ignored: no new text.
 - The socket itself times out like the single-context endpoint: when no context is left and no
   frame has arrived for `inactivity_timeout` seconds, `input_timeout_exceeded` and close 1008.
-- `generation_config` and `pronunciation_dictionary_locators` follow the `voice_settings`
-  rule: first message only, then absent or unchanged.
+- `pronunciation_dictionary_locators` follows the `voice_settings` rule: first message only,
+  then absent or unchanged. `generation_config` later in a context is accepted (unverified: the
+  vendor's websockets guide allows a schedule "when sending text", its AsyncAPI says first
+  message only): its `chunk_length_schedule` applies to that context's generations from then on,
+  continuing from the step the schedule has reached.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tui.protocol import elevenlabs as el
 from tui.protocol.elevenlabs import CloseContext, CloseSocket, ContextSettings, Flush, KeepAlive, SendText
@@ -72,14 +75,18 @@ def open_context(context_id: str | None, settings: ContextSettings | None, deadl
                    schedule=settings.chunk_schedule or el.DEFAULT_CHUNK_SCHEDULE)
 
 
-def settings_conflict(context: Context, offered: ContextSettings | None) -> ErrorFrame | None:
-    """The error for settings that differ from the context's first message, if they do."""
+def later_settings(context: Context, offered: ContextSettings | None) -> ErrorFrame | None:
+    """The error for settings that differ from the context's first message, if they do;
+    a later `generation_config` is no conflict: it is applied (see the module docstring)."""
     if offered is None:
         return None
-    for name in ("voice_settings", "generation_config", "pronunciation_dictionary_locators"):
+    for name in ("voice_settings", "pronunciation_dictionary_locators"):
         value = getattr(offered, name)
         if value is not None and value != getattr(context.settings, name):
             return settings_changed_error(name)
+    if offered.generation_config is not None:
+        context.settings = replace(context.settings, generation_config=offered.generation_config)
+        context.schedule = offered.chunk_schedule or context.schedule
     return None
 
 
@@ -179,7 +186,7 @@ class MultiContextConnection(ElevenLabsModel):
         elif context.closing:
             return []
         else:
-            conflict = settings_conflict(context, frame.settings)
+            conflict = later_settings(context, frame.settings)
             if conflict is not None:
                 return self._fail(conflict)
         context.deadline = self.last_frame + self.timeout

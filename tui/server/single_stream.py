@@ -18,7 +18,7 @@ from .actions import Action, CloseSocket, Generate, dispatch, finish_if_drained
 from .clock import Clock
 from .contexts import (
     INVALID_INPUT_ERROR, TRY_TRIGGER_MIN_CHARS, Context, ElevenLabsModel, flush_buffer, input_timeout_error,
-    open_context, settings_conflict, take_ready_text,
+    later_settings, open_context, take_ready_text,
 )
 from .text_buffer import cut_at_word
 
@@ -45,7 +45,7 @@ class SingleStreamConnection(ElevenLabsModel):
         if stream is None:
             stream = self.stream = open_context(None, getattr(frame, "settings", None), None)
         elif not isinstance(frame, EndOfStream):
-            conflict = settings_conflict(stream, frame.settings)
+            conflict = later_settings(stream, frame.settings)
             if conflict is not None:
                 return self._fail(conflict)
             if isinstance(frame, SendText) and frame.text == KEEP_ALIVE_TEXT:
