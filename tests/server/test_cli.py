@@ -63,7 +63,7 @@ def test_serve_help_names_the_routes_formats_and_the_local_default_output_format
     parser = argparse.ArgumentParser(prog="switchboard serve")
     add_serve_arguments(parser)
     help_text = " ".join(parser.format_help().split())
-    for needle in ("--host", "--port", "--voice", "--api-key", "default pcm_22050", "ulaw_8000", "Murf",
+    for needle in ("--host", "--port", "--voice", "--api-key", "default mp3_44100_128", "ulaw_8000", "Murf",
                    "0 picks a free one", "127.0.0.1"):
         assert needle in help_text
     args = parser.parse_args([])

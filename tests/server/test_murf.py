@@ -114,12 +114,13 @@ async def test_murf_formats_and_sample_rates_are_produced_at_their_byte_rate(loc
 
 
 @pytest.mark.parametrize("query, says", [
-    ({"format": "WAV"}, "format WAV is not produced"),
-    ({"format": "MP3"}, "format MP3 is not produced"),
+    ({"format": "FLAC"}, "format FLAC is not produced"),
+    ({"format": "OGG"}, "format OGG is not produced"),
+    ({"format": "WAV", "sample_rate": 22050}, "sample_rate 22050"),
     ({"format": "PCM", "sample_rate": 22050}, "sample_rate 22050"),
     ({"format": "ULAW", "sample_rate": 24000}, "sample_rate 24000"),
     ({"model": "NOPE"}, "model must be one of"),
-    ({"channel_type": "STEREO"}, "channel_type 'STEREO' is not produced"),
+    ({"channel_type": "QUAD"}, "channel_type must be MONO or STEREO"),
 ])
 async def test_murf_options_it_cannot_serve_get_a_clear_error_frame_and_close(local_server, query, says):
     async with client(murf_endpoint(local_server, **query)) as ws:

@@ -18,16 +18,18 @@ WAIT = 5.0   # seconds any single expected frame may take; generous for a loaded
 Frame = dict[str, Any]
 
 
+# The tests count PCM bytes, so these name PCM unless a test names a format: the services'
+# defaults (ElevenLabs MP3, Murf WAV) have tests of their own (test_formats.py).
 def multi_url(base: str, **query: object) -> str:
-    return elevenlabs_url(base, "local-voice", multi=True, **query)
+    return elevenlabs_url(base, "local-voice", multi=True, **{"output_format": "pcm_22050", **query})
 
 
 def single_url(base: str, **query: object) -> str:
-    return elevenlabs_url(base, "local-voice", multi=False, **query)
+    return elevenlabs_url(base, "local-voice", multi=False, **{"output_format": "pcm_22050", **query})
 
 
 def murf_endpoint(base: str, **query: object) -> str:
-    return murf_url(base, **query)
+    return murf_url(base, **{"format": "PCM", **query})
 
 
 class WireClient:

@@ -21,8 +21,9 @@ from .synthesis import DEFAULT_WORKERS
 SERVE_DESCRIPTION = (
     "Run the local multi-context TTS server: ElevenLabs multi-stream-input and stream-input, and Murf "
     "stream-input, with an offline voice, on ws://HOST:PORT. ElevenLabs clients choose output_format "
-    "pcm_8000 ... pcm_48000, ulaw_8000 or alaw_8000 (default pcm_22050; the service's default, MP3, "
-    "is not produced here); Murf clients choose format PCM, ULAW or ALAW (default PCM)."
+    "pcm_8000 ... pcm_48000, ulaw_8000, alaw_8000, mp3_22050_32 or mp3_44100_32/64/96/128/192 (default "
+    "mp3_44100_128, as on the service; opus_48000_* is not produced here); Murf clients choose format "
+    "WAV (the default), MP3, PCM, ULAW or ALAW, channel_type MONO or STEREO."
 )
 READY_LINE = "switchboard serve: listening on {url} (voice {voice})"
 

@@ -100,7 +100,10 @@ class ConnectionRuntime:
                                                         self._finished, self._failed)
                     lane.submit(action)
                 case SendFinal(turn=turn):
-                    self._lanes.pop(turn, None)
+                    lane = self._lanes.pop(turn, None)
+                    tail = lane.tail(turn.context_id) if lane is not None else None
+                    if tail is not None:   # what the turn's encoder still held (MP3): before its final
+                        await self._send(tail)
                     await self._send(self._encode(Final(turn.context_id)))
                 case SendFlushDone(turn=turn):
                     await self._send(self._encode(FlushDone(turn.context_id)))

@@ -1,10 +1,12 @@
 """Connection options from the URL query, per dialect, or the error frame that refuses them.
 
-The local server produces PCM, mu-law and A-law only. A format it cannot produce (ElevenLabs
-`mp3_*`/`opus_*`, Murf WAV/MP3/FLAC/OGG) is refused with a clear error frame and close 1008,
-never answered with silence. Defaults differ from the services where theirs is such a format:
-ElevenLabs `output_format` defaults to `pcm_22050` here (the service: MP3), Murf `format` to PCM
-(the service: WAV). Error ids here are the local server's own; the services do not publish theirs.
+Formats produced (encoding.py): ElevenLabs PCM, mu-law, A-law and the service's six `mp3_*`,
+MP3 `mp3_44100_128` being the default as on the service; Murf PCM, WAV (the default, as on the
+service), MP3, ULAW, ALAW, mono or stereo. A format the server cannot produce (ElevenLabs
+`opus_48000_*`, Murf FLAC/OGG) or that the service does not list is refused with an error frame
+naming the formats offered and close 1008 (the code the services use for a refused request on
+these sockets), never answered with silence. Error ids are the local server's own; the services
+do not publish theirs.
 """
 from __future__ import annotations
 
@@ -17,10 +19,16 @@ from tui.protocol.frames import DecodeError, ErrorFrame
 
 from .actions import POLICY_VIOLATION
 
-DEFAULT_OUTPUT_FORMAT = "pcm_22050"
+DEFAULT_OUTPUT_FORMAT = "mp3_44100_128"     # the service's default (PROTOCOL.md §5)
+DEFAULT_MURF_FORMAT = "WAV"                  # Murf's default (PROTOCOL.md §5)
 DEFAULT_MURF_SAMPLE_RATE = 24000
 MURF_MODELS = ("FALCON", "GEN2", "FALCON-2")
+MURF_FORMATS = ("PCM", "WAV", "MP3", "ULAW", "ALAW")
+MURF_CHANNELS = {"MONO": 1, "STEREO": 2}
+# The MP3 formats the service lists (PROTOCOL.md §1.1); other rate/bitrate pairs are not offered.
+MP3_FORMATS = ("mp3_22050_32", "mp3_44100_32", "mp3_44100_64", "mp3_44100_96", "mp3_44100_128", "mp3_44100_192")
 PLAYABLE_FORMATS = "pcm_8000, pcm_16000, pcm_22050, pcm_24000, pcm_32000, pcm_44100, pcm_48000, ulaw_8000, alaw_8000"
+PRODUCED_FORMATS = f"{PLAYABLE_FORMATS}, {', '.join(MP3_FORMATS)}"
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,7 @@ class StreamOptions:
     output: AudioFormat
     inactivity_timeout: float = elevenlabs.DEFAULT_INACTIVITY_TIMEOUT
     auto_mode: bool = False
+    channels: int = 1         # Murf channel_type STEREO: 2 (the mono voice in both)
 
 
 def _query_error(message: str, error: str = "invalid_query_parameter") -> ErrorFrame:
@@ -61,12 +70,12 @@ def _int_in(query: Mapping[str, str], name: str, low: int, high: int) -> int | N
 
 def _output_format(name: str) -> AudioFormat | ErrorFrame:
     fmt = parse_output_format(name)
-    if isinstance(fmt, DecodeError):
-        return _query_error(f"output_format {name[:40]!r} is not an output format; use one of {PLAYABLE_FORMATS}",
+    if isinstance(fmt, DecodeError) or (fmt.encoding == "mp3" and fmt.name not in MP3_FORMATS):
+        return _query_error(f"output_format {name[:40]!r} is not an output format; use one of {PRODUCED_FORMATS}",
                             "invalid_output_format")
-    if not fmt.playable:
+    if not fmt.playable and fmt.encoding != "mp3":
         return _query_error(f"output_format {fmt.name} is not produced by the local server (no {fmt.encoding} "
-                            f"encoder); use one of {PLAYABLE_FORMATS}", "unsupported_output_format")
+                            f"encoder); use one of {PRODUCED_FORMATS}", "unsupported_output_format")
     return fmt
 
 
@@ -105,10 +114,9 @@ def murf_options(query: Mapping[str, str]) -> StreamOptions | ErrorFrame:
     if model.upper() not in MURF_MODELS:
         return _query_error(f"model must be one of FALCON, GEN2, falcon-2, got {model[:40]!r}", "invalid_model")
     channels = query.get("channel_type", "MONO")
-    if channels.upper() != "MONO":
-        return _query_error(f"channel_type {channels[:40]!r} is not produced by the local server; use MONO",
-                            "unsupported_channel_type")
-    encoding = query.get("format", "PCM")
+    if channels.upper() not in MURF_CHANNELS:
+        return _query_error(f"channel_type must be MONO or STEREO, got {channels[:40]!r}", "invalid_channel_type")
+    encoding = query.get("format", DEFAULT_MURF_FORMAT)
     rates = ", ".join(map(str, MURF_RATES))
     default_rate = 8000 if encoding.upper() in ("ULAW", "ALAW") else DEFAULT_MURF_SAMPLE_RATE
     raw_rate = query.get("sample_rate")
@@ -119,7 +127,10 @@ def murf_options(query: Mapping[str, str]) -> StreamOptions | ErrorFrame:
     fmt = murf_format(encoding, rate)
     if isinstance(fmt, DecodeError):
         return _query_error(f"{fmt.reason} (format {encoding[:40]!r}, sample_rate {rate})", "invalid_format")
-    if not fmt.playable:
-        return _query_error(f"format {encoding.upper()} is not produced by the local server; use PCM, ULAW or ALAW",
-                            "unsupported_format")
-    return StreamOptions(fmt, float(murf.SOCKET_INACTIVITY_TIMEOUT))
+    if encoding.upper() not in MURF_FORMATS:
+        return _query_error(f"format {encoding.upper()} is not produced by the local server; use one of "
+                            f"{', '.join(MURF_FORMATS)}", "unsupported_format")
+    if fmt.sample_rate not in MURF_RATES:   # murf_format checks PCM/G.711 rates only
+        return _query_error(f"sample_rate must be one of {rates} (format {encoding.upper()}, sample_rate {rate})",
+                            "invalid_format")
+    return StreamOptions(fmt, float(murf.SOCKET_INACTIVITY_TIMEOUT), channels=MURF_CHANNELS[channels.upper()])

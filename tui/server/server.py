@@ -161,7 +161,8 @@ class LocalServer:
             await ws.send(encode(options))
             await ws.close(options.code or 1008, close_reason(options.message))
             return
-        encoder = AudioEncoder(options.output, encode, route.dialect is not Dialect.MURF, self.max_frame_ms)
+        encoder = AudioEncoder(options.output, encode, route.dialect is not Dialect.MURF, self.max_frame_ms,
+                               options.channels)
         runtime = ConnectionRuntime(ws, model, decode, encode, encoder, self._pool, self.clock)
         await runtime.run()
         self._log.info("%s closed after %d frames (%s)", ws.id, runtime.frames_received, ws.close_code)

@@ -8,7 +8,8 @@ lanes of different turns interleave freely. Each step is submitted on its own, s
 cannot hold a worker past one unit; the next unit is already being synthesized while the
 current one's frames are sent.
 
-Encoding (frame split, G.711, base64, JSON) runs in the worker too, off the event loop.
+Encoding (frame split, G.711 / WAV / MP3 per turn (encoding.py), base64, JSON) runs in the
+worker too, off the event loop.
 """
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
-from tui.protocol.formats import AudioFormat, from_pcm16
+from tui.protocol.formats import AudioFormat
 from tui.protocol.frames import Audio, ServerEvent
 
 from .actions import Generate
 from .clock import Clock, real_clock
+from .encoding import TurnAudio, stream_encoder
 from .pool import DeadlinePool
 from .synth import SynthChunk, Voice
 
@@ -66,17 +68,31 @@ class AudioEncoder:
     encode: Callable[[ServerEvent], str]
     alignment: bool = True
     max_frame_ms: int = MAX_FRAME_MS
+    channels: int = 1         # Murf channel_type=STEREO: 2
 
-    def frames(self, chunk: SynthChunk, context_id: str | None) -> Batch:
+    def stream(self) -> TurnAudio:
+        """The encoder state of one turn (encoding.py): one per lane."""
+        return TurnAudio(stream_encoder(self.output, self.channels))
+
+    def frames(self, chunk: SynthChunk, context_id: str | None, audio: TurnAudio | None = None) -> Batch:
+        audio = audio or self.stream()
         out = []
         for piece in chunk.split(self.max_frame_ms):
-            audio = from_pcm16(self.output, piece.pcm)
-            if self.alignment:
-                event = Audio(audio, context_id, piece.alignment(), piece.normalized_alignment())
-            else:
-                event = Audio(audio, context_id)
-            out.append(self.encode(event))
+            frame = self._frame(*audio.take(piece), context_id)
+            if frame is not None:
+                out.append(frame)
         return Batch(out, chunk.duration_ms / 1000.0)
+
+    def tail(self, audio: TurnAudio, context_id: str | None) -> str | None:
+        """The frame with what the turn's encoder still holds (MP3), if anything."""
+        return self._frame(*audio.finish(), context_id)
+
+    def _frame(self, data: bytes, covered: SynthChunk | None, context_id: str | None) -> str | None:
+        if not data and covered is None:
+            return None
+        if self.alignment and covered is not None:
+            return self.encode(Audio(data, context_id, covered.alignment(), covered.normalized_alignment()))
+        return self.encode(Audio(data, context_id))
 
 
 class Job:
@@ -88,6 +104,7 @@ class Job:
         self.cancelled = False
         self._lock = threading.Lock()
         self._units: Iterator[SynthChunk] | None = None
+        self._tail_sent = False
 
     def try_cancel(self) -> bool:
         """Cancel if synthesis has not started; False if it has (it then plays to the end)."""
@@ -96,8 +113,11 @@ class Job:
                 self.cancelled = True
             return self.cancelled
 
-    def step(self, pool: SynthesisPool, encoder: AudioEncoder) -> Batch | None:
-        """In a worker thread: synthesize the next unit and encode its frames (None at the end)."""
+    def step(self, pool: SynthesisPool, encoder: AudioEncoder, audio: TurnAudio | None = None) -> Batch | None:
+        """In a worker thread: synthesize the next unit and encode its frames (None at the end).
+
+        A flushed generation ends with its encoder's tail, so a flush gets all its audio now."""
+        audio = audio or encoder.stream()
         with self._lock:
             if self.cancelled:
                 return None
@@ -107,9 +127,14 @@ class Job:
                 self._units = iter(pool.voice.synthesize(self.generate.text, encoder.output.sample_rate,
                                                          speed=turn.speed))
         for chunk in self._units:
-            batch = encoder.frames(chunk, self.generate.turn.context_id)
+            batch = encoder.frames(chunk, self.generate.turn.context_id, audio)
             if batch.frames:
                 return batch
+        if self.generate.flush and not self._tail_sent:
+            self._tail_sent = True
+            tail = encoder.tail(audio, self.generate.turn.context_id)
+            if tail is not None:
+                return Batch([tail], 0.0)
         return None
 
 
@@ -124,6 +149,7 @@ class Lane:
         self._finished = finished
         self._failed = failed
         self._jobs: deque[Job] = deque()
+        self._audio = encoder.stream()    # one encoder per turn: its audio is one stream
         self._task: asyncio.Task[None] | None = None
         # When the turn's client runs out of the audio sent so far, played from its first frame:
         # the deadline of the turn's next unit (None: nothing sent yet, so the next is urgent).
@@ -137,6 +163,10 @@ class Lane:
         self._jobs.append(Job(generate))
         if not self.busy:
             self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def tail(self, context_id: str | None) -> str | None:
+        """At the turn's end (its lane idle): the frame with the encoder's last bytes, if any."""
+        return self._encoder.tail(self._audio, context_id)
 
     def cancel_pending(self) -> None:
         """Murf `clear`: if none of this turn's synthesis has started, none of it will."""
@@ -172,7 +202,7 @@ class Lane:
 
     async def _play(self, job: Job) -> None:
         def step() -> Batch | None:
-            return job.step(self._pool, self._encoder)
+            return job.step(self._pool, self._encoder, self._audio)
 
         batch = await self._pool.run(step, self._audio_end)
         while batch is not None:
