@@ -71,7 +71,7 @@ async def bench_barge_in(trials: int) -> dict:
     await console.start()
     await console.wait_connected(10)
     barge_ms, ttfa_ms, ref_ms = [], [], []
-    ref = await connect(elevenlabs_url(server.url, "joe"), proxy=None)
+    ref = await connect(elevenlabs_url(server.url, "joe", output_format="pcm_22050"), proxy=None)   # as the console
     try:
         for i in range(trials):
             # A turn to its first audio.

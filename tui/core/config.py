@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tui.protocol import elevenlabs
 from tui.protocol.dialect import Dialect
@@ -74,7 +74,7 @@ class ConsoleConfig:
         """The full WebSocket URL, with the dialect's path and query unless `url` has a path."""
         base = base or self.url or (MURF_BASE if self.provider == "murf" else ELEVENLABS_BASE)
         if urlsplit(base).path not in ("", "/"):
-            return base   # the operator gave a full endpoint: use it as is
+            return naming_format(base, self.dialect, self.audio_format)   # the operator's full endpoint
         fmt = self.audio_format
         if self.dialect is Dialect.MURF:
             return murf_url(base, model=self.model, sample_rate=fmt.sample_rate,
@@ -84,6 +84,22 @@ class ConsoleConfig:
             model_id=self.model, output_format=fmt.name,
             inactivity_timeout=self.inactivity_timeout,
         )
+
+
+def naming_format(url: str, dialect: Dialect, fmt: AudioFormat) -> str:
+    """`url` as given, plus the format the console plays if the URL names none: left out, the
+    services (and the local server) send their defaults, ElevenLabs MP3 and Murf WAV."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if dialect is Dialect.MURF:
+        wanted = {"format": fmt.encoding.upper(), "sample_rate": str(fmt.sample_rate)}
+        missing = {} if "format" in query else {k: v for k, v in wanted.items() if k not in query}
+    else:
+        missing = {} if "output_format" in query else {"output_format": fmt.name}
+    if not missing:
+        return url
+    query_text = "&".join(q for q in (parts.query, urlencode(missing)) if q)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query_text, parts.fragment))
 
 
 def dialect_of_url(url: str) -> Dialect | None:
