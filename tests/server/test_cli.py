@@ -23,7 +23,7 @@ async def start_serve(*args: str) -> asyncio.subprocess.Process:
 
 
 async def test_serve_prints_its_url_once_listening_serves_and_stops_cleanly_on_sigterm():
-    process = await start_serve("--port", "0", "--voice", "tone")
+    process = await start_serve("--port", "0", "--voice", "tone", "--flush-done")
     try:
         line = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
         ready = READY.fullmatch(line.strip())
@@ -31,8 +31,9 @@ async def test_serve_prints_its_url_once_listening_serves_and_stops_cleanly_on_s
         assert int(ready.group(2)) > 0
         async with client(multi_url(ready.group(1))) as ws:
             await ws.send(text("t1", "From a child process. ", flush=True))
-            frames = await ws.until(lambda f: f.get("flush_done") is True)
+            frames = await ws.until(lambda f: f.get("flush_done") is True)   # --flush-done: opted in
         assert spoken_text(frames) == "From a child process. "
+        assert frames[-1] == {"type": "flush_done", "context_id": "t1", "flush_done": True}
     finally:
         process.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(process.wait(), WAIT)

@@ -62,11 +62,18 @@ def test_auto_mode_generates_up_to_the_last_phrase_end():
     assert model.contexts["t1"].buffer == "And"
 
 
-def test_flush_generates_the_buffer_and_answers_flush_done_without_a_final():
+def test_flush_generates_the_buffer_without_a_final_and_no_flush_done_by_default():
     model = opened()
     model.receive(SendText("Hello ", "t1"))
     actions = model.receive(Flush("t1"))
     assert generated(actions) == ["Hello "]
+    assert finish_all(model, actions) == []
+
+
+def test_flush_done_is_answered_only_when_the_server_opts_in():
+    model = opened(flush_done=True)
+    model.receive(SendText("Hello ", "t1"))
+    actions = model.receive(Flush("t1"))
     assert finish_all(model, actions) == [SendFlushDone(model.contexts["t1"])]
 
 
@@ -86,7 +93,7 @@ def test_a_drained_context_sends_its_final_and_frees_its_slot():
     flush = model.receive(SendText("Bye. ", "t0", flush=True))
     assert model.receive(CloseContext("t0")) == []
     answer = finish_all(model, flush)
-    assert [type(a) for a in answer] == [SendFlushDone, SendFinal]
+    assert [type(a) for a in answer] == [SendFinal]
     assert "t0" not in model.contexts
     assert not any(isinstance(a, Fail) for a in model.receive(SendText(" ", "t5")))
 
@@ -129,7 +136,7 @@ def test_a_timed_out_context_with_audio_pending_sends_its_final_only_after_it_dr
     clock.advance(10)
     assert model.expire() == []                                   # closing, but audio still pending
     assert model.contexts["t1"].closing and model.contexts["t1"].buffer == ""
-    assert [type(a) for a in finish_all(model, flush)] == [SendFlushDone, SendFinal]
+    assert [type(a) for a in finish_all(model, flush)] == [SendFinal]
 
 
 def test_any_frame_for_a_context_resets_its_deadline_and_the_earliest_deadline_wins():
@@ -165,7 +172,7 @@ def test_close_socket_closes_only_after_every_final():
     actions = model.receive(CloseSocket())
     assert actions == []
     answers = finish_all(model, flushes)
-    assert [type(a) for a in answers] == [SendFlushDone, SendFinal, SendFlushDone, SendFinal, Close]
+    assert [type(a) for a in answers] == [SendFinal, SendFinal, Close]
     assert model.receive(SendText("Late. ", "c")) == []
 
 

@@ -24,14 +24,16 @@ async def test_flush_generates_the_buffer_and_keeps_the_context_open_without_is_
     async with client(multi_url(local_server)) as ws:
         await ws.send(opening("t1", voice_settings=VOICE_SETTINGS))
         await ws.send(text("t1", "Hello there. ", flush=True))
-        first = await ws.until(lambda f: f.get("flush_done") is True)
+        first = await ws.until(speaks_up_to("Hello there. "))
         await ws.send(text("t1", "Still here. ", flush=True))
-        second = await ws.until(lambda f: f.get("flush_done") is True)
+        second = await ws.until(speaks_up_to("Still here. "))
         await ws.send({"context_id": "t1", "close_context": True})
         last = await ws.until(is_final)
     assert spoken_text(first) == " Hello there. "
     assert spoken_text(second) == "Still here. "
     assert not any(is_final(f) for f in first + second)
+    # No flush_done: the service is not known to send one (PROTOCOL.md §5); it is opt-in.
+    assert not [f for f in first + second + last if "flush_done" in f or f.get("type") == "flush_done"]
     assert [f for f in last if is_final(f)] == [{"isFinal": True, "contextId": "t1"}]
 
 
@@ -124,7 +126,7 @@ async def test_a_context_frees_its_slot_once_its_final_is_sent(local_server):
         await ws.send({"context_id": "t0", "close_context": True})
         await ws.until(lambda f: is_final(f, "t0"))
         await ws.send(text("t5", "Room for me now. ", flush=True))
-        frames = await ws.until(lambda f: f.get("flush_done") is True)
+        frames = await ws.until(speaks_up_to("Room for me now. "))
     assert spoken_text(frames) == "Room for me now. "
 
 
@@ -148,7 +150,7 @@ async def test_a_keep_alive_without_context_id_opens_nothing_and_counts_nothing(
         for _ in range(3):
             await ws.send({"text": ""})
         await ws.send(text("t0", "Five and no more. ", flush=True))
-        frames = await ws.until(lambda f: f.get("flush_done") is True)
+        frames = await ws.until(speaks_up_to("Five and no more. "))
     assert spoken_text(frames) == " Five and no more. "
 
 
@@ -174,7 +176,7 @@ async def test_the_same_voice_settings_sent_again_are_accepted(local_server):
     async with client(multi_url(local_server)) as ws:
         await ws.send(opening("t1", voice_settings=VOICE_SETTINGS))
         await ws.send(text("t1", "Same again. ", voice_settings=dict(VOICE_SETTINGS), flush=True))
-        frames = await ws.until(lambda f: f.get("flush_done") is True)
+        frames = await ws.until(speaks_up_to("Same again. "))
     assert spoken_text(frames) == " Same again. "
 
 
@@ -202,7 +204,7 @@ async def test_inactive_context_is_closed_after_the_timeout_then_drains_and_send
         await ws.send(opening("t1"))
         await ws.send(text("t1", "Spoken before the timeout. ", flush=True))
         await ws.send(text("t1", "Buffered, never flushed. "))
-        await ws.until(lambda f: f.get("flush_done") is True)
+        await ws.until(speaks_up_to("Spoken before the timeout. "))
         manual_clock.advance(5)
         frames = await ws.until(is_final)
     assert frames == [{"isFinal": True, "contextId": "t1"}]
@@ -213,14 +215,14 @@ async def test_keep_alive_resets_the_context_inactivity_clock(start_local_server
     async with client(multi_url(server.url, inactivity_timeout=10)) as ws:
         await ws.send(opening("t1"))
         await ws.send(text("t1", "First. ", flush=True))
-        frames = await ws.until(lambda f: f.get("flush_done") is True)
+        frames = await ws.until(speaks_up_to("First. "))
         manual_clock.advance(8)
         await ws.send({"context_id": "t1", "text": ""})
-        await ws.send(text("sync", "x", flush=True))   # its flush_done proves the keep-alive was read
-        frames += await ws.until(lambda f: f.get("flush_done") is True and f["context_id"] == "sync")
+        await ws.send(text("sync", "x", flush=True))   # its audio proves the keep-alive was read
+        frames += await ws.until(lambda f: context_of(f) == "sync" and "audio" in f)
         manual_clock.advance(8)                  # 16 s since opening, 8 since the keep-alive
         await ws.send(text("t1", "Second. ", flush=True))
-        frames += await ws.until(lambda f: f.get("flush_done") is True and f["context_id"] == "t1")
+        frames += await ws.until(speaks_up_to("Second. "))
         manual_clock.advance(10)
         frames += await ws.until(lambda f: is_final(f, "t1"))
     mine = [f for f in frames if context_of(f) == "t1"]
@@ -290,7 +292,8 @@ async def test_every_playable_output_format_is_produced_at_its_byte_rate(local_s
                                                                          bytes_per_second):
     async with client(multi_url(local_server, output_format=output_format)) as ws:
         await ws.send(text("t1", "Ten chars.", flush=True))
-        frames = await ws.until(lambda f: f.get("flush_done") is True)
+        await ws.send({"context_id": "t1", "close_context": True})
+        frames = await ws.until(is_final)
     # Tone voice: exactly 60 ms per char, 10 chars = 0.6 s.
     assert len(audio_bytes(frames)) == pytest.approx(0.6 * bytes_per_second, abs=2)
 
@@ -301,7 +304,8 @@ async def test_mulaw_output_decodes_back_to_the_same_audio_as_pcm(local_server):
     for output_format in ("pcm_8000", "ulaw_8000"):
         async with client(multi_url(local_server, output_format=output_format)) as ws:
             await ws.send(text("t1", "Same tones.", flush=True))
-            heard[output_format] = audio_bytes(await ws.until(lambda f: f.get("flush_done") is True))
+            await ws.send({"context_id": "t1", "close_context": True})
+            heard[output_format] = audio_bytes(await ws.until(is_final))
     assert heard["ulaw_8000"] == ulaw_encode(heard["pcm_8000"])
     assert len(ulaw_decode(heard["ulaw_8000"])) == len(heard["pcm_8000"])
 
@@ -332,7 +336,8 @@ async def test_voice_settings_speed_shortens_the_audio(local_server):
         async with client(multi_url(local_server)) as ws:
             await ws.send(opening("t1", voice_settings={"speed": speed}))
             await ws.send(text("t1", "Twelve chars", flush=True))
-            lengths[speed] = len(audio_bytes(await ws.until(lambda f: f.get("flush_done") is True)))
+            await ws.send({"context_id": "t1", "close_context": True})
+            lengths[speed] = len(audio_bytes(await ws.until(is_final)))
     assert lengths[1.2] == pytest.approx(lengths[1.0] / 1.2, rel=0.01)
 
 
@@ -343,7 +348,7 @@ async def test_a_context_id_can_be_reused_as_a_new_context_after_its_final(local
         await ws.until(is_final)
         await ws.send(opening("t1", voice_settings={**VOICE_SETTINGS, "speed": 1.1}))   # new settings: fine
         await ws.send(text("t1", "Again. ", flush=True))
-        frames = await ws.until(lambda f: f.get("flush_done") is True)
+        frames = await ws.until(speaks_up_to("Again. "))
     assert spoken_text(frames) == " Again. "
 
 
@@ -370,7 +375,7 @@ async def test_close_context_for_an_unknown_id_is_ignored(local_server):
     async with client(multi_url(local_server)) as ws:
         await ws.send({"context_id": "never-opened", "close_context": True})
         await ws.send(text("t1", "Still fine. ", flush=True))
-        frames = await ws.until(lambda f: f.get("flush_done") is True)
+        frames = await ws.until(speaks_up_to("Still fine. "))
     assert not any(is_final(f) for f in frames)
     assert spoken_text(frames) == "Still fine. "
 

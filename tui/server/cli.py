@@ -55,6 +55,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                             "authorization in the first message; Murf: header or query api-key or api_key)")
     group.add_argument("--workers", type=_whole_number("workers", 1, 16), default=DEFAULT_WORKERS,
                        help=f"synthesis threads shared by all connections (default {DEFAULT_WORKERS})")
+    group.add_argument("--flush-done", action="store_true",
+                       help="answer each ElevenLabs flush with a flush_done frame once its audio is out (off by "
+                            "default: the service is not known to send one; shape unverified)")
     group.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="warning",
                        help="log detail on stderr (default warning); API keys are never logged")
 
@@ -83,7 +86,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 async def _serve(args: argparse.Namespace, voice) -> int:
-    server = LocalServer(voice, host=args.host, port=args.port, api_key=args.api_key, workers=args.workers)
+    server = LocalServer(voice, host=args.host, port=args.port, api_key=args.api_key, workers=args.workers,
+                         flush_done=args.flush_done)
     try:
         await server.start()
     except OSError as error:

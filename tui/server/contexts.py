@@ -18,6 +18,10 @@ Decisions where the published material leaves room (each one tested):
 - Frames for a context that is closing (other than more closes) are ignored: no new text.
 - The socket itself times out like the single-context endpoint: when no context is left and no
   frame has arrived for `inactivity_timeout` seconds, `input_timeout_exceeded` and close 1008.
+- No `flush_done` frame unless the server was started with it (`--flush-done`): ElevenLabs has
+  no published source for one (PROTOCOL.md §5: the only example is Cartesia's frame). When on
+  (unverified shape), `{"type": "flush_done", "context_id": ..., "flush_done": true}` follows the
+  last audio of each flush; the single-context route never sends it.
 - `pronunciation_dictionary_locators` follows the `voice_settings` rule: first message only,
   then absent or unchanged. `generation_config` later in a context is accepted (unverified: the
   vendor's websockets guide allows a schedule "when sending text", its AsyncAPI says first
@@ -103,7 +107,7 @@ def take_ready_text(context: Context, auto_mode: bool) -> list[Action]:
 
 
 def flush_buffer(context: Context) -> Generate:
-    """Everything buffered goes to the voice; flush_done follows its audio."""
+    """Everything buffered goes to the voice; flush_done (if enabled) follows its audio."""
     text, context.buffer = context.buffer, ""
     return dispatch(context, text, flush=True)
 
@@ -112,10 +116,12 @@ class ElevenLabsModel:
     """What both ElevenLabs endpoints share: the clock, the key check, failing once."""
 
     def __init__(self, clock: Clock, *, inactivity_timeout: float = el.DEFAULT_INACTIVITY_TIMEOUT,
-                 auto_mode: bool = False, api_key: Secret | None = None, key_check: KeyCheck = KeyCheck.OK):
+                 auto_mode: bool = False, api_key: Secret | None = None, key_check: KeyCheck = KeyCheck.OK,
+                 flush_done: bool = False):
         self.clock = clock
         self.timeout = inactivity_timeout
         self.auto_mode = auto_mode
+        self.flush_done = flush_done   # opt-in: the service is not known to send it (see the module docstring)
         self.done = False
         self.last_frame = clock()
         self._api_key = api_key
@@ -206,7 +212,7 @@ class MultiContextConnection(ElevenLabsModel):
         context.pending -= 1
         if self.done:
             return []
-        actions: list[Action] = [SendFlushDone(context)] if generate.flush else []
+        actions: list[Action] = [SendFlushDone(context)] if generate.flush and self.flush_done else []
         return actions + self._finish(context)
 
     def expire(self) -> list[Action]:

@@ -80,17 +80,20 @@ class LocalServer:
 
     `clock` drives every deadline (pass a `ManualClock` to move time by hand in tests).
     `api_key`, if given, is required from clients the way each service requires it.
+    `flush_done=True` answers each ElevenLabs multi-context flush with a `flush_done` frame
+    (off by default: the service is not known to send one; `switchboard serve --flush-done`).
     """
 
     def __init__(self, voice: Voice, *, host: str = "127.0.0.1", port: int = 0,
                  api_key: str | Secret | None = None, clock: Clock = real_clock,
-                 workers: int = DEFAULT_WORKERS, max_frame_ms: int = MAX_FRAME_MS) -> None:
+                 workers: int = DEFAULT_WORKERS, max_frame_ms: int = MAX_FRAME_MS, flush_done: bool = False) -> None:
         self.voice = voice
         self.host = host
         self.port = port
         self.api_key = Secret(api_key) if isinstance(api_key, str) else api_key
         self.clock = clock
         self.max_frame_ms = max_frame_ms
+        self.flush_done = flush_done
         self._pool = SynthesisPool(voice, workers, clock)
         self._server: Server | None = None
         self._log = RedactingLogger(_LOGGER, self.api_key)
@@ -181,5 +184,5 @@ class LocalServer:
             return options, None
         cls = MultiContextConnection if route.dialect is Dialect.ELEVENLABS else SingleStreamConnection
         return options, cls(self.clock, inactivity_timeout=options.inactivity_timeout, auto_mode=options.auto_mode,
-                            api_key=self.api_key, key_check=key_check)
+                            api_key=self.api_key, key_check=key_check, flush_done=self.flush_done)
 
