@@ -14,6 +14,8 @@ import logging
 import signal
 import sys
 
+from .fault_plan import DEFAULT_FAULT_SEED, FaultPlan
+from .faults import PROFILES, FaultSpecError, parse_faults
 from .server import LocalServer
 from .synth import VOICE_NAMES, VoiceError, load_voice
 from .synthesis import DEFAULT_WORKERS
@@ -41,6 +43,22 @@ def _whole_number(what: str, low: int, high: int):
     return parse
 
 
+def fault_spec(value: str):
+    """An argparse type: a parsed `--faults` spec, or its one-line reason."""
+    try:
+        return parse_faults(value)
+    except FaultSpecError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+FAULTS_HELP = ("rehearse the services' known failures, e.g. race=0.025,quota,ttfa=180ms±60ms,jitter=20ms,"
+               "drop=0.01,murf_limit=2 (race: close_context right after a flush gets an isFinal with no audio "
+               "or none at all; race_empty/race_silent: only one of the two; quota: an isFinal at once, no "
+               "audio, no error; ttfa: delay before each generation's first audio; jitter: before later "
+               "frames; drop: abort the TCP connection, 1006, after a generation's first audio; murf_limit: "
+               f"Murf's active-context limit). P is 0.025 or 2.5%%. Profiles: {', '.join(PROFILES)}")
+
+
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("local server", SERVE_DESCRIPTION)
     group.add_argument("--host", default="127.0.0.1",
@@ -55,6 +73,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                             "authorization in the first message; Murf: header or query api-key or api_key)")
     group.add_argument("--workers", type=_whole_number("workers", 1, 16), default=DEFAULT_WORKERS,
                        help=f"synthesis threads shared by all connections (default {DEFAULT_WORKERS})")
+    group.add_argument("--faults", metavar="SPEC", type=fault_spec, default=None, help=FAULTS_HELP)
+    group.add_argument("--fault-seed", metavar="N", type=_whole_number("fault seed", 0, 2**32 - 1),
+                       default=DEFAULT_FAULT_SEED,
+                       help=f"seed of the fault draws: the same seed and client give the same faults "
+                            f"(default {DEFAULT_FAULT_SEED})")
     group.add_argument("--flush-done", action="store_true",
                        help="answer each ElevenLabs flush with a flush_done frame once its audio is out (off by "
                             "default: the service is not known to send one; shape unverified)")
@@ -86,8 +109,10 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 async def _serve(args: argparse.Namespace, voice) -> int:
+    faults = FaultPlan(args.faults, args.fault_seed) if getattr(args, "faults", None) else None
     server = LocalServer(voice, host=args.host, port=args.port, api_key=args.api_key, workers=args.workers,
-                         flush_done=args.flush_done)
+                         flush_done=args.flush_done,
+                         faults=faults)
     try:
         await server.start()
     except OSError as error:
@@ -98,6 +123,9 @@ async def _serve(args: argparse.Namespace, voice) -> int:
         guard = "clients need the API key" if args.api_key else "with no API key required"
         print(f"switchboard serve: warning: listening on {args.host}, reachable from other machines, {guard}",
               file=sys.stderr)
+    if faults is not None:
+        logging.getLogger("tui.server.faults").warning("faults on: %s (seed %d)", faults.spec.describe(),
+                                                       faults.seed)
     print(READY_LINE.format(url=server.url, voice=voice.name), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -20,6 +20,7 @@ from .actions import (
     INTERNAL_ERROR, Action, CancelPending, CloseSocket, Fail, Generate, SendError, SendFinal, SendFlushDone, Turn,
 )
 from .clock import Clock, wait_until
+from .fault_plan import Abandon, ConnectionFaults
 from .synthesis import AudioEncoder, Lane, SynthesisPool
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,8 +49,9 @@ def synthesis_error(error: Exception) -> ErrorFrame:
 class ConnectionRuntime:
     def __init__(self, ws: ServerConnection, model: Model, decode: Callable[[str | bytes], object],
                  encode: Callable[[ServerEvent], str], encoder: AudioEncoder, pool: SynthesisPool,
-                 clock: Clock) -> None:
+                 clock: Clock, faults: ConnectionFaults | None = None) -> None:
         self._ws = ws
+        self._faults = faults   # fault rehearsal (fault_plan.py); the model comes wrapped already
         self._model = model
         self._decode = decode
         self._encode = encode
@@ -96,8 +98,8 @@ class ConnectionRuntime:
                 case Generate(turn=turn):
                     lane = self._lanes.get(turn)
                     if lane is None:
-                        lane = self._lanes[turn] = Lane(self._pool, self._encoder, self._send,
-                                                        self._finished, self._failed)
+                        send, finished = self._paced(turn)
+                        lane = self._lanes[turn] = Lane(self._pool, self._encoder, send, finished, self._failed)
                     lane.submit(action)
                 case SendFinal(turn=turn):
                     lane = self._lanes.pop(turn, None)
@@ -118,6 +120,18 @@ class ConnectionRuntime:
                     await self._close(action.code, close_reason(error.message))
                 case CloseSocket(code=code, reason=reason):
                     await self._close(code, reason)
+                case Abandon(turn=turn, final=final):   # an injected fault: its audio stops here
+                    lane = self._lanes.pop(turn, None)
+                    if lane is not None:
+                        lane.stop()
+                    if final:
+                        await self._send(self._encode(Final(turn.context_id)))
+
+    def _paced(self, turn: Turn):
+        """The lane's send and finished callbacks, through the fault plan's pacing if any."""
+        if self._faults is None:
+            return self._send, self._finished
+        return self._faults.pace(turn, self._send, self._finished, self._ws.transport.abort)
 
     async def _send(self, frame: str) -> None:
         if self._closing:

@@ -87,6 +87,7 @@ class MurfConnection:
         self.max_buffer_delay = murf.DEFAULT_MAX_BUFFER_DELAY_MS / 1000.0
         self.done = False
         self.last_frame = clock()
+        self.max_contexts = murf.MAX_ACTIVE_CONTEXTS   # a fault spec may lower it (fault_plan.py)
 
     def receive(self, frame: object) -> list[Action]:
         if self.done:
@@ -139,7 +140,7 @@ class MurfConnection:
     def _add_text(self, context_id: str | None, text: str, end: bool) -> list[Action]:
         turn = self.turns.get(context_id)
         if turn is None:
-            if len(self.turns) >= murf.MAX_ACTIVE_CONTEXTS:
+            if len(self.turns) >= self.max_contexts:
                 return [SendError(murf.context_limit_error(context_id))]
             speed = self.speeds.get(context_id, self.speeds.get(None, 1.0))
             turn = self.turns[context_id] = MurfTurn(context_id, speed=speed)

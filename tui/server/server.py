@@ -33,6 +33,7 @@ from .auth import (
 from .clock import Clock, real_clock
 from .connection import ConnectionRuntime, Model, close_reason
 from .contexts import MultiContextConnection
+from .fault_plan import FaultPlan
 from .logs import RedactingLogger
 from .murf_turns import MurfConnection, decode_frame as decode_murf_frame
 from .options import StreamOptions, elevenlabs_options, murf_options
@@ -86,7 +87,8 @@ class LocalServer:
 
     def __init__(self, voice: Voice, *, host: str = "127.0.0.1", port: int = 0,
                  api_key: str | Secret | None = None, clock: Clock = real_clock,
-                 workers: int = DEFAULT_WORKERS, max_frame_ms: int = MAX_FRAME_MS, flush_done: bool = False) -> None:
+                 workers: int = DEFAULT_WORKERS, max_frame_ms: int = MAX_FRAME_MS, flush_done: bool = False,
+                 faults: FaultPlan | None = None) -> None:
         self.voice = voice
         self.host = host
         self.port = port
@@ -94,6 +96,7 @@ class LocalServer:
         self.clock = clock
         self.max_frame_ms = max_frame_ms
         self.flush_done = flush_done
+        self.faults = faults if faults is not None and faults.spec.active else None
         self._pool = SynthesisPool(voice, workers, clock)
         self._server: Server | None = None
         self._log = RedactingLogger(_LOGGER, self.api_key)
@@ -166,7 +169,9 @@ class LocalServer:
             return
         encoder = AudioEncoder(options.output, encode, route.dialect is not Dialect.MURF, self.max_frame_ms,
                                options.channels)
-        runtime = ConnectionRuntime(ws, model, decode, encode, encoder, self._pool, self.clock)
+        faults = self.faults.connection(str(ws.id)[:8], self.clock) if self.faults else None
+        runtime = ConnectionRuntime(ws, faults.wrap(model) if faults else model, decode, encode, encoder,
+                                    self._pool, self.clock, faults)
         await runtime.run()
         self._log.info("%s closed after %d frames (%s)", ws.id, runtime.frames_received, ws.close_code)
 
