@@ -12,9 +12,12 @@ and drives it over real loopback WebSockets (ElevenLabs multi-stream-input, pcm_
   produced per wall second, TTFA of those turns, and TTFA of 5-word probe turns started on
   another socket while they drain (a barge-in under load); the voice's own real-time factor in
   this process (single thread) is the reference.
+- Formats: the 5-word turn in each encoded format against PCM at the same rate on the same
+  server, the formats taking turns run by run (same conditions): ElevenLabs mp3_44100_128 vs
+  pcm_44100, mp3_22050_32 vs pcm_22050; Murf (end: true) WAV and MP3 vs PCM at 24000 Hz.
 
 Prints a table of p50/p95 and writes JSON to bench/results/ttfa-<time>.json.
-Run: .venv/bin/python bench/ttfa.py [--runs 40] [--sockets 1 2 4] [--workers 2]
+Run: .venv/bin/python bench/ttfa.py [--runs 40] [--sockets 1 2 4] [--workers 2] [--parts ttfa load formats]
 """
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.stats import percentile  # noqa: E402
 
-from tui.protocol.urls import elevenlabs_url  # noqa: E402
+from tui.protocol.urls import elevenlabs_url, murf_url  # noqa: E402
 from tui.server.synth import load_voice  # noqa: E402
 
 RATE = 22050
@@ -90,7 +93,8 @@ class Socket:
     async def _read(self) -> None:
         async for raw in self.ws:
             frame = json.loads(raw)
-            self.queues.setdefault(frame.get("contextId"), asyncio.Queue()).put_nowait((time.perf_counter(), frame))
+            context_id = frame.get("contextId", frame.get("context_id"))
+            self.queues.setdefault(context_id, asyncio.Queue()).put_nowait((time.perf_counter(), frame))
 
     async def close(self) -> None:
         await self.ws.close()
@@ -113,6 +117,61 @@ class Socket:
             if frame.get("isFinal"):
                 del self.queues[context_id]
                 return first, audio_bytes / 2 / RATE
+
+
+    async def speak_murf(self, context_id: str, text: str) -> float:
+        """One Murf turn sent whole with `end: true`: seconds from that send to its first audio."""
+        queue = self.queues.setdefault(context_id, asyncio.Queue())
+        sent = time.perf_counter()
+        await self.ws.send(json.dumps({"text": text, "context_id": context_id, "end": True}))
+        first = None
+        while True:
+            arrived, frame = await asyncio.wait_for(queue.get(), 60)
+            if frame.get("audio"):
+                first = first or arrived - sent
+            if frame.get("final"):
+                del self.queues[context_id]
+                return first
+
+
+# (row, reference row): each encoded format against PCM at its rate, same server, same run.
+FORMAT_ROWS = [
+    ("pcm_44100", None), ("mp3_44100_128", "pcm_44100"), ("pcm_22050", None), ("mp3_22050_32", "pcm_22050"),
+    ("murf PCM 24000", None), ("murf WAV 24000", "murf PCM 24000"), ("murf MP3 24000", "murf PCM 24000"),
+]
+
+
+def format_url(base: str, row: str) -> str:
+    if row.startswith("murf"):
+        _, fmt, rate = row.split()
+        return murf_url(base, format=fmt, sample_rate=int(rate))
+    return elevenlabs_url(base, "bench", output_format=row)
+
+
+async def measure_formats(base: str, runs: int) -> dict[str, dict]:
+    """The 5-word turn in every row's format; the rows take turns run by run."""
+    sockets = {row: await Socket.open(format_url(base, row)) for row, _ in FORMAT_ROWS}
+    ttfa: dict[str, list[float]] = {row: [] for row, _ in FORMAT_ROWS}
+    try:
+        for run in range(-1, runs):   # run -1 warms every socket up
+            for row, socket in sockets.items():
+                text = turn_text(5, run)
+                if row.startswith("murf"):
+                    first = await socket.speak_murf(f"f{run}", text)
+                else:
+                    first, _ = await socket.speak(f"f{run}", text)
+                if run >= 0:
+                    ttfa[row].append(first * 1000)
+    finally:
+        for socket in sockets.values():
+            await socket.close()
+    results = {}
+    for row, reference in FORMAT_ROWS:
+        results[row] = {"ttfa_ms": summary(ttfa[row]), "reference": reference}
+        if reference:
+            results[row]["ratio_p50"] = statistics.median(ttfa[row]) / statistics.median(ttfa[reference])
+            results[row]["ratio_p95"] = percentile(ttfa[row], 0.95) / percentile(ttfa[reference], 0.95)
+    return results
 
 
 def reference_first_chunk(voice, text: str) -> float:
@@ -184,25 +243,56 @@ async def main() -> None:
     parser.add_argument("--sockets", type=int, nargs="+", default=[1, 2, 4], help="load levels (default 1 2 4)")
     parser.add_argument("--rounds", type=int, default=3, help="repetitions of each load level (default 3)")
     parser.add_argument("--workers", type=int, default=2, help="server synthesis threads (default 2)")
+    parser.add_argument("--parts", nargs="+", choices=("ttfa", "load", "formats"), default=["ttfa", "load", "formats"],
+                        help="what to measure (default all)")
     args = parser.parse_args()
 
-    voice = load_voice("piper")
-    reference_rtf = statistics.median(reference_realtime_factor(voice, turn_text(40, r)) for r in range(5))
+    voice = load_voice("piper") if {"ttfa", "load"} & set(args.parts) else None
+    reference_rtf = (statistics.median(reference_realtime_factor(voice, turn_text(40, r)) for r in range(5))
+                     if "load" in args.parts else None)
     process, base = await start_server(args.workers)
     url = elevenlabs_url(base, "bench", output_format=f"pcm_{RATE}")
     try:
-        ttfa = await measure_ttfa(url, voice, args.runs)
-        load = [await measure_load(url, n, args.rounds) for n in args.sockets]
+        ttfa = await measure_ttfa(url, voice, args.runs) if "ttfa" in args.parts else {}
+        load = [await measure_load(url, n, args.rounds) for n in args.sockets] if "load" in args.parts else []
+        formats = await measure_formats(base, args.runs) if "formats" in args.parts else {}
     finally:
         process.terminate()
         await process.wait()
 
+    if ttfa:
+        print_ttfa(ttfa, args)
+    if load:
+        print_load(load, args, reference_rtf)
+    if formats:
+        print(f"\nTTFA by output format, Piper, 5-word turn, {args.runs} turns each (formats in turn)")
+        print(f"{'format':>16} {'TTFA p50':>9} {'p95':>7} {'vs':>16} {'ratio p50':>10} {'p95':>6}")
+        for name, row in formats.items():
+            t = row["ttfa_ms"]
+            ratio = (f"{row['reference']:>16} {row['ratio_p50']:9.2f}x {row['ratio_p95']:5.2f}x"
+                     if row["reference"] else f"{'(reference)':>16}")
+            print(f"{name:>16} {t['p50']:8.1f}ms {t['p95']:6.1f}ms {ratio}")
+
+    out = ROOT / "bench" / "results" / f"ttfa-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "args": vars(args), "ttfa": ttfa, "reference_realtime_factor": reference_rtf, "load": load,
+        "formats": formats,
+    }, indent=2))
+    print(f"\nwrote {out.relative_to(ROOT)}")
+
+
+def print_ttfa(ttfa: dict, args) -> None:
     print(f"\nTTFA, Piper, pcm_{RATE}, {args.runs} turns each, server --workers {args.workers}")
     print(f"{'turn':>10} {'TTFA p50':>9} {'p95':>7} {'voice p50':>10} {'p95':>7} {'ratio p50':>10}")
     for name, row in ttfa.items():
         t, r = row["ttfa_ms"], row["reference_first_chunk_ms"]
         row["ratio_p50"] = t["p50"] / r["p50"]
         print(f"{name:>10} {t['p50']:8.1f}ms {t['p95']:6.1f}ms {r['p50']:9.1f}ms {r['p95']:6.1f}ms {row['ratio_p50']:9.2f}x")
+
+
+def print_load(load: list, args, reference_rtf: float) -> None:
     print(f"\nLoad: N sockets x 5 contexts, one 40-word turn each, {args.rounds} rounds; "
           f"voice alone (1 thread, in process): {reference_rtf:.1f} audio s per wall s")
     print("(TTFA: the N x 5 turns started together; probe: 5-word turns started while they drain)")
@@ -213,14 +303,6 @@ async def main() -> None:
         t, p = row["ttfa_ms"], row["probe_ttfa_ms"]
         print(f"{row['sockets']:>8} {row['contexts']:>9} {row['audio_s_per_wall_s']:>15.1f} "
               f"{row['ratio_to_voice']:>8.2f}x {t['p50']:>8.0f}ms {t['p95']:>7.0f}ms {p['p50']:>9.0f}ms {p['p95']:>7.0f}ms")
-
-    out = ROOT / "bench" / "results" / f"ttfa-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-        "args": vars(args), "ttfa": ttfa, "reference_realtime_factor": reference_rtf, "load": load,
-    }, indent=2))
-    print(f"\nwrote {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
