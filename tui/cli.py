@@ -94,6 +94,16 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_serve, _repl
 
 # ---- the console's own options --------------------------------------------------------------
 
+def _fault_spec(value: str) -> str:
+    """Check a --server-faults spec here (one line if bad); the child server gets it as typed."""
+    from tui.server.faults import FaultSpecError, parse_faults
+    try:
+        parse_faults(value)
+    except FaultSpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
 def add_console_arguments(parser: argparse.ArgumentParser) -> None:
     conn = parser.add_argument_group("connection")
     conn.add_argument("--provider", help=f"{' | '.join(PROVIDERS)} (default local: the embedded "
@@ -110,6 +120,10 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
                       help="ElevenLabs per-context inactivity timeout, 1..180 (default 20)")
     conn.add_argument("--no-reconnect", dest="auto_reconnect", action="store_false",
                       help="do not reconnect on its own after the connection drops")
+    conn.add_argument("--server-faults", metavar="SPEC", type=_fault_spec,
+                      help="start the embedded server with these faults (switchboard serve --faults: e.g. "
+                      "race=0.025,ttfa=180ms±60ms or peak-hour); the console is not told when one fires")
+    conn.add_argument("--fault-seed", type=int, metavar="N", help="seed of the embedded server's fault draws")
     conn.add_argument("--env-file", default=".env", type=Path, help="file with API keys (default .env)")
     play = parser.add_argument_group("console")
     play.add_argument("--audio", help=f"speaker backend: {' | '.join(AUDIO_BACKENDS)}")
@@ -155,6 +169,7 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.e
         local_voice=args.local_voice, env=load_env(args.env_file, environ), rate=args.rate,
         theme=args.theme, record=args.record, record_dir=args.record_dir, guard=args.guard,
         auto_reconnect=args.auto_reconnect, headless=args.headless, record_cap_mb=args.record_cap_mb,
+        **({"server_faults": args.server_faults, "fault_seed": args.fault_seed} if args.server_faults else {}),
     )
 
 

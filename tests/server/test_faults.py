@@ -61,7 +61,7 @@ def test_bad_specs_say_what_is_wrong_in_one_line(text, words):
     assert words in str(caught.value) and "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize("argv", [["serve", "--faults", "drop=lots"]])
+@pytest.mark.parametrize("argv", [["serve", "--faults", "drop=lots"], ["--server-faults", "drop=lots"]])
 def test_a_bad_spec_on_the_command_line_is_one_line_and_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as exited:
         switchboard(argv)

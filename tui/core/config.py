@@ -156,6 +156,9 @@ def resolve_config(
     if d_dialect is Dialect.MURF and isinstance(murf_format(fmt.encoding.upper(), fmt.sample_rate), DecodeError):
         raise ConfigError(f"--output-format {fmt_name} has no Murf equivalent (Murf rates: 8000, 16000, "
                           "24000, 44100, 48000; ulaw/alaw at 8000)")
+    if rest.get("server_faults") and (provider != "local" or url is not None):
+        raise ConfigError("--server-faults needs the embedded server (--provider local, no --url); "
+                          "give a standalone server --faults instead")
     timeout = elevenlabs.DEFAULT_INACTIVITY_TIMEOUT if inactivity_timeout is None else inactivity_timeout
     if not 1 <= timeout <= elevenlabs.MAX_INACTIVITY_TIMEOUT:
         raise ConfigError(f"--inactivity-timeout must be 1..{elevenlabs.MAX_INACTIVITY_TIMEOUT} seconds, not {timeout}")

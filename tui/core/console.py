@@ -118,7 +118,9 @@ class Console:
             try:
                 # Spawned on the loop thread on purpose: the child's parent-death signal is tied
                 # to the thread that forked it.
-                self.server = EmbeddedServer.spawn(self.config.local_voice)
+                extra = self.config.extra   # --server-faults: the console is never told what fires
+                self.server = EmbeddedServer.spawn(self.config.local_voice, faults=extra.get("server_faults"),
+                                                   fault_seed=extra.get("fault_seed"))
                 base = await asyncio.to_thread(self.server.wait_ready, server_timeout)
             except EmbeddedServerError as exc:
                 self.apply(Notice(str(exc), "error", banner=True))

@@ -66,9 +66,14 @@ class EmbeddedServer:
 
     @classmethod
     def spawn(cls, voice: str = "piper", *, python: str = sys.executable,
-              clock: Callable[[], float] = time.monotonic) -> EmbeddedServer:
-        """Start the child (returns at once). Call from the main thread: see _die_with_parent."""
+              clock: Callable[[], float] = time.monotonic, faults: str | None = None,
+              fault_seed: int | None = None) -> EmbeddedServer:
+        """Start the child (returns at once). Call from the main thread: see _die_with_parent.
+
+        `faults`/`fault_seed` are passed on as `--faults`/`--fault-seed` (fault rehearsal)."""
         cmd = [python, "-m", "tui.server", "--host", "127.0.0.1", "--port", "0", "--voice", voice]
+        cmd += ["--faults", faults] if faults else []
+        cmd += ["--fault-seed", str(fault_seed)] if faults and fault_seed is not None else []
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         try:
             proc = subprocess.Popen(
