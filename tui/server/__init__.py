@@ -29,6 +29,14 @@ leave room, the module named says what the server does and why; in short:
   plain PCM. Why: the reference calls the format WAV for the whole stream, a header per message
   would put clicks into a player that concatenates, and clients strip one 44-byte header; a
   context's bytes decode whole with any WAV reader.
+
+Fault rehearsal (`LocalServer(faults=FaultPlan(parse_faults(SPEC), seed))`, `serve --faults SPEC`):
+the services' known failures on demand, seeded per connection and fault so a run repeats: the
+flush→close race (an `isFinal` with no audio, or none), an exhausted quota (an `isFinal` at once, no
+audio, no error), first-audio delay and jitter on the server's clock, a dropped TCP connection
+(1006), a lower Murf context limit. The grammar is in `faults`, how each is carried out in
+`fault_plan` (a wrapper around the dialect model, and the pacing of each turn's audio); the models
+themselves stay faithful. Each fault is logged when it fires (logger `tui.server.faults`).
 """
 from .clock import ManualClock, real_clock
 from .server import LocalServer, match_route
