@@ -130,6 +130,7 @@ class FaultyModel:
         self._quota_drawn: weakref.WeakSet[Turn] = weakref.WeakSet()
         self._abandoned: weakref.WeakSet[Turn] = weakref.WeakSet()
         self._spent: set[str | None] = set()   # ids the quota answered: frames ignored until their close
+        self._races = isinstance(model, MultiContextConnection)   # the race needs close_context
         if faults.spec.murf_limit and isinstance(model, MurfConnection):
             model.max_contexts = faults.spec.murf_limit
 
@@ -203,7 +204,7 @@ class FaultyModel:
                 if turn in self._holds:        # later audio waits behind the held flush: order kept
                     self._holds[turn].actions.append(action)
                     continue
-                if action.flush and (outcome := self._faults.race_outcome()) is not None:
+                if action.flush and self._races and (outcome := self._faults.race_outcome()) is not None:
                     self._holds[turn] = _Hold(self._clock() + RACE_WINDOW, outcome == "silent", [action])
                     continue
             out.append(action)
