@@ -64,7 +64,11 @@ async def wait_until(clock: Clock, deadline: float | None, wake: asyncio.Event) 
     delay = deadline - clock()
     if delay <= 0:
         return
+    # asyncio.timeout, not wait_for: on 3.11 wait_for loses a cancel that lands as `wake` is set,
+    # and a connection's deadline watcher then outlived its socket until the next deadline
+    # (20 s of inactivity timeout, seen as a server close hanging 20 s).
     try:
-        await asyncio.wait_for(wake.wait(), timeout=delay)
+        async with asyncio.timeout(delay):
+            await wake.wait()
     except TimeoutError:
         pass

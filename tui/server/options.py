@@ -10,6 +10,7 @@ do not publish theirs.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -79,7 +80,22 @@ def _output_format(name: str) -> AudioFormat | ErrorFrame:
     return fmt
 
 
-def elevenlabs_options(query: Mapping[str, str], *, multi: bool) -> StreamOptions | ErrorFrame:
+# eleven_v3 (and v4) are offered on neither WebSocket route; they go through Text-to-Dialogue
+# (PROTOCOL.md §5). The service refuses them at the handshake with HTTP 403 (LiveKit and Postman
+# reports, livekit/agents #3235 and #4901); its body is not published, so ours says why.
+_NO_WEBSOCKET_MODEL = re.compile(r"eleven_v[34](?:_|$)", re.IGNORECASE)
+
+
+def websocket_model_refusal(query: Mapping[str, str]) -> str | None:
+    """Why the ElevenLabs `model_id` cannot stream over a WebSocket (HTTP 403 body), or None."""
+    model = query.get("model_id", "")
+    if not _NO_WEBSOCKET_MODEL.match(model):
+        return None
+    return (f"The model {model[:40]} is not available over WebSocket streaming (stream-input or "
+            "multi-stream-input); use it through the HTTP text-to-speech or text-to-dialogue endpoints.\n")
+
+
+def elevenlabs_options(query: Mapping[str, str]) -> StreamOptions | ErrorFrame:
     """Options of a `multi-stream-input` or `stream-input` URL (PROTOCOL.md §1.1)."""
     fmt = _output_format(query.get("output_format", DEFAULT_OUTPUT_FORMAT))
     if isinstance(fmt, ErrorFrame):
@@ -99,8 +115,6 @@ def elevenlabs_options(query: Mapping[str, str], *, multi: bool) -> StreamOption
     normalization = query.get("apply_text_normalization", "auto")
     if normalization not in ("auto", "on", "off"):
         return _query_error(f"apply_text_normalization must be auto, on or off, got {normalization[:40]!r}")
-    if multi and query.get("model_id", "").startswith("eleven_v3"):
-        return _query_error("multi-context streaming is not offered for eleven_v3 models", "unsupported_model")
     return StreamOptions(
         fmt,
         float(timeout if timeout is not None else elevenlabs.DEFAULT_INACTIVITY_TIMEOUT),

@@ -6,7 +6,8 @@ Routes (anything else is refused at the handshake with HTTP 404):
 - `/v1/speech/stream-input`                           Murf
 
 Any voice id is accepted: there is one local voice. Options come from the query (options.py);
-the optional API key is checked as each service checks it (auth.py).
+the optional API key is checked as each service checks it (auth.py). An ElevenLabs `model_id`
+of `eleven_v3` or v4 is refused at the handshake with HTTP 403 on both routes, as the service does.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from .contexts import MultiContextConnection
 from .fault_plan import FaultPlan
 from .logs import RedactingLogger
 from .murf_turns import MurfConnection, decode_frame as decode_murf_frame
-from .options import StreamOptions, elevenlabs_options, murf_options
+from .options import StreamOptions, elevenlabs_options, murf_options, websocket_model_refusal
 from .single_stream import SingleStreamConnection
 from .synth import Voice
 from .synthesis import DEFAULT_WORKERS, MAX_FRAME_MS, AudioEncoder, SynthesisPool
@@ -152,6 +153,8 @@ class LocalServer:
                 return connection.respond(HTTPStatus.UNAUTHORIZED, MURF_KEY_MISSING)
             if check is KeyCheck.WRONG:
                 return connection.respond(HTTPStatus.FORBIDDEN, MURF_KEY_WRONG)
+        elif (refusal := websocket_model_refusal(route.query)) is not None:
+            return connection.respond(HTTPStatus.FORBIDDEN, refusal)   # eleven_v3/v4: both routes
         return None
 
     # ---- one connection ------------------------------------------------------------------
@@ -184,7 +187,7 @@ class LocalServer:
         key_check = check_key(self.api_key, elevenlabs_handshake_key(headers, route.query))
         if key_check is KeyCheck.WRONG:
             return ELEVENLABS_KEY_WRONG, None
-        options = elevenlabs_options(route.query, multi=route.dialect is Dialect.ELEVENLABS)
+        options = elevenlabs_options(route.query)
         if isinstance(options, ErrorFrame):
             return options, None
         cls = MultiContextConnection if route.dialect is Dialect.ELEVENLABS else SingleStreamConnection
