@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # simpleaudio, and PortAudio for the sounddevice backend.
 APT_PACKAGES := pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev libportaudio2
 
-.PHONY: setup system-packages run serve test clean
+.PHONY: setup system-packages run serve test clean conformance
 
 setup: system-packages $(VENV)/.installed
 
@@ -38,6 +38,19 @@ serve: setup
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Real clients (pipecat, LiveKit's plugins, the ElevenLabs SDK) against the local server, in their own
+# environment so their dependencies never touch .venv; not part of `make test` (conformance/README.md).
+CONFORMANCE_VENV := .venv-conformance
+
+conformance: setup $(CONFORMANCE_VENV)/.installed
+	$(CONFORMANCE_VENV)/bin/python -m conformance.run $(CONFORMANCE_ARGS)
+
+$(CONFORMANCE_VENV)/.installed: conformance/requirements.txt conformance/constraints.txt
+	@test -x $(CONFORMANCE_VENV)/bin/python || $(PYTHON) -m venv $(CONFORMANCE_VENV)
+	$(CONFORMANCE_VENV)/bin/python -m pip install -q --upgrade pip
+	$(CONFORMANCE_VENV)/bin/python -m pip install -q -r conformance/requirements.txt -c conformance/constraints.txt
+	@touch $@
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
