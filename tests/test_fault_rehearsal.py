@@ -71,8 +71,6 @@ async def test_race_silent_no_final_comes_and_the_slot_stays_held(rehearse, capl
     assert received(console, "turn_1") == []
 
 
-@pytest.mark.xfail(strict=True, reason="console defect: a closed context whose final never comes holds its slot "
-                   "forever; the session keeps no close-to-final deadline (SlotState.CLOSING has no countdown)")
 async def test_race_silent_the_console_frees_the_stuck_slot_after_its_own_timeout(
         rehearse, caplog, frozen_clock, shutdown_after):   # noqa: F811
     async def frozen_console(url: str) -> Console:

@@ -12,6 +12,7 @@ from tui.session import (
     Connected, Disconnected, FrameReceived, FrameSent, Interrupted, Session, SlotState,
     SpeakerProgress, Tick, Wire, DEFAULT_VOICE_SETTINGS,
 )
+from tui.session.finals import ELEVENLABS_MARGIN
 from tui.session.slot import TRANSITIONS, ContextSlot
 
 PCM = AudioFormat("pcm", 16000)
@@ -184,17 +185,19 @@ def test_the_countdown_runs_from_the_last_frame_and_a_keep_alive_resets_it(froze
     frozen_clock.advance(0.1)
     changes = s.apply(Tick())
     assert slot.state is SlotState.TIMED_OUT and slot.occupied and changes.slots == {slot.index}
-    assert slot.countdown(frozen_clock()) is None
+    # from now on the countdown is the console's own wait for its final (tui.session.finals)
+    assert slot.waiting_for_final and slot.countdown(frozen_clock()) == pytest.approx(20 + ELEVENLABS_MARGIN)
 
 
-def test_a_closed_context_shows_no_countdown_and_never_times_out(frozen_clock):
+def test_a_closed_context_never_times_out_its_countdown_is_the_wait_for_its_final(frozen_clock):
     s = session(frozen_clock, inactivity_timeout=5)
     cid = open_turn(s)
     send(s, EL.close(cid))
-    frozen_clock.advance(60)
+    frozen_clock.advance(10)
     s.apply(Tick())
     slot = s.slot_for(cid)
-    assert slot.countdown(frozen_clock()) is None and slot.state is SlotState.CLOSING
+    assert slot.state is SlotState.CLOSING and slot.waiting_for_final   # no inactivity timeout once closed
+    assert slot.countdown(frozen_clock()) == pytest.approx(5 + ELEVENLABS_MARGIN - 10)
 
 
 def test_a_final_that_beats_the_deadline_tick_still_shows_the_context_timed_out(frozen_clock):

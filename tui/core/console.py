@@ -288,7 +288,8 @@ class Console:
         self._notify(self.session.dismiss_banner())
 
     def tick(self) -> None:
-        """Check inactivity deadlines now (the console also does this itself when one is due)."""
+        """Check deadlines now: inactivity, and finals overdue (the console also does this
+        itself when one is due)."""
         self.apply(Tick())
 
     def ingest(self, direction: str, data: str | bytes) -> None:
@@ -407,7 +408,8 @@ class Console:
     def _arm_deadline_timer(self) -> None:
         if self._loop is None or self._closing:
             return
-        deadlines = [s.deadline for s in self.session.slots if s.countdown(self.clock()) is not None]
+        # Inactivity deadlines, and the console's own wait for the final of closed contexts.
+        deadlines = [s.due for s in self.session.slots if s.due is not None]
         if self._deadline_timer is not None:
             self._deadline_timer.cancel()
             self._deadline_timer = None

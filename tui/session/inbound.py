@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from tui.protocol.frames import Audio, DecodeError, ErrorFrame, Final, FlushDone, Unknown
 
+from . import finals
 from .changes import Changes, PlayAudio
 from .events import Disconnected
 from .slot import ContextSlot, SlotState
@@ -106,9 +107,11 @@ def _on_audio(session: Session, slot: ContextSlot | None, cid: str, event: Audio
 
 def _on_final(session: Session, slot: ContextSlot | None, cid: str, changes: Changes) -> None:
     if slot is None or not slot.occupied:
-        session.note(f"final for context {cid}, which is not open", changes, level="warning", context_id=cid)
+        if not finals.fold_late_final(session, slot, cid, changes):
+            session.note(f"final for context {cid}, which is not open", changes, level="warning", context_id=cid)
         return
     now = session.clock()
+    finals.check_audio(session, slot, cid, changes)
     slot.finish(now)
     changes.slots.add(slot.index)
     changes.end_audio.add(cid)

@@ -16,7 +16,7 @@ from tui.protocol.formats import AudioFormat
 from tui.protocol.frames import DecodeError
 from tui.protocol.secret import Secret
 
-from . import inbound
+from . import finals, inbound
 from .changes import Banner, Changes
 from .events import (
     Connected, Connecting, Disconnected, FrameReceived, FrameSent, Interrupted, Notice,
@@ -69,6 +69,9 @@ class Session:
         # due; `_stream_id` the stream on the socket now (or the last one).
         self._next_stream: str | None = None
         self._stream_id: str | None = None
+        # Contexts the console released with no final (finals.release_overdue), by id: the
+        # server may still count them, and a final that comes later is folded, not a stray.
+        self.released: dict[str, float] = {}
 
     # ---- queries ---------------------------------------------------------------------------
 
@@ -327,7 +330,9 @@ class Session:
                 self._flush(slot, now)
             case elevenlabs.KeepAlive():
                 slot.move(SlotState.OPENING)
-            case elevenlabs.CloseContext() | stream_input.EndOfStream() | murf.End() | murf.Clear():
+            case murf.Clear():
+                self._close(slot, now, changes, clear=True)
+            case elevenlabs.CloseContext() | stream_input.EndOfStream() | murf.End():
                 self._close(slot, now, changes)
 
     def _on_text(self, slot: ContextSlot, text: str, now: float, changes: Changes) -> None:
@@ -353,12 +358,13 @@ class Session:
         if slot.state is not SlotState.SPEAKING:
             slot.move(SlotState.GENERATING)
 
-    def _close(self, slot: ContextSlot, now: float, changes: Changes) -> None:
+    def _close(self, slot: ContextSlot, now: float, changes: Changes, *, clear: bool = False) -> None:
         self._trigger(slot, now)
         if not slot.close_sent:
             slot.close_sent = True
             slot.metrics.closed_at = now
         slot.move(SlotState.CLOSING)
+        finals.await_final(self, slot, now, clear=clear)
         changes.slots.add(slot.index)
 
     def _reset_socket_deadline(self, now: float, changes: Changes) -> None:
@@ -371,11 +377,15 @@ class Session:
     # ---- time, speaker, barge-in -----------------------------------------------------------
 
     def _on_tick(self, changes: Changes) -> None:
+        now = self.clock()
+        finals.release_overdue(self, now, changes)
         if self.dialect is Dialect.MURF:
             return   # a socket timeout arrives as a close from the server
-        now = self.clock()
         for slot in self.slots:
             if slot.countdown(now) == 0.0 and slot.move(SlotState.TIMED_OUT):
+                # The server closes it at its deadline, not when this tick ran (a replay's ticks
+                # run late): the wait for its final starts there.
+                finals.await_final(self, slot, slot.deadline if slot.deadline is not None else now)
                 changes.slots.add(slot.index)
                 self.note(f"context {slot.context_id}: nothing sent for {self.inactivity_timeout:g} s, "
                           "the server closes it (inactivity timeout) and drains it",

@@ -3,6 +3,8 @@
 A slot is *occupied* from the first frame that names its context until the server's final for
 it arrives (`awaiting_final`), whatever the client did meanwhile: a closed or interrupted context
 still drains on the server and still counts toward the five-context limit (PROTOCOL.md §1.4).
+One exception: a final that never comes (PROTOCOL.md §5). The console then stops waiting on its
+own deadline (`await_final`, `give_up`; the values are in tui.session.finals).
 """
 from __future__ import annotations
 
@@ -130,6 +132,13 @@ class ContextSlot:
     phantom: bool = False          # opened by a hand-typed frame, not by a turn
     close_sent: bool = False
     deadline: float | None = None  # inactivity deadline on the session clock; None = no countdown
+    # The console's own wait for the final of a closed (or timed-out) context (tui.session.finals):
+    # when it passes with no final, the slot is released (`give_up`). `final_wait` is its length.
+    final_due: float | None = None
+    final_wait: float = 0.0
+    released_after: float | None = None   # the console gave up on its final after this many seconds
+    cleared: bool = False                 # a Murf clear cancelled it: no audio is owed
+    no_audio_final: bool = False          # its final came with no audio although text was sent
     error: str | None = None
     metrics: SlotMetrics = field(default_factory=SlotMetrics)
 
@@ -149,11 +158,23 @@ class ContextSlot:
         """Whether audio for this context should be played (not abandoned, not finished)."""
         return self.awaiting_final and self.state is not SlotState.INTERRUPTED
 
-    def countdown(self, now: float) -> float | None:
-        """Seconds left before the server's inactivity timeout, for open contexts only."""
-        if self.deadline is None or not self.awaiting_final or self.state not in OPEN_STATES:
+    @property
+    def due(self) -> float | None:
+        """The deadline that runs now: the server's inactivity timeout while the context is open;
+        once it is closed (or timed out), the console's own wait for its final."""
+        if not self.awaiting_final:
             return None
-        return max(0.0, self.deadline - now)
+        return self.deadline if self.state in OPEN_STATES else self.final_due
+
+    @property
+    def waiting_for_final(self) -> bool:
+        """The countdown is the console's wait for the final, not the server's inactivity clock."""
+        return self.awaiting_final and self.state not in OPEN_STATES and self.final_due is not None
+
+    def countdown(self, now: float) -> float | None:
+        """Seconds left before `due`; None when no deadline runs."""
+        due = self.due
+        return None if due is None else max(0.0, due - now)
 
     def move(self, to: SlotState) -> bool:
         """Take a legal transition; return whether the state changed."""
@@ -170,13 +191,34 @@ class ContextSlot:
         self.phantom = phantom
         self.close_sent = False
         self.deadline = None
+        self._clear_final_watch()
         self.error = None
         self.metrics = SlotMetrics(opened_at=now)
+
+    def _clear_final_watch(self) -> None:
+        self.final_due = None
+        self.final_wait = 0.0
+        self.released_after = None
+        self.cleared = False
+        self.no_audio_final = False
+
+    def await_final(self, due: float, wait: float) -> None:
+        """Wait for the final until `due` (`wait` seconds after the close); an earlier wait
+        already running is kept (a Murf clear after an end may shorten it, never lengthen it)."""
+        if self.awaiting_final and (self.final_due is None or due < self.final_due):
+            self.final_due, self.final_wait = due, wait
+
+    def give_up(self) -> None:
+        """The console's wait for the final ran out: the slot stops counting, labelled why.
+        An interrupted context stays interrupted (what the listener met), others become errors."""
+        wait = self.final_wait
+        self.lose(f"no final: released after {wait:g} s")
+        self.released_after = wait
 
     def finish(self, now: float) -> None:
         """The server's final: the slot no longer counts; interrupted/timed-out labels stay."""
         self.awaiting_final = False
-        self.deadline = None
+        self.deadline = self.final_due = None
         self.metrics.final_at = now
         if self.state in OPEN_STATES or self.state is SlotState.CLOSING:
             self.move(SlotState.FINAL)
@@ -186,7 +228,7 @@ class ContextSlot:
         self.error = message
         self.move(SlotState.ERROR)
         self.awaiting_final = False
-        self.deadline = None
+        self.deadline = self.final_due = None
 
     def interrupt(self, heard_seconds: float | None) -> bool:
         """Barge-in on this context, with what the speaker had played of it (None: unknown).
@@ -209,7 +251,7 @@ class ContextSlot:
         if self.state is SlotState.INTERRUPTED:
             self.error = message
             self.awaiting_final = False
-            self.deadline = None
+            self.deadline = self.final_due = None
         else:
             self.fail(message)
 
@@ -220,5 +262,6 @@ class ContextSlot:
             self.context_id = None
             self.phantom = False
             self.deadline = None
+            self._clear_final_watch()
             self.error = None
             self.metrics = SlotMetrics()

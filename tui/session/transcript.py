@@ -37,6 +37,8 @@ class TurnTranscript:
     interrupted: bool = False
     heard_at_interrupt: float | None = None
     error: str = ""                   # the server refused or failed this turn: its message
+    note: str = ""                    # its final looked wrong (tui.session.finals): why
+    stopped: bool = False             # that final came mid-turn: the console sent no more words
     # Word spans (start, end) of the aligned characters, built as chunks arrive so a repaint
     # reads them instead of walking every character again.
     _spans: list[tuple[float, float]] = field(default_factory=list)
@@ -118,13 +120,23 @@ class TurnTranscript:
         if self.error:
             return f"refused · {self.error}"
         if not self.interrupted:
-            return ""
+            return self._note_summary()
         total = self.total_words
         heard = self.heard_at_interrupt if self.heard_at_interrupt is not None else self.heard_seconds
         spoken = self.words_spoken(heard)
         if spoken is None:
             return f"interrupted · {heard:.1f} s heard of {total} words"
         return f"interrupted · {spoken} of {total} words spoken"
+
+    def _note_summary(self) -> str:
+        if not self.note or not (self.stopped and self.unsent_words):
+            return self.note
+        return f"{self.note} · {len(self.text.split())} of {self.total_words} words sent, the rest stopped"
+
+    @property
+    def cut_short(self) -> bool:
+        """Interrupted, or stopped by its final: what was not said is the point (shown whole)."""
+        return self.interrupted or (self.stopped and bool(self.unsent_words))
 
 
 class Transcript:
