@@ -70,7 +70,8 @@ def test_provider_defaults_and_endpoints_for_each_dialect():
     local = resolve_config()
     assert local.embedded and local.dialect is Dialect.ELEVENLABS and local.api_key is None
     assert local.endpoint("ws://127.0.0.1:9") == (
-        "ws://127.0.0.1:9/v1/text-to-speech/joe/multi-stream-input?output_format=pcm_22050&inactivity_timeout=20")
+        "ws://127.0.0.1:9/v1/text-to-speech/joe/multi-stream-input?output_format=pcm_22050&inactivity_timeout=20"
+        "&sync_alignment=true")
     murf = resolve_config(provider="murf", env={"MURF_API_KEY": KEY}, output_format="ulaw_8000")
     assert murf.endpoint() == ("wss://global.api.murf.ai/v1/speech/stream-input?model=FALCON&sample_rate=8000"
                                "&format=ULAW&channel_type=MONO")

@@ -12,7 +12,8 @@ import pytest
 from tui.protocol import elevenlabs as el
 
 from .wire import (
-    audio_bytes, audio_of, client, context_of, is_final, multi_url, opening, speaks_up_to, spoken_text, text,
+    audio_bytes, audio_of, client, context_of, is_final, lasts, multi_url, opening, speaks_up_to, spoken_text,
+    text,
 )
 
 VOICE_SETTINGS = {"stability": 0.5, "similarity_boost": 0.75, "style": 0, "use_speaker_boost": True, "speed": 1.0}
@@ -204,7 +205,7 @@ async def test_inactive_context_is_closed_after_the_timeout_then_drains_and_send
         await ws.send(opening("t1"))
         await ws.send(text("t1", "Spoken before the timeout. ", flush=True))
         await ws.send(text("t1", "Buffered, never flushed. "))
-        await ws.until(speaks_up_to("Spoken before the timeout. "))
+        await ws.until(lasts(len(" Spoken before the timeout. ") * 0.060))   # all of the flush is out
         manual_clock.advance(5)
         frames = await ws.until(is_final)
     assert frames == [{"isFinal": True, "contextId": "t1"}]
@@ -265,8 +266,8 @@ async def test_close_socket_drains_every_context_sends_each_final_then_closes_10
     assert ws.close_code == 1000
 
 
-async def test_every_audio_frame_carries_alignments_that_join_back_to_the_text(local_server):
-    async with client(multi_url(local_server)) as ws:
+async def test_with_sync_alignment_every_audio_frame_carries_alignments_that_join_back_to_the_text(local_server):
+    async with client(multi_url(local_server, sync_alignment=True)) as ws:
         await ws.send(opening("t1"))
         await ws.send(text("t1", LONG_TURN, flush=True))
         await ws.send({"context_id": "t1", "close_context": True})
@@ -282,6 +283,35 @@ async def test_every_audio_frame_carries_alignments_that_join_back_to_the_text(l
             frame_ms = len(audio_bytes([frame])) / 2 / 22050 * 1000
             assert all(0 <= s and s + d <= frame_ms + 1 for s, d in zip(starts, durations))
     assert spoken_text(audio) == spoken_text(audio, "normalizedAlignment") == " " + LONG_TURN
+
+
+async def test_without_sync_alignment_each_units_timing_rides_on_its_first_frame_only(local_server):
+    # PROTOCOL.md §5: alignment "with every audio chunk" only with sync_alignment=true. Without
+    # it the local server sends each synthesis unit's timing once, on its first frame (times from
+    # that frame's start), and `alignment: null` on the unit's later frames.
+    async with client(multi_url(local_server)) as ws:
+        await ws.send(opening("t1"))
+        await ws.send(text("t1", LONG_TURN, flush=True))
+        await ws.send({"context_id": "t1", "close_context": True})
+        frames = await ws.until(is_final)
+    audio = audio_of(frames, "t1")
+    timed = [f for f in audio if f["alignment"] is not None]
+    assert 0 < len(timed) < len(audio)
+    assert all(f["normalizedAlignment"] is None for f in audio if f["alignment"] is None)
+    assert audio[0]["alignment"] is not None
+    assert spoken_text(audio) == spoken_text(audio, "normalizedAlignment") == " " + LONG_TURN
+    # Each timed frame's chars lie within its unit's audio: that frame and the untimed ones after it.
+    units: list[list[dict]] = []
+    for frame in audio:
+        if frame["alignment"] is not None:
+            units.append([frame])
+        else:
+            units[-1].append(frame)
+    for unit in units:
+        unit_ms = len(audio_bytes(unit)) / 2 / 22050 * 1000
+        align = unit[0]["alignment"]
+        assert all(0 <= s and s + d <= unit_ms + 1
+                   for s, d in zip(align["charStartTimesMs"], align["charDurationsMs"]))
 
 
 @pytest.mark.parametrize("output_format, bytes_per_second", [

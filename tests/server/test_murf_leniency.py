@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .wire import audio_bytes, client, context_of, is_final, murf_endpoint
+from .wire import audio_bytes, client, context_of, is_final, lasts, murf_endpoint
 
 VOICE = {"voice_id": "en-US-natalie", "style": "Conversational", "rate": 0, "pitch": 0, "locale": "en-US"}
 # What Murf's own LiveKit plugin puts in every text frame and in its end frame.
@@ -38,8 +38,7 @@ async def test_murf_buffer_delay_in_a_text_frame_applies(start_local_server, man
     server = await start_local_server(clock=manual_clock)
     async with client(murf_endpoint(server.url)) as ws:
         await ws.send({"text": "no end yet", "context_id": "t", **LIVEKIT_BUFFER})
-        heard: list = []
-        frames = await ws.until(lambda f: heard.append(f) or seconds_of(heard) >= len("no end yet") * 0.060 - 0.001)
+        frames = await ws.until(lasts(len("no end yet") * 0.060, rate=24000))
     assert {context_of(f) for f in frames} == {"t"}
     assert seconds_of(frames) == pytest.approx(len("no end yet") * 0.060, abs=0.001)
 

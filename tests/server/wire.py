@@ -101,6 +101,17 @@ def speaks_up_to(ending: str) -> Callable[[Frame], bool]:
     return done
 
 
+def lasts(seconds: float, rate: int = 22050, bytes_per_sample: int = 2) -> Callable[[Frame], bool]:
+    """A predicate for `until`: true once the audio seen so far plays `seconds` (PCM at `rate`)."""
+    heard: list[Frame] = []
+
+    def done(frame: Frame) -> bool:
+        heard.append(frame)
+        return len(audio_bytes(heard)) >= int(seconds * rate + 0.5) * bytes_per_sample - 2
+
+    return done
+
+
 def context_of(frame: Frame) -> str | None:
     return frame.get("contextId", frame.get("context_id"))
 

@@ -83,6 +83,7 @@ class ConsoleConfig:
             base, self.voice or "", multi=self.dialect is Dialect.ELEVENLABS,
             model_id=self.model, output_format=fmt.name,
             inactivity_timeout=self.inactivity_timeout,
+            sync_alignment=True,   # timing with every audio chunk: the transcript's heard words follow it
         )
 
 

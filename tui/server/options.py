@@ -37,6 +37,7 @@ class StreamOptions:
     output: AudioFormat
     inactivity_timeout: float = elevenlabs.DEFAULT_INACTIVITY_TIMEOUT
     auto_mode: bool = False
+    sync_alignment: bool = False   # ElevenLabs: timing data with every audio frame (server.py)
     channels: int = 1         # Murf channel_type STEREO: 2 (the mono voice in both)
 
 
@@ -119,6 +120,7 @@ def elevenlabs_options(query: Mapping[str, str]) -> StreamOptions | ErrorFrame:
         fmt,
         float(timeout if timeout is not None else elevenlabs.DEFAULT_INACTIVITY_TIMEOUT),
         flags["auto_mode"],
+        sync_alignment=flags["sync_alignment"],
     )
 
 

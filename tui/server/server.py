@@ -171,7 +171,7 @@ class LocalServer:
             await ws.close(options.code or 1008, close_reason(options.message))
             return
         encoder = AudioEncoder(options.output, encode, route.dialect is not Dialect.MURF, self.max_frame_ms,
-                               options.channels)
+                               options.channels, options.sync_alignment)
         faults = self.faults.connection(str(ws.id)[:8], self.clock) if self.faults else None
         runtime = ConnectionRuntime(ws, faults.wrap(model) if faults else model, decode, encode, encoder,
                                     self._pool, self.clock, faults)

@@ -18,7 +18,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tui.protocol.formats import AudioFormat
 from tui.protocol.frames import Audio, ServerEvent
@@ -69,6 +69,7 @@ class AudioEncoder:
     alignment: bool = True
     max_frame_ms: int = MAX_FRAME_MS
     channels: int = 1         # Murf channel_type=STEREO: 2
+    sync_alignment: bool = True   # ElevenLabs `sync_alignment`: timing on every frame (else per unit)
 
     def stream(self) -> TurnAudio:
         """The encoder state of one turn (encoding.py): one per lane."""
@@ -77,7 +78,10 @@ class AudioEncoder:
     def frames(self, chunk: SynthChunk, context_id: str | None, audio: TurnAudio | None = None) -> Batch:
         audio = audio or self.stream()
         out = []
-        for piece in chunk.split(self.max_frame_ms):
+        pieces = chunk.split(self.max_frame_ms)
+        if not self.sync_alignment:
+            pieces = timing_on_first(pieces, chunk)
+        for piece in pieces:
             frame = self._frame(*audio.take(piece), context_id)
             if frame is not None:
                 out.append(frame)
@@ -90,9 +94,21 @@ class AudioEncoder:
     def _frame(self, data: bytes, covered: SynthChunk | None, context_id: str | None) -> str | None:
         if not data and covered is None:
             return None
-        if self.alignment and covered is not None:
+        if self.alignment and covered is not None and (self.sync_alignment or covered.text):
             return self.encode(Audio(data, context_id, covered.alignment(), covered.normalized_alignment()))
         return self.encode(Audio(data, context_id))
+
+
+def timing_on_first(pieces: list[SynthChunk], unit: SynthChunk) -> list[SynthChunk]:
+    """Without `sync_alignment`: the unit's whole timing rides on its first frame (times from that
+    frame's start, which is the unit's), and the unit's later frames carry `alignment: null`."""
+    if len(pieces) < 2:
+        return pieces
+    first = replace(pieces[0], text=unit.text, char_start_ms=unit.char_start_ms,
+                    char_durations_ms=unit.char_durations_ms, normalized_text=unit.normalized_text,
+                    normalized_char_start_ms=unit.normalized_char_start_ms,
+                    normalized_char_durations_ms=unit.normalized_char_durations_ms)
+    return [first] + [SynthChunk.plain(piece.pcm, piece.sample_rate, "", (), ()) for piece in pieces[1:]]
 
 
 class Job:
