@@ -178,7 +178,7 @@ def test_close_socket_closes_only_after_every_final():
 
 def test_a_bad_frame_fails_the_connection_once_and_later_frames_are_ignored():
     model = opened()
-    [fail] = model.receive(DecodeError("not JSON"))
+    [fail] = model.receive(DecodeError("text must be a string, got int"))
     assert fail.error.error == "invalid_input_message" and fail.code == 1008
     assert model.receive(SendText("Hi ", "t1", flush=True)) == []
 

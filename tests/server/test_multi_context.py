@@ -181,11 +181,12 @@ async def test_the_same_voice_settings_sent_again_are_accepted(local_server):
     assert spoken_text(frames) == " Same again. "
 
 
-async def test_unparseable_json_is_refused_with_invalid_input_message_and_1008(local_server):
+async def test_unparseable_json_is_refused_with_input_message_json_decode_fail_and_1008(local_server):
     async with client(multi_url(local_server)) as ws:
         await ws.send("{not json")
         frames = await ws.rest()
-    assert frames == [{"message": el.INVALID_INPUT_MESSAGE, "error": "invalid_input_message", "code": 1008}]
+    assert frames == [{"message": "Could not parse input message as JSON, ensure to send a valid JSON.",
+                       "error": "input_message_json_decode_fail", "code": 1008}]
     assert ws.close_code == 1008
 
 

@@ -26,3 +26,14 @@ async def test_the_websocket_models_are_served_on_both_routes(local_server, url_
     async with client(url_of(local_server, model_id=model)) as ws:
         await ws.send({"text": " Hi. ", "flush": True, **({"context_id": "t1"} if url_of is multi_url else {})})
         assert "audio" in await ws.recv()
+
+
+@ROUTES
+@pytest.mark.parametrize("raw", ["{not json", b"\xff\xfe binary"], ids=["text", "binary"])
+async def test_malformed_json_gets_the_services_quoted_json_decode_error_on_both_routes(local_server, url_of, raw):
+    async with client(url_of(local_server)) as ws:
+        await ws.send(raw)
+        frames = await ws.rest()
+    assert frames == [{"message": "Could not parse input message as JSON, ensure to send a valid JSON.",
+                       "error": "input_message_json_decode_fail", "code": 1008}]
+    assert ws.close_code == 1008

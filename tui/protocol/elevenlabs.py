@@ -39,6 +39,8 @@ VOICE_SETTINGS_MESSAGE = (
     "voice_settings field must be provided in the first message and then either be "
     "not provided or not change."
 )
+# Malformed JSON: the only publicly quoted text (PROTOCOL.md §5); the schema text below is not.
+JSON_DECODE_MESSAGE = "Could not parse input message as JSON, ensure to send a valid JSON."
 INVALID_INPUT_MESSAGE = (
     "Could not parse input message, make sure it is a json and follows the schema "
     "outlined in protocol."

@@ -48,6 +48,7 @@ from .text_buffer import PHRASE_END, cut_after_last, cut_at_word, schedule_thres
 MAX_CONTEXTS_ERROR = ErrorFrame(el.MAX_CONTEXTS_MESSAGE, "max_active_conversations", POLICY_VIOLATION)
 VOICE_SETTINGS_ERROR = ErrorFrame(el.VOICE_SETTINGS_MESSAGE, None, POLICY_VIOLATION)
 INVALID_INPUT_ERROR = ErrorFrame(el.INVALID_INPUT_MESSAGE, "invalid_input_message", POLICY_VIOLATION)
+JSON_DECODE_ERROR = ErrorFrame(el.JSON_DECODE_MESSAGE, "input_message_json_decode_fail", POLICY_VIOLATION)
 # try_trigger_generation only generates once the buffer holds this much (the smallest allowed
 # schedule size): the service's "minimum threshold of characters" is not published.
 TRY_TRIGGER_MIN_CHARS = 50
@@ -135,7 +136,9 @@ class ElevenLabsModel:
             return []
         self.last_frame = self.clock()
         if isinstance(frame, DecodeError):
-            return self._fail(INVALID_INPUT_ERROR)
+            # load_object's reasons: text that is not JSON at all, or JSON outside the schema.
+            unparsed = frame.reason.startswith(("not JSON", "binary frame is not UTF-8"))
+            return self._fail(JSON_DECODE_ERROR if unparsed else INVALID_INPUT_ERROR)
         if self._awaiting_key:
             offered = frame.xi_api_key.reveal() if isinstance(frame, SendText) and frame.xi_api_key else None
             check = check_key(self._api_key, offered)
