@@ -18,9 +18,13 @@ Slots: one panel per context the server counts (5 at most). Border title: contex
   "ttfa A/B": A is first text → first audio, B is flush → first audio (the status strip
   names them text→audio and flush→audio); close→final (close_context sent → final frame);
   late frames (audio after a barge-in).
-  A closed context stays occupied (draining) until its final frame arrives.
+  A closed context stays occupied (draining) until its final frame arrives, or until the
+  console's own wait for it ("⏱ final", ElevenLabs: inactivity timeout + 10 s; Murf: 30 s after
+  an end, 5 s after a clear) runs out: then "no final", released (the server may still count it).
+  "no audio": a final came with no audio for words sent (flush→close race or exhausted quota?).
 Transcript: the words heard are bright; after a barge-in the unheard words are struck through
-  and the turn wraps; words typed but never sent follow in italics; a waiting turn is "queued".
+  and the turn wraps; words typed but never sent follow in italics (a turn stopped by a final
+  with no audio says so and wraps too); a waiting turn is "queued".
 Frame log: → sent, ← received, • console notes; audio is shown as its byte count.
 Keymap: remap any id below in $XDG_CONFIG_HOME/switchboard/keymap.toml, e.g.  barge-in = "escape,ctrl+b"
 """

@@ -1,7 +1,8 @@
 """Slot panels: one per context the dialect lets the server count, readable at a glance at 80×24.
 
 A panel paints one `ContextSlot` (tui.session): border title the context id, then state glyph and
-name, the inactivity countdown, bytes/frames both ways, audio received/heard, TTFA, close→final,
+name, the inactivity countdown (once closed: the console's wait for the final, "⏱ final"),
+bytes/frames both ways, audio received/heard, TTFA, close→final,
 and late frames. Colour follows the state through CSS classes (`-speaking`, `-draining`, ...)
 that use the theme's `$slot-*` variables only. The app's ticker calls `tick(now)`; a panel
 repaints only when its countdown text changes.
@@ -27,6 +28,8 @@ ALL_STATE_CLASSES = frozenset(STATE_CLASSES.values())
 
 
 def state_label(slot: ContextSlot) -> str:
+    if slot.released_after is not None and slot.state is SlotState.ERROR:
+        return "no final"   # the console stopped waiting for it (tui.session.finals)
     label = slot.state.value
     if slot.draining and slot.state is not SlotState.CLOSING:
         label += "…"  # interrupted / timed out but still counted until its final
@@ -42,6 +45,11 @@ def compact_line(slot: ContextSlot) -> str:
 def subtitle(slot: ContextSlot, on_air: bool, compact: bool) -> str:
     late = slot.metrics.late_frames
     notes = [f"late {late}" if late else ("phantom" if slot.phantom else "")]
+    # A wrong final (tui.session.finals): released with none, or one that brought no audio.
+    if slot.released_after is not None:
+        notes.append(f"no final {slot.released_after:g}s")
+    elif slot.no_audio_final:
+        notes.append("no audio")
     if on_air:
         notes.insert(0, "▶" if compact else "▶ playing")
     return " · ".join(n for n in notes if n)
@@ -51,7 +59,8 @@ def figures(slot: ContextSlot, remaining: float | None) -> Text:
     """The panel's numbers as text (built as Text, never markup)."""
     m = slot.metrics
     lines = Text(no_wrap=True, overflow="ellipsis")
-    lines.append(f"⏱ {countdown(remaining)}\n")
+    # Open: the server's inactivity close; closed: the console's own wait for the final.
+    lines.append(f"⏱ {'final ' if slot.waiting_for_final else ''}{countdown(remaining)}\n")
     lines.append(f"↑ {human_bytes(m.bytes_sent):>6} {m.frames_sent:>3}f\n")
     lines.append(f"↓ {human_bytes(m.bytes_received):>6} {m.frames_received:>3}f\n")
     lines.append(f"♪ {m.audio_seconds:4.1f}/{m.heard_seconds:4.1f}s\n")

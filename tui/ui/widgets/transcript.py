@@ -3,8 +3,9 @@
 Words the listener heard are bright, words not heard yet are dim; after a barge-in the words never
 spoken are struck through and the turn is labelled with the model's "interrupted · N of M words
 spoken", counted against the whole turn as typed; the words typed but not sent (yet, or ever)
-follow, dimmed. One line per turn, cut at the pane's edge, except an interrupted turn, which
-wraps: what was cut is the point of it. Turns waiting to start are listed first as "queued".
+follow, dimmed. One line per turn, cut at the pane's edge, except a turn cut short, which wraps:
+what was cut is the point of it (interrupted, or stopped mid-turn by a final with no audio, whose
+note says so: tui.session.finals). Turns waiting to start are listed first as "queued".
 Heard words come from the alignment data (tui.session.transcript); a turn without alignment
 (Murf sends none) shows its words plain and the seconds heard.
 """
@@ -74,7 +75,7 @@ class TranscriptView(Static):
                 line.append(turn.summary, self._style("transcript--note"))
                 line.append(" · ", self._style("transcript--id"))
             self._render_words(line, turn)
-            lines.append(line if turn.interrupted else self._one_line(line))
+            lines.append(line if turn.cut_short else self._one_line(line))
         return Text("\n").join(lines)
 
     def _one_line(self, line: Text) -> Text:
