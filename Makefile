@@ -43,7 +43,7 @@ test: setup
 # environment so their dependencies never touch .venv; not part of `make test` (conformance/README.md).
 CONFORMANCE_VENV := .venv-conformance
 
-conformance: setup $(CONFORMANCE_VENV)/.installed
+conformance: setup $(CONFORMANCE_VENV)/.installed conformance/node/node_modules/.installed
 	$(CONFORMANCE_VENV)/bin/python -m conformance.run $(CONFORMANCE_ARGS)
 
 $(CONFORMANCE_VENV)/.installed: conformance/requirements.txt conformance/constraints.txt
@@ -51,6 +51,12 @@ $(CONFORMANCE_VENV)/.installed: conformance/requirements.txt conformance/constra
 	$(CONFORMANCE_VENV)/bin/python -m pip install -q --upgrade pip
 	$(CONFORMANCE_VENV)/bin/python -m pip install -q -r conformance/requirements.txt -c conformance/constraints.txt
 	@touch $@
+
+# LiveKit's Node agents plugin, pinned by package-lock.json; without npm the suite skips it (says so).
+conformance/node/node_modules/.installed: conformance/node/package.json conformance/node/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  cd conformance/node && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: the Node client will be skipped"; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

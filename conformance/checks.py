@@ -96,7 +96,7 @@ def wire_failures(records: list[dict], expect: Expectation) -> tuple[list[str], 
         return failures, facts
 
     for name, ctx in zip(TURN_NAMES, order[:3]):
-        audio_bytes, final_at, end_at, cut_at, audio_after_cut = 0, None, None, None, 0
+        audio_bytes, final_at, end_at, cut_at, audio_after_cut, last_audio_t = 0, None, None, None, 0, None
         for index, record in enumerate(records):
             body = record.get("json") if isinstance(record.get("json"), dict) else {}
             if name == "interrupted" and cut_at is None and _is_interruption(record, expect, ctx, conn_of[ctx]):
@@ -108,6 +108,7 @@ def wire_failures(records: list[dict], expect: Expectation) -> tuple[list[str], 
                     audio_bytes += body["audio"]["bytes"]
                     if cut_at is not None:
                         audio_after_cut += 1
+                        last_audio_t = record["t"]
                 if _is_final(body, dialect) and final_at is None:
                     final_at = index
             elif end_at is None and _ends_turn(body, dialect):
@@ -121,7 +122,10 @@ def wire_failures(records: list[dict], expect: Expectation) -> tuple[list[str], 
             elif end_at is not None and end_at < cut_at:
                 failures.append("interrupted: the client ended the turn normally before its interruption "
                                 f"(frame {end_at} before {expect.interrupt} at {cut_at})")
+            # Frames the server had in flight when the interruption reached it; informative only.
             facts["audio_frames_after_interruption"] = audio_after_cut
+            if last_audio_t is not None:
+                facts["last_audio_ms_after_interruption"] = round((last_audio_t - records[cut_at]["t"]) * 1000, 1)
             facts["final_after_interruption"] = final_at is not None
         else:
             if end_at is None:

@@ -40,6 +40,7 @@ class Client:
     expect: Expectation
     formats: dict          # config -> the format it asks for, as the wire shows it
     tls: bool = False
+    node: str | None = None   # a Node client: its script, run with node from conformance/node/
 
 
 CLIENTS = (
@@ -53,7 +54,10 @@ CLIENTS = (
            {"default": "pcm 24000", "pcm": "pcm 8000"}),
     Client("elevenlabs-sdk", "elevenlabs_sdk", Expectation("elevenlabs-single", "socket_close"),
            {"default": "mp3_44100_128", "pcm": "pcm_24000"}, tls=True),
+    Client("livekit-node-elevenlabs", "", Expectation("elevenlabs-multi", "close_context"),
+           {"default": "pcm_22050", "pcm": "pcm_16000"}, node="livekit_elevenlabs.mjs"),
 )
+NODE_DIR = REPO / "conformance" / "node"
 
 
 @dataclass
@@ -109,16 +113,23 @@ async def _run_client(client: Client, config: str, server_url: str, args) -> Ver
     started = time.monotonic()
     events: list[dict] = []
     with (RESULTS / f"{stem}.stderr.log").open("wb") as stderr:
+        command = (["node", str(NODE_DIR / client.node)] if client.node
+                   else [sys.executable, "-m", f"conformance.clients.{client.module}"])
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", f"conformance.clients.{client.module}", "--url", url, "--key", args.key,
-            "--config", config, cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE, stderr=stderr)
+            *command, "--url", url, "--key", args.key, "--config", config,
+            cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE, stderr=stderr)
 
         async def read() -> None:
             async for line in process.stdout:
                 try:
-                    events.append(json.loads(line))
+                    event = json.loads(line)
                 except ValueError:
-                    pass   # a library printing to stdout: not an event
+                    continue   # a library printing to stdout: not an event
+                if isinstance(event, dict) and "event" in event:
+                    events.append(event)
+                elif isinstance(event, dict) and event.get("level", 0) >= 50:   # Node's pino: an error line
+                    events.append({"event": "error", "where": "log", "message": str(event.get("msg") or
+                                   event.get("error", {}).get("message"))[:300]})
             await process.wait()
 
         timed_out = False
@@ -144,11 +155,11 @@ async def _run_client(client: Client, config: str, server_url: str, args) -> Ver
 
 def _print_matrix(verdicts: list[Verdict], server_note: str) -> None:
     print(f"\nConformance of real clients against switchboard serve ({server_note})\n")
-    print(f"{'client':<20} {'config':<8} {'format':<14} {'result':<6} {'secs':>5}  versions")
+    print(f"{'client':<24} {'config':<8} {'format':<14} {'result':<6} {'secs':>5}  versions")
     for v in verdicts:
         result = "PASS" if not v.failures else "FAIL"
         versions = ", ".join(f"{k} {val}" for k, val in v.versions.items())
-        print(f"{v.client:<20} {v.config:<8} {v.fmt:<14} {result:<6} {v.seconds:5.1f}  {versions}")
+        print(f"{v.client:<24} {v.config:<8} {v.fmt:<14} {result:<6} {v.seconds:5.1f}  {versions}")
     failed = [v for v in verdicts if v.failures]
     for v in failed:
         print(f"\nFAIL {v.client} {v.config} ({v.fmt}):")
@@ -170,6 +181,9 @@ async def main_async(args) -> int:
     try:
         for client in CLIENTS:
             if args.only and args.only not in client.name:
+                continue
+            if client.node and not (NODE_DIR / "node_modules").is_dir():
+                print(f"{client.name}: SKIPPED (no conformance/node/node_modules: npm was not found by make)")
                 continue
             for config in ("default", "pcm"):
                 verdict = await _run_client(client, config, server_url, args)

@@ -15,14 +15,9 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
-TURNS = {
-    "turn1": ["Hello from the conformance suite.", "This is the first turn of three."],
-    "interrupted": ["This turn is cut short by an interruption.",
-                    "Its second sentence should never reach the listener.",
-                    "Nor should this third one, or anything after it."],
-    "final": ["This is the final turn.", "Goodbye."],
-}
+TURNS = json.loads((Path(__file__).with_name("turns.json")).read_text())   # shared with node/
 TURN_TIMEOUT = 15.0       # seconds a turn may take before the client is judged stuck
 LATE_AUDIO_WINDOW = 1.0   # seconds to watch for audio of an interrupted turn after the interruption
 VOICE_ID = "conformance-voice"
