@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import secrets
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,10 @@ from .wire import RecordingProxy, read_log
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "conformance" / "results"
 SERVER_READY_TIMEOUT = 30.0
+# The tone voice makes a turn's audio in a few milliseconds: unpaced, every "interruption" would
+# come after the server had sent it all. A 15 ms gap between frames (a latency fault, no failure)
+# makes the interrupted turn still be speaking when the client cuts it.
+DEFAULT_SERVER_ARGS = "--faults jitter=15ms"
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ def _server_command(args) -> tuple[list[str], Path, tempfile.TemporaryDirectory 
         subprocess.run(["tar", "-x", "-C", holder.name], input=archive, check=True, timeout=60)
         tree = Path(holder.name)
     command = [args.server_python, "-m", "tui.server", "--voice", "tone", "--host", "127.0.0.1",
-               "--port", "0", "--api-key", args.key, "--log-level", "info"]
+               "--port", "0", "--api-key", args.key, "--log-level", "info", *shlex.split(args.server_args)]
     return command, tree, holder
 
 
@@ -209,6 +214,9 @@ def main() -> None:
     parser.add_argument("--server-python", default=str(REPO / ".venv" / "bin" / "python"),
                         help="interpreter that runs the server (default: the project's .venv)")
     parser.add_argument("--server-ref", default=None, help="serve the tree committed at this git ref")
+    parser.add_argument("--server-args", default=DEFAULT_SERVER_ARGS,
+                        help=f"more arguments for switchboard serve (default {DEFAULT_SERVER_ARGS!r}: audio "
+                             "paced so an interruption lands while the turn is still being spoken)")
     parser.add_argument("--only", default=None, help="run only the clients whose name contains this")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds one client run may take")
     args = parser.parse_args()
