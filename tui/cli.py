@@ -16,6 +16,7 @@ from typing import NoReturn
 from tui.core.config import AUDIO_BACKENDS, LOCAL_VOICES, PROVIDERS, ConfigError, ConsoleConfig, resolve_config
 from tui.protocol.dialect import Dialect
 from tui.recording.writer import DEFAULT_CAP_MB
+from tui.session.pacer import DEFAULT_RATE
 
 PROG = "switchboard"
 
@@ -128,7 +129,8 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
     play = parser.add_argument_group("console")
     play.add_argument("--audio", help=f"speaker backend: {' | '.join(AUDIO_BACKENDS)}")
     play.add_argument("--local-voice", default="piper", help=f"embedded server voice: {' | '.join(LOCAL_VOICES)}")
-    play.add_argument("--rate", type=float, default=4.0, help="words per second when streaming a turn (default 4)")
+    play.add_argument("--rate", type=float, default=DEFAULT_RATE,
+                      help=f"words per second when streaming a turn (default {DEFAULT_RATE:g})")
     play.add_argument("--no-guard", dest="guard", action="store_false",
                       help="let a sixth context go out (and the server refuse it with 1008)")
     play.add_argument("--theme", help="colour theme (see themes/)")

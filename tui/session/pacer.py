@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 MIN_RATE = 0.5     # words per second
 MAX_RATE = 50.0
-DEFAULT_RATE = 4.0  # about the pace of an LLM streaming tokens to a voice agent
+# Measured (bench/pace.py, docs/PERFORMANCE.md "Turn pace"): the lowest pace at which the Piper
+# voice never starved between the sentences of 20-40-word turns, a short opener ("Sure.") first
+# included, in every run (at 20 w/s 11-40 % of such turns still had a gap over 0.1 s). LLM
+# agents stream 20-60 words/s.
+DEFAULT_RATE = 30.0
+SLOW_RATE = 4.0     # one key away: slow enough to watch buffering and flushes frame by frame
 
 _WORD = re.compile(r"\S+")
 # A sentence ends at . ! ? or … optionally followed by closing quotes or brackets.

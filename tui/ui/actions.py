@@ -46,6 +46,8 @@ ACTIONS: tuple[ConsoleAction, ...] = (
                   "Stream turns faster (words per second × 1.25)", show=False, mode="live"),
     ConsoleAction("slower", "ctrl+down", "rate(0.8)", "slower",
                   "Stream turns slower (words per second ÷ 1.25)", show=False, mode="live"),
+    ConsoleAction("slow-pace", "ctrl+s", "toggle_pace", "slow pace",
+                  "Toggle the slow pace for exploring flushes and back to the default pace", mode="live"),
     ConsoleAction("raw-send", "f7", "raw_send", "raw",
                   "Type any JSON frame and send it as is", show=False, mode="live"),
     ConsoleAction("clear-log", "f8", "clear_log", "clear log",

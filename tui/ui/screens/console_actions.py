@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ...core import CommandResult
 from ...net.replay import MAX_SPEED, MIN_SPEED
 from ...session import SlotState
-from ...session.pacer import MAX_RATE, MIN_RATE
+from ...session.pacer import DEFAULT_RATE, MAX_RATE, MIN_RATE, SLOW_RATE
 from ..actions import action_modes
 from ..widgets.banner import ErrorBanner
 from ..widgets.composer import Composer
@@ -99,6 +99,10 @@ class ConsoleActions:
     def action_rate(self, factor: float) -> None:
         rate = min(MAX_RATE, max(MIN_RATE, self.session.status.rate * factor))
         self._say(self.core.set_rate(round(rate, 2)))
+
+    def action_toggle_pace(self) -> None:
+        slow = self.session.status.rate == SLOW_RATE
+        self._say(self.core.set_rate(DEFAULT_RATE if slow else SLOW_RATE))
 
     def action_raw_send(self) -> None:
         def sent(text: str | None) -> None:
