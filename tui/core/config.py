@@ -18,6 +18,8 @@ from tui.protocol.urls import ELEVENLABS_BASE, MURF_BASE, elevenlabs_url, murf_u
 
 from tui.session.pacer import DEFAULT_RATE, check_rate
 
+from .turn_end import parse_turn_end
+
 PROVIDERS = ("local", "elevenlabs", "murf")
 AUDIO_BACKENDS = ("simpleaudio", "miniaudio", "sounddevice", "none")
 LOCAL_VOICES = ("piper", "tone")
@@ -172,6 +174,13 @@ def resolve_config(
         rate = check_rate(rate)
     except ValueError as exc:
         raise ConfigError(f"--rate: {exc}") from None
+    # How turns end (turn_end.py): kept in `extra`.
+    for name, check in (("turn_end", lambda v: parse_turn_end(v).value),):
+        if rest.get(name) is not None:
+            try:
+                rest[name] = check(rest[name])
+            except ValueError as exc:
+                raise ConfigError(f"--{name.replace('_', '-')}: {exc}") from None
     api_key = None
     if provider in KEY_VARIABLES:
         name = KEY_VARIABLES[provider]

@@ -11,6 +11,9 @@ Decisions a UI can rely on:
   by a lost connection stays in the transcript; it is not re-sent (that would speak it twice).
 - Barge-in silences the speaker first, then sends close_context (Murf: clear) for every
   context that could still be heard, marks them interrupted, and drops their later audio.
+- Each turn ends by the end-of-turn pattern current when it started (`turn_end`,
+  `set_turn_end`, `cycle_turn_end`; tui.core.turn_end); its slot, transcript line and recorded
+  `turn` action name it.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from tui.session import (
 from .config import ConsoleConfig
 from .barge_in import barge_in
 from .connection import Connection, Hooks, key_refused_message
+from .turn_end import DEFAULT_TURN_END, AudioSeen, TurnEnd, next_turn_end, parse_turn_end
 from .turns import TurnHooks, Turns, wire_cid
 from .embedded import START_TIMEOUT, EmbeddedServer, EmbeddedServerError
 from .seams import RecorderLike, default_recorder, default_speaker, default_transport, start_recorder
@@ -84,8 +88,10 @@ class Console:
         self.turns = Turns(self.wire, TurnHooks(
             new_context_id=self.session.new_context_id, can_start=self._can_start_turn, emit=self.emit,
             opened=self._turn_opened, spawn=self._spawn, ended=self._turn_ended,
+            started=self._turn_started, audio_seen=self._audio_seen,
             queue_changed=lambda n: self.apply(StatusUpdate({"queued_turns": n}))),
-            clock=clock, rate=config.rate)
+            clock=clock, rate=config.rate,
+            turn_end=parse_turn_end(config.extra.get("turn_end") or DEFAULT_TURN_END))
         self._tasks: set[asyncio.Task[None]] = set()
         self.connection = Connection(
             lambda: self._transport_factory(self.endpoint, self._headers()),
@@ -113,7 +119,7 @@ class Console:
         sp = self.speaker.speaker
         self.apply(StatusUpdate({"provider": self.config.provider, "model": self.config.model,
                                   "voice": self.config.voice, "audio_backend": sp.backend_name,
-                                  "silent_reason": sp.silent_reason}))
+                                  "silent_reason": sp.silent_reason, "turn_end": self.turn_end.value}))
         if self.config.embedded:
             try:
                 # Spawned on the loop thread on purpose: the child's parent-death signal is tied
@@ -274,6 +280,24 @@ class Console:
         self.apply(StatusUpdate({"rate": rate}))
         return CommandResult(True, f"{rate:g} words per second")
 
+    @property
+    def turn_end(self) -> TurnEnd:
+        """The end-of-turn pattern the next turn will use."""
+        return self.turns.turn_end
+
+    def set_turn_end(self, pattern: TurnEnd | str) -> CommandResult:
+        """Choose how turns end from the next one on (turns in progress keep theirs)."""
+        try:
+            chosen = parse_turn_end(pattern)
+        except ValueError as exc:
+            return CommandResult(False, str(exc))
+        self.turns.turn_end = chosen
+        self.apply(StatusUpdate({"turn_end": chosen.value}))
+        return CommandResult(True, f"turns end with {chosen.value} from the next turn")
+
+    def cycle_turn_end(self) -> CommandResult:
+        return self.set_turn_end(next_turn_end(self.turn_end))
+
     def reconnect(self) -> None:
         """Drop the connection (if any) and connect again now, without waiting for backoff."""
         self._reconnect_asked = self.connected   # its close is the operator's doing: not an error
@@ -317,10 +341,31 @@ class Console:
         self.turns.pump()
 
     def _turn_opened(self, cid: str, text: str) -> None:
-        self.record_action("turn", text=text, context_id=cid)
+        self.record_action("turn", text=text, context_id=cid, turn_end=self.turns.turn_end.value)
         self.apply(TurnOpened(cid, text))   # the transcript counts words against all of it
         assert self.speaker is not None
         self.speaker.open(cid)   # its place in the play order is the order turns open
+
+    def _turn_started(self, cid: str, pattern: TurnEnd) -> None:
+        # The pattern is the core's choice, not a frame: the model keeps it beside the turn.
+        changes = Changes(transcript=True)
+        slot = self.session.slot_for(cid)
+        if slot is not None:
+            slot.turn_end = pattern.value
+            changes.slots.add(slot.index)
+        turn = self.session.transcript.turn(cid)
+        if turn is not None:
+            turn.turn_end = pattern.value
+        self._notify(changes)
+
+    def _audio_seen(self, cid: str) -> AudioSeen:
+        slot = self.session.slot_for(cid)
+        turn = self.session.transcript.turn(cid)
+        aligned = None
+        if turn is not None and turn.aligned:
+            words = turn.words
+            aligned = bool(words) and words[-1].start is not None
+        return AudioSeen(slot.metrics.audio_frames if slot is not None else 0, aligned)
 
     def _turn_ended(self, cid: str) -> None:
         if self.config.dialect is Dialect.ELEVENLABS_SINGLE:
@@ -392,6 +437,8 @@ class Console:
                 self.speaker.end(cid)
         for cid in changes.end_audio:
             self.turns.cancel(cid)   # its context is over (final, or refused by name): stop its words
+        if changes.slots or changes.transcript:
+            self.turns.audio_changed()   # a close waiting for audio looks again
         if changes.end_audio:
             self._pump_queue()   # a slot came free
         if changes.slots:

@@ -2,8 +2,10 @@
 
 A turn starts when the console says it can (connected; a free slot, or the guard off). Its
 opening frame and first word go out at once; a task sends the rest on the pacer's schedule and
-ends the turn the dialect's way. Cancelling (barge-in, closing by hand, a lost connection)
-stops the words; it never takes back what was sent.
+ends the turn the dialect's way and by the end-of-turn pattern it started with (turn_end.py):
+a deferred close is sent by the same task once the context's audio says so. Cancelling
+(barge-in, closing by hand, its final, a lost connection) stops the words and any close still
+waiting; it never takes back what was sent.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 
 from tui.net.backoff import sleep_until
 from tui.session import DEFAULT_CONTEXT, TurnPacer, Wire
+
+from .turn_end import DEFAULT_TURN_END, AudioSeen, CloseWatch, TurnEnd
 
 Clock = Callable[[], float]
 
@@ -28,7 +32,9 @@ class ActiveTurn:
     context_id: str
     pacer: TurnPacer
     wake: asyncio.Event
+    turn_end: TurnEnd = DEFAULT_TURN_END
     unflushed: bool = False   # text sent since the last flush
+    watch: CloseWatch | None = None   # a deferred close still to send
 
 
 @dataclass
@@ -40,14 +46,18 @@ class TurnHooks:
     queue_changed: Callable[[int], None]
     spawn: Callable[[object], object]
     ended: Callable[[str], None]            # the turn's end frames went out
+    started: Callable[[str, TurnEnd], None]  # its first frames went out (the slot is taken)
+    audio_seen: Callable[[str], AudioSeen]  # what has arrived for the context so far
 
 
 class Turns:
-    def __init__(self, wire: Wire, hooks: TurnHooks, *, clock: Clock, rate: float) -> None:
+    def __init__(self, wire: Wire, hooks: TurnHooks, *, clock: Clock, rate: float,
+                 turn_end: TurnEnd = DEFAULT_TURN_END) -> None:
         self._wire = wire
         self._hooks = hooks
         self._clock = clock
         self.rate = rate
+        self.turn_end = turn_end   # for turns that start from now on
         self.queue: deque[str] = deque()
         self.active: dict[str, ActiveTurn] = {}
 
@@ -71,10 +81,11 @@ class Turns:
         self._hooks.opened(cid, text)
         for frame in self._wire.open(wire_cid(cid)):
             self._hooks.emit(frame)
-        turn = ActiveTurn(cid, TurnPacer(text, self.rate, self._clock()), asyncio.Event())
+        turn = ActiveTurn(cid, TurnPacer(text, self.rate, self._clock()), asyncio.Event(), self.turn_end)
         self.active[cid] = turn
         self._send_due(turn)   # the first word goes with the opening, not a loop turn later
-        if turn.pacer.done:
+        self._hooks.started(cid, turn.turn_end)
+        if turn.pacer.done and turn.watch is None:
             self.active.pop(cid, None)
         else:
             self._hooks.spawn(self._run(turn))
@@ -83,20 +94,48 @@ class Turns:
         cid = wire_cid(turn.context_id)
         for step in turn.pacer.take_due(self._clock()):
             if step.end:
-                frames = self._wire.end_turn(cid, unflushed=turn.unflushed)
-            else:
-                frames = self._wire.text(cid, step.text, step.flush)
-                turn.unflushed = not step.flush
-            for frame in frames:
+                self._end(turn, cid)
+                continue
+            for frame in self._wire.text(cid, step.text, step.flush):
                 self._hooks.emit(frame)
-            if step.end:
-                self._hooks.ended(turn.context_id)
+            turn.unflushed = not step.flush
+
+    def _end(self, turn: ActiveTurn, cid: str | None) -> None:
+        if turn.turn_end is TurnEnd.FLUSH_CLOSE:
+            frames = self._wire.end_turn(cid, unflushed=turn.unflushed)
+        else:
+            frames = self._wire.end_flush(cid, unflushed=turn.unflushed)
+        turn.unflushed = False
+        for frame in frames:
+            self._hooks.emit(frame)
+        if turn.turn_end.deferred:
+            turn.watch = CloseWatch(turn.turn_end, self._clock(), self._hooks.audio_seen(turn.context_id))
+        else:
+            self._hooks.ended(turn.context_id)
+
+    def _close_due(self, turn: ActiveTurn) -> float | None:
+        """Send the deferred close if it is due; else when to look again (None: at the next audio)."""
+        assert turn.watch is not None
+        due = turn.watch.due(self._hooks.audio_seen(turn.context_id), self._clock())
+        if due is not None and due <= self._clock():
+            turn.watch = None
+            self._hooks.emit(self._wire.close(wire_cid(turn.context_id)))
+            self._hooks.ended(turn.context_id)
+        return due
 
     async def _run(self, turn: ActiveTurn) -> None:
         try:
             while True:
                 self._send_due(turn)
                 due = turn.pacer.next_due
+                if due is None and turn.watch is not None:
+                    due = self._close_due(turn)
+                    if turn.watch is None:
+                        return
+                    if due is None:
+                        turn.wake.clear()
+                        await turn.wake.wait()   # the next audio, or a cancel, sets it
+                        continue
                 if due is None:
                     return
                 turn.wake.clear()
@@ -109,11 +148,18 @@ class Turns:
         turn = self.active.pop(cid, None)
         if turn is not None:
             turn.pacer.cancel()
+            turn.watch = None
             turn.wake.set()
 
     def cancel_all(self) -> None:
         for cid in list(self.active):
             self.cancel(cid)
+
+    def audio_changed(self) -> None:
+        """Audio (or its alignment) arrived: turns waiting to close look again."""
+        for turn in self.active.values():
+            if turn.watch is not None:
+                turn.wake.set()
 
     def flushed(self, cid: str) -> None:
         if cid in self.active:

@@ -139,6 +139,7 @@ class ContextSlot:
     released_after: float | None = None   # the console gave up on its final after this many seconds
     cleared: bool = False                 # a Murf clear cancelled it: no audio is owed
     no_audio_final: bool = False          # its final came with no audio although text was sent
+    turn_end: str = ""                    # the end-of-turn pattern of its turn (tui.core.turn_end)
     error: str | None = None
     metrics: SlotMetrics = field(default_factory=SlotMetrics)
 
@@ -193,6 +194,7 @@ class ContextSlot:
         self.deadline = None
         self._clear_final_watch()
         self.error = None
+        self.turn_end = ""
         self.metrics = SlotMetrics(opened_at=now)
 
     def _clear_final_watch(self) -> None:
@@ -264,4 +266,5 @@ class ContextSlot:
             self.deadline = None
             self._clear_final_watch()
             self.error = None
+            self.turn_end = ""
             self.metrics = SlotMetrics()

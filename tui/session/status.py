@@ -43,6 +43,7 @@ class StatusStrip:
     recording: str | None = None           # path of the session recording, if any
     guard: bool = True
     rate: float = 4.0
+    turn_end: str = "flush-close"          # how the next turn ends (tui.core.turn_end)
     queued_turns: int = 0                  # typed while disconnected or with no free slot
     close_code: int | None = None
     close_reason: str = ""

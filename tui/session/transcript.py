@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from tui.protocol.frames import Alignment
 
 RECENT_TURNS = 20
+DEFAULT_TURN_END = "flush-close"   # tui.core.turn_end's default: not named on every line
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class TurnTranscript:
     error: str = ""                   # the server refused or failed this turn: its message
     note: str = ""                    # its final looked wrong (tui.session.finals): why
     stopped: bool = False             # that final came mid-turn: the console sent no more words
+    turn_end: str = ""                # its end-of-turn pattern (tui.core.turn_end); "" = the default
     # Word spans (start, end) of the aligned characters, built as chunks arrive so a repaint
     # reads them instead of walking every character again.
     _spans: list[tuple[float, float]] = field(default_factory=list)
@@ -129,9 +131,11 @@ class TurnTranscript:
         return f"interrupted · {spoken} of {total} words spoken"
 
     def _note_summary(self) -> str:
+        ended = self.turn_end if self.turn_end not in ("", DEFAULT_TURN_END) else ""
         if not self.note or not (self.stopped and self.unsent_words):
-            return self.note
-        return f"{self.note} · {len(self.text.split())} of {self.total_words} words sent, the rest stopped"
+            return " · ".join(n for n in (ended, self.note) if n)
+        note = f"{self.note} · {len(self.text.split())} of {self.total_words} words sent, the rest stopped"
+        return " · ".join(n for n in (ended, note) if n)
 
     @property
     def cut_short(self) -> bool:

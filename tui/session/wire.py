@@ -67,6 +67,10 @@ class Wire:
             case _:
                 return [self.close(cid)]
 
+    def end_flush(self, cid: str | None, *, unflushed: bool) -> list[str]:
+        """The flush that ends a turn whose close waits (tui.core.turn_end); Murf has none."""
+        return [self.flush(cid)] if unflushed and self.can_flush else []
+
     def flush(self, cid: str | None) -> str:
         if self.dialect is Dialect.MURF:
             raise ValueError("Murf has no flush: text is generated at sentence ends or buffer limits")
