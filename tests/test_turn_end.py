@@ -9,6 +9,7 @@ import json
 import pytest
 
 from tests.test_core_console import console_on, shutdown_after, wait_for   # noqa: F401 (a fixture)
+from tui.cli import build_parser, config_from_args
 from tui.core import ConfigError, Console, resolve_config
 from tui.core.turn_end import (
     QUIET_AFTER_AUDIO, AudioSeen, CloseWatch, TurnEnd, next_turn_end, parse_turn_end,
@@ -66,6 +67,13 @@ def test_the_patterns_are_named_as_on_the_command_line_and_a_bad_one_is_one_line
         parse_turn_end("close-later")
     with pytest.raises(ConfigError, match="--turn-end"):
         resolve_config(provider="local", turn_end="close-later")
+
+
+def test_the_command_line_takes_turn_end_and_refuses_a_bad_one_in_one_line():
+    config = config_from_args(build_parser().parse_args(["--turn-end", "flush-only"]), {})
+    assert config.extra["turn_end"] == "flush-only"
+    with pytest.raises(ConfigError, match="^--turn-end: the end-of-turn pattern must be one of"):
+        config_from_args(build_parser().parse_args(["--turn-end", "never"]), {})
 
 
 def test_cycling_the_pattern_visits_all_four_and_comes_back():

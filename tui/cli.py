@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from tui.core.config import AUDIO_BACKENDS, LOCAL_VOICES, PROVIDERS, ConfigError, ConsoleConfig, resolve_config
+from tui.core.turn_end import TURN_ENDS
 from tui.protocol.dialect import Dialect
+from tui.protocol.urls import AUTH_MODES
 from tui.recording.writer import DEFAULT_CAP_MB
 from tui.session.pacer import DEFAULT_RATE
 
@@ -126,11 +128,15 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
                       "race=0.025,ttfa=180ms±60ms or peak-hour); the console is not told when one fires")
     conn.add_argument("--fault-seed", type=int, metavar="N", help="seed of the embedded server's fault draws")
     conn.add_argument("--env-file", default=".env", type=Path, help="file with API keys (default .env)")
+    conn.add_argument("--auth", choices=AUTH_MODES, help="where the API key goes: header (default) or body "
+                      "(xi_api_key in each context's opening message; ElevenLabs only)")
     play = parser.add_argument_group("console")
     play.add_argument("--audio", help=f"speaker backend: {' | '.join(AUDIO_BACKENDS)}")
     play.add_argument("--local-voice", default="piper", help=f"embedded server voice: {' | '.join(LOCAL_VOICES)}")
     play.add_argument("--rate", type=float, default=DEFAULT_RATE,
                       help=f"words per second when streaming a turn (default {DEFAULT_RATE:g})")
+    play.add_argument("--turn-end", metavar="PATTERN", help=f"how turns end: {' | '.join(TURN_ENDS)} "
+                      "(default flush-close; the key in the footer cycles them live)")
     play.add_argument("--no-guard", dest="guard", action="store_false",
                       help="let a sixth context go out (and the server refuse it with 1008)")
     play.add_argument("--theme", help="colour theme (see themes/)")
@@ -171,6 +177,7 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.e
         local_voice=args.local_voice, env=load_env(args.env_file, environ), rate=args.rate,
         theme=args.theme, record=args.record, record_dir=args.record_dir, guard=args.guard,
         auto_reconnect=args.auto_reconnect, headless=args.headless, record_cap_mb=args.record_cap_mb,
+        **{k: v for k, v in (("auth", args.auth), ("turn_end", args.turn_end)) if v is not None},
         **({"server_faults": args.server_faults, "fault_seed": args.fault_seed} if args.server_faults else {}),
     )
 

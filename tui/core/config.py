@@ -14,7 +14,7 @@ from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat, murf_format, parse_output_format
 from tui.protocol.frames import DecodeError
 from tui.protocol.secret import Secret
-from tui.protocol.urls import ELEVENLABS_BASE, MURF_BASE, elevenlabs_url, murf_url
+from tui.protocol.urls import ELEVENLABS_BASE, MURF_BASE, check_auth, elevenlabs_url, murf_url
 
 from tui.session.pacer import DEFAULT_RATE, check_rate
 
@@ -174,8 +174,9 @@ def resolve_config(
         rate = check_rate(rate)
     except ValueError as exc:
         raise ConfigError(f"--rate: {exc}") from None
-    # How turns end (turn_end.py): kept in `extra`.
-    for name, check in (("turn_end", lambda v: parse_turn_end(v).value),):
+    # How turns end (turn_end.py) and where the key goes (urls.py): kept in `extra`.
+    for name, check in (("turn_end", lambda v: parse_turn_end(v).value),
+                        ("auth", lambda v: check_auth(v, d_dialect.value))):
         if rest.get(name) is not None:
             try:
                 rest[name] = check(rest[name])

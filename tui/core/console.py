@@ -14,6 +14,8 @@ Decisions a UI can rely on:
 - Each turn ends by the end-of-turn pattern current when it started (`turn_end`,
   `set_turn_end`, `cycle_turn_end`; tui.core.turn_end); its slot, transcript line and recorded
   `turn` action name it.
+- `--auth body` (config `auth`): the key rides in each context's opening message instead of
+  the handshake header (ElevenLabs only); the frame log and the recording show it as ***.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from tui.net.transport import Transport
 from tui.protocol.dialect import Dialect
 from tui.protocol.frames import DecodeError, ErrorFrame, load_object
 from tui.protocol.murf import VoiceConfig
-from tui.protocol.urls import auth_headers, redact_text, redact_url
+from tui.protocol.urls import AUTH_BODY, auth_headers, redact_text, redact_url
 from tui.session import (
     DEFAULT_VOICE_SETTINGS, Changes, Disconnected, FrameReceived, FrameSent,
     Notice, Session, SpeakerProgress, StatusUpdate, Tick, TurnOpened, TurnQueued, Wire,
@@ -75,8 +77,10 @@ class Console:
                                inactivity_timeout=config.inactivity_timeout, guard=config.guard,
                                secrets=[config.api_key])
         self.session.status.rate = config.rate
+        self.auth = str(config.extra.get("auth") or "header")   # checked by resolve_config
         self.wire = Wire(config.dialect, voice_settings=DEFAULT_VOICE_SETTINGS,
-                         voice_config=VoiceConfig(voice_id=config.voice))
+                         voice_config=VoiceConfig(voice_id=config.voice),
+                         api_key=config.api_key if self.auth == AUTH_BODY else None)
         self.server: EmbeddedServer | None = None
         self.recorder: RecorderLike | None = None
         self.speaker: SpeakerLink | None = None
@@ -95,7 +99,7 @@ class Console:
         self._tasks: set[asyncio.Task[None]] = set()
         self.connection = Connection(
             lambda: self._transport_factory(self.endpoint, self._headers()),
-            Hooks(apply=self.apply, received=self._on_received, sent=self._on_sent, up=self._pump_queue,
+            Hooks(apply=self.apply, received=self._on_received, sent=self._on_sent, up=self._on_up,
                   down=self._on_down, idle_after_expected_close=self._idle_after_stream_end,
                   error_in=self._error_in, key_refused=self._key_refused),
             clock=clock, backoff=backoff or Backoff(), auto_reconnect=config.auto_reconnect)
@@ -104,6 +108,7 @@ class Console:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_sent_at = clock()
         self._reconnect_asked = False
+        self._key_sent = False   # auth in the body: a frame carrying the key went out on this socket
 
     # ---- life cycle -----------------------------------------------------------------------
 
@@ -139,7 +144,7 @@ class Console:
             if self.config.dialect is Dialect.ELEVENLABS:
                 self._spawn(keep_socket_alive(
                     interval=keep_alive_interval(self.config.inactivity_timeout), clock=self.clock,
-                    last_sent=lambda: self._last_sent_at, connected=lambda: self.connected,
+                    last_sent=lambda: self._last_sent_at, connected=self._may_keep_socket_alive,
                     send=lambda: self.emit(self.wire.keep_alive(None))))
         return True
 
@@ -348,6 +353,7 @@ class Console:
 
     def _turn_started(self, cid: str, pattern: TurnEnd) -> None:
         # The pattern is the core's choice, not a frame: the model keeps it beside the turn.
+        self._key_sent = self._key_sent or self.auth == AUTH_BODY
         changes = Changes(transcript=True)
         slot = self.session.slot_for(cid)
         if slot is not None:
@@ -383,6 +389,14 @@ class Console:
         if self.recorder is not None:
             self.recorder.frame("sent", text)
 
+    def _on_up(self) -> None:
+        self._key_sent = False
+        self._pump_queue()
+
+    def _may_keep_socket_alive(self) -> bool:
+        # With the key in the body, the socket's first frame must carry it: no keep-alive first.
+        return self.connected and (self.auth != AUTH_BODY or self._key_sent)
+
     def _on_down(self, code: int | None, reason: str, expected: bool) -> None:
         self.turns.cancel_all()
         self.record_action("closed", code=code, reason=reason, expected=expected)
@@ -406,7 +420,7 @@ class Console:
     def _headers(self) -> dict[str, str]:
         if self.config.provider == "local":
             return {}
-        return auth_headers(self.config.dialect.value, self.config.api_key)
+        return auth_headers(self.config.dialect.value, self.config.api_key, self.auth)
 
     # ---- plumbing ---------------------------------------------------------------------------
 

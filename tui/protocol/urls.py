@@ -16,6 +16,23 @@ MURF_PATH = "/v1/speech/stream-input"
 SECRET_QUERY_KEYS = frozenset({"api-key", "api_key", "xi_api_key", "xi-api-key", "authorization", "token"})
 REDACTED = "***"
 
+# Where the console puts the key (`--auth`): the handshake header (the services' preferred way),
+# or the body, in each context's opening message as `xi_api_key` (ElevenLabs only: PROTOCOL.md
+# §5 lists `xi_api_key`, `xi-api-key` and `authorization`; Murf takes its key only at the handshake).
+AUTH_HEADER = "header"
+AUTH_BODY = "body"
+AUTH_MODES = (AUTH_HEADER, AUTH_BODY)
+
+
+def check_auth(mode: object, dialect: str) -> str:
+    """The auth mode, or ValueError with one line an operator can act on."""
+    if mode not in AUTH_MODES:
+        raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, not {mode!r}")
+    if mode == AUTH_BODY and dialect == "murf":
+        raise ValueError("auth body: Murf takes the key only at the handshake (header api-key or query "
+                         "api-key); use auth header")
+    return str(mode)
+
 
 def _with_query(base: str, path: str, params: dict[str, object]) -> str:
     query = urlencode({k: _query_value(v) for k, v in params.items() if v is not None})
@@ -61,9 +78,10 @@ def murf_url(
     return _with_query(base, MURF_PATH, params)
 
 
-def auth_headers(dialect: str, key: Secret | None) -> dict[str, str]:
-    """Headers that authenticate a connection (`xi-api-key` or Murf's `api-key`)."""
-    if not key:
+def auth_headers(dialect: str, key: Secret | None, mode: str = AUTH_HEADER) -> dict[str, str]:
+    """Headers that authenticate a connection (`xi-api-key` or Murf's `api-key`); none when the
+    key goes in the body."""
+    if not key or mode == AUTH_BODY:
         return {}
     return {"api-key" if dialect == "murf" else "xi-api-key": key.reveal()}
 

@@ -7,6 +7,10 @@
   `{"text": "", "end": true}`, barge-in is `clear`. Murf has no flush.
 - ElevenLabs single-context stream-input: no context ids; `{"text": ""}` ends the stream and
   the socket; a single space keeps it alive; barge-in means closing the socket.
+
+`api_key` set (`--auth body`): the key rides in each context's opening message as `xi_api_key`
+(the Python SDK's spelling), on both ElevenLabs endpoints. Murf takes its key only at the
+handshake, so a Murf wire never carries one.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from typing import Any
 
 from tui.protocol import elevenlabs, murf, stream_input
 from tui.protocol.dialect import Dialect
+from tui.protocol.secret import Secret
 
 DEFAULT_VOICE_SETTINGS: dict[str, Any] = {
     "stability": 0.5, "similarity_boost": 0.75, "style": 0.0, "use_speaker_boost": True, "speed": 1.0,
@@ -28,6 +33,7 @@ class Wire:
     dialect: Dialect
     voice_settings: dict[str, Any] | None = None
     voice_config: murf.VoiceConfig | None = None
+    api_key: Secret | None = None   # set: the key goes in each opening message (auth in the body)
 
     @property
     def can_flush(self) -> bool:
@@ -41,9 +47,11 @@ class Wire:
         settings = elevenlabs.ContextSettings(voice_settings=self.voice_settings)
         match self.dialect:
             case Dialect.ELEVENLABS:
-                return [elevenlabs.encode_client(elevenlabs.SendText(" ", cid, settings=settings))]
+                return [elevenlabs.encode_client(elevenlabs.SendText(" ", cid, settings=settings,
+                                                                     xi_api_key=self.api_key))]
             case Dialect.ELEVENLABS_SINGLE:
-                return [stream_input.encode_client(elevenlabs.SendText(" ", settings=settings))]
+                return [stream_input.encode_client(elevenlabs.SendText(" ", settings=settings,
+                                                                       xi_api_key=self.api_key))]
             case _:
                 return []   # Murf: the first text frame opens the context, voice_config inside
 
