@@ -48,6 +48,8 @@ ACTIONS: tuple[ConsoleAction, ...] = (
                   "Stream turns slower (words per second ÷ 1.25)", show=False, mode="live"),
     ConsoleAction("slow-pace", "ctrl+s", "toggle_pace", "slow pace",
                   "Toggle the slow pace for exploring flushes and back to the default pace", mode="live"),
+    ConsoleAction("turn-end", "ctrl+g", "cycle_turn_end", "turn end",
+                  "Next end-of-turn pattern: flush-close, close after first / last audio, flush only", mode="live"),
     ConsoleAction("raw-send", "f7", "raw_send", "raw",
                   "Type any JSON frame and send it as is", show=False, mode="live"),
     ConsoleAction("clear-log", "f8", "clear_log", "clear log",

@@ -104,6 +104,9 @@ class ConsoleActions:
         slow = self.session.status.rate == SLOW_RATE
         self._say(self.core.set_rate(DEFAULT_RATE if slow else SLOW_RATE))
 
+    def action_cycle_turn_end(self) -> None:
+        self._say(self.core.cycle_turn_end())
+
     def action_raw_send(self) -> None:
         def sent(text: str | None) -> None:
             if text is None:

@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Digits, Static
 
 from ...session.slot import ContextSlot, SlotState
+from ...session.transcript import DEFAULT_TURN_END
 from ..format import countdown, human_bytes, millis
 from ..glyphs import STATE_CLASSES, glyph_for
 
@@ -50,6 +51,8 @@ def subtitle(slot: ContextSlot, on_air: bool, compact: bool) -> str:
         notes.append(f"no final {slot.released_after:g}s")
     elif slot.no_audio_final:
         notes.append("no audio")
+    if slot.turn_end not in ("", DEFAULT_TURN_END) and not compact:   # the pattern its turn ends with
+        notes.append(slot.turn_end)
     if on_air:
         notes.insert(0, "▶" if compact else "▶ playing")
     return " · ".join(n for n in notes if n)

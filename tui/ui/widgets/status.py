@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from ...session.status import ConnectionState, StatusStrip
+from ...session.transcript import DEFAULT_TURN_END
 from ..format import countdown, millis
 from .styles import component_style
 
@@ -29,7 +30,7 @@ def status_key(s: StatusStrip, now: float, replay: str | None) -> tuple:
     """Everything the strip shows, so it repaints only when something visible changed."""
     barge = s.last_barge_in
     wait = countdown(s.reconnect_at - now) if s.reconnect_at is not None else None
-    return (s.provider, s.dialect, s.url, s.connection, wait, s.attempt, s.rate, s.queued_turns,
+    return (s.provider, s.dialect, s.url, s.connection, wait, s.attempt, s.rate, s.turn_end, s.queued_turns,
             s.model, s.voice, s.output_format, s.last_ttfa, s.guard, s.audio_backend, s.silent_reason,
             s.close_code, s.close_reason, replay,
             None if barge is None else (barge.silenced_after, barge.close_sent_after, barge.final_after,
@@ -86,6 +87,8 @@ def connection_fields(s: StatusStrip, now: float, replay: str | None) -> list[Fi
     else:
         fields.append([("audio ", "status--label"), (s.audio_backend or "–", "")])
     fields.append([(f"{s.rate:g} w/s", "status--label")])
+    if s.turn_end != DEFAULT_TURN_END:   # how turns end, when not flush then close at once
+        fields.append([("end ", "status--label"), (s.turn_end, "bold")])
     if s.queued_turns:
         fields.append([(f"{s.queued_turns} queued", "bold")])
     fields.append([(s.url, "status--label")])
