@@ -39,11 +39,11 @@ def everything_shown(console: Console) -> str:
 
 
 def opening_message(console: Console) -> dict:
-    """The first frame sent for turn_1, as the recording holds it."""
+    """turn_1's opening message (the first frame with a single space), as the recording holds it."""
     console.recorder.close()
     sent = [json.loads(e.data) for e in read_recording(console.recorder.path).entries
             if getattr(e, "direction", None) == "sent"]
-    return next(f for f in sent if f.get("context_id") == "turn_1")
+    return next(f for f in sent if f.get("text") == " " and f.get("context_id") in ("turn_1", None))
 
 
 def test_the_key_goes_in_the_header_unless_auth_is_body():
@@ -62,14 +62,15 @@ def test_auth_body_for_murf_or_an_unknown_mode_is_a_one_line_error():
         resolve_config(provider="local", auth="query")
 
 
+@pytest.mark.parametrize("dialect", ["elevenlabs", "elevenlabs-single"])
 async def test_with_auth_body_the_key_rides_in_the_opening_message_and_the_server_takes_it(
-        start_local_server, tmp_path, shutdown_after):   # noqa: F811
+        start_local_server, tmp_path, shutdown_after, dialect):   # noqa: F811
     server = await start_local_server("tone", api_key=KEY)
-    console = await console_with_key(server.url, tmp_path, shutdown_after, auth="body")
+    console = await console_with_key(server.url, tmp_path, shutdown_after, auth="body", dialect=dialect)
     assert console.submit_turn("Hello there.").ok
     await wait_for(lambda: console.session.slot_for("turn_1").state is SlotState.FINAL)
     assert console.session.slot_for("turn_1").metrics.audio_bytes > 0
-    assert any("xi_api_key" in e.summary for e in console.session.log.entries("turn_1"))
+    assert any("xi_api_key" in e.summary for e in console.session.log.entries())
     assert KEY not in everything_shown(console)
     opening = opening_message(console)
     assert opening["xi_api_key"] == "***" and opening["text"] == " "

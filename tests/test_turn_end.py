@@ -22,8 +22,9 @@ from tui.session import SlotState
 ONE_SENTENCE = "Hello there, how are you today?"
 
 
-def story(console: Console, cid: str = "turn_1") -> list[str]:
-    """The context's frames in wire order: open, text, flush, close, end (Murf), audio, final."""
+def story(console: Console, cid: str | None = "turn_1") -> list[str]:
+    """The context's frames in wire order: open, text, flush, close, end (Murf; `{"text": ""}` on
+    the single-context endpoint, whose frames have no id: cid None), audio, final."""
     console.recorder.close()
     out = []
     for entry in read_recording(console.recorder.path).entries:
@@ -37,7 +38,7 @@ def story(console: Console, cid: str = "turn_1") -> list[str]:
             out.append("final" if obj.get("isFinal") or obj.get("final") else "audio")
         elif obj.get("close_context"):
             out.append("close")
-        elif obj.get("end"):
+        elif obj.get("end") or obj == {"text": ""}:
             out.append("end")
         elif obj.get("flush"):
             out.append("flush")
@@ -135,6 +136,14 @@ async def test_murf_close_after_last_audio_sends_end_after_a_quiet_period_follow
                                turn_end="close-after-last-audio")
     await turn_to_final(console)
     assert squeeze(story(console)) == ["text", "audio", "end", "final"]
+
+
+async def test_single_context_close_after_last_audio_flushes_then_ends_the_stream_after_its_audio(
+        local_server, tmp_path, shutdown_after):   # noqa: F811
+    console = await console_on(local_server, tmp_path, shutdown_after, dialect="elevenlabs-single",
+                               turn_end="close-after-last-audio")
+    await turn_to_final(console)
+    assert squeeze(story(console, None)) == ["open", "text", "flush", "audio", "end", "final"]
 
 
 async def test_the_pattern_changes_live_for_the_next_turn_and_each_turn_shows_its_own(
