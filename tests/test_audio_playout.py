@@ -125,7 +125,7 @@ def test_pcm_plays_at_its_own_rate_and_not_at_another(rate):
 
 def test_bad_audio_is_refused_with_a_reason_and_never_raises():
     p = Playout(no_wait())
-    assert "mp3" in p.feed("a", b"\xff\xfb", AudioFormat("mp3", 44100, 128), now=0.0)
+    assert "Opus" in p.feed("a", b"\x4f\x67", AudioFormat("opus", 48000, 64), now=0.0)
     p.feed("a", pcm(1), AudioFormat("pcm", 24000), now=0.0)
     reason = p.feed("a", pcm(1), AudioFormat("pcm", 16000), now=0.0)
     assert "24000" in reason and "16000" in reason

@@ -17,8 +17,9 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Callable
 
-from tui.protocol.formats import AudioFormat, to_pcm16
+from tui.protocol.formats import AudioFormat
 
+from .decode import TurnDecoder, turn_decoder
 from .jitter import PlayoutDelay, lateness
 
 SAMPLE_BYTES = 2            # s16le mono
@@ -49,7 +50,7 @@ class Want:
 
 class _Turn:
     __slots__ = (
-        "context_id", "rate", "chunks", "offset", "queued", "odd", "fed", "pulled",
+        "context_id", "rate", "chunks", "offset", "queued", "decoder", "fed", "pulled",
         "first_arrival", "worst_lateness", "ended", "stopped", "drained", "final_heard",
         "reported", "underruns", "starving", "blocks",
     )
@@ -60,7 +61,7 @@ class _Turn:
         self.chunks: deque[bytes] = deque()
         self.offset = 0                 # bytes of chunks[0] already pulled
         self.queued = 0                 # bytes waiting to be pulled
-        self.odd = b""                  # first byte of a PCM sample split across two frames
+        self.decoder: TurnDecoder | None = None   # wire bytes → mono PCM, made at the first feed
         self.fed = 0                    # samples queued so far
         self.pulled = 0                 # samples handed to the device
         self.first_arrival: float | None = None
@@ -147,8 +148,6 @@ class Playout:
     def feed(self, context_id: str, data: bytes, fmt: AudioFormat, now: float) -> str | None:
         """Queue wire bytes; returns why they were refused, or None (queued, or ignored because
         the turn was stopped or already played out)."""
-        if not fmt.playable:
-            return f"cannot play {fmt.name} audio (use pcm, ulaw or alaw)"
         with self._lock:
             turn = self._turn(context_id)
             if turn.stopped or turn.drained:
@@ -156,11 +155,15 @@ class Playout:
             if turn.rate and turn.rate != fmt.sample_rate:
                 return (f"context {context_id!r} changed from {turn.rate} Hz to "
                         f"{fmt.sample_rate} Hz mid-turn; chunk dropped")
-            if fmt.encoding == "pcm":
-                data = turn.odd + data
-                cut = len(data) - len(data) % SAMPLE_BYTES
-                data, turn.odd = data[:cut], data[cut:]
-        pcm = to_pcm16(fmt, data)        # G.711 decoding is slow: outside the lock
+            if turn.decoder is None:
+                try:
+                    turn.decoder = turn_decoder(fmt)
+                except ValueError as exc:
+                    return str(exc)
+            decoder = turn.decoder
+        # Decoding (G.711, MP3) is slow: outside the lock. Feeds of a turn come from one
+        # thread in wire order, so its decoder is never used by two at once.
+        pcm = decoder.decode(data)
         if not pcm:
             return None
         with self._lock:

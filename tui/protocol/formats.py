@@ -2,14 +2,20 @@
 
 G.711 lives here, not in `audio/`, because it is a wire encoding: the local server encodes
 with it and the speaker decodes with it. Stdlib only, table driven.
+
+`AudioMeter` counts the samples a turn's bytes decode to, per context, as they arrive: bytes
+divided by the rate is right for PCM and G.711 only (MP3 is counted by its frames, a WAV
+stream's header is no audio, stereo has two samples per instant).
 """
 from __future__ import annotations
 
 import sys
 from array import array
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from .frames import DecodeError
+from .mp3 import Mp3Frames
 
 PCM_RATES = (8000, 16000, 22050, 24000, 32000, 44100, 48000)
 MURF_RATES = (8000, 16000, 24000, 44100, 48000)
@@ -17,27 +23,49 @@ MURF_RATES = (8000, 16000, 24000, 44100, 48000)
 
 @dataclass(frozen=True)
 class AudioFormat:
-    encoding: str          # "pcm" (s16le mono), "ulaw", "alaw", "mp3", "opus"
+    encoding: str          # "pcm" (s16le), "ulaw", "alaw", "wav" (s16le behind a RIFF header), "mp3", "opus"
     sample_rate: int
     bitrate: int | None = None
+    channels: int = 1      # Murf channel_type STEREO: 2, interleaved
 
     @property
     def name(self) -> str:
-        """ElevenLabs spelling, e.g. `pcm_22050`, `mp3_44100_128`."""
+        """ElevenLabs spelling, e.g. `pcm_22050`, `mp3_44100_128`; Murf's own formats the same way
+        (`wav_24000`, `mp3_24000`), `_stereo` appended for two channels (`parse_format_spelling`)."""
         base = f"{self.encoding}_{self.sample_rate}"
-        return f"{base}_{self.bitrate}" if self.bitrate else base
+        base = f"{base}_{self.bitrate}" if self.bitrate else base
+        return f"{base}_stereo" if self.channels == 2 else base
 
     @property
     def bytes_per_sample(self) -> int:
-        return 2 if self.encoding == "pcm" else 1
+        """Bytes of one channel's sample (PCM-like encodings)."""
+        return 2 if self.encoding in ("pcm", "wav") else 1
 
     @property
     def playable(self) -> bool:
-        """Formats the speaker and the local server handle (no compressed codecs)."""
+        """Decoded sample by sample here (`to_pcm16`): PCM and G.711. WAV and MP3 need a
+        stream decoder (the speaker's), Opus is played by nothing here."""
         return self.encoding in ("pcm", "ulaw", "alaw")
 
     def seconds(self, n_bytes: int) -> float:
+        """Seconds in `n_bytes` of a stateless mono byte format; 0.0 otherwise (see AudioMeter)."""
         return n_bytes / (self.bytes_per_sample * self.sample_rate) if self.playable else 0.0
+
+
+def parse_format_spelling(name: str) -> AudioFormat | DecodeError:
+    """The console's spelling of a format: an ElevenLabs `output_format`, or a Murf format as
+    `wav_24000` / `mp3_24000` / `pcm_24000`, any of them with `_stereo` (Murf STEREO)."""
+    if not isinstance(name, str):
+        return DecodeError(f"unknown output_format {name!r}")
+    base, stereo = (name[:-len("_stereo")], True) if name.endswith("_stereo") else (name, False)
+    parts = base.split("_")
+    fmt = parse_output_format(base)
+    if isinstance(fmt, DecodeError) and len(parts) == 2 and parts[0] in ("wav", "mp3") \
+            and parts[1].isdigit() and int(parts[1]) in MURF_RATES:
+        fmt = AudioFormat(parts[0], int(parts[1]))
+    if isinstance(fmt, DecodeError):
+        return DecodeError(f"unknown output_format {name!r}")
+    return AudioFormat(fmt.encoding, fmt.sample_rate, fmt.bitrate, 2) if stereo else fmt
 
 
 def parse_output_format(name: str) -> AudioFormat | DecodeError:
@@ -58,7 +86,8 @@ def parse_output_format(name: str) -> AudioFormat | DecodeError:
 
 
 def murf_format(fmt: str, sample_rate: int) -> AudioFormat | DecodeError:
-    """Murf's `format` + `sample_rate` query pair as an AudioFormat."""
+    """Murf's `format` + `sample_rate` query pair as an AudioFormat (mono; WAV, MP3, FLAC and OGG
+    with their rates unchecked: callers check them against MURF_RATES)."""
     enc = {"PCM": "pcm", "ULAW": "ulaw", "ALAW": "alaw"}.get(str(fmt).upper())
     if enc is None:
         if str(fmt).upper() in ("WAV", "MP3", "FLAC", "OGG"):
@@ -185,3 +214,99 @@ def from_pcm16(fmt: AudioFormat, pcm: bytes) -> bytes:
     if fmt.encoding == "alaw":
         return alaw_encode(pcm)
     raise ValueError(f"cannot encode PCM as {fmt.name}")
+
+
+# ---- counting what a turn received -------------------------------------------------------
+
+RIFF_MAX_HEADER = 4096     # past this without a `data` chunk, the bytes are taken as raw PCM
+
+
+class RiffHeader:
+    """Strips the RIFF/WAVE header at the start of one stream (Murf WAV: one per context, its
+    sizes 0xFFFFFFFF since the length is unknown while streaming). Reads the `fmt ` chunk's
+    channel count; bytes that do not start with `RIFF` pass through as raw PCM."""
+
+    def __init__(self, channels: int = 1) -> None:
+        self.channels = channels
+        self._head: bytearray | None = bytearray()   # None once the header is behind us
+
+    def push(self, data: bytes) -> bytes:
+        """The audio bytes in `data` (none until the header is complete)."""
+        if self._head is None:
+            return data
+        head = self._head
+        head += data
+        if len(head) < 12 and b"RIFF".startswith(bytes(head[:4])):
+            return b""
+        if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            self._head = None
+            return bytes(head)
+        at = 12
+        while len(head) - at >= 8:
+            chunk, size = bytes(head[at:at + 4]), int.from_bytes(head[at + 4:at + 8], "little")
+            if chunk == b"data":
+                self._head = None
+                return bytes(head[at + 8:])
+            if chunk == b"fmt " and len(head) - at >= 8 + 4:
+                self.channels = int.from_bytes(head[at + 10:at + 12], "little") or self.channels
+            if len(head) - at < 8 + size:
+                break
+            at += 8 + size + (size & 1)
+        if len(head) > RIFF_MAX_HEADER:
+            self._head = None
+            return bytes(head[at:])
+        return b""
+
+
+class _Count:
+    """One context's counting state."""
+
+    __slots__ = ("carry", "riff", "mp3")
+
+    def __init__(self, fmt: AudioFormat) -> None:
+        self.carry = 0                                   # bytes of an incomplete sample frame
+        self.riff = RiffHeader(fmt.channels) if fmt.encoding == "wav" else None
+        self.mp3 = Mp3Frames() if fmt.encoding == "mp3" else None
+
+
+class AudioMeter:
+    """Samples (per channel) that each context's bytes decode to, counted as they arrive.
+
+    MP3 counts whole frames as they complete (1152 or 576 samples each, what a decoder gives for
+    them); WAV drops each context's header once; stereo counts an instant once. Opus counts as
+    nothing (nothing here plays it). Contexts are remembered up to `contexts`, oldest forgotten.
+    """
+
+    def __init__(self, fmt: AudioFormat, contexts: int = 64) -> None:
+        self.format = fmt
+        self._contexts: OrderedDict[str, _Count] = OrderedDict()
+        self._limit = contexts
+
+    def samples(self, context_id: str, data: bytes) -> int:
+        fmt = self.format
+        state = self._contexts.get(context_id)
+        if state is None:
+            state = self._contexts[context_id] = _Count(fmt)
+            while len(self._contexts) > self._limit:
+                self._contexts.popitem(last=False)
+        if state.mp3 is not None:
+            return sum(header.samples for _, header in state.mp3.push(data))
+        if fmt.encoding not in ("pcm", "wav", "ulaw", "alaw"):
+            return 0
+        channels = fmt.channels
+        if state.riff is not None:
+            data = state.riff.push(data)
+            channels = state.riff.channels
+        frame = fmt.bytes_per_sample * channels
+        total = state.carry + len(data)
+        state.carry = total % frame
+        return total // frame
+
+    def seconds(self, context_id: str, data: bytes) -> float:
+        return self.seconds_of(self.samples(context_id, data))
+
+    def seconds_of(self, samples: int) -> float:
+        return samples / self.format.sample_rate
+
+    def forget(self, context_id: str) -> None:
+        self._contexts.pop(context_id, None)
