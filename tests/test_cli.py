@@ -32,7 +32,7 @@ def error_of(argv, capsys, env=None, monkeypatch=None) -> str:
 @pytest.mark.parametrize("argv, says", [
     (["--provider", "acme"], "--provider must be one of local, elevenlabs, murf"),
     (["--output-format", "wav_9"], "unknown output_format 'wav_9'"),
-    (["--output-format", "mp3_44100_128"], "plays only pcm_*"),
+    (["--output-format", "opus_48000_64"], "cannot play Opus"),
     (["--dialect", "murf", "--output-format", "pcm_22050"], "no Murf equivalent"),
     (["--inactivity-timeout", "0"], "--inactivity-timeout must be 1..180"),
     (["--inactivity-timeout", "soon"], "invalid int value: 'soon'"),

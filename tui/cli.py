@@ -16,7 +16,7 @@ from typing import NoReturn
 from tui.core.config import AUDIO_BACKENDS, LOCAL_VOICES, PROVIDERS, ConfigError, ConsoleConfig, resolve_config
 from tui.core.turn_end import TURN_ENDS
 from tui.protocol.dialect import Dialect
-from tui.protocol.urls import AUTH_MODES
+from tui.protocol.urls import AUTH_MODES, redact_query_secrets
 from tui.recording.writer import DEFAULT_CAP_MB
 from tui.session.pacer import DEFAULT_RATE
 
@@ -27,7 +27,7 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (`switchboard: error: ...`), not usage + error."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(2, f"{self.prog}: error: {redact_query_secrets(message)} (see --help)\n")
 
 
 # ---- subcommands: one small function each ---------------------------------------------------
@@ -117,8 +117,12 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
                       "the dialect's path and query (with --provider local: no embedded server)")
     conn.add_argument("--voice", help="voice id (ElevenLabs voice_id, Murf voice_id)")
     conn.add_argument("--model", help="model (ElevenLabs model_id, e.g. eleven_flash_v2_5; Murf FALCON)")
-    conn.add_argument("--output-format", help="pcm_8000 ... pcm_48000, ulaw_8000, alaw_8000 (default pcm_22050; "
-                      "Murf pcm_24000)")
+    conn.add_argument("--output-format", help="what the server sends and the console plays: ElevenLabs pcm_8000 ... "
+                      "pcm_48000, ulaw_8000, alaw_8000, mp3_22050_32, mp3_44100_32/64/96/128/192; Murf "
+                      "pcm_/wav_/mp3_ + 8000/16000/24000/44100/48000, ulaw_8000, alaw_8000, any of them "
+                      "+ _stereo for channel_type=STEREO (e.g. wav_24000_stereo); default pcm_22050, Murf "
+                      "pcm_24000. A full --url's own format is used; a different one here is an error. "
+                      "Opus is refused")
     conn.add_argument("--inactivity-timeout", type=int, metavar="SECONDS",
                       help="ElevenLabs per-context inactivity timeout, 1..180 (default 20)")
     conn.add_argument("--no-reconnect", dest="auto_reconnect", action="store_false",
@@ -197,8 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     try:
         config = config_from_args(args)
-    except ConfigError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+    except (ConfigError, ValueError) as exc:   # or a URL urllib cannot split: the key never shown
+        print(f"{PROG}: error: {redact_query_secrets(str(exc))}", file=sys.stderr)
         return 2
     return open_console(config)
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tui.protocol import elevenlabs
 from tui.protocol.dialect import Dialect
-from tui.protocol.formats import AudioFormat, murf_format, parse_output_format
+from tui.protocol.formats import MURF_RATES, AudioFormat, murf_format, parse_format_spelling, parse_output_format
 from tui.protocol.frames import DecodeError
 from tui.protocol.secret import Secret
 from tui.protocol.urls import ELEVENLABS_BASE, MURF_BASE, check_auth, elevenlabs_url, murf_url
@@ -45,7 +45,7 @@ class ConsoleConfig:
     url: str | None = None              # None: the embedded server (local) or the provider's host
     voice: str | None = None
     model: str | None = None
-    output_format: str = "pcm_22050"    # ElevenLabs spelling for both dialects
+    output_format: str = "pcm_22050"    # ElevenLabs spelling for both dialects (parse_format_spelling)
     inactivity_timeout: int = elevenlabs.DEFAULT_INACTIVITY_TIMEOUT
     audio: str | None = None            # speaker backend; None = the speaker's own default
     local_voice: str = "piper"          # voice of the embedded server
@@ -60,7 +60,7 @@ class ConsoleConfig:
 
     @property
     def audio_format(self) -> AudioFormat:
-        fmt = parse_output_format(self.output_format)
+        fmt = parse_format_spelling(self.output_format)
         assert not isinstance(fmt, DecodeError), "validated by resolve_config"
         return fmt
 
@@ -80,7 +80,7 @@ class ConsoleConfig:
         fmt = self.audio_format
         if self.dialect is Dialect.MURF:
             return murf_url(base, model=self.model, sample_rate=fmt.sample_rate,
-                            format=fmt.encoding.upper(), channel_type="MONO")
+                            format=fmt.encoding.upper(), channel_type=_CHANNEL_TYPES[fmt.channels])
         return elevenlabs_url(
             base, self.voice or "", multi=self.dialect is Dialect.ELEVENLABS,
             model_id=self.model, output_format=fmt.name,
@@ -96,13 +96,67 @@ def naming_format(url: str, dialect: Dialect, fmt: AudioFormat) -> str:
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     if dialect is Dialect.MURF:
         wanted = {"format": fmt.encoding.upper(), "sample_rate": str(fmt.sample_rate)}
-        missing = {} if "format" in query else {k: v for k, v in wanted.items() if k not in query}
+        if fmt.channels == 2:
+            wanted["channel_type"] = "STEREO"
+        # Any one of the three named: the rest are Murf's defaults, which url_format assumed too.
+        missing = {} if query.keys() & set(_MURF_FORMAT_KEYS) else wanted
     else:
         missing = {} if "output_format" in query else {"output_format": fmt.name}
     if not missing:
         return url
     query_text = "&".join(q for q in (parts.query, urlencode(missing)) if q)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query_text, parts.fragment))
+
+
+_CHANNEL_TYPES = {1: "MONO", 2: "STEREO"}
+_MURF_FORMAT_KEYS = ("format", "sample_rate", "channel_type")
+MURF_DEFAULT_FORMAT, MURF_DEFAULT_RATE = "WAV", 24000     # what Murf sends for what a URL leaves out
+FORMAT_HINT = ("ElevenLabs: pcm_8000 ... pcm_48000, ulaw_8000, alaw_8000, mp3_22050_32, mp3_44100_32/64/96/128/192; "
+               "Murf: pcm_, wav_, mp3_ + 8000/16000/24000/44100/48000, ulaw_8000, alaw_8000, '_stereo' for STEREO")
+
+
+def url_format(url: str, dialect: Dialect) -> AudioFormat | None:
+    """The format a full endpoint URL asks the server for (None: it names none, and the console
+    adds its own, naming_format). ElevenLabs: `output_format`; Murf: `format`, `sample_rate` and
+    `channel_type`, Murf's defaults (WAV, 24000 Hz or 8000 for G.711, MONO) for any left out."""
+    query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    if dialect is not Dialect.MURF:
+        if "output_format" not in query:
+            return None
+        fmt = parse_output_format(query["output_format"])
+        if isinstance(fmt, DecodeError):
+            raise ConfigError(f"--url: output_format {query['output_format'][:40]!r} is not a format ({FORMAT_HINT})")
+        return fmt
+    if not query.keys() & set(_MURF_FORMAT_KEYS):
+        return None
+    encoding = query.get("format", MURF_DEFAULT_FORMAT).upper()
+    raw_rate = query.get("sample_rate", "8000" if encoding in ("ULAW", "ALAW") else str(MURF_DEFAULT_RATE))
+    channels = {v: k for k, v in _CHANNEL_TYPES.items()}.get(query.get("channel_type", "MONO").upper())
+    if channels is None:
+        raise ConfigError(f"--url: channel_type must be MONO or STEREO, not {query['channel_type'][:40]!r}")
+    if encoding == "OPUS":
+        raise ConfigError("--url: format OPUS: the console cannot play Opus (and Murf does not offer it)")
+    if not raw_rate.isdigit():
+        raise ConfigError(f"--url: sample_rate must be a number, not {raw_rate[:40]!r}")
+    fmt = murf_format(encoding, int(raw_rate))
+    if isinstance(fmt, DecodeError):
+        raise ConfigError(f"--url: {fmt.reason} (format {encoding[:40]!r}, sample_rate {raw_rate})")
+    return replace(fmt, channels=channels)
+
+
+def check_format(fmt: AudioFormat, dialect: Dialect, spelled: str) -> None:
+    """Raise ConfigError unless the console plays `fmt` and `dialect` offers it."""
+    if fmt.encoding == "opus":
+        raise ConfigError(f"{spelled}: the console cannot play Opus (and the local server does not produce it); "
+                          "use mp3_44100_128 or pcm_22050")
+    if dialect is Dialect.MURF:
+        if fmt.encoding not in ("pcm", "wav", "mp3", "ulaw", "alaw") or fmt.bitrate or fmt.sample_rate not in MURF_RATES:
+            raise ConfigError(f"{spelled} has no Murf equivalent (Murf: pcm_, wav_, mp3_ at 8000, 16000, 24000, "
+                              "44100 or 48000 Hz, ulaw_8000, alaw_8000; '_stereo' for STEREO)")
+        if fmt.encoding in ("ulaw", "alaw") and fmt.sample_rate != 8000:
+            raise ConfigError(f"{spelled}: Murf's {fmt.encoding} is 8000 Hz only")
+    elif fmt.channels != 1 or isinstance(parse_output_format(fmt.name), DecodeError):
+        raise ConfigError(f"{spelled} is not an ElevenLabs output_format ({FORMAT_HINT.split('; ')[0]})")
 
 
 def dialect_of_url(url: str) -> Dialect | None:
@@ -150,15 +204,18 @@ def resolve_config(
             raise ConfigError(f"--dialect must be one of {choices}, not {dialect!r}") from None
     if d_dialect is Dialect.MURF:
         d_voice, d_format = MURF_DEFAULT_VOICE, "pcm_24000"
-    fmt_name = output_format or d_format
-    fmt = parse_output_format(fmt_name)
+    fmt = given = parse_format_spelling(output_format or d_format)
     if isinstance(fmt, DecodeError):
-        raise ConfigError(f"--output-format: {fmt.reason} (try pcm_22050, pcm_16000, ulaw_8000)")
-    if not fmt.playable:
-        raise ConfigError(f"--output-format {fmt_name}: the console plays only pcm_*, ulaw_8000 and alaw_8000")
-    if d_dialect is Dialect.MURF and isinstance(murf_format(fmt.encoding.upper(), fmt.sample_rate), DecodeError):
-        raise ConfigError(f"--output-format {fmt_name} has no Murf equivalent (Murf rates: 8000, 16000, "
-                          "24000, 44100, 48000; ulaw/alaw at 8000)")
+        raise ConfigError(f"--output-format: {fmt.reason} ({FORMAT_HINT})")
+    check_format(fmt, d_dialect, f"--output-format {fmt.name}")
+    # The URL is the truth: what a full endpoint asks for is what the server sends.
+    asked = url_format(url, d_dialect) if url is not None and urlsplit(url).path not in ("", "/") else None
+    if asked is not None:
+        if output_format is not None and given != asked:
+            raise ConfigError(f"--output-format {output_format} conflicts with the URL's format ({asked.name}); "
+                              "give one of them")
+        check_format(asked, d_dialect, f"--url format {asked.name}")
+        fmt = asked
     if rest.get("server_faults") and (provider != "local" or url is not None):
         raise ConfigError("--server-faults needs the embedded server (--provider local, no --url); "
                           "give a standalone server --faults instead")
