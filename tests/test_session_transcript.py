@@ -53,7 +53,15 @@ def test_without_alignment_the_summary_gives_seconds_heard():
     t.add_text("No timings here ")
     t.add_audio(2.0, None)
     t.interrupted, t.heard_at_interrupt = True, 0.7
-    assert t.words_spoken() is None and t.summary == "interrupted · 0.7 s heard of 3 words"
+    assert t.words_spoken(0.7) is None and t.summary == "interrupted · 0.7 s heard of 3 words"
+
+
+def test_a_turn_interrupted_before_any_audio_was_heard_spoke_none_of_its_words():
+    # No alignment (no audio yet, or Murf) cannot place a word, but nothing heard is no word heard.
+    t = Transcript().start("t1")
+    t.add_text("Hello there, this is a long turn ")
+    t.interrupted, t.heard_at_interrupt = True, 0.0
+    assert t.words_spoken(0.0) == 0 and t.summary == "interrupted · 0 of 7 words spoken"
 
 
 def test_the_transcript_keeps_recent_turns_in_opening_order():

@@ -104,11 +104,12 @@ class TurnTranscript:
     def words_spoken(self, heard_seconds: float | None = None) -> int | None:
         """Words the listener heard: those whose audio midpoint the speaker has played past.
 
-        None when there is no alignment to tell (e.g. Murf sends none).
+        None when there is no alignment to tell (e.g. Murf sends none), unless nothing was
+        heard at all: then no word was, alignment or not.
         """
-        if not self._has_alignment:
-            return None
         heard = self.heard_seconds if heard_seconds is None else heard_seconds
+        if not self._has_alignment:
+            return 0 if heard <= 0 else None
         count = 0
         for start, end in self._spans[:len(self.text.split())]:
             if (start + end) / 2 > heard:
