@@ -82,7 +82,7 @@ async def test_the_servers_close_code_and_reason_are_surfaced(local_server):
     await transport.connect()
     await transport.send("this is not json")
     frames = [frame async for frame in transport.receive()]    # ends when the server closes
-    assert elevenlabs.INVALID_INPUT_MESSAGE in frames[-1]
+    assert elevenlabs.JSON_DECODE_MESSAGE in frames[-1]   # the service's quoted text (PROTOCOL.md §5)
     assert transport.close_code == 1008 and "parse" in transport.close_reason.lower()
     await transport.close()
 

@@ -204,7 +204,7 @@ async def test_f4_closes_the_chosen_context_and_f10_filters_the_log_to_it(live_a
         await wait_until(pilot, lambda: second.metrics.final_at is not None, what="turn_2 final")
         assert second.close_sent and app.session.slot_for("turn_1").occupied
         await pilot.press("f10")
-        await pilot.press("3")                                   # "all", turn_1, turn_2
+        await pilot.press("2")                                   # "all", then newest first: turn_2
         log = app.screen.query_one(FrameLogView)
         assert log.filter_context == "turn_2"
         assert {e.context_id for e in log.rows} <= {"turn_2", None}
