@@ -119,3 +119,20 @@ def test_opus_is_refused_by_the_speaker_with_a_reason():
 ])
 def test_console_spellings_round_trip(name, expected):
     assert parse_format_spelling(name) == expected and expected.name == name
+
+
+@pytest.mark.parametrize("name, bound_ms", [("mp3_44100_128", 26), ("mp3_22050_32", 51), ("mp3_24000", 47)])
+def test_mp3_sound_lags_its_alignment_by_the_codec_delay_and_no_more(name, bound_ms):
+    # The server's alignment times the PCM it encoded; decoded MP3 starts with LAME's priming
+    # (encoder 576 + decoder 529 samples), so a word is heard that much after its aligned start.
+    fmt = parse_format_spelling(name)
+    rate = fmt.sample_rate
+    pcm = bytes(2 * rate // 10) + tone(rate, 0.3)        # 100 ms of silence, then sound
+    decoder = turn_decoder(fmt)
+    decoded = array("h", b"".join(decoder.decode(p) for p in ragged(encoded(fmt, pcm))))
+
+    def onset(samples) -> int:     # half the tone's level: above MP3's pre-echo before the onset
+        return next(i for i, v in enumerate(samples) if abs(v) > 4500)
+
+    lag_ms = (onset(decoded) - onset(array("h", pcm))) * 1000 / rate
+    assert 0 <= lag_ms <= bound_ms, lag_ms
