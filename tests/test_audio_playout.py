@@ -72,6 +72,31 @@ def test_stop_drops_the_queue_ignores_later_audio_and_the_next_turn_follows():
     assert samples(p.pull(3, 1000, 0.005, 0.005)) == [5, 5, 0]
 
 
+def test_a_finished_id_opened_again_is_a_new_context_and_plays():
+    # The server opens a new context for an id whose context finished; replay restarts reuse
+    # every id. Late audio of the old, stopped life is still ignored until it is opened again.
+    p = Playout(no_wait())
+    p.open("a")
+    p.feed("a", pcm(1, 2), PCM, now=0.0)
+    p.end("a")
+    assert samples(p.pull(3, 1000, 0.0, 0.0)) == [1, 2, 0]
+    p.progress(1.0)
+    p.open("b")
+    p.feed("b", pcm(*[7] * 10), PCM, now=1.0)
+    p.pull(2, 1000, 1.0, 1.0)
+    p.stop("b", now=1.001)
+    p.feed("b", pcm(8), PCM, now=1.002)                 # late audio of the stopped context
+    assert p.heard("b", 2.0) == (1, 1000)
+    p.open("a")
+    p.open("b")
+    p.feed("a", pcm(3, 4), PCM, now=2.0)
+    p.feed("b", pcm(5), PCM, now=2.0)
+    p.end("a")
+    p.end("b")
+    assert samples(p.pull(4, 1000, 2.0, 2.0)) == [3, 4, 5, 0]
+    assert p.heard("a", 3.0) == (2, 1000) and p.heard("b", 3.0) == (1, 1000)
+
+
 def test_stopping_a_turn_nothing_of_which_is_in_the_device_needs_no_halt():
     p = Playout(no_wait())
     p.feed("a", pcm(1, 2), PCM, now=0.0)

@@ -230,3 +230,25 @@ def test_ttfa_is_measured_from_the_first_text_and_from_the_flush(frozen_clock):
     m = s.slot_for(cid).metrics
     assert (m.text_to_audio, m.flush_to_audio) == (pytest.approx(0.6), pytest.approx(0.2))
     assert (s.status.last_ttfa_text, s.status.last_ttfa) == (pytest.approx(0.6), pytest.approx(0.2))
+
+
+async def test_a_finished_context_id_used_again_opens_a_new_context_that_plays(local_server, consoles, virtual_speaker):
+    # The server opens a new context for a finished id (a raw frame, a client reusing ids); the
+    # speaker must play it rather than drop its audio as late audio of the old context.
+    console = await console_on(local_server, consoles, audio="miniaudio")
+    session = console.session
+
+    def played_out() -> bool:
+        s = session.slot_for("turn_1")
+        return (s is not None and s.state is SlotState.FINAL and s.metrics.audio_seconds > 0
+                and s.metrics.heard_seconds >= s.metrics.audio_seconds - 0.05)
+
+    assert console.submit_turn("Hello there.").ok
+    await wait_for(played_out, 10)
+    first = session.slot_for("turn_1").metrics.audio_seconds
+    start = time.monotonic()
+    assert console.send_raw('{"text":"Once more, louder. ","context_id":"turn_1","flush":true}').ok
+    assert console.send_raw('{"context_id":"turn_1","close_context":true}').ok
+    await wait_for(lambda: played_out() and session.slot_for("turn_1").metrics.audio_seconds != first, 10)
+    heard = virtual_speaker.record(start, time.monotonic())
+    assert heard.onset() is not None, "the reused id's audio never reached the speaker"

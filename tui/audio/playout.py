@@ -142,7 +142,15 @@ class Playout:
     # ---- the caller's side -------------------------------------------------------------
 
     def open(self, context_id: str) -> None:
+        """A context opened: its place in the play order is fixed now. An id whose earlier
+        context was stopped or played out starts afresh (the server opens a new context for a
+        finished id), so its audio plays instead of being ignored as the old one's."""
         with self._lock:
+            turn = self._turns.get(context_id)
+            if turn is not None and (turn.stopped or turn.drained):
+                del self._turns[context_id]
+                if turn in self._reporting:
+                    self._reporting.remove(turn)
             self._turn(context_id)
 
     def feed(self, context_id: str, data: bytes, fmt: AudioFormat, now: float) -> str | None:

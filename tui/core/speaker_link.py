@@ -85,9 +85,15 @@ class SpeakerLink:
 
     def open(self, context_id: str) -> None:
         if context_id not in self._opened:
-            self._opened.add(context_id)
-            self._unended.add(context_id)
-            self.call("open_context", context_id)
+            self.reopen(context_id)
+
+    def reopen(self, context_id: str) -> None:
+        """The model opened this context (a turn, a phantom, or a finished id used again: a new
+        context on the server): the speaker gives it a fresh place in the play order."""
+        self._opened.add(context_id)
+        self._unended.add(context_id)
+        self.finished.discard(context_id)
+        self.call("open_context", context_id)
 
     def feed(self, context_id: str, data: bytes, fmt: AudioFormat) -> None:
         self.open(context_id)

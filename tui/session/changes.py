@@ -33,10 +33,11 @@ class Changes:
     banner: Banner | None = None                   # a new banner to show
     play: PlayAudio | None = None
     end_audio: set[str] = field(default_factory=set)  # contexts whose audio is complete
+    opened: list[str] = field(default_factory=list)   # contexts that took a slot, in order
 
     def __bool__(self) -> bool:
         return bool(self.slots or self.log or self.transcript or self.status
-                    or self.banner or self.play or self.end_audio)
+                    or self.banner or self.play or self.end_audio or self.opened)
 
     def merge(self, other: Changes) -> Changes:
         """Fold a later change into this one (a later banner wins; audio is not merged)."""
@@ -46,4 +47,5 @@ class Changes:
         self.status |= other.status
         self.banner = other.banner or self.banner
         self.end_audio |= other.end_audio
+        self.opened += other.opened
         return self

@@ -291,6 +291,7 @@ class Session:
         phantom = cid not in self._turn_ids and cid != DEFAULT_CONTEXT
         self._turn_ids.discard(cid)
         free.occupy(cid, now, phantom=phantom)
+        changes.opened.append(cid)
         self.transcript.start(cid)
         changes.transcript = True
         if phantom:
