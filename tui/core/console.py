@@ -445,6 +445,8 @@ class Console:
 
     def _after(self, changes: Changes) -> None:
         if self.speaker is not None:
+            for cid in changes.opened:
+                self.speaker.reopen(cid)   # a finished id used again is a new context: it plays
             if changes.play is not None:
                 self.speaker.feed(changes.play.context_id, changes.play.data, changes.play.format)
             for cid in changes.end_audio:
