@@ -165,7 +165,7 @@ async def test_raw_frames_are_checked_as_json_and_guarded_but_sent_as_typed(loca
     for i in range(5):
         assert console.send_raw(f'{{"context_id": "p{i}", "flush": true}}').ok
     refused = console.send_raw('{"context_id":"p5","flush":true}')
-    assert not refused.ok and "sixth context" in refused.message
+    assert not refused.ok and "past the 5 elevenlabs allows at once" in refused.message
     assert console.session.occupied_count() == 5 and all(s.phantom for s in console.session.slots)
     assert not console.close_context("nobody").ok          # would open a phantom
     assert console.close_context("p0").ok

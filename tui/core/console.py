@@ -263,15 +263,17 @@ class Console:
             return CommandResult(False, "not sent: not connected")
         opened = self.session.context_opened_by(text)
         if isinstance(opened, str) and self.session.guard and not self.session.can_open_context():
-            return CommandResult(False, f"not sent: it would open a sixth context ({opened}); "
-                                        "turn the guard off to see the server refuse it")
+            limit = self.session.dialect.max_contexts
+            return CommandResult(False, f"not sent: it would open context {opened} past the {limit} "
+                                        f"{self.session.dialect.value} allows at once; turn the guard "
+                                        "off to see the server refuse it")
         self.emit(text)
         if isinstance(opened, DecodeError):
             return CommandResult(True, f"sent, but it does not fit the schema ({opened.reason})")
         return CommandResult(True, "sent" + (f": it opens context {opened}" if opened else ""))
 
     def set_guard(self, on: bool) -> None:
-        """Turn the client-side guard against a sixth context on or off."""
+        """Turn the client-side guard against a context past the dialect's limit on or off."""
         self.apply(StatusUpdate({"guard": bool(on)}))
         self._pump_queue()
 

@@ -93,8 +93,10 @@ class ConsoleActions:
     def action_toggle_guard(self) -> None:
         on = not self.session.guard
         self.core.set_guard(on)
-        self._say(CommandResult(True, "sixth-context guard on" if on else
-                                "sixth-context guard OFF: a sixth context goes out and the server refuses it"))
+        limit = self.session.dialect.max_contexts
+        self._say(CommandResult(True, f"context-limit guard on ({limit} at once)" if on else
+                                f"context-limit guard OFF: a context past {limit} goes out and the "
+                                "server refuses it"))
 
     def action_rate(self, factor: float) -> None:
         rate = min(MAX_RATE, max(MIN_RATE, self.session.status.rate * factor))

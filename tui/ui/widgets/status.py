@@ -5,7 +5,7 @@ line 1: provider, dialect, connection state (with the reconnect countdown while 
 the audio backend or, when the speaker fell back to none, a visible SILENT mark with the reason,
 pacing rate, queued turns, URL (already redacted by the model);
 line 2: last TTFA, the last barge-in's key → the speaker's stop call (or "nothing was playing")
-/ → close sent / → final, the sixth-context guard, model and output format.
+/ → close sent / → final, the context-limit guard, model and output format.
 
 Fields are joined by a visible separator, never by bare spaces: spaces inside a styled run vanish
 in some SVG renderers of the screenshot (`miniaudio12 w/s`), a glyph does not.
