@@ -16,7 +16,7 @@ from typing import NoReturn
 from tui.core.config import AUDIO_BACKENDS, LOCAL_VOICES, PROVIDERS, ConfigError, ConsoleConfig, resolve_config
 from tui.core.turn_end import TURN_ENDS
 from tui.protocol.dialect import Dialect
-from tui.protocol.urls import AUTH_MODES
+from tui.protocol.urls import AUTH_MODES, redact_query_secrets
 from tui.recording.writer import DEFAULT_CAP_MB
 from tui.session.pacer import DEFAULT_RATE
 
@@ -27,7 +27,7 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (`switchboard: error: ...`), not usage + error."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(2, f"{self.prog}: error: {redact_query_secrets(message)} (see --help)\n")
 
 
 # ---- subcommands: one small function each ---------------------------------------------------
@@ -201,8 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     try:
         config = config_from_args(args)
-    except ConfigError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+    except (ConfigError, ValueError) as exc:   # or a URL urllib cannot split: the key never shown
+        print(f"{PROG}: error: {redact_query_secrets(str(exc))}", file=sys.stderr)
         return 2
     return open_console(config)
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.net.replay import ReplayTransport, check_speed, drive, session_options
+from tui.protocol.urls import redact_query_secrets
 from tui.recording import read_recording
 from tui.session import Changes, Connected, Interrupted, Notice, Session
 
-from .config import resolve_config
+from .config import ConfigError, resolve_config
 from .console import Console
 from .seams import default_speaker
 
@@ -53,10 +54,28 @@ def open_replay(path: Path, *, speed: float = 1.0, paused: bool = False, audio: 
                                   + (f" ({recording.problem})" if recording.problem else ""))
     transport = ReplayTransport(recording, speed=check_speed(speed), paused=paused, hold_at_end=hold_at_end,
                                 clock=clock)
-    config = resolve_config(provider="local", audio=audio, record=False, **session_options(recording))
+    try:
+        config = resolve_config(provider="local", audio=audio, record=False, **session_options(recording))
+    except ConfigError as exc:
+        raise ConfigError(bad_header_field(path, str(exc))) from None
     console = Console(config, clock=transport.clock,
                       speaker_factory=lambda progress: default_speaker(config, progress, time.monotonic))
     return Replay(transport, console, recording.problem)
+
+
+# The header fields a replay configures its console from, by the option each becomes.
+_HEADER_FIELDS = {"--dialect": "dialect", "--output-format": "output_format", "--url": "url",
+                  "--inactivity-timeout": "url", "--voice": "voice", "--model": "model"}
+
+
+def bad_header_field(path: Path, message: str) -> str:
+    """A configuration error from a recording's header, said of the header's field (the user
+    gave no --dialect or --output-format: the file did)."""
+    for option, name in _HEADER_FIELDS.items():
+        if message.startswith(option):
+            why = message[len(option):].lstrip(": ") or message
+            return redact_query_secrets(f"recording {path} line 1: bad header field {name!r}: {why}")
+    return redact_query_secrets(f"recording {path} line 1: bad header: {message}")
 
 
 def open_replay_or_exit_code(path: Path, *, speed: float, paused: bool, audio: str | None,

@@ -1,6 +1,7 @@
 """Endpoint URLs, authentication headers, and redaction of secrets in URLs and text."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -100,6 +101,18 @@ def redact_url(url: str) -> str:
     if "@" in netloc:
         netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="*"), parts.fragment))
+
+
+# A secret query parameter anywhere in free text (an error quoting a URL that does not parse, so
+# redact_url cannot take it apart): its value, up to the next separator, becomes ***.
+_SECRET_PARAM_IN_TEXT = re.compile(
+    "(?i)((?<![0-9a-z_-])(?:" + "|".join(re.escape(k) for k in sorted(SECRET_QUERY_KEYS)) + ")=)[^&;#\\s'\"]*")
+
+
+def redact_query_secrets(text: str) -> str:
+    """`text` with the value of every secret-looking `key=value` (api-key, xi_api_key,
+    authorization, token, ...) replaced by ***: for messages that quote a URL as typed."""
+    return _SECRET_PARAM_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
 
 
 def redact_text(text: str, secrets: Iterable[Secret | None]) -> str:

@@ -33,6 +33,10 @@ BARGE_IN = "barge-in"      # fields: context_id (the context that was speaking a
 KEEP_ALIVE = "keep-alive"  # fields: context_id
 CLOSED = "closed"          # fields: code, reason (the connection ended)
 
+# An offset past this is not a session (a week in milliseconds): 1e12 would leave a replay idle
+# for 31 years. NaN and infinities (which Python's JSON reads) are refused likewise.
+MAX_OFFSET_MS = 7 * 24 * 3600 * 1000.0
+
 _RESERVED = frozenset({"t", "action"})  # how the reader tells an action line apart
 
 
@@ -135,8 +139,10 @@ def entry_from_json(obj: Any) -> Entry | str:
     if not isinstance(obj, dict):
         return "not a JSON object"
     t = obj.get("t")
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or t < 0:
+    if isinstance(t, bool) or not isinstance(t, (int, float)):
         return "no offset 't' (a non-negative number of milliseconds)"
+    if not 0 <= t <= MAX_OFFSET_MS:   # also true of NaN
+        return f"bad offset 't' {str(t)[:20]}: not a number of milliseconds from 0 to {MAX_OFFSET_MS:.0f} (a week)"
     if "action" in obj:
         if not isinstance(obj["action"], str):
             return "'action' is not a string"

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from .entries import (
     BARGE_IN, RECEIVED, SENT, ActionEntry, Entry, FrameEntry, RecordingHeader,
@@ -62,6 +64,25 @@ def _stop(recording: Recording, line_no: int, byte: int, why: str) -> Recording:
     return recording
 
 
+# Bounds on what one line may hold, so a file that is not a recording (/dev/zero, a disk image)
+# is refused without reading it into memory. A 16 MiB binary frame is 22.4 MB of base64, and a
+# text frame's JSON escapes can double it.
+MAX_HEADER_BYTES = 64 * 1024
+MAX_LINE_BYTES = 64 * 1024 * 1024
+MAX_RECORDING_BYTES = 4 << 30
+
+
+def _lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The file's lines, each read up to one byte past its bound (never a whole endless line)."""
+    limit = MAX_HEADER_BYTES + 1
+    while True:
+        raw = stream.readline(limit)
+        if not raw:
+            return
+        yield raw
+        limit = MAX_LINE_BYTES + 1
+
+
 def read_recording(path: str | os.PathLike[str]) -> Recording:
     """The header and entries of the recording at `path`, and a `problem` (None when whole)."""
     path = Path(path)
@@ -75,7 +96,13 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
         byte = 0
         last_t = 0.0
         line_no = 0
-        for line_no, raw in enumerate(stream, start=1):
+        for line_no, raw in enumerate(_lines(stream), start=1):
+            if byte + len(raw) > MAX_RECORDING_BYTES:
+                return _stop(recording, line_no, byte, f"the recording goes on past {MAX_RECORDING_BYTES >> 30} GiB, "
+                             "more than any session writes")
+            if len(raw) > (MAX_HEADER_BYTES if line_no == 1 else MAX_LINE_BYTES):
+                limit = "64 KiB (a header line)" if line_no == 1 else f"{MAX_LINE_BYTES >> 20} MiB"
+                return _stop(recording, line_no, byte, f"a line longer than {limit}, so this is not a recording")
             if not raw.endswith(b"\n"):
                 return _stop(recording, line_no, byte, "the last line is incomplete (the session ended mid-write)")
             try:

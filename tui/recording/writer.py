@@ -24,6 +24,8 @@ from .scrub import Scrubber
 Clock = Callable[[], float]
 
 DEFAULT_CAP_MB = 200          # the recordings folder's cap (sessions only; demos are never removed)
+PRIVATE_DIR = 0o700           # a folder the recorder creates
+PRIVATE_FILE = 0o600          # every recording it writes
 ROTATE_EVERY = 4_000_000      # bytes written between checks of the cap while recording
 # What the recorder names a session file (`_file_stem`): only these are ever rotated away.
 _SESSION_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}T[0-9A-Za-z_-]*\.jsonl$")
@@ -57,10 +59,19 @@ class RecordingError(Exception):
     """The recording could not be started; the message says where and why."""
 
 
-def _dumps(obj: dict[str, Any]) -> str:
+def _dumps(obj: dict[str, Any], ensure_ascii: bool = False) -> str:
     # default=str: a stray object in an action's fields becomes its text, never a crash
     # (a Secret renders as Secret('***')).
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+    return json.dumps(obj, ensure_ascii=ensure_ascii, separators=(",", ":"), default=str)
+
+
+def _encode_line(obj: dict[str, Any], scrub: Scrubber) -> bytes:
+    """One line of UTF-8. Text that UTF-8 cannot carry (a lone surrogate from a server's frame
+    or a terminal) is written as JSON's \\uXXXX escapes, which read back to the same string."""
+    try:
+        return scrub.text(_dumps(obj)).encode("utf-8") + b"\n"
+    except UnicodeEncodeError:
+        return scrub.text(_dumps(obj, ensure_ascii=True)).encode("ascii") + b"\n"
 
 
 def _file_stem(header: RecordingHeader) -> str:
@@ -108,12 +119,13 @@ class Recorder:
         folder = Path(directory)
         scrubber = Scrubber(secrets)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            # What a user said is theirs: the folder 0700 and the file 0600, as config.toml.
+            folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
             stem = _file_stem(header)
             for n in range(1, 1000):
                 path = folder / (f"{stem}.jsonl" if n == 1 else f"{stem}-{n}.jsonl")
                 try:
-                    stream = open(path, "xb")
+                    stream = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE), "wb")
                     break
                 except FileExistsError:
                     continue
@@ -190,10 +202,13 @@ class Recorder:
             self._write_locked(obj)
 
     def _write_locked(self, obj: dict[str, Any]) -> None:
-        line = self._scrub.text(_dumps(obj)) if self._scrub else _dumps(obj)
+        try:
+            data = _encode_line(obj, self._scrub)
+        except (ValueError, TypeError, RecursionError) as exc:   # never the session's problem
+            self.problem = f"recording {self.path.name}: an entry could not be written ({type(exc).__name__})"
+            return
         try:
             assert self._stream is not None
-            data = line.encode("utf-8") + b"\n"
             self._stream.write(data)
             self._stream.flush()
             self._since_rotate += len(data)
