@@ -109,3 +109,42 @@ async def test_three_lines_written_at_once_are_three_turns_started_together():
     opened_at = sorted(v for k, v in seen.items() if k.startswith("turn_"))
     assert len(opened_at) == 3
     assert opened_at[-1] - opened_at[0] < 2.0, opened_at   # not one per stdin read, seconds apart
+
+
+async def test_a_frame_over_16_mib_is_reported_as_message_too_big():
+    async def script(ws, seen):
+        first = await opened(ws)
+        await ws.send(json.dumps({"contextId": first["context_id"], "pad": "x" * (17 << 20)}))
+        async for raw in ws:
+            seen["frames"].append(raw)
+
+    text, _ = await run_against(script, b"Hello there.\n")
+    assert "the server sent a frame over 16 MiB (message too big, 1009)" in text
+    assert "1006" not in text
+
+
+async def test_bad_frames_each_get_a_warning_and_the_console_keeps_running():
+    async def script(ws, seen):
+        first = await opened(ws)
+        cid = first["context_id"]
+        await ws.send(audio_frame(cid, b"\0\0\0"))                                  # odd-length PCM
+        await ws.send(audio_frame(cid, alignment={"chars": ["a"], "charStartTimesMs": [-1e18],
+                                                  "charDurationsMs": [10]}))
+        await ws.send(audio_frame(cid, alignment={"chars": ["a"], "charStartTimesMs": [0],
+                                                  "charDurationsMs": [1e30]}))
+        await ws.send(audio_frame(cid).encode())                                    # JSON in a binary frame
+        await ws.send(json.dumps({"contextId": cid, "blob": "y" * 10_000_000}))    # 10 MB unknown frame
+        await ws.send(audio_frame(cid))
+        await ws.send(json.dumps({"isFinal": True, "contextId": cid}))
+        async for raw in ws:
+            seen["frames"].append(raw)
+
+    text, _ = await run_against(script, b"Hello there.\n/slots\n", eof_after=1.0)
+    notes = [line for line in text.splitlines() if " · " in line]
+    assert any("not a whole number" in n and "3 bytes" in n for n in notes), notes
+    assert sum("alignment" in n for n in notes) >= 2, notes
+    assert any("binary frame" in n and "JSON" in n for n in notes), notes
+    assert any("10,0" in n and "unknown" in n for n in notes), notes
+    assert max(map(len, text.splitlines())) < 2000          # summarized, never printed whole
+    assert "[1] done" in text or "[1] free" in text or "final" in text
+    assert "connection closed 1000" in text

@@ -25,6 +25,7 @@ from .transport import ConnectError, TransportClosed
 MAX_FRAME = 16 * 1024 * 1024
 PING_INTERVAL = 20.0
 PING_TIMEOUT = 20.0
+MESSAGE_TOO_BIG = 1009
 CLOSE_TIMEOUT = 2.0   # pipecat waits up to 2 s for the server's close
 
 
@@ -55,19 +56,26 @@ class WebSocketTransport:
         self._open_timeout = open_timeout
         self._max_size = max_size
         self._ws: ClientConnection | None = None
+        self._too_big = False   # we closed 1009: the server never answers a close it is still sending over
 
     @property
     def close_code(self) -> int | None:
+        if self._too_big:
+            return MESSAGE_TOO_BIG
         return None if self._ws is None else self._ws.close_code
 
     @property
     def close_reason(self) -> str:
+        if self._too_big:
+            limit = f"{self._max_size >> 20} MiB" if self._max_size % (1 << 20) == 0 else f"{self._max_size:,} bytes"
+            return f"the server sent a frame over {limit} (message too big, {MESSAGE_TOO_BIG})"
         return "" if self._ws is None else self._scrub(self._ws.close_reason or "")
 
     def _scrub(self, text: str) -> str:
         return redact_text(text, self._secrets)
 
     async def connect(self) -> None:
+        self._too_big = False
         try:
             self._ws = await connect(
                 self._url,
@@ -100,7 +108,10 @@ class WebSocketTransport:
         try:
             async for message in self._ws:
                 yield message
-        except ConnectionClosed:
+        except ConnectionClosed as exc:
+            # A frame over max_size: websockets closes 1009 itself, and a server that does not
+            # answer leaves 1006 ("connection lost"), which hides what happened.
+            self._too_big = exc.sent is not None and exc.sent.code == MESSAGE_TOO_BIG
             return   # close_code / close_reason say how
 
     async def close(self, code: int = 1000, reason: str = "") -> None:

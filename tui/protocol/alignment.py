@@ -6,6 +6,10 @@ from typing import Any
 
 from .frames import Alignment, DecodeError, first_of
 
+# A chunk's character times are milliseconds into that chunk: an hour is no chunk, and -1e18 or
+# 1e30 would make every later figure (what was heard, the transcript's words) meaningless.
+MAX_TIMING_MS = 3_600_000
+
 # JSON gives exactly these types (never bool for a number: `type(True)` is bool, not int).
 _STRINGS = frozenset({str})
 _NUMBERS = frozenset({int, float})
@@ -20,6 +24,9 @@ def _millis(name: str, seq: Any, count: int) -> tuple[int, ...] | DecodeError:
         return DecodeError(f"alignment.{name} must be a list of finite numbers")
     if len(seq) != count:
         return DecodeError(f"alignment.{name} has {len(seq)} entries for {count} chars")
+    if seq and not (0 <= min(seq) and max(seq) <= MAX_TIMING_MS):
+        return DecodeError(f"alignment.{name} must be from 0 to {MAX_TIMING_MS:,} ms "
+                           f"(got {str(min(seq) if min(seq) < 0 else max(seq))[:24]})")
     return tuple(map(round, seq)) if float in kinds else tuple(seq)
 
 

@@ -55,6 +55,7 @@ def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
         cid = session.default_context   # on the single-context endpoint: the stream's turn
     session.log.add(session.elapsed(), "received", cid, size, session.log.summarize(raw))
     changes.log = True
+    _note_oddities(session, raw, event, cid, size, changes)
     if isinstance(event, DecodeError):
         session.note(f"could not read a server frame: {event.reason}", changes, level="warning")
         session.show_banner(f"Unreadable frame from the server: {event.reason}", changes, level="warning")
@@ -74,6 +75,30 @@ def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
             _on_error(session, slot, event, changes)
         case FlushDone() | Unknown():
             pass   # shown in the log, never fatal
+
+
+# A frame of no known type this large is no status message: said, and shown only cut (the log
+# line is a summary; nothing keeps the frame).
+LARGE_UNKNOWN = 64 * 1024
+
+
+def _note_oddities(session: Session, raw: str | bytes, event: object, cid: str | None, size: int,
+                   changes: Changes) -> None:
+    """A warning for frames that decode but are not what a service sends: the console reads
+    them on, and the operator knows the server misbehaved."""
+    if isinstance(raw, (bytes, bytearray)) and not isinstance(event, DecodeError):
+        session.note(f"a binary frame carrying JSON text ({size:,} bytes): the services send JSON as "
+                     "text frames; read as text", changes, level="warning", context_id=cid)
+    if isinstance(event, Audio) and event.audio:
+        fmt = session.output_format
+        unit = fmt.bytes_per_sample * getattr(fmt, "channels", 1)
+        if fmt.encoding == "pcm" and len(event.audio) % unit:
+            session.note(f"audio of {len(event.audio):,} bytes is not a whole number of {unit}-byte "
+                         f"samples ({fmt.name}): a byte is missing or extra", changes, level="warning",
+                         context_id=cid)
+    if isinstance(event, Unknown) and size > LARGE_UNKNOWN:
+        session.note(f"an unknown frame of {size:,} bytes (no audio, final or error): shown cut",
+                     changes, level="warning", context_id=cid)
 
 
 def _on_audio(session: Session, slot: ContextSlot | None, cid: str, event: Audio, changes: Changes) -> None:
