@@ -2,7 +2,8 @@
 
     theme = "stage"
 
-Only the keys this module writes are touched; anything else in the file is kept. A config file
+Only the keys this module writes are touched; anything else in the file is kept as the user
+wrote it, comments and layout included (tomlkit edits the document in place). A config file
 with an error is never overwritten (it is the user's): the choice is not saved and the caller
 gets one line saying why.
 """
@@ -16,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
 from platformdirs import user_downloads_path
 
 THEME_KEY = "theme"
@@ -77,19 +79,21 @@ def save_setting(key: str, value: Any, path: Path | None = None) -> str | None:
     loaded = load_config(path)
     if loaded.unreadable:
         return f"{loaded.problem}; not saving {key}"
-    data = {**loaded.data, key: value}
     try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+        document[key] = value
+        text = tomlkit.dumps(document)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write beside it, then rename: a crash mid-write never leaves half a config.
         fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
         try:
-            with os.fdopen(fd, "wb") as out:
-                tomli_w.dump(data, out)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    except (OSError, TypeError, ValueError) as exc:
+    except (OSError, TypeError, ValueError, TOMLKitError) as exc:
         return f"config {path}: cannot save {key} ({exc})"
     return None
 
