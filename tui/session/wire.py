@@ -8,18 +8,24 @@
 - ElevenLabs single-context stream-input: no context ids; `{"text": ""}` ends the stream and
   the socket; a single space keeps it alive; barge-in means closing the socket.
 
+Per-context settings (tui.session.settings): `with_settings` gives a wire whose opening message
+carries them (ElevenLabs) or whose every text and end frame does (Murf voice_config, buffer).
+
 `api_key` set (`--auth body`): the key rides in each context's opening message as `xi_api_key`
 (the Python SDK's spelling), on both ElevenLabs endpoints. Murf takes its key only at the
 handshake, so a Murf wire never carries one.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from tui.protocol import elevenlabs, murf, stream_input
 from tui.protocol.dialect import Dialect
 from tui.protocol.secret import Secret
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 DEFAULT_VOICE_SETTINGS: dict[str, Any] = {
     "stability": 0.5, "similarity_boost": 0.75, "style": 0.0, "use_speaker_boost": True, "speed": 1.0,
@@ -34,6 +40,16 @@ class Wire:
     voice_settings: dict[str, Any] | None = None
     voice_config: murf.VoiceConfig | None = None
     api_key: Secret | None = None   # set: the key goes in each opening message (auth in the body)
+    generation_config: dict[str, Any] | None = None
+    pronunciation_dictionary_locators: list[dict[str, Any]] | None = None
+    buffer: murf.BufferSettings | None = None    # Murf: in each text frame, as its own plugin sends it
+
+    def with_settings(self, settings: Settings, *, voice: str | None) -> Wire:
+        """This wire carrying `settings` (`voice`: the command line's, for Murf's voice_id)."""
+        return replace(self, voice_settings=settings.voice_settings(),
+                       generation_config=settings.generation_config(),
+                       pronunciation_dictionary_locators=settings.locators(),
+                       voice_config=settings.voice_config(voice), buffer=settings.buffer())
 
     @property
     def can_flush(self) -> bool:
@@ -44,7 +60,9 @@ class Wire:
         return self.dialect is Dialect.ELEVENLABS_SINGLE
 
     def open(self, cid: str | None) -> list[str]:
-        settings = elevenlabs.ContextSettings(voice_settings=self.voice_settings)
+        settings = elevenlabs.ContextSettings(voice_settings=self.voice_settings,
+                                              generation_config=self.generation_config,
+                                              pronunciation_dictionary_locators=self.pronunciation_dictionary_locators)
         match self.dialect:
             case Dialect.ELEVENLABS:
                 return [elevenlabs.encode_client(elevenlabs.SendText(" ", cid, settings=settings,
@@ -62,7 +80,8 @@ class Wire:
             case Dialect.ELEVENLABS_SINGLE:
                 return [stream_input.encode_client(elevenlabs.SendText(text, flush=flush))]
             case _:
-                return [murf.encode_client(murf.SendText(text, cid, voice_config=self.voice_config))]
+                return [murf.encode_client(murf.SendText(text, cid, voice_config=self.voice_config,
+                                                         buffer=self.buffer))]
 
     def end_turn(self, cid: str | None, *, unflushed: bool) -> list[str]:
         """The end of a turn; `unflushed` says whether text was sent since the last flush."""
@@ -105,7 +124,7 @@ class Wire:
             case Dialect.ELEVENLABS_SINGLE:
                 return stream_input.encode_client(stream_input.EndOfStream())
             case _:
-                return murf.encode_client(murf.End(cid, self.voice_config))
+                return murf.encode_client(murf.End(cid, self.voice_config, self.buffer))
 
     def barge_in(self, cid: str | None) -> str | None:
         """The frame that abandons a context; None on the single endpoint (close the socket)."""
