@@ -1,6 +1,7 @@
 """Speaker: feed → audible, stop → silence, gaps, and CPU, for every backend, on the virtual speaker.
 
     .venv/bin/python bench/speaker.py [--trials 20] [--backends sounddevice,miniaudio,simpleaudio]
+                                      [--formats mp3_24000,mp3_44100_128]
 
 Everything is heard through a private PulseAudio null sink whose monitor is recorded with clock
 stamps (tests/fixtures/virtual_speaker.py), so each figure is what came out, not what the
@@ -17,6 +18,15 @@ speaker believes. Per trial and backend, interleaved so the shared machine's noi
 - barge-in: a 1.5 s turn fed at once, barge_in() after 0.3 s heard; stop → silence is the last
   sound after the call; the speaker's heard-samples count at the call is compared with what the
   recording shows was heard.
+
+- MP3 rows (--formats, empty for none): the fast turn and the barge-in again with the same noise
+  encoded as the local server encodes it (LAME, per turn), cut into 20 ms of its bitrate per
+  chunk (so a chunk ends mid-frame), with the PCM rows of the same backend as their reference.
+  feed → audible includes what MP3 itself costs: the first frame must complete before it can
+  be decoded, and LAME's priming (1105 samples, ~46 ms at 24 kHz, 25 ms at 44.1 kHz) decodes to
+  near-silence before the first sound. mp3_24000 (Murf) plays at the sink's own rate, so heard
+  = fed is checked sample for sample against the whole-stream decode; mp3_44100_128 (the
+  ElevenLabs default) is resampled by the sound server, so it is not.
 
 The reference, in the same run: a bare PortAudio stream with no speaker around it, started
 when the audio is handed over and aborted on stop: the floor this machine's sound path allows.
@@ -42,10 +52,11 @@ sys.path.insert(0, str(ROOT))
 from bench.stats import percentile  # noqa: E402
 
 from tests.fixtures.virtual_speaker import (  # noqa: E402
-    VirtualSpeaker, arrival_times, feed_paced, noise)
+    Recording, VirtualSpeaker, arrival_times, feed_paced, noise)
 from tui.audio import PlayoutDelay, make_speaker  # noqa: E402
 from tui.audio.alsa import silence_alsa  # noqa: E402
-from tui.protocol.formats import AudioFormat  # noqa: E402
+from tui.protocol.formats import AudioFormat, parse_format_spelling  # noqa: E402
+from tui.server.encoding import Mp3Encoder  # noqa: E402
 
 RATE = 24000
 PCM = AudioFormat("pcm", RATE)
@@ -61,22 +72,44 @@ def wait_finished(speaker, context_id: str, samples: int, timeout: float = 5.0) 
     time.sleep(0.05)
 
 
-def paced_turn(vs, speaker, context_id: str, jitter: float, seed: int) -> dict[str, float]:
-    signal = noise(RATE, 1.0, seed=seed)
-    chunk_bytes = int(CHUNK * RATE) * 2
-    times = arrival_times(signal.size * 2 // chunk_bytes, CHUNK, 1.2, jitter, seed)
+def wire_of(fmt: AudioFormat, seconds: float, seed: int):
+    """(wire bytes, bytes per 20 ms chunk, what it decodes to or None if not at the sink's rate,
+    samples it decodes to, silent runs over 5 ms in what it decodes to)."""
+    signal = noise(fmt.sample_rate, seconds, seed=seed, band=min(8000, 0.3 * fmt.sample_rate))
+    if fmt.encoding != "mp3":
+        return signal.tobytes(), int(CHUNK * fmt.sample_rate) * 2, signal, signal.size, 0
+    import miniaudio
+    import numpy as np
+
+    encoder = Mp3Encoder(fmt)
+    step = fmt.sample_rate // 50
+    wire = b"".join(encoder.encode(signal[i:i + step].tobytes()) for i in range(0, signal.size, step))
+    wire += encoder.finish()
+    decoded = np.frombuffer(miniaudio.decode(wire, nchannels=1, sample_rate=fmt.sample_rate)
+                            .samples.tobytes(), dtype="<i2")
+    kbps = fmt.bitrate or 128
+    reference = decoded if fmt.sample_rate == RATE else None
+    # LAME's priming can decode to a blip and then a few ms of near-silence: the stream's own
+    # "gaps", which a perfect player plays too. Paced turns count only the ones beyond these.
+    own_gaps = len(Recording(decoded, 0.0, fmt.sample_rate).gaps(0.005))
+    return wire, int(kbps * 1000 / 8 * CHUNK), reference, decoded.size, own_gaps
+
+
+def paced_turn(vs, speaker, context_id: str, jitter: float, seed: int, fmt: AudioFormat = PCM) -> dict[str, float]:
+    wire, chunk_bytes, reference, samples, own_gaps = wire_of(fmt, 1.0, seed)
+    times = arrival_times(-(-len(wire) // chunk_bytes), CHUNK, 1.2, jitter, seed)
     cpu = time.process_time()
     speaker.open_context(context_id)
-    start = feed_paced(speaker, context_id, signal.tobytes(), PCM, chunk_bytes, times)
+    start = feed_paced(speaker, context_id, wire, fmt, chunk_bytes, times)
     speaker.end(context_id)
-    wait_finished(speaker, context_id, signal.size)
+    wait_finished(speaker, context_id, samples)
     cpu = time.process_time() - cpu
     rec = vs.record(start - 0.05, time.monotonic())
     onset = rec.onset()
-    lag, worst = rec.align(signal[HEAD:])
+    worst = rec.align(reference[HEAD:])[1] if reference is not None else float("nan")
     return {"feed_to_audible_ms": (onset - start) * 1000 if onset else float("nan"),
-            "gaps": len(rec.gaps(0.005)), "exact": float(worst <= 2),
-            "cpu_per_audio_s": cpu / (signal.size / RATE)}
+            "gaps": max(0, len(rec.gaps(0.005)) - own_gaps), "exact": float(worst <= 2),
+            "cpu_per_audio_s": cpu / (samples / fmt.sample_rate)}
 
 
 def busy_turn(vs, speaker, context_id: str, seed: int) -> dict[str, float]:
@@ -97,11 +130,11 @@ def busy_turn(vs, speaker, context_id: str, seed: int) -> dict[str, float]:
         worker.join()
 
 
-def barge_in_turn(vs, speaker, context_id: str, seed: int) -> dict[str, float]:
-    signal = noise(RATE, 1.5, seed=seed)
+def barge_in_turn(vs, speaker, context_id: str, seed: int, fmt: AudioFormat = PCM) -> dict[str, float]:
+    wire, _, signal, _, _ = wire_of(fmt, 1.5, seed)
     speaker.open_context(context_id)
     start = time.monotonic()
-    speaker.feed(context_id, signal.tobytes(), PCM)
+    speaker.feed(context_id, wire, fmt)
     deadline = start + 3
     while speaker.heard_seconds(context_id) < 0.3 and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -112,8 +145,11 @@ def barge_in_turn(vs, speaker, context_id: str, seed: int) -> dict[str, float]:
     time.sleep(0.35)
     rec = vs.record(start - 0.05, called + 0.3)
     last = rec.last_sound()
-    lag, _ = rec.align(signal[HEAD: RATE // 4])
-    truly = (last - rec.time_of(lag)) * RATE + HEAD if last else float("nan")
+    if signal is None:   # resampled by the sound server: no sample-exact heard count to compare
+        truly = float("nan")
+    else:
+        lag, _ = rec.align(signal[HEAD: RATE // 4])
+        truly = (last - rec.time_of(lag)) * RATE + HEAD if last else float("nan")
     return {"stop_to_silence_ms": (last - called) * 1000 if last else float("nan"),
             "barge_in_call_ms": (returned - called) * 1000,
             "heard_error_ms": abs(reported - truly) / RATE * 1000}
@@ -153,12 +189,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--backends", default="sounddevice,miniaudio,simpleaudio")
+    parser.add_argument("--formats", default="mp3_24000,mp3_44100_128",
+                        help="MP3 rows beside PCM (console spellings; empty: none)")
     args = parser.parse_args()
     backends = args.backends.split(",")
+    formats = {name: parse_format_spelling(name) for name in args.formats.split(",") if name}
     silence_alsa()
     load_before = os.getloadavg()
     results: dict[str, dict[str, list]] = {
-        b: {"fast": [], "jitter": [], "busy": [], "barge": []} for b in backends}
+        b: {"fast": [], "jitter": [], "busy": [], "barge": [],
+            **{f"{f}-{k}": [] for f in formats for k in ("fast", "barge")}} for b in backends}
     results["reference"] = {"bare": []}
     with VirtualSpeaker(rate=RATE) as vs:
         import sounddevice as sd   # after the sound server is up: PortAudio lists devices once
@@ -174,6 +214,9 @@ def main() -> None:
                 r["jitter"].append(paced_turn(vs, jittery, f"jitter-{trial}", 0.03, 100 + trial))
                 r["busy"].append(busy_turn(vs, busy, f"busy-{trial}", 400 + trial))
                 r["barge"].append(barge_in_turn(vs, fast, f"barge-{trial}", 200 + trial))
+                for f, fmt in formats.items():
+                    r[f"{f}-fast"].append(paced_turn(vs, fast, f"{f}-fast-{trial}", 0.0, 500 + trial, fmt))
+                    r[f"{f}-barge"].append(barge_in_turn(vs, fast, f"{f}-barge-{trial}", 600 + trial, fmt))
             results["reference"]["bare"].append(reference_turn(vs, sd, 300 + trial))
             print(f"trial {trial + 1}/{args.trials} done", file=sys.stderr)
         for trio in speakers.values():
@@ -208,6 +251,29 @@ def main() -> None:
     print(f"| reference: bare PortAudio stream | {ref_feed:.1f} / "
           f"{summarise(ref, 'feed_to_audible_ms')[1]:.1f} | {ref_stop:.1f} / "
           f"{summarise(ref, 'stop_to_silence_ms')[1]:.1f} | – | – | – | – | – | – |")
+    print()
+    print("| backend · format | feed → audible ms p50 / p95 | ratio to PCM p50 | stop → silence ms p50 / p95 | "
+          "gaps >5 ms per stream (streams with any) | heard = fed | CPU s per s of audio p50 / p95 |")
+    print("|" + "---|" * 7)
+    for name in backends:
+        r, pcm = results[name], summary[name]
+        for f in formats:
+            feed = summarise(r[f"{f}-fast"], "feed_to_audible_ms")
+            stop = summarise(r[f"{f}-barge"], "stop_to_silence_ms")
+            cpu = summarise(r[f"{f}-fast"], "cpu_per_audio_s")
+            gaps = [x["gaps"] for x in r[f"{f}-fast"]]
+            n = len(gaps)
+            exact = (f"{sum(x['exact'] for x in r[f'{f}-fast']):.0f}/{n}"
+                     if formats[f].sample_rate == RATE else "– (resampled)")
+            summary[name].update({f"{f}_feed_p50": feed[0], f"{f}_feed_p95": feed[1], f"{f}_stop_p50": stop[0],
+                                  f"{f}_stop_p95": stop[1], f"{f}_cpu_p50": cpu[0],
+                                  f"{f}_gaps_per_stream": sum(gaps) / n})
+            print(f"| {name} · {f} | {feed[0]:.1f} / {feed[1]:.1f} | {feed[0] / pcm['feed_p50']:.2f} | "
+                  f"{stop[0]:.1f} / {stop[1]:.1f} | {sum(gaps) / n:.2f} ({sum(1 for g in gaps if g)}/{n}) | "
+                  f"{exact} | {cpu[0]:.3f} / {cpu[1]:.3f} |")
+        print(f"| {name} · pcm_{RATE} (reference) | {pcm['feed_p50']:.1f} / {pcm['feed_p95']:.1f} | 1.00 | "
+              f"{pcm['stop_p50']:.1f} / {pcm['stop_p95']:.1f} | {pcm['fast_gaps_per_stream']:.2f} | – | "
+              f"{pcm['cpu_p50']:.3f} / – |")
     learnt = PlayoutDelay().window
     for name in backends:
         late = {k: results[name][k][learnt:] for k in ("fast", "jitter")}
@@ -226,7 +292,7 @@ def main() -> None:
           f"load average {load_before[0]:.2f} before / {load_after[0]:.2f} after")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"speaker-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({"trials": args.trials, "load": [load_before, load_after],
+    out.write_text(json.dumps({"trials": args.trials, "formats": list(formats), "load": [load_before, load_after],
                                "summary": summary, "raw": results}, indent=1))
     print(f"raw results: {out.relative_to(ROOT)}")
 
