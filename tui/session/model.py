@@ -288,16 +288,31 @@ class Session:
             self.note(text, changes, level="warning", context_id=cid)
             self.show_banner(text, changes, level="warning")
             return None
-        phantom = cid not in self._turn_ids and cid != DEFAULT_CONTEXT
+        resumed = self._resumed_turn(free, cid)
+        phantom = cid not in self._turn_ids and cid != DEFAULT_CONTEXT and not resumed
         self._turn_ids.discard(cid)
         free.occupy(cid, now, phantom=phantom)
         changes.opened.append(cid)
-        self.transcript.start(cid)
+        if resumed:   # the same turn goes on: what was typed and sent stays in its transcript
+            self.note(f"context {cid}: its final came before the turn's text was all sent; the server "
+                      f"opens a new context {cid} for the text that follows", changes, level="warning",
+                      context_id=cid)
+        else:
+            self.transcript.start(cid)
         changes.transcript = True
         if phantom:
             self.note(f"context {cid} opened by a frame that named an unknown id: it occupies a "
                       "slot until its final (phantom context)", changes, level="warning", context_id=cid)
         return free
+
+    def _resumed_turn(self, slot: ContextSlot, cid: str) -> bool:
+        """Whether a frame re-opening `cid` is its own turn's text still going out after a final
+        that came before the turn had closed it (a final before any text: check_audio stops
+        nothing then). The server forgets an id at its final and opens a new context for text
+        naming it (server/contexts.py): the console shows that context, as the same turn."""
+        turn = self.transcript.turn(cid)
+        return (slot.context_id == cid and not slot.phantom and slot.metrics.closed_at is None
+                and turn is not None and bool(turn.typed) and not turn.stopped and not turn.interrupted)
 
     def _keep_unslotted_text(self, cid: str | None, frame: object, changes: Changes) -> None:
         turn = self.transcript.turn(cid if cid is not None else DEFAULT_CONTEXT)
