@@ -5,6 +5,7 @@ Validation lives here (one-line `ConfigError` messages), so the CLI and any othe
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -72,21 +73,35 @@ class ConsoleConfig:
     def with_url(self, url: str) -> ConsoleConfig:
         return replace(self, url=url)
 
-    def endpoint(self, base: str | None = None) -> str:
-        """The full WebSocket URL, with the dialect's path and query unless `url` has a path."""
+    def endpoint(self, base: str | None = None, options: Mapping[str, object] | None = None) -> str:
+        """The full WebSocket URL, with the dialect's path and query unless `url` has a path.
+        `options`: the live query options (tui.session.settings); they replace the URL's own."""
         base = base or self.url or (MURF_BASE if self.provider == "murf" else ELEVENLABS_BASE)
-        if urlsplit(base).path not in ("", "/"):
-            return naming_format(base, self.dialect, self.audio_format)   # the operator's full endpoint
+        options = dict(options or {})
+        if urlsplit(base).path not in ("", "/"):   # the operator's full endpoint
+            return replacing_query(naming_format(base, self.dialect, self.audio_format), options)
         fmt = self.audio_format
         if self.dialect is Dialect.MURF:
-            return murf_url(base, model=self.model, sample_rate=fmt.sample_rate,
-                            format=fmt.encoding.upper(), channel_type=_CHANNEL_TYPES[fmt.channels])
+            return murf_url(base, model=options.pop("model", self.model), sample_rate=fmt.sample_rate,
+                            format=fmt.encoding.upper(), channel_type=_CHANNEL_TYPES[fmt.channels], **options)
         return elevenlabs_url(
             base, self.voice or "", multi=self.dialect is Dialect.ELEVENLABS,
             model_id=self.model, output_format=fmt.name,
-            inactivity_timeout=self.inactivity_timeout,
-            sync_alignment=True,   # timing with every audio chunk: the transcript's heard words follow it
+            inactivity_timeout=options.pop("inactivity_timeout", self.inactivity_timeout),
+            # timing with every audio chunk: the transcript's heard words follow it
+            sync_alignment=options.pop("sync_alignment", True), **options,
         )
+
+
+def replacing_query(url: str, options: Mapping[str, object]) -> str:
+    """`url` with each of `options` set in its query (booleans as true/false), the rest kept."""
+    if not options:
+        return url
+    parts = urlsplit(url)
+    spelled = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in options.items()}
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in spelled]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query + list(spelled.items())),
+                       parts.fragment))
 
 
 def naming_format(url: str, dialect: Dialect, fmt: AudioFormat) -> str:

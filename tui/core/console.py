@@ -16,6 +16,8 @@ Decisions a UI can rely on:
   `turn` action name it.
 - `--auth body` (config `auth`): the key rides in each context's opening message instead of
   the handshake header (ElevenLabs only); the frame log and the recording show it as ***.
+- Live settings (`settings`, `set_settings`; tui.core.settings): per-context ones go out with
+  the next context, a changed query option reconnects with it in the URL.
 """
 from __future__ import annotations
 
@@ -28,15 +30,16 @@ from tui.net.backoff import Backoff
 from tui.net.transport import Transport
 from tui.protocol.dialect import Dialect
 from tui.protocol.frames import DecodeError, ErrorFrame, load_object
-from tui.protocol.murf import VoiceConfig
 from tui.protocol.urls import AUTH_BODY, auth_headers, redact_text, redact_url
 from tui.session import (
-    DEFAULT_VOICE_SETTINGS, Changes, Disconnected, FrameReceived, FrameSent,
+    Changes, Disconnected, FrameReceived, FrameSent,
     Notice, Session, SpeakerProgress, StatusUpdate, Tick, TurnOpened, TurnQueued, Wire,
     check_rate,
 )
+from tui.session.settings import Settings
 
 from .config import ConsoleConfig
+from .settings import apply_settings
 from .barge_in import barge_in
 from .connection import Connection, Hooks, key_refused_message
 from .turn_end import DEFAULT_TURN_END, AudioSeen, TurnEnd, next_turn_end, parse_turn_end
@@ -78,13 +81,14 @@ class Console:
                                secrets=[config.api_key])
         self.session.status.rate = config.rate
         self.auth = str(config.extra.get("auth") or "header")   # checked by resolve_config
-        self.wire = Wire(config.dialect, voice_settings=DEFAULT_VOICE_SETTINGS,
-                         voice_config=VoiceConfig(voice_id=config.voice),
-                         api_key=config.api_key if self.auth == AUTH_BODY else None)
+        self.settings = Settings.defaults(config.dialect)
+        self.wire = Wire(config.dialect, api_key=config.api_key if self.auth == AUTH_BODY else None
+                         ).with_settings(self.settings, voice=config.voice)
         self.server: EmbeddedServer | None = None
         self.recorder: RecorderLike | None = None
         self.speaker: SpeakerLink | None = None
-        self.endpoint = config.endpoint() if not config.embedded else ""
+        self._base: str | None = None   # the embedded server's URL, once it is up
+        self.endpoint = self.query_endpoint() if not config.embedded else ""
         self._speaker_factory = speaker_factory or (lambda cb: default_speaker(config, cb, clock))
         self._recorder_factory = recorder_factory or (lambda cfg, url: default_recorder(cfg, url, clock))
         self._transport_factory = transport_factory or (lambda url, headers: default_transport(config, url, headers))
@@ -136,7 +140,8 @@ class Console:
             except EmbeddedServerError as exc:
                 self.apply(Notice(str(exc), "error", banner=True))
                 return False
-            self.endpoint = self.config.endpoint(base)
+            self._base = base
+            self.endpoint = self.query_endpoint()
         self.apply(StatusUpdate({"url": redact_url(self.endpoint)}))
         self.recorder = self._start_recorder()
         if connect:
@@ -304,6 +309,19 @@ class Console:
 
     def cycle_turn_end(self) -> CommandResult:
         return self.set_turn_end(next_turn_end(self.turn_end))
+
+    def set_settings(self, settings: Settings) -> CommandResult:
+        """Live settings: per-context ones from the next context on; a changed query option
+        reconnects (with it in the URL) and says so."""
+        return apply_settings(self, settings)
+
+    def query_endpoint(self) -> str:
+        """The endpoint with the live query options."""
+        return self.config.endpoint(self._base, self.settings.query())
+
+    @property
+    def started(self) -> bool:
+        return self._loop is not None and not self._closing
 
     def reconnect(self) -> None:
         """Drop the connection (if any) and connect again now, without waiting for backoff."""

@@ -32,6 +32,7 @@ class ActiveTurn:
     context_id: str
     pacer: TurnPacer
     wake: asyncio.Event
+    wire: Wire   # the one it opened with: its settings hold to its end (tui.session.settings)
     turn_end: TurnEnd = DEFAULT_TURN_END
     unflushed: bool = False   # text sent since the last flush
     watch: CloseWatch | None = None   # a deferred close still to send
@@ -53,7 +54,7 @@ class TurnHooks:
 class Turns:
     def __init__(self, wire: Wire, hooks: TurnHooks, *, clock: Clock, rate: float,
                  turn_end: TurnEnd = DEFAULT_TURN_END) -> None:
-        self._wire = wire
+        self.wire = wire   # for turns that start from now on (live settings replace it)
         self._hooks = hooks
         self._clock = clock
         self.rate = rate
@@ -79,9 +80,10 @@ class Turns:
         # none): its slot, transcript line and speaker context are its own.
         cid = self._hooks.new_context_id()
         self._hooks.opened(cid, text)
-        for frame in self._wire.open(wire_cid(cid)):
+        wire = self.wire
+        for frame in wire.open(wire_cid(cid)):
             self._hooks.emit(frame)
-        turn = ActiveTurn(cid, TurnPacer(text, self.rate, self._clock()), asyncio.Event(), self.turn_end)
+        turn = ActiveTurn(cid, TurnPacer(text, self.rate, self._clock()), asyncio.Event(), wire, self.turn_end)
         self.active[cid] = turn
         self._send_due(turn)   # the first word goes with the opening, not a loop turn later
         self._hooks.started(cid, turn.turn_end)
@@ -96,15 +98,15 @@ class Turns:
             if step.end:
                 self._end(turn, cid)
                 continue
-            for frame in self._wire.text(cid, step.text, step.flush):
+            for frame in turn.wire.text(cid, step.text, step.flush):
                 self._hooks.emit(frame)
             turn.unflushed = not step.flush
 
     def _end(self, turn: ActiveTurn, cid: str | None) -> None:
         if turn.turn_end is TurnEnd.FLUSH_CLOSE:
-            frames = self._wire.end_turn(cid, unflushed=turn.unflushed)
+            frames = turn.wire.end_turn(cid, unflushed=turn.unflushed)
         else:
-            frames = self._wire.end_flush(cid, unflushed=turn.unflushed)
+            frames = turn.wire.end_flush(cid, unflushed=turn.unflushed)
         turn.unflushed = False
         for frame in frames:
             self._hooks.emit(frame)
@@ -119,7 +121,7 @@ class Turns:
         due = turn.watch.due(self._hooks.audio_seen(turn.context_id), self._clock())
         if due is not None and due <= self._clock():
             turn.watch = None
-            self._hooks.emit(self._wire.close(wire_cid(turn.context_id)))
+            self._hooks.emit(turn.wire.close(wire_cid(turn.context_id)))
             self._hooks.ended(turn.context_id)
         return due
 

@@ -44,6 +44,7 @@ class StatusStrip:
     guard: bool = True
     rate: float = 4.0
     turn_end: str = "flush-close"          # how the next turn ends (tui.core.turn_end)
+    settings: list[str] = field(default_factory=list)   # live settings not at their default, short
     queued_turns: int = 0                  # typed while disconnected or with no free slot
     close_code: int | None = None
     close_reason: str = ""
