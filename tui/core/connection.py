@@ -9,6 +9,13 @@ WebSocket first and closes it a moment later. So the backoff starts afresh only 
 has proved itself (a frame that is not an error, or PROVEN_AFTER seconds up); until then each
 attempt waits longer. A refused key (tui/net/refusal.py) stops reconnecting altogether until the
 operator asks (`reconnect()`): the same wrong key would only be refused again.
+
+Which wait applies (tui/net/backoff.py): a loopback server that refused the TCP connect is not
+listening yet, so it is probed every `Backoff.local_every` seconds and the console is back within
+that much of it being ready, however long it was down; the outage is said once, later probes only
+move the status strip. Everything else (a remote host, a socket that opened and then closed) backs
+off exponentially with jitter. While the embedded server is being restarted the connection is
+held (`hold()`): its old port is dead, and `release()` connects to the new one at once.
 """
 from __future__ import annotations
 
@@ -17,10 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.net.backoff import Backoff, sleep_until
+from tui.net.client import is_loopback_url
 from tui.net.refusal import is_auth_refusal
 from tui.net.transport import ConnectError, Transport, TransportClosed
 from tui.protocol.frames import ErrorFrame
-from tui.session.events import Connected, Connecting, Disconnected, ReconnectScheduled, SendFailed
+from tui.session.events import (
+    Connected, Connecting, Disconnected, ReconnectScheduled, SendFailed, StatusUpdate,
+)
+from tui.session.status import ConnectionState
 
 from .config import KEY_VARIABLES
 
@@ -44,8 +55,10 @@ class Hooks:
 
 class Connection:
     def __init__(self, factory: Callable[[], Transport], hooks: Hooks, *, clock: Clock,
-                 backoff: Backoff, auto_reconnect: bool) -> None:
+                 backoff: Backoff, auto_reconnect: bool,
+                 is_local: Callable[[str], bool] = is_loopback_url) -> None:
         self._factory = factory
+        self._is_local = is_local     # the rule's input: is this endpoint on this machine
         self._hooks = hooks
         self._clock = clock
         self.backoff = backoff
@@ -57,6 +70,8 @@ class Connection:
         self._asked = asyncio.Event()     # the operator asked to connect (after a refused key)
         self._expect_close = False
         self._closing = False
+        self._probing = False   # a loopback outage is being probed (already said once)
+        self._held = False      # the endpoint is being replaced (embedded server restarting)
 
     @property
     def connected(self) -> bool:
@@ -112,8 +127,20 @@ class Connection:
         """Cut a backoff wait short (e.g. a turn was typed while disconnected)."""
         self._wake.set()
 
+    def hold(self) -> None:
+        """Make no attempt until `release()`: the endpoint is being replaced."""
+        self._held = True
+        self._wake.set()
+
+    def release(self) -> None:
+        """The endpoint is back (maybe at a new URL: the factory reads it): connect now."""
+        self._held, self._probing = False, False
+        self.backoff.reset()
+        self._wake.set()
+
     async def close(self, timeout: float = 3.0) -> None:
         self._closing = True
+        self._held = False
         self._wake.set()
         self._asked.set()
         task = self.close_socket("console closed")
@@ -127,19 +154,24 @@ class Connection:
         """Connect, serve, and reconnect until `close()`."""
         while not self._closing:
             transport = self._factory()
-            self._hooks.apply(Connecting(transport.url, self.backoff.attempt + 1))
+            if not self._probing:
+                self._hooks.apply(Connecting(transport.url, self.backoff.attempt + 1))
             try:
                 await transport.connect()
             except ConnectError as exc:
-                self._hooks.apply(Disconnected(None, "", error=str(exc)))
+                probe = exc.not_listening and self._is_local(transport.url)
+                if not (probe and self._probing):   # one line per outage, not one per probe
+                    self._hooks.apply(Disconnected(None, "", error=str(exc)))
                 if exc.key_refused is not None:
+                    self._probing = False
                     self._hooks.key_refused(exc.key_refused)
                     if not await self._wait_until_asked():
                         return
                     continue
-                if not await self._wait_before_retry():
+                if not await self._wait_before_retry(probe=probe):
                     return
                 continue
+            self._probing = False
             refused = await self._serve(transport)
             if self._closing:
                 return
@@ -211,18 +243,39 @@ class Connection:
         self._wake.clear()
         return not self._closing
 
-    async def _wait_before_retry(self) -> bool:
+    async def _wait_before_retry(self, probe: bool = False) -> bool:
+        """Wait by the rule that applies (`probe`: a loopback server not listening); False if closing."""
         # A wake that came before the wait (a turn typed meanwhile) still counts.
         if self._closing:
             return False
         if not self._auto_reconnect:
             await self._wake.wait()
         else:
-            deadline = self.backoff.deadline(self._clock)
-            self._hooks.apply(ReconnectScheduled(deadline, self.backoff.attempt + 1))
+            deadline = self._schedule(probe)
             await sleep_until(deadline, self._clock, self._wake)
         self._wake.clear()
+        while self._held and not self._closing:
+            await self._wake.wait()
+            self._wake.clear()
         return not self._closing
+
+    def _schedule(self, probe: bool) -> float:
+        if not probe:
+            self._probing = False
+            deadline = self.backoff.deadline(self._clock)
+            self._hooks.apply(ReconnectScheduled(deadline, self.backoff.attempt + 1))
+            self._hooks.apply(StatusUpdate({"reconnect_every": None}))
+            return deadline
+        every = self.backoff.next_probe()
+        deadline, attempt = self._clock() + every, self.backoff.attempt + 1
+        if self._probing:   # quietly: the strip moves, the log does not
+            self._hooks.apply(StatusUpdate({"connection": ConnectionState.WAITING, "reconnect_at": deadline,
+                                            "attempt": attempt, "reconnect_every": every}))
+        else:
+            self._hooks.apply(ReconnectScheduled(deadline, attempt))
+            self._hooks.apply(StatusUpdate({"reconnect_every": every}))
+        self._probing = True
+        return deadline
 
 
 def key_refused_message(provider: str, words: str) -> str:

@@ -8,7 +8,9 @@ and any known secret scrubbed.
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
+import re
 import ssl
 from collections.abc import AsyncIterator, Iterable
 from urllib.parse import urlsplit
@@ -29,7 +31,8 @@ MESSAGE_TOO_BIG = 1009
 CLOSE_TIMEOUT = 2.0   # pipecat waits up to 2 s for the server's close
 
 
-def _is_loopback(url: str) -> bool:
+def is_loopback_url(url: str) -> bool:
+    """The URL's host is this machine (localhost or a loopback address)."""
     try:
         host = urlsplit(url).hostname or ""
         return host == "localhost" or ipaddress.ip_address(host).is_loopback
@@ -86,13 +89,14 @@ class WebSocketTransport:
                 ping_timeout=PING_TIMEOUT,
                 close_timeout=CLOSE_TIMEOUT,
                 # A proxy from the environment must not capture the embedded loopback server.
-                proxy=None if _is_loopback(self._url) else True,
+                proxy=None if is_loopback_url(self._url) else True,
             )
         except Exception as exc:  # every failure becomes one readable line
             refused = None
             if isinstance(exc, InvalidStatus) and exc.response.status_code in AUTH_STATUSES:
                 refused = self._scrub(f"HTTP {exc.response.status_code}{_body_of(exc)}")
-            raise ConnectError(self._scrub(describe_connect_error(exc, self.url)), key_refused=refused) from None
+            raise ConnectError(self._scrub(describe_connect_error(exc, self.url)), key_refused=refused,
+                               not_listening=_refused(exc)) from None
 
     async def send(self, text: str) -> None:
         if self._ws is None:
@@ -144,6 +148,15 @@ def describe_connect_error(exc: BaseException, url: str) -> str:
     if isinstance(exc, InvalidHandshake):
         return f"WebSocket handshake with {url} failed: {exc}"
     return f"cannot connect to {url}: {type(exc).__name__}: {exc}"
+
+
+def _refused(exc: BaseException) -> bool:
+    """Every address of the host refused the TCP connect: nothing listens there (yet)."""
+    if isinstance(exc, ConnectionRefusedError):
+        return True
+    # localhost resolves to ::1 and 127.0.0.1: asyncio then raises one OSError naming each failure.
+    errnos = re.findall(r"\[Errno (\d+)\]", str(exc)) if isinstance(exc, OSError) else []
+    return bool(errnos) and all(int(n) == errno.ECONNREFUSED for n in errnos)
 
 
 def _body_of(exc: InvalidStatus) -> str:

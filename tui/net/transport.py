@@ -15,11 +15,13 @@ class ConnectError(Exception):
 
     `key_refused`: the server refused the credentials (HTTP 401/403), in its words (e.g.
     "HTTP 403: Invalid api-key"); retrying cannot help. None for every other failure.
+    `not_listening`: the TCP connect was refused (nothing listens on that port yet).
     """
 
-    def __init__(self, message: str, *, key_refused: str | None = None) -> None:
+    def __init__(self, message: str, *, key_refused: str | None = None, not_listening: bool = False) -> None:
         super().__init__(message)
         self.key_refused = key_refused
+        self.not_listening = not_listening
 
 
 class TransportClosed(Exception):

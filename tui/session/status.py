@@ -50,6 +50,8 @@ class StatusStrip:
     close_reason: str = ""
     attempt: int = 0
     reconnect_at: float | None = None
+    reconnect_every: float | None = None   # a loopback server not listening: probed this often
+    server_state: str = ""                 # the embedded server's trouble, while it lasts ("" when fine)
     last_ttfa: float | None = None         # flush → first audio
     last_ttfa_text: float | None = None    # first text → first audio
     last_barge_in: BargeInTiming | None = None

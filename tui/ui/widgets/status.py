@@ -1,7 +1,8 @@
 """The status strip: what we are connected to and how fast it answers, in two lines.
 
 It paints the session's `StatusStrip` (tui.session.status):
-line 1: provider, dialect, connection state (with the reconnect countdown while backing off),
+line 1: provider, dialect, connection state (with the reconnect countdown while backing off, or
+the probe interval while a loopback server is not listening), the embedded server's trouble,
 the audio backend or, when the speaker fell back to none, a visible SILENT mark with the reason,
 pacing rate, queued turns, URL (already redacted by the model);
 line 2: last TTFA, the last barge-in's key → the speaker's stop call (or "nothing was playing")
@@ -30,7 +31,7 @@ def status_key(s: StatusStrip, now: float, replay: str | None) -> tuple:
     """Everything the strip shows, so it repaints only when something visible changed."""
     barge = s.last_barge_in
     wait = countdown(s.reconnect_at - now) if s.reconnect_at is not None else None
-    return (s.provider, s.dialect, s.url, s.connection, wait, s.attempt, s.rate, s.turn_end, s.queued_turns,
+    return (s.provider, s.dialect, s.url, s.connection, wait, s.attempt, s.reconnect_every, s.server_state, s.rate, s.turn_end, s.queued_turns,
             s.model, s.voice, s.output_format, s.last_ttfa, s.guard, s.audio_backend, s.silent_reason,
             s.close_code, s.close_reason, replay,
             None if barge is None else (barge.silenced_after, barge.close_sent_after, barge.final_after,
@@ -79,6 +80,8 @@ def connection_fields(s: StatusStrip, now: float, replay: str | None) -> list[Fi
     up = s.connection is ConnectionState.CONNECTED
     fields: list[Field] = [[(f"{s.provider}/{s.dialect}", "bold")],
                            [(f"● {connection_text(s, now)}", "status--up" if up else "status--down")]]
+    if s.server_state:
+        fields.append([(s.server_state, "status--down")])
     if replay:
         fields.append([(replay, "bold")])
     # The speaker's state comes before the URL: a silent console must never go unnoticed.
@@ -115,7 +118,9 @@ def timing_fields(s: StatusStrip) -> list[Field]:
 
 def connection_text(s: StatusStrip, now: float) -> str:
     text = s.connection.value
-    if s.connection is ConnectionState.WAITING and s.reconnect_at is not None:
+    if s.connection is ConnectionState.WAITING and s.reconnect_every is not None:
+        text += f" every {s.reconnect_every:g} s (local, attempt {s.attempt})"
+    elif s.connection is ConnectionState.WAITING and s.reconnect_at is not None:
         text += f" in {countdown(s.reconnect_at - now)} (attempt {s.attempt})"
     elif s.connection is ConnectionState.DISCONNECTED and s.close_code is not None:
         text += f" ({s.close_code}{' ' + s.close_reason if s.close_reason else ''})"
