@@ -15,6 +15,7 @@ import time
 from tests.test_core_console import shutdown_after, wait_for  # noqa: F401 (a fixture)
 from tui.core import Console, resolve_config
 from tui.core.connection import Connection, Hooks
+from tui.core.embedded import EmbeddedServer
 from tui.net import Backoff, WebSocketTransport
 from tui.server import LocalServer
 from tui.session import Disconnected, ReconnectScheduled, SlotState, StatusUpdate
@@ -129,3 +130,57 @@ async def test_a_loopback_server_back_on_its_port_is_reconnected_within_a_second
     finally:
         await console.shutdown()
         await server.close()
+
+
+# ---- the embedded server ------------------------------------------------------------------------
+
+def embedded_console() -> Console:
+    return Console(resolve_config(provider="local", local_voice="tone", audio="none", record=False, rate=40))
+
+
+async def test_a_killed_embedded_server_is_restarted_and_the_console_reconnects_and_a_turn_plays(
+        shutdown_after):
+    console = embedded_console()
+    shutdown_after(console)
+    assert await console.start() and await console.wait_connected(10)
+    first = console.server
+    os.kill(first.pid, signal.SIGKILL)
+    await wait_for(lambda: console.server is not first and console.connected, timeout=30)
+    texts = [entry.summary for entry in console.session.log.entries()]
+    assert any("embedded server exited (code -9)" in t and "restarting (attempt 1)" in t for t in texts), texts
+    assert console.endpoint.startswith(console.server.url) and console.session.status.server_state == ""
+    assert console.submit_turn("Still here.").ok
+    await wait_for(lambda: console.session.slot_for("turn_1").state is SlotState.FINAL)
+    assert console.session.slot_for("turn_1").metrics.audio_seconds > 0.3
+
+
+async def test_an_embedded_server_that_keeps_failing_is_given_up_and_f5_tries_again(shutdown_after):
+    console = embedded_console()
+    shutdown_after(console)
+    assert await console.start() and await console.wait_connected(10)
+    keeper = console.keeper
+    keeper.backoff, keeper.max_restarts = steady(initial=0.05, cap=0.1), 2
+    good = keeper.spawn
+    keeper.spawn = lambda: EmbeddedServer.spawn("no-such-voice")   # exits at once with code 2
+    os.kill(console.server.pid, signal.SIGKILL)
+    await wait_for(lambda: keeper.gave_up, timeout=30)
+    banner = console.session.banner.text
+    assert "not restarting" in banner and "F5" in banner and "code 2" in banner, banner
+    assert console.session.status.server_state.startswith("embedded server down"), console.session.status
+    keeper.spawn = good
+    console.reconnect()                                           # F5
+    await wait_for(lambda: console.connected, timeout=30)
+    assert not keeper.gave_up and console.server.running
+
+
+async def test_an_embedded_server_is_never_restarted_once_the_console_is_shutting_down():
+    console = embedded_console()
+    assert await console.start() and await console.wait_connected(10)
+    spawned: list[EmbeddedServer] = []
+    good = console.keeper.spawn
+    console.keeper.spawn = lambda: spawned.append(good()) or spawned[-1]
+    first = console.server
+    os.kill(first.pid, signal.SIGKILL)
+    await console.shutdown()
+    await asyncio.sleep(0.5)
+    assert spawned == [] and console.server is first and not first.running

@@ -44,7 +44,7 @@ from .barge_in import barge_in
 from .connection import Connection, Hooks, key_refused_message
 from .turn_end import DEFAULT_TURN_END, AudioSeen, TurnEnd, next_turn_end, parse_turn_end
 from .turns import TurnHooks, Turns, wire_cid
-from .embedded import START_TIMEOUT, EmbeddedServer, EmbeddedServerError
+from .embedded import START_TIMEOUT, EmbeddedKeeper, EmbeddedServer, EmbeddedServerError, KeeperHooks
 from .seams import RecorderLike, default_recorder, default_speaker, default_transport, start_recorder
 from .socket_keepalive import keep_alive_interval, keep_socket_alive
 from .speaker_link import ProgressHop, SpeakerLike, SpeakerLink
@@ -84,7 +84,7 @@ class Console:
         self.settings = Settings.defaults(config.dialect)
         self.wire = Wire(config.dialect, api_key=config.api_key if self.auth == AUTH_BODY else None
                          ).with_settings(self.settings, voice=config.voice)
-        self.server: EmbeddedServer | None = None
+        self.keeper: EmbeddedKeeper | None = None   # the embedded server, restarted when it dies
         self.recorder: RecorderLike | None = None
         self.speaker: SpeakerLink | None = None
         self._base: str | None = None   # the embedded server's URL, once it is up
@@ -130,13 +130,17 @@ class Console:
                                   "voice": self.config.voice, "audio_backend": sp.backend_name,
                                   "silent_reason": sp.silent_reason, "turn_end": self.turn_end.value}))
         if self.config.embedded:
+            extra = self.config.extra   # --server-faults: the console is never told what fires
+            # Spawned on the loop thread on purpose: the child's parent-death signal is tied
+            # to the thread that forked it.
+            self.keeper = EmbeddedKeeper(
+                lambda: EmbeddedServer.spawn(self.config.local_voice, faults=extra.get("server_faults"),
+                                             fault_seed=extra.get("fault_seed")),
+                KeeperHooks(down=self.connection.hold, up=self._server_restarted, say=self._server_says,
+                            state=lambda text: self.apply(StatusUpdate({"server_state": text}))),
+                clock=self.clock, timeout=server_timeout)
             try:
-                # Spawned on the loop thread on purpose: the child's parent-death signal is tied
-                # to the thread that forked it.
-                extra = self.config.extra   # --server-faults: the console is never told what fires
-                self.server = EmbeddedServer.spawn(self.config.local_voice, faults=extra.get("server_faults"),
-                                                   fault_seed=extra.get("fault_seed"))
-                base = await asyncio.to_thread(self.server.wait_ready, server_timeout)
+                base = await self.keeper.start()
             except EmbeddedServerError as exc:
                 self.apply(Notice(str(exc), "error", banner=True))
                 return False
@@ -152,6 +156,19 @@ class Console:
                     last_sent=lambda: self._last_sent_at, connected=self._may_keep_socket_alive,
                     send=lambda: self.emit(self.wire.keep_alive(None))))
         return True
+
+    @property
+    def server(self) -> EmbeddedServer | None:
+        """The embedded server's current child (None with a provider or a --url)."""
+        return None if self.keeper is None else self.keeper.server
+
+    def _server_restarted(self, base: str) -> None:
+        self.endpoint = self.config.endpoint(base)
+        self.apply(StatusUpdate({"url": redact_url(self.endpoint)}))
+        self.connection.release()
+
+    def _server_says(self, text: str, level: str) -> None:
+        self.apply(Notice(text, level, banner=True))
 
     async def wait_connected(self, timeout: float = 10.0) -> bool:
         """Wait (bounded) until the connection is up; False on timeout."""
@@ -170,6 +187,8 @@ class Console:
         if self._closing:
             return
         self._closing = True
+        if self.keeper is not None:
+            self.keeper.stop_restarting()   # first: a child dying from now on is not restarted
         self.turns.cancel_all()
         await self.connection.close()
         for task in list(self._tasks):
@@ -182,8 +201,8 @@ class Console:
             self.speaker.call("close")
         if self.recorder is not None:
             self.recorder.close()
-        if self.server is not None:
-            await asyncio.to_thread(self.server.stop)
+        if self.keeper is not None:
+            await self.keeper.close()
 
     # ---- observers ------------------------------------------------------------------------
 
@@ -324,7 +343,10 @@ class Console:
         return self._loop is not None and not self._closing
 
     def reconnect(self) -> None:
-        """Drop the connection (if any) and connect again now, without waiting for backoff."""
+        """Drop the connection (if any) and connect again now, without waiting for backoff; an
+        embedded server that was given up on is started again."""
+        if self.keeper is not None and self.keeper.retry():
+            return   # the connection follows once it listens
         self._reconnect_asked = self.connected   # its close is the operator's doing: not an error
         if not self.connected:
             self.apply(Notice("reconnecting (asked)"))
