@@ -12,6 +12,8 @@ import os
 import signal
 import time
 
+from websockets.asyncio.server import serve
+
 from tests.test_core_console import shutdown_after, wait_for  # noqa: F401 (a fixture)
 from tui.core import Console, resolve_config
 from tui.core.connection import Connection, Hooks
@@ -68,8 +70,9 @@ async def scheduled_waits(connection: Connection, events: list[object], clock, c
 # ---- the rule: which wait applies ---------------------------------------------------------------
 
 def test_a_loopback_server_not_listening_is_probed_every_half_second():
-    backoff = Backoff()
-    assert [backoff.next_probe() for _ in range(8)] == [0.5] * 8 and backoff.attempt == 8
+    backoff = steady()
+    assert [backoff.next_probe() for _ in range(8)] == [0.5] * 8 and backoff.tries == 8
+    assert backoff.next_delay() == 0.5      # probes do not grow the backoff
     assert Backoff(initial=0.02, cap=0.2).next_probe() == 0.2        # never past the cap
 
 
@@ -93,6 +96,18 @@ async def test_a_loopback_endpoint_that_refuses_the_connect_is_probed_steadily_a
     failures = [e for e in events if isinstance(e, Disconnected)]
     assert len(failures) == 1, failures
     assert rules_in(events) == {0.02}
+
+
+async def test_a_loopback_server_that_vanishes_without_a_close_frame_is_probed_not_backed_off(frozen_clock):
+    # What a killed server looks like from the socket: 1006, no close frame.
+    async def vanish(ws) -> None:
+        ws.transport.abort()
+    async with serve(vanish, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        connection, events = bare_connection(f"ws://127.0.0.1:{port}", frozen_clock,
+                                             steady(initial=0.01, cap=0.04, local_every=0.02))
+        waits = await scheduled_waits(connection, events, frozen_clock, 4)
+    assert waits == [0.02] * 4 and connection.backoff.attempt == 0
 
 
 def test_the_status_strip_says_which_rule_applies():

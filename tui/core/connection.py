@@ -36,6 +36,7 @@ from tui.session.status import ConnectionState
 from .config import KEY_VARIABLES
 
 Clock = Callable[[], float]
+ABNORMAL_CLOSE = 1006   # the socket ended without a close frame
 PROVEN_AFTER = 10.0   # seconds up after which a connection counts as working, frames or not
 
 
@@ -58,7 +59,7 @@ class Connection:
                  backoff: Backoff, auto_reconnect: bool,
                  is_local: Callable[[str], bool] = is_loopback_url) -> None:
         self._factory = factory
-        self._is_local = is_local     # the rule's input: is this endpoint on this machine
+        self.is_local = is_local      # the rule's input: is this endpoint on this machine (a bench swaps it)
         self._hooks = hooks
         self._clock = clock
         self.backoff = backoff
@@ -155,11 +156,11 @@ class Connection:
         while not self._closing:
             transport = self._factory()
             if not self._probing:
-                self._hooks.apply(Connecting(transport.url, self.backoff.attempt + 1))
+                self._hooks.apply(Connecting(transport.url, self.backoff.tries + 1))
             try:
                 await transport.connect()
             except ConnectError as exc:
-                probe = exc.not_listening and self._is_local(transport.url)
+                probe = exc.not_listening and self.is_local(transport.url)
                 if not (probe and self._probing):   # one line per outage, not one per probe
                     self._hooks.apply(Disconnected(None, "", error=str(exc)))
                 if exc.key_refused is not None:
@@ -185,7 +186,10 @@ class Connection:
                     await self._wake.wait()
                     self._wake.clear()
                 continue
-            if not await self._wait_before_retry():
+            # A loopback socket lost without a close frame: the server process went away. Probe for
+            # its return; a server that closes properly (a refusal) gets backoff.
+            died = self.is_local(transport.url) and transport.close_code in (None, ABNORMAL_CLOSE)
+            if not await self._wait_before_retry(probe=died):
                 return
 
     async def _serve(self, transport: Transport) -> str | None:
@@ -263,11 +267,11 @@ class Connection:
         if not probe:
             self._probing = False
             deadline = self.backoff.deadline(self._clock)
-            self._hooks.apply(ReconnectScheduled(deadline, self.backoff.attempt + 1))
+            self._hooks.apply(ReconnectScheduled(deadline, self.backoff.tries + 1))
             self._hooks.apply(StatusUpdate({"reconnect_every": None}))
             return deadline
         every = self.backoff.next_probe()
-        deadline, attempt = self._clock() + every, self.backoff.attempt + 1
+        deadline, attempt = self._clock() + every, self.backoff.tries + 1
         if self._probing:   # quietly: the strip moves, the log does not
             self._hooks.apply(StatusUpdate({"connection": ConnectionState.WAITING, "reconnect_at": deadline,
                                             "attempt": attempt, "reconnect_every": every}))

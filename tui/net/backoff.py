@@ -20,8 +20,9 @@ Clock = Callable[[], float]
 class Backoff:
     """Delays initial, initial*factor, ... capped at `cap`; `jitter` spreads each by ±fraction.
 
-    `attempt` counts the failures since the last `reset()` (a successful connection).
-    `local_every` is the probe interval for a loopback server that is not listening.
+    `attempt` counts the failures since the last `reset()` (a successful connection) that backed
+    off; `probes` the quick probes of a loopback server since then, which do not grow the delay;
+    `tries` both. `local_every` is the probe interval for a loopback server that is not listening.
     """
 
     initial: float = 0.5
@@ -31,6 +32,7 @@ class Backoff:
     local_every: float = 0.5
     rand: Callable[[], float] = field(default=random.random, repr=False)
     attempt: int = 0
+    probes: int = 0
 
     def __post_init__(self) -> None:
         if not (self.initial > 0 and self.factor >= 1 and self.cap >= self.initial and 0 <= self.jitter < 1
@@ -49,15 +51,19 @@ class Backoff:
         """The delay before probing a loopback server that is not listening, and count the attempt.
 
         Steady, no jitter (one console, one local server), never past the cap."""
-        self.attempt += 1
+        self.probes += 1
         return min(self.local_every, self.cap)
+
+    @property
+    def tries(self) -> int:
+        return self.attempt + self.probes
 
     def deadline(self, clock: Clock) -> float:
         """Clock time of the next attempt."""
         return clock() + self.next_delay()
 
     def reset(self) -> None:
-        self.attempt = 0
+        self.attempt = self.probes = 0
 
 
 async def sleep_until(deadline: float, clock: Clock, wake: asyncio.Event | None = None) -> bool:
