@@ -18,6 +18,7 @@ from tui.protocol.secret import Secret
 from tui.protocol.urls import ELEVENLABS_BASE, MURF_BASE, check_auth, elevenlabs_url, murf_url
 
 from tui.session.pacer import DEFAULT_RATE, check_rate
+from tui.session.settings import Settings
 
 from .turn_end import parse_turn_end
 
@@ -102,6 +103,29 @@ def replacing_query(url: str, options: Mapping[str, object]) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in spelled]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query + list(spelled.items())),
                        parts.fragment))
+
+
+PROVIDERS_KEY = "providers"   # the config file's [providers.<provider>.<elevenlabs|murf>] tables
+
+
+def provider_settings(data: Mapping[str, object], provider: str, dialect: Dialect) -> tuple[Settings, list[str]]:
+    """The live settings saved for `provider` and `dialect`'s family in the config file's data,
+    and a line per bad entry (the default stays for it)."""
+    family = Settings.defaults(dialect).family
+    section = data.get(PROVIDERS_KEY, {})
+    section = section.get(provider, {}) if isinstance(section, Mapping) else None
+    saved = section.get(family, {}) if isinstance(section, Mapping) else None
+    settings, problems = Settings.from_saved(dialect, saved)
+    return settings, [f"config [{PROVIDERS_KEY}.{provider}.{family}]: {p}" for p in problems]
+
+
+def with_provider_settings(data: Mapping[str, object], provider: str, settings: Settings) -> dict[str, object]:
+    """The config file's providers table with `settings` saved for `provider`; the rest kept."""
+    table = data.get(PROVIDERS_KEY, {})
+    table = {k: dict(v) if isinstance(v, Mapping) else v for k, v in table.items()} if isinstance(table, Mapping) else {}
+    mine = table.get(provider)
+    table[provider] = {**(mine if isinstance(mine, dict) else {}), settings.family: settings.to_saved()}
+    return table
 
 
 def naming_format(url: str, dialect: Dialect, fmt: AudioFormat) -> str:

@@ -19,14 +19,16 @@ from textual.theme import BUILTIN_THEMES
 from textual.worker import Worker, WorkerState
 
 from ..core import Console
+from ..core.config import PROVIDERS_KEY, provider_settings, with_provider_settings
 from ..core.replay import drive_console
 from ..net.replay import ReplayTransport
 from ..session import Changes, Notice
+from ..session.settings import Settings
 from .actions import APP_KEYS, default_keys
 from .commands import ConsoleCommands
 from .keymap import LoadedKeymap, load_keymap
 from .screens.console import ConsoleScreen
-from .settings import load_config, save_theme, screenshot_dir
+from .settings import load_config, save_setting, save_theme, screenshot_dir
 from .themes import ThemeSet, load_themes
 
 TICK_HZ = 15  # countdowns tick at >= 10 Hz; computed from deadlines, so a skipped tick costs nothing
@@ -84,6 +86,8 @@ class SwitchboardApp(App[None]):
         self._install_themes(theme if theme is not None else console.config.theme)
         self._keymap_file = keymap if keymap is not None else load_keymap()
         self._startup_problems.extend(self._keymap_file.problems)
+        if replay is None:
+            self._load_live_settings()
         self._remove_observer = console.add_observer(self._on_changes)
 
     # ---- themes ----------------------------------------------------------------------------
@@ -116,6 +120,25 @@ class SwitchboardApp(App[None]):
             problem = save_theme(name, self._config_path)
             if problem:
                 self.report(problem, level="warning")
+
+    # ---- live settings, per provider (tui.session.settings) -----------------------------------
+
+    def _load_live_settings(self) -> None:
+        # Before the console starts: the first connection already carries the saved query options.
+        config = self.core.config
+        settings, problems = provider_settings(load_config(self._config_path).data, config.provider, config.dialect)
+        self._startup_problems.extend(problems)
+        if settings.values:
+            self.core.set_settings(settings)
+
+    def save_live_settings(self, settings: Settings) -> None:
+        """Keep `settings` for this provider in config.toml (when choices are saved)."""
+        if not self._save_choices:
+            return
+        table = with_provider_settings(load_config(self._config_path).data, self.core.config.provider, settings)
+        problem = save_setting(PROVIDERS_KEY, table, self._config_path)
+        if problem:
+            self.report(problem, level="warning")
 
     def watch_theme(self, name: str) -> None:
         chosen, _ = self._themes.get(name)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ...core import CommandResult
 from ...net.replay import MAX_SPEED, MIN_SPEED
 from ...session import SlotState
+from ...session.settings import Settings
 from ...session.pacer import DEFAULT_RATE, MAX_RATE, MIN_RATE, SLOW_RATE
 from ..actions import action_modes
 from ..widgets.banner import ErrorBanner
@@ -18,6 +19,7 @@ from .frame_detail import FrameDetailScreen
 from .help import HelpScreen
 from .pick_context import ALL, ContextPicker
 from .raw_send import RawSendScreen
+from .settings import SettingsScreen
 
 if TYPE_CHECKING:
     from ...core import Console
@@ -108,6 +110,16 @@ class ConsoleActions:
 
     def action_cycle_turn_end(self) -> None:
         self._say(self.core.cycle_turn_end())
+
+    def action_settings(self) -> None:
+        def apply(settings: Settings) -> None:
+            self._say(self.core.set_settings(settings))
+            self.app.save_live_settings(settings)
+
+        config = self.core.config
+        self.app.push_screen(SettingsScreen(self.core.settings, apply, dialect_name=self.session.dialect.value,
+                                            command_line={"voice_id": config.voice, "model": config.model,
+                                                          "inactivity_timeout": config.inactivity_timeout}))
 
     def action_raw_send(self) -> None:
         def sent(text: str | None) -> None:

@@ -4,7 +4,8 @@ It paints the session's `StatusStrip` (tui.session.status):
 line 1: provider, dialect, connection state (with the reconnect countdown while backing off, or
 the probe interval while a loopback server is not listening), the embedded server's trouble,
 the audio backend or, when the speaker fell back to none, a visible SILENT mark with the reason,
-pacing rate, queued turns, URL (already redacted by the model);
+pacing rate, the end-of-turn pattern and the live settings when not default, queued turns, URL
+(already redacted by the model);
 line 2: last TTFA, the last barge-in's key → the speaker's stop call (or "nothing was playing")
 / → close sent / → final, the context-limit guard, model and output format.
 
@@ -35,7 +36,7 @@ def status_key(s: StatusStrip, now: float, replay: str | None) -> tuple:
             s.model, s.voice, s.output_format, s.last_ttfa, s.guard, s.audio_backend, s.silent_reason,
             s.close_code, s.close_reason, replay,
             None if barge is None else (barge.silenced_after, barge.close_sent_after, barge.final_after,
-                                        barge.was_playing))
+                                        barge.was_playing), tuple(s.settings))
 
 
 class StatusView(Static):
@@ -92,6 +93,7 @@ def connection_fields(s: StatusStrip, now: float, replay: str | None) -> list[Fi
     fields.append([(f"{s.rate:g} w/s", "status--label")])
     if s.turn_end != DEFAULT_TURN_END:   # how turns end, when not flush then close at once
         fields.append([("end ", "status--label"), (s.turn_end, "bold")])
+    fields += [[(part, "bold")] for part in s.settings]   # live settings not at their default
     if s.queued_turns:
         fields.append([(f"{s.queued_turns} queued", "bold")])
     fields.append([(s.url, "status--label")])
