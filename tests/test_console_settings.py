@@ -1,10 +1,14 @@
 """Live settings in the headless Console against the real local server (tone voice): per-context
 settings go out with the NEXT context (a context in progress keeps its own), a query option
-reconnects with the new URL (as the server saw it) and says so."""
+reconnects with the new URL (as the server saw it) and says so, and holds when the embedded
+server is restarted."""
 from __future__ import annotations
 
 import logging
+import os
+import signal
 
+from tests.test_recovery import embedded_console
 from tests.test_core_console import console_on, sent_frames, shutdown_after, wait_for   # noqa: F401 (a fixture)
 from tui.session.settings import Settings
 
@@ -81,3 +85,15 @@ async def test_a_murf_model_change_reconnects_and_keeps_the_format(local_server,
     await wait_for(lambda: any("model=GEN2" in r.getMessage() for r in caplog.records))
     opened = [r.getMessage() for r in caplog.records if " open: " in r.getMessage()][-1]
     assert "format=PCM" in opened and "sample_rate=24000" in opened
+
+
+async def test_a_restarted_embedded_server_is_joined_with_the_live_query_options(shutdown_after):
+    console = embedded_console()
+    shutdown_after(console)
+    assert await console.start() and await console.wait_connected(10)
+    console.set_settings(changed(console, auto_mode=True))
+    await wait_for(lambda: console.connected and "auto_mode=true" in console.endpoint)
+    first = console.server
+    os.kill(first.pid, signal.SIGKILL)
+    await wait_for(lambda: console.server is not first and console.connected, timeout=30)
+    assert console.endpoint.startswith(console.server.url) and "auto_mode=true" in console.endpoint

@@ -163,7 +163,8 @@ class Console:
         return None if self.keeper is None else self.keeper.server
 
     def _server_restarted(self, base: str) -> None:
-        self.endpoint = self.config.endpoint(base)
+        self._base = base
+        self.endpoint = self.query_endpoint()   # the live query options hold on the new server too
         self.apply(StatusUpdate({"url": redact_url(self.endpoint)}))
         self.connection.release()
 
