@@ -4,6 +4,7 @@ reconnects with the new URL (as the server saw it) and says so, and holds when t
 server is restarted."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -97,3 +98,15 @@ async def test_a_restarted_embedded_server_is_joined_with_the_live_query_options
     os.kill(first.pid, signal.SIGKILL)
     await wait_for(lambda: console.server is not first and console.connected, timeout=30)
     assert console.endpoint.startswith(console.server.url) and "auto_mode=true" in console.endpoint
+
+
+async def test_a_shorter_inactivity_timeout_keeps_an_idle_socket_alive_at_its_own_pace(
+        local_server, tmp_path, shutdown_after):
+    console = await console_on(local_server, tmp_path, shutdown_after)
+    console.set_settings(changed(console, inactivity_timeout="2"))
+    await wait_for(lambda: console.connected and "inactivity_timeout=2" in console.endpoint)
+    await asyncio.sleep(0.2)
+    drops = len([e for e in console.session.log if "input_timeout_exceeded" in e.summary or e.level == "error"])
+    await asyncio.sleep(3.0)   # idle for longer than the server's 2 s: only the keep-alive holds it
+    assert console.connected
+    assert len([e for e in console.session.log if "input_timeout_exceeded" in e.summary or e.level == "error"]) == drops

@@ -152,7 +152,7 @@ class Console:
             self._spawn(self.connection.run())
             if self.config.dialect is Dialect.ELEVENLABS:
                 self._spawn(keep_socket_alive(
-                    interval=keep_alive_interval(self.config.inactivity_timeout), clock=self.clock,
+                    interval=lambda: keep_alive_interval(self.session.inactivity_timeout), clock=self.clock,
                     last_sent=lambda: self._last_sent_at, connected=self._may_keep_socket_alive,
                     send=lambda: self.emit(self.wire.keep_alive(None))))
         return True

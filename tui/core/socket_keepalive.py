@@ -20,17 +20,20 @@ def keep_alive_interval(inactivity_timeout: float) -> float:
 
 async def keep_socket_alive(
     *,
-    interval: float,
+    interval: float | Callable[[], float],
     clock: Callable[[], float],
     last_sent: Callable[[], float],
     connected: Callable[[], bool],
     send: Callable[[], object],
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> None:
-    """Forever: whenever `interval` passed since `last_sent()` on a live socket, `send()`."""
+    """Forever: whenever `interval` passed since `last_sent()` on a live socket, `send()`.
+    A callable `interval` is asked each time (the live settings may change the timeout)."""
     while True:
+        every = interval() if callable(interval) else interval
         idle = clock() - last_sent()
-        if idle >= interval and connected():
+        if idle >= every and connected():
             send()
             idle = 0.0
-        await sleep(max(0.05, interval - idle))
+        # Look again within a second at most: a live change may shorten the interval meanwhile.
+        await sleep(max(0.05, min(every - idle, 1.0) if callable(interval) else every - idle))
