@@ -27,6 +27,7 @@ from ..session.settings import Settings
 from .actions import APP_KEYS, default_keys
 from .commands import ConsoleCommands
 from .keymap import LoadedKeymap, load_keymap
+from .quick_escape import quick_escape_driver
 from .screens.console import ConsoleScreen
 from .settings import load_config, save_setting, save_theme, screenshot_dir
 from .themes import ThemeSet, load_themes
@@ -67,7 +68,7 @@ class SwitchboardApp(App[None]):
         `connect=False` starts speaker and recorder but opens no connection; `replay` plays a
         recording into the console (which must run on `replay.clock`) instead of connecting;
         `problems` are shown in the banner once the screen is up."""
-        super().__init__()
+        super().__init__(driver_class=quick_escape_driver())   # Escape in ~10 ms, not ~100
         self.core = console
         self.session = console.session
         self.clock: Callable[[], float] = console.clock
