@@ -26,6 +26,11 @@ class Device(Protocol):
     prefill: float
     # After `halt`, the device is silent within this many seconds (what the tests hold it to).
     stop_period: float
+    # What the output holds past the stop call, in seconds, as the backend reports it (the
+    # buffer it asked the sound server for, or the stream's own latency figure); None when the
+    # backend does not say. The status strip shows it beside the stop call; what is truly heard
+    # after a barge-in is measured from outside (bench/barge_in.py).
+    output_latency: float | None
 
     def probe(self) -> str | None:
         """None if an output can be opened here; otherwise a one-line reason."""

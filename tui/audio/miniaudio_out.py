@@ -23,6 +23,9 @@ class MiniaudioDevice:
         self._buffer_ms = buffer_ms
         # The buffer is what it pulls ahead and what is still to be heard at a halt.
         self.prefill = self.stop_period = buffer_ms / 1000
+        # miniaudio's pulse backend asks the server for a one-period target buffer; pyminiaudio
+        # exposes no figure beyond the period it was given, so that is what it reports.
+        self.output_latency: float | None = buffer_ms / 1000
         self._device = None
 
     def probe(self) -> str | None:

@@ -23,6 +23,7 @@ class SounddeviceDevice:
         self._clock = clock
         self._latency = latency
         self.prefill = self.stop_period = latency
+        self.output_latency: float | None = latency   # PortAudio's own figure once a stream is open
         self._stream = None
 
     def probe(self) -> str | None:
@@ -60,6 +61,7 @@ class SounddeviceDevice:
         except sd.PortAudioError as exc:
             raise DeviceError(f"audio output failed to open ({exc})") from None
         self._stream = stream
+        self.output_latency = float(stream.latency)
 
     def halt(self) -> None:
         stream, self._stream = self._stream, None

@@ -98,6 +98,11 @@ class Speaker:
         """Seconds within which a stop is silent on this backend."""
         return self._device.stop_period
 
+    @property
+    def output_latency(self) -> float | None:
+        """Seconds the output holds past a stop call, as the backend reports it (None: unknown)."""
+        return getattr(self._device, "output_latency", None)
+
     def underruns(self, context_id: str) -> int:
         """How often the context ran dry while playing (each one a gap)."""
         return self._playout.underruns(context_id)

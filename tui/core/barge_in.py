@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tui.protocol.dialect import Dialect
-from tui.session import Interrupted, SlotState
+from tui.session import Interrupted, SlotState, StatusUpdate
 
 from .turns import wire_cid
 
@@ -27,6 +27,8 @@ def barge_in(console: Console) -> str | None:
     pressed = console.clock()
     playing = speaker.call("barge_in")
     silenced_after = console.clock() - pressed
+    # What the output still held at the stop, as the backend reports it: for the status strip.
+    console.apply(StatusUpdate({"output_latency": getattr(speaker.speaker, "output_latency", None)}))
     targets = [s for s in console.session.slots if s.context_id is not None
                and s.state is not SlotState.INTERRUPTED
                and (s.occupied or s.context_id == playing or console.may_still_play(s.context_id))]

@@ -55,6 +55,9 @@ class StatusStrip:
     last_ttfa: float | None = None         # flush → first audio
     last_ttfa_text: float | None = None    # first text → first audio
     last_barge_in: BargeInTiming | None = None
+    # What the speaker's backend says its output holds past a stop call (seconds; None: it does
+    # not say): the strip shows it beside the stop call, as an upper bound, never as "silent in".
+    output_latency: float | None = None
     stray_frames: int = 0                  # frames for contexts no slot knows: dropped
     overflow_contexts: list[str] = field(default_factory=list)  # sent past five: the server refuses
     server_error: str = ""                 # the last error frame's whole message (a close reason is cut)

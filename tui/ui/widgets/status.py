@@ -6,7 +6,8 @@ the probe interval while a loopback server is not listening), the embedded serve
 the audio backend or, when the speaker fell back to none, a visible SILENT mark with the reason,
 pacing rate, the end-of-turn pattern and the live settings when not default, queued turns, URL
 (already redacted by the model);
-line 2: last TTFA, the last barge-in's key → the speaker's stop call (or "nothing was playing")
+line 2: last TTFA, the last barge-in's key → the speaker's stop call plus the output latency its
+backend reports (or "nothing was playing")
 / → close sent / → final, the context-limit guard, model and output format.
 
 Fields are joined by a visible separator, never by bare spaces: spaces inside a styled run vanish
@@ -34,7 +35,7 @@ def status_key(s: StatusStrip, now: float, replay: str | None) -> tuple:
     wait = countdown(s.reconnect_at - now) if s.reconnect_at is not None else None
     return (s.provider, s.dialect, s.url, s.connection, wait, s.attempt, s.reconnect_every, s.server_state, s.rate, s.turn_end, s.queued_turns,
             s.model, s.voice, s.output_format, s.last_ttfa, s.guard, s.audio_backend, s.silent_reason,
-            s.close_code, s.close_reason, replay,
+            s.close_code, s.close_reason, replay, s.output_latency,
             None if barge is None else (barge.silenced_after, barge.close_sent_after, barge.final_after,
                                         barge.was_playing), tuple(s.settings))
 
@@ -107,9 +108,13 @@ def timing_fields(s: StatusStrip) -> list[Field]:
     fields = [pair("text→audio", millis(s.last_ttfa_text)), pair("flush→audio", millis(s.last_ttfa))]
     barge = s.last_barge_in
     if barge is not None:
-        # What the console can time is its own stop call; whether the room went quiet is the
-        # virtual speaker's to measure (bench/), so the label says "stop call", not "silent".
-        fields.append(pair("barge-in:", f"stop call {millis(barge.silenced_after)}") if barge.was_playing
+        # What the console can time is its own stop call; what the output still held is the
+        # backend's own figure, an upper bound. Whether the room went quiet is measured from
+        # outside (bench/barge_in.py), so the label never says "silent in".
+        stopped = f"stop call {millis(barge.silenced_after)}"
+        if s.output_latency is not None:
+            stopped += f" + output ≤ {millis(s.output_latency)}"
+        fields.append(pair("barge-in:", stopped) if barge.was_playing
                       else [("barge-in: ", "status--label"), ("nothing was playing", "")])
         fields.append(pair("→close", millis(barge.close_sent_after)))
         fields.append(pair("→final", millis(barge.final_after)))
