@@ -194,7 +194,7 @@ FIELDS: tuple[Field, ...] = (
     Field("variation", MURF, "voice_config", "integer", None, *VARIATION_RANGE, short="var"),
     Field("multi_native_locale", MURF, "voice_config", "text", short="locale", hint="e.g. fr-FR"),
     Field("pronunciation_dictionary", MURF, "voice_config", "dictionary", short="dict",
-          hint='JSON {"word": {"type": "IPA", ...}}'),
+          hint='{"word": {"type": "IPA", …}}'),
     Field("min_buffer_size", MURF, "buffer", "integer", None, *murf.MIN_BUFFER_SIZE_RANGE, short="buf"),
     Field("max_buffer_delay_in_ms", MURF, "buffer", "integer", None, *murf.MAX_BUFFER_DELAY_RANGE, short="delay"),
     Field("model", MURF, "query", "choice", None, choices=MURF_MODELS, short="model"),
