@@ -33,7 +33,8 @@ def status_key(s: StatusStrip, now: float, replay: str | None) -> tuple:
     """Everything the strip shows, so it repaints only when something visible changed."""
     barge = s.last_barge_in
     wait = countdown(s.reconnect_at - now) if s.reconnect_at is not None else None
-    return (s.provider, s.dialect, s.url, s.connection, wait, s.attempt, s.reconnect_every, s.server_state, s.rate, s.turn_end, s.queued_turns,
+    return (s.provider, s.dialect, s.url, s.connection, wait, s.attempt, s.reconnect_every, s.server_state,
+            s.rate, s.turn_end, s.queued_turns,
             s.model, s.voice, s.output_format, s.last_ttfa, s.guard, s.audio_backend, s.silent_reason,
             s.close_code, s.close_reason, replay, s.output_latency,
             None if barge is None else (barge.silenced_after, barge.close_sent_after, barge.final_after,
