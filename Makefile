@@ -1,7 +1,17 @@
 # `make run` starts the console, `make test` runs the suite; both set up what they need first.
 SHELL := /bin/bash
+# One venv per Python: `make test` uses .venv (python3); `make test PYTHON=python3.12` builds and
+# uses .venv-3.12, so the suite runs on each supported Python (3.11 to 3.13) side by side.
 PYTHON ?= python3
+# A pyenv shim (python3.12) answers only for the versions pyenv has selected: ask pyenv for the
+# real interpreter among all it has installed, else take $(PYTHON) from PATH as it is.
+PYTHON_PATH := $(shell PYENV_VERSION=$$(pyenv versions --bare 2>/dev/null | tr '\n' ':') \
+	pyenv which $(PYTHON) 2>/dev/null || command -v $(PYTHON))
+ifeq ($(origin PYTHON),command line)
+VENV := .venv-$(shell $(PYTHON_PATH) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+else
 VENV := .venv
+endif
 BIN := $(VENV)/bin
 # Debian packages: the virtual speaker (PulseAudio + its ALSA bridge), headers to build
 # simpleaudio, and PortAudio for the sounddevice backend.
@@ -25,9 +35,12 @@ system-packages:
 	fi
 
 $(VENV)/.installed: pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -n "$(PYTHON_PATH)" || { echo "no $(PYTHON) found (PYTHON=python3.12 needs that interpreter)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON_PATH) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	@# The archived simpleaudio (same import name) crashes on 3.12+: simpleaudio-patched replaces it.
+	@$(BIN)/python -m pip uninstall -q -y simpleaudio 2>/dev/null || true
+	$(BIN)/python -m pip install -q -e '.[test,simpleaudio]'
 	@touch $@
 
 run: setup
@@ -47,7 +60,7 @@ conformance: setup $(CONFORMANCE_VENV)/.installed conformance/node/node_modules/
 	$(CONFORMANCE_VENV)/bin/python -m conformance.run $(CONFORMANCE_ARGS)
 
 $(CONFORMANCE_VENV)/.installed: conformance/requirements.txt conformance/constraints.txt
-	@test -x $(CONFORMANCE_VENV)/bin/python || $(PYTHON) -m venv $(CONFORMANCE_VENV)
+	@test -x $(CONFORMANCE_VENV)/bin/python || $(PYTHON_PATH) -m venv $(CONFORMANCE_VENV)
 	$(CONFORMANCE_VENV)/bin/python -m pip install -q --upgrade pip
 	$(CONFORMANCE_VENV)/bin/python -m pip install -q -r conformance/requirements.txt -c conformance/constraints.txt
 	@touch $@

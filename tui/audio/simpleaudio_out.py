@@ -12,11 +12,19 @@ Stopping: simpleaudio's `stop()` lets its thread finish the copy in progress and
 the ALSA buffer (about 100 ms). So a halt first mutes the stream at the sound server when that
 is PulseAudio or PipeWire (a few ms), then stops it and zeroes the segment so nothing not yet
 copied can sound. Nothing here waits on simpleaudio's 50 ms poll loop.
+
+Which simpleaudio: the archived `simpleaudio` 1.0.4 (2019) calls PyMem_Malloc from its playback
+thread without the GIL, which crashes the interpreter on Python 3.12+ (segfault in the next
+allocation). The `simpleaudio-patched` fork (same `simpleaudio` module; the `simpleaudio` extra)
+allocates with PyMem_RawMalloc and runs on 3.11 to 3.13. The probe refuses the archived build
+where it is known to crash instead of letting the console die mid-turn.
 """
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
+from importlib import metadata
 from typing import Callable
 
 from . import pulse_mute
@@ -26,6 +34,21 @@ from .device import DeviceError, Source
 SEGMENT_SECONDS = 60.0
 ALSA_BUFFER = 0.1          # simpleaudio's fixed latency
 START_LATENCY = 0.005      # play_buffer call → first sample audible (PulseAudio null sink, measured)
+INSTALL_HINT = "pip install 'switchboard[simpleaudio]'"
+CRASHES_FROM = (3, 12)     # the archived build's PyMem_Malloc off the GIL segfaults from here on
+
+
+def archived_build_problem(python: tuple[int, ...] = tuple(sys.version_info)) -> str | None:
+    """Why the installed simpleaudio must not run here: the archived distribution on a Python
+    it crashes (the fork installs under another distribution name), else None."""
+    if tuple(python[:2]) < CRASHES_FROM:
+        return None
+    try:
+        version = metadata.version("simpleaudio")
+    except metadata.PackageNotFoundError:
+        return None
+    return (f"simpleaudio {version} (archived) crashes Python {python[0]}.{python[1]}; "
+            f"pip uninstall simpleaudio, then {INSTALL_HINT} (the maintained fork)")
 
 
 class SimpleaudioDevice:
@@ -42,10 +65,13 @@ class SimpleaudioDevice:
         self._writer: _Writer | None = None
 
     def probe(self) -> str | None:
+        problem = archived_build_problem()
+        if problem is not None:
+            return problem
         try:
             import simpleaudio  # noqa: F401
-        except ImportError as exc:
-            return f"simpleaudio is not installed ({exc})"
+        except ImportError:
+            return f"simpleaudio is not installed ({INSTALL_HINT})"
         problem = default_output_problem()
         if problem is None and pulse_mute.available():
             self.stop_period = 0.03
