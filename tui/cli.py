@@ -19,6 +19,7 @@ from tui.protocol.dialect import Dialect
 from tui.protocol.urls import AUTH_MODES, redact_query_secrets
 from tui.recording.writer import DEFAULT_CAP_MB
 from tui.session.pacer import DEFAULT_RATE
+from tui.shipped import default_record_dir, find_recording, shipped_demos
 
 PROG = "switchboard"
 
@@ -30,7 +31,22 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {redact_query_secrets(message)} (see --help)\n")
 
 
+class _Version(argparse.Action):
+    """`--version`: the installed version, looked up only when asked (keeps --help quick)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        from tui.shipped import version
+        print(f"{PROG} {version()}")
+        parser.exit(0)
+
+
 # ---- subcommands: one small function each ---------------------------------------------------
+
+RECORDING_HELP = ("a recording file, or a shipped demo or one of your recordings by name (e.g. "
+                  f"{', '.join(shipped_demos()) or 'demo-flight-booking'})")
 
 def _serve(sub: argparse._SubParsersAction) -> None:
     from tui.server.cli import add_serve_arguments, run_serve
@@ -45,7 +61,7 @@ def _replay(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("replay", help="play a recorded session back (no server, no network)",
                             description="Play a recording back as if live: the same slots, countdowns, "
                             "transcript, frame log and sound. Nothing is sent anywhere.")
-    parser.add_argument("file", type=Path, help="a recording (recordings/*.jsonl)")
+    parser.add_argument("file", type=find_recording, help=RECORDING_HELP)
     parser.add_argument("--speed", type=float, default=1.0, help="playback speed, 0.05 to 32 (default 1)")
     parser.add_argument("--audio", help=f"speaker backend: {' | '.join(AUDIO_BACKENDS)}")
     parser.add_argument("--paused", action="store_true", help="start paused (space plays; in the line "
@@ -71,7 +87,7 @@ def _export(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("export", help="write a recording's audio as WAV files",
                             description="Write one WAV per context and as-heard.wav (what the listener "
                             "heard: barge-ins honoured) into DIR.")
-    parser.add_argument("file", type=Path, help="a recording (recordings/*.jsonl)")
+    parser.add_argument("file", type=find_recording, help=RECORDING_HELP)
     parser.add_argument("--wav", type=Path, required=True, metavar="DIR", help="folder for the WAV files")
 
     def run(args: argparse.Namespace) -> int:
@@ -145,8 +161,9 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
                       help="let a sixth context go out (and the server refuse it with 1008)")
     play.add_argument("--theme", help="colour theme (see themes/)")
     play.add_argument("--no-record", dest="record", action="store_false", help="do not record this session")
-    play.add_argument("--record-dir", type=Path, default=Path("recordings"),
-                      help="where session recordings go (default recordings/; the status strip shows the file)")
+    play.add_argument("--record-dir", type=Path, default=default_record_dir(),
+                      help="where session recordings go (default %(default)s: ./recordings/ in a checkout, "
+                      "the user data directory when installed; the status strip shows the file)")
     play.add_argument("--record-cap-mb", type=float, default=DEFAULT_CAP_MB, metavar="MB",
                       help=f"keep the session recordings in the record dir under MB megabytes by removing "
                       f"the oldest (never the current one, never demo-*; default {DEFAULT_CAP_MB})")
@@ -157,6 +174,7 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> OneLineParser:
     parser = OneLineParser(prog=PROG, description="A console for multi-context text-to-speech WebSockets "
                            "(ElevenLabs multi-stream-input, Murf stream-input) with its own local server.")
+    parser.add_argument("--version", action=_Version)
     add_console_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for add in SUBCOMMANDS:

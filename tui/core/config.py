@@ -19,6 +19,7 @@ from tui.protocol.urls import ELEVENLABS_BASE, MURF_BASE, check_auth, elevenlabs
 
 from tui.session.pacer import DEFAULT_RATE, check_rate
 from tui.session.settings import Settings
+from tui.shipped import default_record_dir
 
 from .turn_end import parse_turn_end
 
@@ -54,7 +55,7 @@ class ConsoleConfig:
     api_key: Secret | None = None
     theme: str | None = None
     record: bool = True
-    record_dir: Path = Path("recordings")
+    record_dir: Path = field(default_factory=default_record_dir)   # ./recordings, or the user data dir
     rate: float = DEFAULT_RATE          # words per second of the turn pacer
     guard: bool = True                  # refuse to open a sixth context client-side
     auto_reconnect: bool = True

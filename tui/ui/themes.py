@@ -33,10 +33,12 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import BUILTIN_THEMES, Theme
 
+from tui.shipped import shipped_dir
+
 from .settings import config_dir
 
 DEFAULT_THEME = "switchboard-dark"
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "themes"
+BUILTIN_DIR = shipped_dir("themes")   # the repo's themes/, or the wheel's copy inside the package
 
 # One variable per slot state the console shows (tui.session.slot.SlotState), as `$slot-<state>`.
 SLOT_VARIABLES = (

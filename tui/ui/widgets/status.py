@@ -36,7 +36,7 @@ def status_key(s: StatusStrip, now: float, replay: str | None) -> tuple:
     return (s.provider, s.dialect, s.url, s.connection, wait, s.attempt, s.reconnect_every, s.server_state,
             s.rate, s.turn_end, s.queued_turns,
             s.model, s.voice, s.output_format, s.last_ttfa, s.guard, s.audio_backend, s.silent_reason,
-            s.close_code, s.close_reason, replay, s.output_latency,
+            s.close_code, s.close_reason, replay, s.output_latency, s.recording,
             None if barge is None else (barge.silenced_after, barge.close_sent_after, barge.final_after,
                                         barge.was_playing), tuple(s.settings))
 
@@ -121,6 +121,8 @@ def timing_fields(s: StatusStrip) -> list[Field]:
         fields.append(pair("→final", millis(barge.final_after)))
     fields += [pair("guard", "on" if s.guard else "OFF"), pair("model", s.model or "–"),
                pair("fmt", s.output_format or "–")]
+    if s.recording:   # where this session is being written (./recordings, or the user data dir)
+        fields.append(pair("rec", s.recording))
     return fields
 
 
