@@ -219,3 +219,22 @@ async def test_typed_controls_drive_the_replay_and_bad_ones_say_why():
     assert "wants a number" in transport.command("speed fast")
     assert "unknown replay control" in transport.command("rewind")
     assert transport.scheduler.speed == 2.0
+
+
+async def test_while_an_entry_is_applied_the_clock_reads_its_recorded_offset_whatever_the_wall_did():
+    # A model stamps what it folds with this clock (first audio, a barge-in's estimate): a
+    # wake-up late by a few wall ms must not move the stamp (demo-rapid-barge-in at x8 read
+    # 0.158 for 0.157), whatever the speed.
+    for speed in (1, 8, 32):
+        clock = FrozenClock()
+        transport = ReplayTransport(Recording(None, HEADER, session()), speed=speed, clock=clock)
+        await transport.connect()
+        items = transport.items()
+        seen = []
+        for _ in range(len(session())):
+            clock.advance(0.37 / speed)        # a late wake-up: past this entry, before (or past) the next
+            transport.wake()
+            item = await asyncio.wait_for(anext(items), 1.0)
+            clock.advance(0.003)               # the wall runs on while the entry is folded
+            seen.append((item.entry.offset_ms, transport.clock() * 1000))
+        assert all(abs(at - offset) < 1e-9 for offset, at in seen), (speed, seen)

@@ -43,6 +43,7 @@ class ReplayTransport:
         self.on_finished: Callable[[], None] | None = None   # called once per play-through, held at the end
         self.on_rewind: Callable[[], None] | None = None     # called at restart/seek_start: start afresh
         self._at_ms = 0.0              # the offset of the entry handed out last
+        self._applying = False         # that entry is being applied (until the next is asked for)
 
     def clock(self) -> float:
         """The recording's clock in seconds: give it to the session so countdowns and timings
@@ -52,6 +53,8 @@ class ReplayTransport:
         entries it never passes the next one: the model then sees every entry, and every
         deadline between two entries, at its recorded time whatever the speed or a late wake-up
         (at x32 a wake-up 10 ms late is 320 ms of recording)."""
+        if self._applying:
+            return self._at_ms / 1000.0   # not the wall's position: that depends on when we woke
         upper = self._ready[0].entry.offset_ms if self._ready else self.scheduler.next_offset_ms()
         position = self.scheduler.position_ms()
         if upper is not None:
@@ -142,6 +145,7 @@ class ReplayTransport:
         self.scheduler.rewind(paused=paused)
         self._ready = []
         self._at_ms = 0.0
+        self._applying = False
         self.finished = False
         self._close_code, self._close_reason = None, ""
         self.epoch += 1
@@ -190,12 +194,13 @@ class ReplayTransport:
     # ---- waiting -------------------------------------------------------------------------------
 
     async def _next_item(self) -> ReplayItem | None:
+        self._applying = False   # the previous entry is done: between entries the clock runs
         while not self._closed:
             if not self._ready:
                 self._ready = self.scheduler.due()
             if self._ready:
                 item = self._ready.pop(0)
-                self._at_ms = item.entry.offset_ms
+                self._at_ms, self._applying = item.entry.offset_ms, True
                 if isinstance(item.entry, ActionEntry) and item.entry.kind == CLOSED:
                     self._close_code, self._close_reason, _ = closed_fields(item.entry)
                 return item
