@@ -32,7 +32,7 @@ from .char_timing import Phoneme, char_boundaries, estimated_boundaries
 from .chunk import SynthChunk, timings_from_boundaries
 from .resample import resample, to_s16le
 from .seams import trim_silence
-from .units import FIRST_UNIT_WORDS, ends_clause, split_units
+from .units import FIRST_UNIT_WORDS, ends_clause, iter_units
 from .voice import VoiceError, check_request, check_whole_number
 
 _LOGGER = logging.getLogger(__name__)
@@ -81,18 +81,22 @@ class PiperSpeech:
         config = SynthesisConfig(length_scale=self._config.length_scale / speed,
                                  normalize_audio=False, volume=GAIN)
         carried = ""                    # text of units that gave no audio, e.g. a lone zero-width char
-        units = split_units(text, self.first_words)
-        for index, unit in enumerate(units):
+        previous = None                 # the unit before this one, for its seam
+        units = iter_units(text, self.first_words)   # lazily: work stops when this generator is closed
+        unit = next(units, None)
+        while unit is not None:
+            following = next(units, None)
             audio, bounds = self._render(unit, config)
             if audio.size == 0:
                 carried += unit
-                continue
-            audio, bounds = trim_silence(
-                audio, bounds, self.native_rate,
-                head=index == 0 or not ends_clause(units[index - 1]),
-                tail=index + 1 < len(units) and not ends_clause(unit))
-            yield self._chunk(carried + unit, [bounds[0]] * len(carried) + bounds, audio, rate)
-            carried = ""
+            else:
+                audio, bounds = trim_silence(
+                    audio, bounds, self.native_rate,
+                    head=previous is None or not ends_clause(previous),
+                    tail=following is not None and not ends_clause(unit))
+                yield self._chunk(carried + unit, [bounds[0]] * len(carried) + bounds, audio, rate)
+                carried = ""
+            previous, unit = unit, following
         if carried:
             silence = np.zeros(self.native_rate * SILENT_TAIL_MS // 1000, dtype=np.float32)
             yield self._chunk(carried, estimated_boundaries(carried, silence.size), silence, rate)

@@ -25,7 +25,7 @@ import numpy as np
 
 from .chunk import SynthChunk, timings_from_boundaries
 from .resample import to_s16le
-from .units import FIRST_UNIT_WORDS, split_units
+from .units import FIRST_UNIT_WORDS, iter_units
 from .voice import check_number, check_request, check_whole_number
 
 DEFAULT_MS_PER_CHAR = 60.0
@@ -57,7 +57,7 @@ class ToneVoice:
             return math.floor(index * char_ms * rate / 1000 + 0.5)
 
         first = 0
-        for unit in split_units(text, self.first_words):
+        for unit in iter_units(text, self.first_words):   # lazily: a closed generator stops
             edges = [edge(first + i) for i in range(len(unit) + 1)]
             base = edges[0]
             audio = np.zeros(edges[-1] - base, dtype=np.float32)

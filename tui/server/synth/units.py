@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
 # A clause ends at punctuation (plus closing quotes/brackets) followed by whitespace, or at a
 # line break. The whitespace belongs to the clause before it.
@@ -24,31 +25,43 @@ FIRST_UNIT_WORDS = 2         # bench/synth.py: first-chunk p50 0.48x the whole c
 FIRST_UNIT_LETTERS = 16      # two long words are as slow as four short ones
 SECOND_UNIT_WORDS = 10
 LATER_UNIT_WORDS = 30
+# A voice's memory grows with the length of one model run (Piper: ~0.3 MB per char of one run;
+# 6 GB for a 20,000-letter "word"). Real words are shorter than this; a longer run of letters is
+# cut into pieces of at most MAX_WORD_CHARS, each ending its unit, and no unit holds more than
+# MAX_UNIT_CHARS, so a 20 kB word costs what a 20 kB sentence costs (bench/abuse.py measures it).
+MAX_WORD_CHARS = 40
+MAX_UNIT_CHARS = 240
+# The longest abbreviation in _ABBREVIATIONS: how far back a period looks for one.
+_ABBREVIATION_CHARS = max(map(len, _ABBREVIATIONS))
 
 
 def split_units(text: str, first_words: int = FIRST_UNIT_WORDS) -> list[str]:
-    """Slices of `text`, in order, that concatenate back to exactly `text`.
+    """Slices of `text`, in order, that concatenate back to exactly `text` (see `iter_units`)."""
+    return list(iter_units(text, first_words))
+
+
+def iter_units(text: str, first_words: int = FIRST_UNIT_WORDS) -> Iterator[str]:
+    """The units of `text`, lazily: each `next` costs work proportional to what it yields (plus
+    the clause it starts), so a voice reaches its first unit of a 1 MB text at once and stops
+    when its generator is closed. Linear in the text as a whole.
 
     Whitespace-only text gives no units. Leading whitespace rides with the first unit, the
     whitespace after a clause with that clause, and a run of bare punctuation ("...") with the
     clause before it.
     """
-    if not text.strip():
-        return []
     if first_words < 1:
         raise ValueError("first_words must be at least 1")
-    units: list[str] = []
+    if not text.strip():
+        return
+    count = 0
     for clause in _clauses(text):
         words = _words(clause)
-        while True:
-            limit = _limit(len(units), first_words)
-            take = _take(words, limit, first_unit=not units)
-            if take >= len(words):
-                units.append("".join(words))
-                break
-            units.append("".join(words[:take]))
-            words = words[take:]
-    return units
+        start = 0
+        while start < len(words):
+            take = _take(words, start, _limit(count, first_words), first_unit=count == 0)
+            yield "".join(words[start:start + take])
+            start += take
+            count += 1
 
 
 def ends_clause(unit: str) -> bool:
@@ -56,32 +69,44 @@ def ends_clause(unit: str) -> bool:
     return not unit.strip() or unit.rstrip(" \t").endswith("\n") or bool(_CLAUSE_TAIL.search(unit))
 
 
-def _clauses(text: str) -> list[str]:
-    clauses: list[str] = []
+def _clauses(text: str) -> Iterator[str]:
+    """Clauses in order; one that has nothing to say joins its neighbour (lazily, in one pass)."""
+    parts: list[str] = []       # the clause being built: pieces joined once it is complete
+    says_something = False
+    for clause in _raw_clauses(text):
+        speakable = _speakable(clause)
+        if parts and (not speakable or not says_something):
+            parts.append(clause)    # bare punctuation joins the clause before; leading, the next
+            says_something = says_something or speakable
+            continue
+        if parts:
+            yield "".join(parts)
+        parts, says_something = [clause], speakable
+    if parts:
+        yield "".join(parts)
+
+
+def _raw_clauses(text: str) -> Iterator[str]:
     start = 0
     for match in _CLAUSE_END.finditer(text):
         if _is_abbreviation(text, match):
             continue
-        clauses.append(text[start:match.end()])
+        yield text[start:match.end()]
         start = match.end()
     if start < len(text):
-        clauses.append(text[start:])
-    merged: list[str] = []
-    for clause in clauses:
-        if merged and not _speakable(clause):
-            merged[-1] += clause
-        elif merged and not _speakable(merged[-1]):
-            merged[-1] += clause        # leading punctuation or whitespace joins the first clause
-        else:
-            merged.append(clause)
-    return merged
+        yield text[start:]
 
 
 def _is_abbreviation(text: str, match: re.Match[str]) -> bool:
     if match.group().rstrip(" \t") != ".":      # a line break always ends a clause
         return False
-    before = text[:match.start()].rsplit(None, 1)
+    # Only the few chars before the period are looked at (never the whole text before it: that
+    # made splitting quadratic): an abbreviation is short, a longer word is none.
+    window = text[max(0, match.start() - _ABBREVIATION_CHARS - 1):match.start()]
+    before = window.rsplit(None, 1)
     word = before[-1].lower() if before else ""
+    if len(word) > _ABBREVIATION_CHARS:
+        return False
     return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
 
@@ -91,13 +116,24 @@ def _speakable(piece: str) -> bool:
 
 
 def _words(clause: str) -> list[str]:
-    """Words with their trailing whitespace; leading whitespace joins the first word."""
+    """Words with their trailing whitespace; leading whitespace joins the first word. A word
+    longer than MAX_WORD_CHARS comes as pieces (no whitespace after all but the last)."""
     words = _WORD.findall(clause)
     lead = clause[:len(clause) - len(clause.lstrip())]
     if not words:
         return [clause]
     words[0] = lead + words[0]
-    return words
+    if all(len(word) <= MAX_WORD_CHARS for word in words):
+        return words
+    return [piece for word in words for piece in _pieces(word)]
+
+
+def _pieces(word: str) -> list[str]:
+    letters = len(word.rstrip())
+    if letters <= MAX_WORD_CHARS:
+        return [word]
+    cuts = list(range(0, letters, MAX_WORD_CHARS))
+    return [word[a:b] for a, b in zip(cuts, cuts[1:])] + [word[cuts[-1]:]]
 
 
 def _limit(index: int, first_words: int) -> int:
@@ -106,14 +142,24 @@ def _limit(index: int, first_words: int) -> int:
     return SECOND_UNIT_WORDS if index == 1 else LATER_UNIT_WORDS
 
 
-def _take(words: list[str], limit: int, first_unit: bool) -> int:
-    """How many words the next unit takes: at most `limit`, never leaving a lone word behind."""
-    if len(words) <= limit:
-        return len(words)
-    take = limit
-    if len(words) - take == 1 and take > 1:
+def _take(words: list[str], start: int, limit: int, first_unit: bool) -> int:
+    """How many words from `start` the next unit takes: at most `limit`, never leaving a lone
+    word behind, at most MAX_UNIT_CHARS, and never past a piece of a cut word."""
+    left = len(words) - start
+    take = min(left, limit)
+    if left > limit and left - take == 1 and take > 1:
         take -= 1
-    if first_unit:
-        while take > 1 and sum(ch.isalnum() for w in words[:take] for ch in w) > FIRST_UNIT_LETTERS:
+    chars = 0
+    for offset in range(take):
+        word = words[start + offset]
+        chars += len(word)
+        if offset and chars > MAX_UNIT_CHARS:
+            take = offset
+            break
+        if not word[-1:].isspace() and offset + 1 < left:    # a piece of a cut word ends its unit
+            take = offset + 1
+            break
+    if first_unit and left > limit:
+        while take > 1 and sum(ch.isalnum() for w in words[start:start + take] for ch in w) > FIRST_UNIT_LETTERS:
             take -= 1
     return take
