@@ -3,6 +3,11 @@
 The model (MultiContextConnection, SingleStreamConnection or MurfConnection) holds every
 protocol rule; this module only carries out its actions, keeps one audio lane per turn, and
 wakes the model when its earliest deadline passes on the injected clock.
+
+A client that stops reading is let go (issue 11): when no frame has gone out for
+SEND_STALL_SECONDS while one is waiting to, the socket is closed with 1008 ("client not reading");
+since such a client does not read the close frame either, the TCP connection is aborted
+CLOSE_GRACE_SECONDS later (it sees 1006), whatever the close was for. Both are on the clock.
 """
 from __future__ import annotations
 
@@ -17,13 +22,21 @@ from websockets.exceptions import ConnectionClosed
 from tui.protocol.frames import ErrorFrame, Final, FlushDone, ServerEvent
 
 from .actions import (
-    INTERNAL_ERROR, Action, CancelPending, CloseSocket, Fail, Generate, SendError, SendFinal, SendFlushDone, Turn,
+    INTERNAL_ERROR, POLICY_VIOLATION, Action, CancelPending, CloseSocket, Fail, Generate, SendError, SendFinal, SendFlushDone, Turn,
 )
 from .clock import Clock, wait_until
 from .fault_plan import Abandon, ConnectionFaults
 from .synthesis import AudioEncoder, Lane, SynthesisPool
 
 _LOGGER = logging.getLogger(__name__)
+
+# No client frame goes out for this long while one waits: the client is not reading. Longer than
+# any pause a real client takes (a console stopped in a debugger aside); the services publish none.
+SEND_STALL_SECONDS = 20.0
+# A close not completed this long after it began (the client reads nothing, not even the close
+# frame queued behind its unread audio): the TCP connection is aborted. websockets' close_timeout.
+CLOSE_GRACE_SECONDS = 10.0
+NOT_READING_REASON = "client not reading: no audio could be sent for 20 s"
 
 
 class Model(Protocol):
@@ -46,6 +59,16 @@ def synthesis_error(error: Exception) -> ErrorFrame:
                       error="synthesis_failed", code=INTERNAL_ERROR)
 
 
+def utf8(frame: str) -> bytes:
+    """The frame's UTF-8. A lone surrogate (a context id or text echoed from the client) has no
+    UTF-8: it goes out as its JSON escape (`\\ud800`), which decodes back to the same string,
+    instead of failing the whole socket (issue 11, item 5)."""
+    try:
+        return frame.encode("utf-8")
+    except UnicodeEncodeError:
+        return frame.encode("utf-8", "backslashreplace")
+
+
 class ConnectionRuntime:
     def __init__(self, ws: ServerConnection, model: Model, decode: Callable[[str | bytes], object],
                  encode: Callable[[ServerEvent], str], encoder: AudioEncoder, pool: SynthesisPool,
@@ -62,7 +85,17 @@ class ConnectionRuntime:
         self._wake = asyncio.Event()
         self._closing = False
         self._closer: asyncio.Task[None] | None = None
+        self._close_started: float | None = None   # when a close began (its abort deadline)
+        self._stopped = False        # run() is over: the watcher ends even if a cancel was lost
+        self._sending = 0            # frames handed to the socket and not yet written out
+        self._send_progress = clock()   # when a frame last went out (or the first began waiting)
+        self._watching: float | None = None   # the deadline the watcher waits for
         self.frames_received = 0
+
+    @property
+    def blocked_sends(self) -> int:
+        """Frames handed to the socket that have not gone out yet (a client not reading)."""
+        return self._sending
 
     async def run(self) -> None:
         """Serve until the socket closes, whoever closes it."""
@@ -75,6 +108,11 @@ class ConnectionRuntime:
         except ConnectionClosed:
             pass
         finally:
+            # The flag as well as the cancel: a cancel that lands as the watcher wakes can be lost
+            # (3.11's wait_for did lose it), and a watcher that lives on holds the whole
+            # connection, its contexts and audio, for good (issue 11, item 1).
+            self._stopped = True
+            self._wake.set()
             watcher.cancel()
             stopped = [task for lane in self._lanes.values() if (task := lane.stop()) is not None]
             await asyncio.gather(watcher, *stopped, return_exceptions=True)
@@ -82,15 +120,45 @@ class ConnectionRuntime:
                 await asyncio.gather(self._closer, return_exceptions=True)
 
     async def _watch_deadlines(self) -> None:
-        while not self._model.done:
-            deadline = self._model.next_deadline()
+        while not self._stopped:
+            deadline = self._watching = self._next_deadline()
             await wait_until(self._clock, deadline, self._wake)
             self._wake.clear()
+            if self._stopped:
+                return
+            if await self._let_go_if_stalled():
+                continue
             actions = self._model.expire()
             await self._apply(actions)
             if (not actions and deadline is not None and deadline <= self._clock()
-                    and self._model.next_deadline() == deadline):
+                    and self._next_deadline() == deadline):
+                self._watching = None
                 await self._wake.wait()   # a passed deadline with nothing to do: wait for news, never spin
+
+    def _next_deadline(self) -> float | None:
+        """The model's earliest deadline, or the send stall's / the close's if earlier."""
+        deadlines = [] if self._model.done else [self._model.next_deadline()]
+        if self._close_started is not None:
+            deadlines.append(self._close_started + CLOSE_GRACE_SECONDS)
+        elif self._sending and not self._closing:
+            deadlines.append(self._send_progress + SEND_STALL_SECONDS)
+        return min((d for d in deadlines if d is not None), default=None)
+
+    async def _let_go_if_stalled(self) -> bool:
+        """Close a client that reads nothing; abort one whose close has not completed in time."""
+        now = self._clock()
+        if self._close_started is not None:
+            if now < self._close_started + CLOSE_GRACE_SECONDS:
+                return False
+            _LOGGER.info("aborting %s: its close did not complete in %.0f s", self._ws.id, CLOSE_GRACE_SECONDS)
+            self._close_started = None
+            self._ws.transport.abort()
+            return True
+        if self._sending and not self._closing and now >= self._send_progress + SEND_STALL_SECONDS:
+            _LOGGER.info("closing %s: %s", self._ws.id, NOT_READING_REASON)
+            await self._close(POLICY_VIOLATION, NOT_READING_REASON)
+            return True
+        return False
 
     async def _apply(self, actions: list[Action]) -> None:
         for action in actions:
@@ -136,17 +204,28 @@ class ConnectionRuntime:
     async def _send(self, frame: str) -> None:
         if self._closing:
             return
+        if not self._sending:
+            self._send_progress = self._clock()
+            if self._watching is None or self._watching > self._send_progress + SEND_STALL_SECONDS:
+                self._wake.set()   # the watcher must see this send's stall deadline
+        self._sending += 1
         try:
-            await self._ws.send(frame)
+            await self._ws.send(utf8(frame), text=True)
         except ConnectionClosed:
             self._closing = True
+        finally:
+            self._sending -= 1
+            self._send_progress = self._clock()
 
     async def _close(self, code: int, reason: str) -> None:
         # Closing waits for the client's close frame: do it in its own task, so a lane or the
         # watcher that decided to close is never cancelled halfway through the handshake.
         self._closing = True
         self._wake.set()
+        for lane in self._lanes.values():   # nothing more goes out: no more synthesis either
+            lane.abandon()
         if self._closer is None:
+            self._close_started = self._clock()
             self._closer = asyncio.create_task(self._ws.close(code, reason))
 
     async def _finished(self, generate: Generate) -> None:

@@ -60,17 +60,24 @@ class DeadlinePool:
             self._queue.put(((2, 0.0), next(self._order), None, None, _STOP))
 
     def _work(self) -> None:
-        while True:
-            _, _, loop, future, work = self._queue.get()
-            if work is _STOP:
-                return
-            if future.cancelled() or loop.is_closed():
-                continue
-            try:
-                result, error = work(), None
-            except BaseException as exc:   # handed to the awaiting coroutine, which reports it
-                result, error = None, exc
-            try:
-                loop.call_soon_threadsafe(_settle, future, result, error)
-            except RuntimeError:   # the loop closed meanwhile: nobody waits for this any more
-                pass
+        while self._run_one(self._queue.get()):
+            pass
+
+    @staticmethod
+    def _run_one(item: tuple) -> bool:
+        """Run one queued step; False at the stop marker. A step is only held while it runs (an
+        idle worker holding its last one would keep a closed connection alive)."""
+        _, _, loop, future, work = item
+        if work is _STOP:
+            return False
+        if future.cancelled() or loop.is_closed():
+            return True
+        try:
+            result, error = work(), None
+        except BaseException as exc:   # handed to the awaiting coroutine, which reports it
+            result, error = None, exc
+        try:
+            loop.call_soon_threadsafe(_settle, future, result, error)
+        except RuntimeError:   # the loop closed meanwhile: nobody waits for this any more
+            pass
+        return True

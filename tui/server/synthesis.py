@@ -24,7 +24,7 @@ from tui.protocol.formats import AudioFormat
 from tui.protocol.frames import Audio, ServerEvent
 
 from .actions import Generate
-from .clock import Clock, real_clock
+from .clock import Clock, real_clock, wait_until
 from .encoding import TurnAudio, stream_encoder
 from .pool import DeadlinePool
 from .synth import SynthChunk, Voice
@@ -35,6 +35,10 @@ _LOGGER = logging.getLogger(__name__)
 # drop a barged-in turn finely, large enough that JSON and base64 overhead stays negligible.
 MAX_FRAME_MS = 250
 DEFAULT_WORKERS = 2
+# A turn's synthesis runs at most this far ahead of its client's playback (from its first frame):
+# a 1 MB text (hours of speech) then costs CPU as it is listened to, not all at once, and cannot
+# crowd out other clients' first audio (issue 11, item 4). Far beyond what any client buffers.
+MAX_LEAD_SECONDS = 60.0
 
 
 class SynthesisPool:
@@ -118,6 +122,7 @@ class Job:
         self.generate = generate
         self.started = False
         self.cancelled = False
+        self.abandoned = False     # the socket is gone: a running step stops at its next unit
         self._lock = threading.Lock()
         self._units: Iterator[SynthChunk] | None = None
         self._tail_sent = False
@@ -143,6 +148,8 @@ class Job:
                 self._units = iter(pool.voice.synthesize(self.generate.text, encoder.output.sample_rate,
                                                          speed=turn.speed))
         for chunk in self._units:
+            if self.abandoned:
+                return None
             batch = encoder.frames(chunk, self.generate.turn.context_id, audio)
             if batch.frames:
                 return batch
@@ -192,10 +199,16 @@ class Lane:
             if not job.try_cancel():
                 return
 
-    def stop(self) -> asyncio.Task[None] | None:
-        """Abandon everything (the socket is gone); the task to await, if one runs."""
+    def abandon(self) -> None:
+        """Nothing more will be sent (the socket is closing): no further unit is synthesized;
+        the lane reports its generations finished as it drops them."""
         for job in self._jobs:
             job.try_cancel()
+            job.abandoned = True
+
+    def stop(self) -> asyncio.Task[None] | None:
+        """Abandon everything (the socket is gone); the task to await, if one runs."""
+        self.abandon()
         if self.busy:
             self._task.cancel()
             return self._task
@@ -224,7 +237,7 @@ class Lane:
         while batch is not None:
             now = self._pool.clock()
             self._audio_end = max(self._audio_end or now, now) + batch.seconds
-            upcoming = asyncio.ensure_future(self._pool.run(step, self._audio_end))
+            upcoming = asyncio.ensure_future(self._next(step))
             try:
                 for frame in batch.frames:
                     await self._send(frame)
@@ -232,3 +245,11 @@ class Lane:
                 upcoming.cancel()
                 raise
             batch = await upcoming
+
+    async def _next(self, step: Callable[[], Batch | None]) -> Batch | None:
+        """The turn's next unit, once its client is within MAX_LEAD_SECONDS of the audio sent."""
+        clock = self._pool.clock
+        within_lead = self._audio_end - MAX_LEAD_SECONDS
+        if within_lead > clock():
+            await wait_until(clock, within_lead, asyncio.Event())
+        return await self._pool.run(step, self._audio_end)
