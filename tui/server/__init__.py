@@ -55,6 +55,31 @@ leave room, the module named says what the server does and why; in short:
   would put clicks into a player that concatenates, and clients strip one 44-byte header; a
   context's bytes decode whole with any WAV reader.
 
+Limits under abuse (issue 11), each far beyond what a real client reaches, each answered in the
+dialect's own error shape; none of them closes a well-behaved conversation:
+- Contexts: ElevenLabs 5 per socket (`max_active_conversations`, 1008, as the service); Murf
+  `murf.MAX_ACTIVE_CONTEXTS` (15) active turns, "Exceeded Active context limit" with the id, the
+  socket stays open. A Murf voice_config for an id with no turn counts against the same limit and
+  applies to the next turn that id opens (it is not kept for later turns of a reused id).
+- Unspoken text per connection (buffered plus handed to the voice and not yet all sent):
+  `actions.MAX_UNSPOKEN_CHARS` (2 Mi chars); past it a text frame is refused with an error for its
+  context (ElevenLabs `text_buffer_exceeded`, Murf "Exceeded text buffer limit", unverified texts).
+- Text no voice can speak (NUL, a lone surrogate): an error for that context only (ElevenLabs
+  `invalid_text`, Murf "Invalid message: ..."), the frame ignored, no close (text_buffer.unspeakable).
+  A lone surrogate the server echoes (a context id) goes out as its JSON escape.
+- Synthesis units: at most 240 chars, a run of letters cut every 40 (synth/units.py), so one 20 kB
+  word costs the voice what a sentence does; splitting is linear and lazy.
+- Queued audio: a turn is synthesized at most 60 s ahead of its playback (synthesis.MAX_LEAD_SECONDS);
+  64 KiB wait in a socket's write buffer (server.WRITE_LIMIT_BYTES); each lane holds one unit and
+  the next. A client frame is at most 1 MiB (1009 past it).
+- A client that reads nothing: no frame out for 20 s while one waits → close 1008 "client not
+  reading" (policy violation, the code the services use for a client breaking the rules; 1011
+  would blame the server), queued behind its unread audio; not completed 10 s later → TCP abort
+  (connection.py). Both on the server's clock.
+- A socket that ends (abnormally or not) takes everything with it: its watcher stops even if a
+  cancel is lost, queued steps and units stop within one unit, and freed memory is given back to
+  the system when the last connection ends or every 10 s at a close (server.py, glibc malloc_trim).
+
 Fault rehearsal (`LocalServer(faults=FaultPlan(parse_faults(SPEC), seed))`, `serve --faults SPEC`):
 the services' known failures on demand, seeded per connection and fault so a run repeats: the
 flush→close race (an `isFinal` with no audio, or none), an exhausted quota (an `isFinal` at once, no

@@ -6,6 +6,7 @@ here touches a socket or a thread, so every protocol rule is testable without ei
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tui.protocol.frames import ErrorFrame
@@ -13,6 +14,10 @@ from tui.protocol.frames import ErrorFrame
 NORMAL_CLOSURE = 1000
 POLICY_VIOLATION = 1008
 INTERNAL_ERROR = 1011
+# Text a connection may hold unspoken (buffered, or handed to the voice and not yet all sent):
+# 2 Mi chars, some 35 hours of speech and two of the largest frames the server takes; no real
+# client comes near it. Past it a text frame is refused with an error for its context (issue 11).
+MAX_UNSPOKEN_CHARS = 1 << 21
 
 
 @dataclass(eq=False)
@@ -27,6 +32,7 @@ class Turn:
     speed: float = 1.0
     buffer: str = ""          # text received and not yet handed to the voice
     pending: int = 0          # generations handed to the voice whose audio is not all sent
+    queued: int = 0           # chars of those generations
     closing: bool = False     # no new text accepted; the final follows the last pending audio
     deadline: float | None = None
 
@@ -98,4 +104,18 @@ def finish_if_drained(turn: Turn) -> list[Action]:
 def dispatch(turn: Turn, text: str, *, flush: bool = False) -> Generate:
     """Hand `text` to the voice for `turn` and count it as pending."""
     turn.pending += 1
+    turn.queued += len(text)
     return Generate(turn, text, flush)
+
+
+def settle(generate: Generate) -> Turn:
+    """The runtime has sent all of `generate`'s audio (or dropped it): no longer pending."""
+    turn = generate.turn
+    turn.pending -= 1
+    turn.queued -= len(generate.text)
+    return turn
+
+
+def over_budget(turns: Iterable[Turn], adding: int) -> bool:
+    """True if `adding` more chars would take the connection's unspoken text past its cap."""
+    return sum(turn.queued + len(turn.buffer) for turn in turns) + adding > MAX_UNSPOKEN_CHARS

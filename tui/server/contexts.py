@@ -30,6 +30,7 @@ Decisions where the published material leaves room (each one tested):
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from tui.protocol import elevenlabs as el
@@ -38,12 +39,12 @@ from tui.protocol.frames import DecodeError, ErrorFrame
 from tui.protocol.secret import Secret
 
 from .actions import (
-    POLICY_VIOLATION, Action, CloseSocket as CloseSocketAction, Fail, Generate, SendFlushDone, Turn,
-    dispatch, finish_if_drained,
+    MAX_UNSPOKEN_CHARS, POLICY_VIOLATION, Action, CloseSocket as CloseSocketAction, Fail, Generate, SendError,
+    SendFlushDone, Turn, dispatch, finish_if_drained, over_budget, settle,
 )
 from .auth import ELEVENLABS_KEY_MISSING, ELEVENLABS_KEY_WRONG, KeyCheck, check_key
 from .clock import Clock
-from .text_buffer import PHRASE_END, cut_after_last, cut_at_word, schedule_threshold
+from .text_buffer import PHRASE_END, cut_after_last, cut_at_word, schedule_threshold, unspeakable
 
 MAX_CONTEXTS_ERROR = ErrorFrame(el.MAX_CONTEXTS_MESSAGE, "max_active_conversations", POLICY_VIOLATION)
 VOICE_SETTINGS_ERROR = ErrorFrame(el.VOICE_SETTINGS_MESSAGE, None, POLICY_VIOLATION)
@@ -56,6 +57,28 @@ TRY_TRIGGER_MIN_CHARS = 50
 
 def input_timeout_error(seconds: float) -> ErrorFrame:
     return ErrorFrame(el.input_timeout_message(seconds), "input_timeout_exceeded", POLICY_VIOLATION)
+
+
+TEXT_CAP_MESSAGE = (f"Too much text waiting to be spoken on this connection (more than {MAX_UNSPOKEN_CHARS} "
+                    "characters); the frame was ignored")
+
+
+def unspeakable_text_error(context_id: str | None, reason: str) -> ErrorFrame:
+    """A frame whose text cannot be spoken (NUL, a lone surrogate): this error, for its context
+    only; no close (the service's answer is not published: ours keeps the other contexts going)."""
+    return ErrorFrame(f"Invalid text: {reason}", "invalid_text", None, context_id)
+
+
+def refuse_text(frame: object, contexts: Iterable[Context]) -> list[Action] | None:
+    """The error for a text frame no voice can speak, or one past the connection's cap on text
+    waiting to be spoken; None to take it (both ElevenLabs routes). Neither closes the socket."""
+    if not isinstance(frame, SendText):
+        return None
+    if (reason := unspeakable(frame.text)) is not None:
+        return [SendError(unspeakable_text_error(frame.context_id, reason))]
+    if over_budget(contexts, len(frame.text)):
+        return [SendError(ErrorFrame(TEXT_CAP_MESSAGE, "text_buffer_exceeded", None, frame.context_id))]
+    return None
 
 
 def settings_changed_error(name: str) -> ErrorFrame:
@@ -95,10 +118,11 @@ def later_settings(context: Context, offered: ContextSettings | None) -> ErrorFr
     return None
 
 
-def take_ready_text(context: Context, auto_mode: bool) -> list[Action]:
-    """Generations the buffer now triggers without a flush: a phrase end, or the schedule."""
+def take_ready_text(context: Context, auto_mode: bool, new_from: int = 0) -> list[Action]:
+    """Generations the buffer now triggers without a flush: a phrase end, or the schedule.
+    `new_from`: where the text just appended starts (what came before holds no phrase end)."""
     if auto_mode:
-        ready, context.buffer = cut_after_last(PHRASE_END, context.buffer)
+        ready, context.buffer = cut_after_last(PHRASE_END, context.buffer, new_from)
         return [dispatch(context, ready)] if ready.strip() else []
     if len(context.buffer) < schedule_threshold(context.schedule, context.scheduled):
         return []
@@ -186,6 +210,8 @@ class MultiContextConnection(ElevenLabsModel):
         return self._fail(INVALID_INPUT_ERROR)
 
     def _to_context(self, frame: KeepAlive | Flush | SendText) -> list[Action]:
+        if (refusal := refuse_text(frame, self.contexts.values())) is not None:
+            return refusal
         context = self.contexts.get(frame.context_id)
         if context is None:
             if len(self.contexts) >= el.MAX_CONTEXTS:
@@ -202,17 +228,17 @@ class MultiContextConnection(ElevenLabsModel):
         if isinstance(frame, KeepAlive):
             return []
         if isinstance(frame, SendText):
+            new_from = len(context.buffer)
             context.buffer += frame.text
             if not frame.flush:
-                return take_ready_text(context, self.auto_mode)
+                return take_ready_text(context, self.auto_mode, new_from)
         return [flush_buffer(context)]
 
     # ---- output and time -----------------------------------------------------------------
 
     def generation_finished(self, generate: Generate) -> list[Action]:
         """The runtime has sent all audio of `generate` (or dropped it)."""
-        context = generate.turn
-        context.pending -= 1
+        context = settle(generate)
         if self.done:
             return []
         actions: list[Action] = [SendFlushDone(context)] if generate.flush and self.flush_done else []

@@ -32,12 +32,15 @@ from tui.protocol.frames import DecodeError, ErrorFrame, load_object, optional_s
 from tui.protocol.murf import BufferSettings, Clear, End, SendText, SetVoiceConfig, VoiceConfig
 
 from .actions import (
-    NORMAL_CLOSURE, Action, CancelPending, CloseSocket, Generate, SendError, Turn, dispatch, finish_if_drained,
+    MAX_UNSPOKEN_CHARS, NORMAL_CLOSURE, Action, CancelPending, CloseSocket, Generate, SendError, Turn, dispatch,
+    finish_if_drained, over_budget, settle,
 )
 from .clock import Clock
-from .text_buffer import SENTENCE_END, cut_after_last, cut_at_word
+from .text_buffer import SENTENCE_END, cut_after_last, cut_at_word, unspeakable
 
 IDLE_CLOSE_REASON = "closing idle connection: no message for 180 seconds"
+TEXT_CAP_ERROR = (f"Exceeded text buffer limit: more than {MAX_UNSPOKEN_CHARS} characters waiting to be "
+                  "spoken on this connection; the message was ignored")
 
 
 @dataclass(frozen=True)
@@ -103,18 +106,17 @@ class MurfConnection:
                 return []
             case SetVoiceConfig(voice_config=config, context_id=context_id, buffer=buffer):
                 self._buffer(buffer)
-                self._configure(context_id, config)
-                return []
+                return self._configure(context_id, config)
             case SendText(text=text, context_id=context_id, end=end, voice_config=config, buffer=buffer):
+                if (reason := unspeakable(text)) is not None:   # that context's error, nothing more
+                    return [SendError(invalid_frame_error(reason, context_id))]
                 self._buffer(buffer)
-                self._configure(context_id, config)
                 if not text and not end:
-                    return []   # empty text: nothing to speak, opens nothing
-                return self._add_text(context_id, text, end)
+                    return self._configure(context_id, config)   # empty text: opens nothing
+                return self._configure(context_id, config) or self._add_text(context_id, text, end)
             case End(context_id=context_id, voice_config=config, buffer=buffer):
                 self._buffer(buffer)
-                self._configure(context_id, config)
-                return self._add_text(context_id, "", True)
+                return self._configure(context_id, config) or self._add_text(context_id, "", True)
             case Clear(context_id=context_id):
                 return self._clear(context_id)
         return [SendError(invalid_frame_error(f"unexpected frame {type(frame).__name__}"))]
@@ -128,21 +130,33 @@ class MurfConnection:
         if settings.max_buffer_delay_in_ms is not None:
             self.max_buffer_delay = settings.max_buffer_delay_in_ms / 1000.0
 
-    def _configure(self, context_id: str | None, config: VoiceConfig | None) -> None:
+    def _configure(self, context_id: str | None, config: VoiceConfig | None) -> list[Action]:
+        """Note a voice config's speed; [] when done, or the context limit's error for a config
+        naming one context id more than the limit allows (configured ids count as contexts: a
+        socket keeps no unbounded table of them, issue 11, item 3)."""
         speed = speed_of(config)
         if speed is None:
-            return
-        self.speeds[context_id] = speed
+            return []
         turn = self.turns.get(context_id)
+        if turn is None and context_id is not None and context_id not in self.speeds:
+            waiting = len(self.speeds) - (None in self.speeds)
+            if waiting + len(self.turns) >= self.max_contexts:
+                return [SendError(murf.context_limit_error(context_id))]
         if turn is not None and not turn.closing:
             turn.speed = speed
+        elif turn is None:
+            self.speeds[context_id] = speed   # for the turn this id opens next
+        return []
 
     def _add_text(self, context_id: str | None, text: str, end: bool) -> list[Action]:
+        if text and over_budget(self.turns.values(), len(text)):
+            return [SendError(ErrorFrame(message=TEXT_CAP_ERROR, context_id=context_id))]
         turn = self.turns.get(context_id)
         if turn is None:
             if len(self.turns) >= self.max_contexts:
                 return [SendError(murf.context_limit_error(context_id))]
-            speed = self.speeds.get(context_id, self.speeds.get(None, 1.0))
+            speed = self.speeds.pop(context_id, None) if context_id is not None else None
+            speed = speed if speed is not None else self.speeds.get(None, 1.0)
             turn = self.turns[context_id] = MurfTurn(context_id, speed=speed)
         elif turn.closing:
             return []   # the turn has ended; its final is on the way
@@ -180,8 +194,8 @@ class MurfConnection:
         return actions
 
     def generation_finished(self, generate: Generate) -> list[Action]:
-        generate.turn.pending -= 1
-        return [] if self.done else self._finish(generate.turn)
+        turn = settle(generate)
+        return [] if self.done else self._finish(turn)
 
     def expire(self) -> list[Action]:
         """Send text whose buffer delay has passed; close a socket idle for `timeout` seconds."""

@@ -14,11 +14,11 @@ from __future__ import annotations
 from tui.protocol.elevenlabs import Flush, SendText
 from tui.protocol.stream_input import EndOfStream
 
-from .actions import Action, CloseSocket, Generate, dispatch, finish_if_drained
+from .actions import Action, CloseSocket, Generate, dispatch, finish_if_drained, settle
 from .clock import Clock
 from .contexts import (
     INVALID_INPUT_ERROR, TRY_TRIGGER_MIN_CHARS, Context, ElevenLabsModel, flush_buffer, input_timeout_error,
-    later_settings, open_context, take_ready_text,
+    later_settings, open_context, refuse_text, take_ready_text,
 )
 from .text_buffer import cut_at_word
 
@@ -41,6 +41,8 @@ class SingleStreamConnection(ElevenLabsModel):
             return []
         if not isinstance(frame, (SendText, Flush, EndOfStream)):
             return self._fail(INVALID_INPUT_ERROR)
+        if (refusal := refuse_text(frame, [self.stream] if self.stream else [])) is not None:
+            return refusal
         stream = self.stream
         if stream is None:
             stream = self.stream = open_context(None, getattr(frame, "settings", None), None)
@@ -56,16 +58,17 @@ class SingleStreamConnection(ElevenLabsModel):
             stream.closing = True
             return actions + self._finish()
         if isinstance(frame, SendText):
+            new_from = len(stream.buffer)
             stream.buffer += frame.text
             if frame.try_trigger_generation and len(stream.buffer) >= TRY_TRIGGER_MIN_CHARS:
                 ready, stream.buffer = cut_at_word(stream.buffer)
                 return [dispatch(stream, ready)]
             if not frame.flush:
-                return take_ready_text(stream, self.auto_mode)
+                return take_ready_text(stream, self.auto_mode, new_from)
         return [flush_buffer(stream)]
 
     def generation_finished(self, generate: Generate) -> list[Action]:
-        generate.turn.pending -= 1
+        settle(generate)
         return [] if self.done else self._finish()
 
     def expire(self) -> list[Action]:

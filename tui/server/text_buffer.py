@@ -13,12 +13,31 @@ from collections.abc import Sequence
 PHRASE_END = re.compile(r"""[.!?;:,…]+["'”’)\]]*(?:\s+|$)""")
 SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?:\s+|$)""")
 _LAST_SPACE = re.compile(r"\s(?=\S*$)")
+# Text no voice can speak and no UTF-8 frame can carry: NUL (espeak-ng refuses it) and lone
+# surrogates (valid JSON escapes, but no Unicode scalar value; a pair is decoded into one char).
+_UNSPEAKABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def cut_after_last(pattern: re.Pattern[str], buffer: str) -> tuple[str, str]:
-    """(ready, rest): `ready` ends after the last match of `pattern` in `buffer` ("" if none)."""
+def unspeakable(text: str) -> str | None:
+    """Why `text` cannot be spoken, or None. The models refuse such a frame with an error for its
+    context alone; the socket and the other contexts go on (issue 11, item 5)."""
+    match = _UNSPEAKABLE.search(text)
+    if match is None:
+        return None
+    char = match.group()
+    what = "a NUL character" if char == "\x00" else f"a lone surrogate (U+{ord(char):04X})"
+    return f"text contains {what} at position {match.start()}, which cannot be spoken; the frame was ignored"
+
+
+def cut_after_last(pattern: re.Pattern[str], buffer: str, start: int = 0) -> tuple[str, str]:
+    """(ready, rest): `ready` ends after the last match of `pattern` in `buffer` ("" if none).
+
+    `start`: where to look from. A buffer left by an earlier cut holds no match (PHRASE_END and
+    SENTENCE_END also match at the end of the buffer), so after appending, only the new text
+    needs looking at: without it a client sending an unpunctuated text a char at a time made
+    each frame rescan the whole buffer (quadratic)."""
     end = 0
-    for match in pattern.finditer(buffer):
+    for match in pattern.finditer(buffer, start):
         end = match.end()
     return buffer[:end], buffer[end:]
 
