@@ -122,7 +122,7 @@ def test_the_status_strip_says_which_rule_applies():
 
 # ---- a loopback server stopped and started again ------------------------------------------------
 
-async def test_a_loopback_server_back_on_its_port_is_reconnected_within_a_second_of_listening(
+async def test_a_loopback_server_back_on_its_port_after_a_long_outage_is_probed_steadily_and_rejoined(
         voice_loader, unused_tcp_port, tmp_path, shutdown_after):
     server = LocalServer(voice_loader("tone"), port=unused_tcp_port)
     await server.start()
@@ -136,9 +136,11 @@ async def test_a_loopback_server_back_on_its_port_is_reconnected_within_a_second
     server = LocalServer(voice_loader("tone"), port=unused_tcp_port)
     await server.start()
     try:
-        listening = time.monotonic()
-        assert await console.wait_connected(3)
-        assert time.monotonic() - listening <= 1.0
+        # How soon after it listens is bench/recovery.py's figure (a wall clock is no unit test);
+        # here: the outage never grew the wait past the loopback probe interval.
+        assert await console.wait_connected(5)
+        waits = [e.summary for e in console.session.log.entries() if "reconnecting in" in e.summary]
+        assert waits and all("reconnecting in 0.5" in w or "reconnecting in 0.0" in w for w in waits), waits
         assert console.submit_turn("Back again.").ok
         await wait_for(lambda: console.session.slot_for("turn_1").state is SlotState.FINAL)
         assert console.session.slot_for("turn_1").metrics.audio_seconds > 0.3
