@@ -121,10 +121,10 @@ async def test_a_handshake_refused_with_403_stops_reconnecting(start_local_serve
 
 async def test_a_connection_refused_after_opening_backs_off_longer_each_time(start_local_server, frozen_clock,
                                                                              tmp_path, shutdown_after):
-    # An output format the server does not offer: the socket opens, then an error frame and 1008.
+    # An inactivity_timeout the server does not accept: the socket opens, then an error frame and 1008.
     # Opening is not proof that the connection works, so the backoff keeps growing.
     server = await start_local_server("tone")
-    url = server.url + "/v1/text-to-speech/joe/multi-stream-input?output_format=pcm_12345"
+    url = server.url + "/v1/text-to-speech/joe/multi-stream-input?output_format=pcm_22050&inactivity_timeout=999"
     config = resolve_config(provider="local", url=url, audio="none", record=False)
     console = Console(config, clock=frozen_clock, backoff=quick_backoff(initial=0.01, cap=0.08))
     shutdown_after(console)
