@@ -9,6 +9,9 @@
 - the transcript: each turn's text, its words and their alignment spans, interrupted or not,
   what had been heard when it was cut (`heard_at_interrupt`, rounded to the ms) and its summary
   ("interrupted · 3 of 9 words spoken");
+- heard seconds (rounded to the ms) of every slot and every turn, cut or not: what the listener
+  heard live is recorded (`heard` and `barge-in` actions) and a replay folds the recorded figure,
+  never what its own speaker played (at 8x it has played an eighth);
 - the status counters: close code and reason, stray frames, contexts sent past five;
 - the banner's text and level, and every warning and error note of the frame log, in order.
 
@@ -19,9 +22,6 @@ Left out, each because it is measured on a wall clock that a replay cannot repro
   event, the recording stamps the line when it is written (a sent frame after the writer task
   put it on the socket), and the replay runs on the recording's stamps, so they differ by the
   writer's latency;
-- `heard_seconds` of a slot or turn that was not interrupted: it is what the local speaker had
-  played, reported in wall time; a replay at 8x feeds the audio 8x faster than a speaker plays
-  it. (At an interruption the recorded figure is authoritative and is compared.)
 - the guard: a client setting (it decides what the console sends, and a replay sends nothing),
   not recorded;
 - info notes (connecting, "reconnecting in 0.4 s", connected): they carry URLs with ports and
@@ -57,6 +57,7 @@ def _slot(slot) -> dict[str, Any]:
     return {"context_id": slot.context_id, "state": slot.state.value, "occupied": slot.occupied,
             "phantom": slot.phantom, "close_sent": slot.close_sent, "error": slot.error,
             **{name: getattr(m, name) for name in COUNTERS}, "audio_seconds": round(m.audio_seconds, 6),
+            "heard_seconds": _ms(m.heard_seconds),
             "moments": [name for name in MOMENTS if getattr(m, name) is not None]}
 
 
@@ -65,6 +66,7 @@ def _turn(turn) -> dict[str, Any]:
     return {"context_id": turn.context_id, "text": turn.text,
             "words": [(w.text, _ms(w.start), _ms(w.end)) for w in turn.words],
             "interrupted": turn.interrupted, "heard_at_interrupt": _ms(heard),
+            "heard_seconds": _ms(turn.heard_seconds),
             "summary": turn.summary if turn.interrupted else ""}
 
 

@@ -20,7 +20,7 @@ from tui.core import Console, resolve_config
 from tui.core.replay import drive_console
 from tui.net import Backoff
 from tui.net.replay import ReplayTransport, session_options
-from tui.recording import read_recording
+from tui.recording import HEARD, read_recording
 
 from .fixtures.frozen_clock import FrozenClock
 from .model_snapshot import differences, snapshot
@@ -121,5 +121,22 @@ async def test_a_session_with_a_1008_a_reconnect_and_barge_ins_replays_as_it_was
     recording = read_recording(live.recorder.path)
     assert recording.problem is None
     assert [a.fields.get("code") for a in recording.actions("closed")][:1] == [1008]
+    heard_whole = [a for a in recording.actions(HEARD) if a.fields["context_id"] == "turn_1" and a.fields["finished"]]
+    assert heard_whole and heard_whole[-1].fields["heard"] == live.session.transcript.turn("turn_1").heard_seconds > 0
     for speed in SPEEDS:
         assert_same(expected, snapshot((await replayed(recording, speed)).session), f"replay at x{speed}")
+
+
+async def test_a_recording_without_heard_actions_replays_the_same_estimate_at_every_speed(tmp_path):
+    # Recordings made before `heard` was recorded: what had been heard is estimated on the
+    # recording's clock, never from this replay's speaker, so every speed ends the same.
+    demo = RECORDINGS / "demo-flight-booking.jsonl"
+    old = tmp_path / "old.jsonl"
+    old.write_text("".join(line for line in demo.read_text().splitlines(keepends=True)
+                           if '"action":"heard"' not in line))
+    recording = read_recording(old)
+    assert recording.problem is None and not recording.actions(HEARD)
+    reference = snapshot((await replayed(recording, 1)).session)
+    assert [t["heard_seconds"] for t in reference["transcript"]][0] > 0
+    for speed in (8, 32):
+        assert_same(reference, snapshot((await replayed(recording, speed)).session), f"x{speed}")

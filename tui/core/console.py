@@ -50,6 +50,10 @@ from .socket_keepalive import keep_alive_interval, keep_socket_alive
 from .speaker_link import ProgressHop, SpeakerLike, SpeakerLink
 
 Clock = Callable[[], float]
+# A `heard` action is recorded when a context's heard seconds have moved on by this much since
+# the last one (and always when the speaker says it finished): a replay shows the progress in
+# these steps, at the recorded times, and ends on the exact figure.
+HEARD_STEP_S = 0.25
 Observer = Callable[[Changes], None]
 TransportFactory = Callable[[str, dict[str, str]], Transport]
 SpeakerFactory = Callable[[Callable[[str, int, int, bool], None]], SpeakerLike]
@@ -113,6 +117,11 @@ class Console:
         self._last_sent_at = clock()
         self._reconnect_asked = False
         self._key_sent = False   # auth in the body: a frame carrying the key went out on this socket
+        # A replay sets this: the model's heard seconds are the recorded ones (folded by
+        # tui.core.replay); its speaker only plays the sound for the operator.
+        self.heard_from_recording = False
+        self._heard_recorded: dict[str, tuple[float, bool]] = {}  # per context, the last recorded
+        self._heard_unrecorded: dict[str, SpeakerProgress] = {}   # applied since, below the step
 
     # ---- life cycle -----------------------------------------------------------------------
 
@@ -188,6 +197,7 @@ class Console:
         if self._closing:
             return
         self._closing = True
+        self._record_unrecorded_heard()   # the model ends on what the recording ends on
         if self.keeper is not None:
             self.keeper.stop_restarting()   # first: a child dying from now on is not restarted
         self.turns.cancel_all()
@@ -528,7 +538,32 @@ class Console:
         for report in reports:
             if report.finished:
                 self.speaker.finished.add(report.context_id)
+            if self.heard_from_recording or self._closing:
+                continue   # a replay folds what was heard live; after shutdown the recording has ended
+            self._record_heard(report)
             self.apply(report)
+
+    def _record_heard(self, report: SpeakerProgress, force: bool = False) -> None:
+        """Record what the listener has heard of a context, as the speaker reports it: when it
+        finished, and in steps of HEARD_STEP_S (a replay cannot ask its own speaker: at 8x it
+        has played an eighth)."""
+        if report.sample_rate <= 0:
+            return
+        cid, heard = report.context_id, report.heard_samples / report.sample_rate
+        last = self._heard_recorded.get(cid)
+        self._heard_unrecorded.pop(cid, None)
+        if last == (heard, report.finished):
+            return   # said already
+        if not (force or report.finished or last is None or abs(heard - last[0]) >= HEARD_STEP_S):
+            self._heard_unrecorded[cid] = report
+            return
+        self._heard_recorded[cid] = (heard, report.finished)
+        self.record_action("heard", context_id=cid, heard=heard, samples=report.heard_samples,
+                           rate=report.sample_rate, finished=report.finished)
+
+    def _record_unrecorded_heard(self) -> None:
+        for report in list(self._heard_unrecorded.values()):
+            self._record_heard(report, force=True)
 
     def may_still_play(self, cid: str) -> bool:
         """Audio of this context was received and the speaker has not finished playing it."""

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from tui.net.replay import ReplayTransport, check_speed, drive, session_options
 from tui.protocol.urls import redact_query_secrets
-from tui.recording import read_recording
-from tui.session import Changes, Connected, Interrupted, Notice, Session
+from tui.recording import HEARD, read_recording
+from tui.session import Changes, Connected, Interrupted, Notice, Session, SlotState, SpeakerProgress
 
 from .config import ConfigError, resolve_config
 from .console import Console
@@ -107,15 +107,21 @@ class ConsoleSink:
     - a recorded barge-in interrupts the contexts the recording names, with what had been heard
       of each as recorded: the outcome is not decided again from what this replay's speaker
       has played (at x8 it has heard far less, and would cut turns that had finished);
+    - what the listener heard of each context is what the recording says the speaker reported
+      live (`heard` actions), folded at its recorded time; this replay's speaker only plays the
+      sound. A recording made before those were recorded gets an estimate on the recording's
+      clock (the audio heard as it arrived), the same at every speed;
     - audio skipped over by a seek is stopped on the speaker;
     - an inactivity deadline that has passed on the replay's clock is applied before the next
       recorded entry (the console's own timer waits in wall seconds, whatever the speed).
     """
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, *, estimate_heard: bool = False) -> None:
         self.console = console
         self.session = console.session
         self._pressed_at: float | None = None
+        self._estimate_heard = estimate_heard
+        console.heard_from_recording = True
 
     def ingest(self, direction: str, data: str | bytes) -> None:
         self.tick()
@@ -129,6 +135,22 @@ class ConsoleSink:
         now = self.session.clock()
         if any(slot.countdown(now) == 0.0 for slot in self.session.slots):
             self.console.tick()
+        if self._estimate_heard:
+            self._fold_estimated_heard(now)
+
+    def heard(self, context_id: str, samples: int, rate: int, finished: bool) -> None:
+        self.tick()
+        self.console.apply(SpeakerProgress(context_id, samples, rate, finished))
+
+    def _fold_estimated_heard(self, now: float) -> None:
+        # Before every entry (and at the end) on the recording's clock, so each context's last
+        # estimate, before its slot is taken by another or at the end, is the same at any speed.
+        for slot in self.session.slots:
+            if slot.context_id is None or slot.state is SlotState.INTERRUPTED:
+                continue   # an interruption carries its own figure
+            heard = _estimated_heard(slot, now)
+            if heard is not None and abs(heard - slot.metrics.heard_seconds) >= 1e-6:
+                self.console.apply(SpeakerProgress(slot.context_id, round(heard * 1_000_000), 1_000_000))
 
     def on_turn(self, context_id: str, text: str) -> None:
         self.session.adopt_turn(context_id)
@@ -153,18 +175,9 @@ class ConsoleSink:
         if speaker is not None:
             speaker.call("stop", context_id)
         if heard_seconds is None:
-            heard_seconds = self._heard_in_real_time(context_id, now)
+            heard_seconds = _estimated_heard(self.session.slot_for(context_id), now)
         self.console.apply(Interrupted(context_id, heard_seconds, self._pressed_at if first else None,
                                        0.0 if first else None))
-
-    def _heard_in_real_time(self, context_id: str, now: float) -> float | None:
-        # A recording made before barge-ins carried what had been heard: what a listener would
-        # have heard of the audio played as it arrived, on the recording's clock (so the same
-        # at every speed).
-        slot = self.session.slot_for(context_id)
-        if slot is None or slot.metrics.first_audio_at is None:
-            return None
-        return min(slot.metrics.audio_seconds, max(0.0, now - slot.metrics.first_audio_at))
 
     def reset(self) -> None:
         """Start the model afresh in place (the UI keeps its references to the session and its
@@ -192,10 +205,26 @@ class ConsoleSink:
             self.console.speaker.call("stop", slot.context_id)
 
 
+def _estimated_heard(slot: object, now: float) -> float | None:
+    """For a recording made before what had been heard was recorded: what a listener would have
+    heard of the audio played as it arrived, on the recording's clock (so the same at every
+    speed); None when nothing of it had arrived."""
+    metrics = getattr(slot, "metrics", None)
+    if metrics is None or metrics.first_audio_at is None:
+        return None
+    return min(metrics.audio_seconds, max(0.0, now - metrics.first_audio_at))
+
+
 async def drive_console(transport: ReplayTransport, console: Console) -> None:
     """Play the whole recording into a started console so that it shows what it showed live.
     With `transport.hold_at_end` it returns only when the transport is closed (a finished
     replay says so and waits for a restart)."""
-    sink = ConsoleSink(console)
-    transport.on_finished = lambda: console.apply(Notice(FINISHED))
+    sink = ConsoleSink(console, estimate_heard=not transport.recording.actions(HEARD))
+
+    def finished() -> None:
+        sink.tick()   # the end of the recording: deadlines and estimates up to it
+        console.apply(Notice(FINISHED))
+
+    transport.on_finished = finished
     await drive(transport, sink, mute=sink.mute, on_turn=sink.on_turn)
+    sink.tick()

@@ -6,7 +6,7 @@
 - `export_wav(recording, directory)`: one WAV per context and one mixed "as heard".
 """
 from .entries import (
-    BARGE_IN, CLOSED, FORMAT_VERSION, KEEP_ALIVE, RECEIVED, SENT, TURN,
+    BARGE_IN, CLOSED, FORMAT_VERSION, HEARD, KEEP_ALIVE, RECEIVED, SENT, TURN,
     ActionEntry, Entry, FrameEntry, RecordingHeader,
 )
 from .export import ExportError, ExportResult, export_wav
@@ -14,7 +14,7 @@ from .reader import Recording, read_recording
 from .writer import Recorder, RecordingError
 
 __all__ = [
-    "BARGE_IN", "CLOSED", "FORMAT_VERSION", "KEEP_ALIVE", "RECEIVED", "SENT", "TURN",
+    "BARGE_IN", "CLOSED", "FORMAT_VERSION", "HEARD", "KEEP_ALIVE", "RECEIVED", "SENT", "TURN",
     "ActionEntry", "Entry", "ExportError", "ExportResult", "FrameEntry", "Recorder", "Recording", "RecordingError",
     "RecordingHeader", "export_wav", "read_recording",
 ]

@@ -31,7 +31,9 @@ DIRECTIONS = (SENT, RECEIVED)
 TURN = "turn"              # fields: text, context_id
 BARGE_IN = "barge-in"      # fields: context_id (the context that was speaking and got cut)
 KEEP_ALIVE = "keep-alive"  # fields: context_id
-CLOSED = "closed"          # fields: code, reason (the connection ended)
+CLOSED = "closed"          # fields: code, reason, expected, asked (the connection ended; asked: F5)
+HEARD = "heard"            # fields: context_id, heard (seconds), samples, rate, finished: what the
+                           # listener had heard of it, as the speaker reported (a replay folds it)
 
 # An offset past this is not a session (a week in milliseconds): 1e12 would leave a replay idle
 # for 31 years. NaN and infinities (which Python's JSON reads) are refused likewise.

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tui.protocol.dialect import Dialect
 from tui.protocol.frames import Audio
-from tui.recording.entries import BARGE_IN, CLOSED, TURN, FrameEntry
+from tui.recording.entries import BARGE_IN, CLOSED, HEARD, TURN, ActionEntry, FrameEntry
 from tui.recording.reader import Recording
 
 from .transport import ReplayTransport, closed_fields
@@ -41,6 +41,10 @@ class RecordedOutcomes(Protocol):
     def interrupted(self, context_id: str, heard_seconds: float | None, first: bool) -> None:
         """One recorded barge-in action: this context was cut, with what had been heard of it
         (None in recordings made before it was recorded); `first` of the key press."""
+
+    def heard(self, context_id: str, samples: int, rate: int, finished: bool) -> None:
+        """What the listener had heard of this context live (`samples` at `rate`), as the
+        speaker reported it then: the model shows this, not what the replay's speaker played."""
 
     def reset(self) -> None:
         """The replay went back to its start: start the model afresh."""
@@ -84,7 +88,7 @@ async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect |
                 mute: Callable[[str | None], None] | None, on_turn: Callable[[str, str], None] | None) -> None:
     last_barge_in: float | None = None
     outcomes: Any = sink if all(callable(getattr(sink, name, None)) for name in
-                                ("connected", "closed", "interrupted", "reset")) else None
+                                ("connected", "closed", "interrupted", "heard", "reset")) else None
     epoch, up = transport.epoch, False
     if outcomes is not None:
         transport.on_rewind = outcomes.reset
@@ -115,6 +119,30 @@ async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect |
         elif entry.kind == CLOSED and outcomes is not None:
             up = False
             outcomes.closed(*closed_fields(entry))
+        elif entry.kind == HEARD and outcomes is not None and (heard := heard_fields(entry)) is not None:
+            outcomes.heard(*heard)
+
+
+MICROSECONDS = 1_000_000
+
+
+def heard_fields(entry: ActionEntry) -> tuple[str, int, int, bool] | None:
+    """Context id, samples, rate and finished from a recorded `heard` action (None if it has no
+    context id or no figure); a line with only the seconds counts in microseconds."""
+    f = entry.fields
+    cid, samples, rate, heard = f.get("context_id"), f.get("samples"), f.get("rate"), f.get("heard")
+    if not isinstance(cid, str):
+        return None
+    finished = f.get("finished") is True
+    if _count(samples) and _count(rate) and rate > 0:
+        return cid, samples, rate, finished
+    if isinstance(heard, (int, float)) and not isinstance(heard, bool) and 0 <= heard < 1e7:
+        return cid, round(heard * MICROSECONDS), MICROSECONDS, finished
+    return None
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _dialect_of(recording: Recording) -> Dialect | None:
