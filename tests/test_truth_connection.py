@@ -119,6 +119,22 @@ async def test_a_handshake_refused_with_403_stops_reconnecting(start_local_serve
     assert "403" in console.session.banner.text and "sk_wrong" not in console.session.banner.text
 
 
+async def test_a_403_refusing_the_model_is_not_called_a_refused_key(start_local_server, tmp_path, shutdown_after):
+    # eleven_v3 streams over neither WebSocket route: the service answers 403 at the handshake.
+    server = await start_local_server("tone")
+    url = server.url + "/v1/text-to-speech/joe/multi-stream-input?model_id=eleven_v3&output_format=pcm_22050"
+    config = resolve_config(provider="local", url=url, audio="none", record=False)
+    console = Console(config, backoff=quick_backoff())
+    shutdown_after(console)
+    seen = attempts_seen(console)
+    assert await console.start()
+    await wait_for(lambda: console.session.banner is not None and "403" in console.session.banner.text)
+    await asyncio.sleep(0.4)
+    banner = console.session.banner.text
+    assert len(seen) == 1, f"retried a 403: attempts {seen}"
+    assert "eleven_v3" in banner and "API key" not in banner, banner
+
+
 async def test_a_connection_refused_after_opening_backs_off_longer_each_time(start_local_server, frozen_clock,
                                                                              tmp_path, shutdown_after):
     # An inactivity_timeout the server does not accept: the socket opens, then an error frame and 1008.

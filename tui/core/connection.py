@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from tui.net.backoff import Backoff, sleep_until
 from tui.net.client import is_loopback_url
-from tui.net.refusal import is_auth_refusal
+from tui.net.refusal import is_auth_refusal, names_the_key
 from tui.net.transport import ConnectError, Transport, TransportClosed
 from tui.protocol.frames import ErrorFrame
 from tui.session.events import (
@@ -287,6 +287,9 @@ def key_refused_message(provider: str, words: str) -> str:
 
     Names the variable that holds the key, never the key.
     """
+    if not names_the_key(words):   # a 403 for something else (the model): still no point retrying
+        return (f"The server refused the connection ({words.rstrip('. ')}). Not reconnecting: fix "
+                "what it names (--model, --url options), then reconnect (F5).")
     variable = KEY_VARIABLES.get(provider)
     if variable is None:   # the local provider sends no key: this server wants one
         fix = ("the local provider sends no key: connect with --provider elevenlabs (ELEVENLABS_API_KEY) "

@@ -26,6 +26,11 @@ AUTH_ERROR_IDS = frozenset({
 _AUTH_WORDS = re.compile(r"api[-_ ]?key|unauthori[sz]ed|unauthenticated|authenticat|authori[sz]ation", re.I)
 
 
+def names_the_key(words: str) -> bool:
+    """Whether a refusal's words are about the credentials (a 403 can refuse a model instead)."""
+    return bool(_AUTH_WORDS.search(words))
+
+
 def is_auth_refusal(close_code: int | None, texts: tuple[str | None, ...], error_id: str | None = None) -> bool:
     """Whether a close (with the error frame that came before it, if any) refuses the key.
 
