@@ -158,7 +158,7 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
     play.add_argument("--turn-end", metavar="PATTERN", help=f"how turns end: {' | '.join(TURN_ENDS)} "
                       "(default flush-close; the key in the footer cycles them live)")
     play.add_argument("--no-guard", dest="guard", action="store_false",
-                      help="let a sixth context go out (and the server refuse it with 1008)")
+                      help="let a context past the dialect's limit go out (5 on ElevenLabs, 15 on Murf) and the server refuse it")
     play.add_argument("--theme", help="colour theme (see themes/)")
     play.add_argument("--no-record", dest="record", action="store_false", help="do not record this session")
     play.add_argument("--record-dir", type=Path, default=default_record_dir(),

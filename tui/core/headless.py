@@ -34,10 +34,10 @@ HELP = """commands:
   /flush            flush every open context
   /close ID         close one context by hand
   /raw JSON         send a frame as typed
-  /guard on|off     the client-side guard against a sixth context
+  /guard on|off     the client-side guard against a context past the dialect's limit
   /rate WPS         words per second
   /reconnect        reconnect now
-  /slots            show the five slots
+  /slots            show the slots
   /clear            clear the frame log
   /quit             leave"""
 
