@@ -146,7 +146,7 @@ class Console:
                 lambda: EmbeddedServer.spawn(self.config.local_voice, faults=extra.get("server_faults"),
                                              fault_seed=extra.get("fault_seed")),
                 KeeperHooks(down=self.connection.hold, up=self._server_restarted, say=self._server_says,
-                            state=lambda text: self.apply(StatusUpdate({"server_state": text}))),
+                            state=self._server_state),
                 clock=self.clock, timeout=server_timeout)
             try:
                 base = await self.keeper.start()
@@ -178,7 +178,12 @@ class Console:
         self.connection.release()
 
     def _server_says(self, text: str, level: str) -> None:
+        self.record_action("server-said", text=text, level=level)   # a replay shows it too
         self.apply(Notice(text, level, banner=True))
+
+    def _server_state(self, text: str) -> None:
+        self.record_action("server-state", text=text)
+        self.apply(StatusUpdate({"server_state": text}))
 
     async def wait_connected(self, timeout: float = 10.0) -> bool:
         """Wait (bounded) until the connection is up; False on timeout."""
@@ -444,16 +449,23 @@ class Console:
 
     def _on_up(self) -> None:
         self._key_sent = False
+        transport = self.connection.transport
+        # Where it connected: the header has only the first URL (a restarted embedded server
+        # listens on a new port); a replay connects its model there.
+        self.record_action("connected", url=getattr(transport, "url", None) or redact_url(self.endpoint))
         self._pump_queue()
 
     def _may_keep_socket_alive(self) -> bool:
         # With the key in the body, the socket's first frame must carry it: no keep-alive first.
         return self.connected and (self.auth != AUTH_BODY or self._key_sent)
 
-    def _on_down(self, code: int | None, reason: str, expected: bool) -> None:
+    def _on_down(self, code: int | None, reason: str, expected: bool, asked: bool | None = None) -> None:
+        """The connection ended; `asked` (a replay passes what was recorded): the operator's F5."""
         self.turns.cancel_all()
-        self.record_action("closed", code=code, reason=reason, expected=expected)
-        asked, self._reconnect_asked = self._reconnect_asked and expected, False
+        if asked is None:
+            asked = self._reconnect_asked and expected
+        self._reconnect_asked = False
+        self.record_action("closed", code=code, reason=reason, expected=expected, asked=asked)
         self.apply(Disconnected(code, reason, expected=expected, asked=asked))
         if self.speaker is not None:
             self.speaker.end_all()   # the speaker follows the connection: no more audio will come

@@ -14,8 +14,10 @@ from pathlib import Path
 
 from tui.net.replay import ReplayTransport, check_speed, drive, session_options
 from tui.protocol.urls import redact_query_secrets
-from tui.recording import HEARD, read_recording
-from tui.session import Changes, Connected, Interrupted, Notice, Session, SlotState, SpeakerProgress
+from tui.recording import read_recording, records_heard
+from tui.session import (
+    Changes, Connected, Interrupted, Notice, Session, SlotState, SpeakerProgress, StatusUpdate,
+)
 
 from .config import ConfigError, resolve_config
 from .console import Console
@@ -160,9 +162,9 @@ class ConsoleSink:
         self.tick()
         self.console.apply(Connected(url))
 
-    def closed(self, code: int | None, reason: str, expected: bool) -> None:
+    def closed(self, code: int | None, reason: str, expected: bool, asked: bool) -> None:
         self.tick()
-        self.console._on_down(code, reason, expected)   # what the live connection's close did
+        self.console._on_down(code, reason, expected, asked)   # what the live connection's close did
 
     def interrupted(self, context_id: str, heard_seconds: float | None, first: bool) -> None:
         self.tick()
@@ -199,6 +201,13 @@ class ConsoleSink:
         console._after(Changes(slots=set(range(len(old.slots))), log=True, transcript=True, status=True))
         console.apply(Notice("replay restarted from the start"))
 
+    def server_said(self, text: str, level: str, state: bool) -> None:
+        self.tick()
+        if state:
+            self.console.apply(StatusUpdate({"server_state": text}))
+        else:
+            self.console.apply(Notice(text, level, banner=True))
+
     def mute(self, context_id: str | None) -> None:
         slot = self.session.slot_for(context_id)
         if slot is not None and self.console.speaker is not None:
@@ -219,7 +228,7 @@ async def drive_console(transport: ReplayTransport, console: Console) -> None:
     """Play the whole recording into a started console so that it shows what it showed live.
     With `transport.hold_at_end` it returns only when the transport is closed (a finished
     replay says so and waits for a restart)."""
-    sink = ConsoleSink(console, estimate_heard=not transport.recording.actions(HEARD))
+    sink = ConsoleSink(console, estimate_heard=not records_heard(transport.recording.header))
 
     def finished() -> None:
         sink.tick()   # the end of the recording: deadlines and estimates up to it

@@ -31,10 +31,11 @@ def default_speaker(config: ConsoleConfig, on_progress: Callable[[str, int, int,
 
 def default_recorder(config: ConsoleConfig, url: str, clock: Callable[[], float]) -> RecorderLike:
     """A recording in `config.record_dir` (raises RecordingError with a clear message)."""
-    from tui.recording import Recorder, RecordingHeader
+    from tui.recording import Recorder, RecordingHeader, heard_mark
     header = RecordingHeader(
         provider=config.provider, dialect=config.dialect.value, url=url,
         output_format=config.output_format, voice=config.voice, model=config.model,
+        extra=heard_mark(),   # the console records what the listener heard (`heard` actions)
     )
     from tui.recording.writer import DEFAULT_CAP_MB
     cap_mb = config.extra.get("record_cap_mb", DEFAULT_CAP_MB)   # the folder's cap (cli --record-cap-mb)

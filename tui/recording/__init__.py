@@ -6,15 +6,16 @@
 - `export_wav(recording, directory)`: one WAV per context and one mixed "as heard".
 """
 from .entries import (
-    BARGE_IN, CLOSED, FORMAT_VERSION, HEARD, KEEP_ALIVE, RECEIVED, SENT, TURN,
-    ActionEntry, Entry, FrameEntry, RecordingHeader,
+    BARGE_IN, CLOSED, CONNECTED, FORMAT_VERSION, HEARD, KEEP_ALIVE, RECEIVED, SENT, SERVER_SAID, SERVER_STATE, TURN,
+    ActionEntry, Entry, FrameEntry, RecordingHeader, heard_mark, records_heard,
 )
 from .export import ExportError, ExportResult, export_wav
 from .reader import Recording, read_recording
 from .writer import Recorder, RecordingError
 
 __all__ = [
-    "BARGE_IN", "CLOSED", "FORMAT_VERSION", "HEARD", "KEEP_ALIVE", "RECEIVED", "SENT", "TURN",
+    "BARGE_IN", "CLOSED", "CONNECTED", "FORMAT_VERSION", "HEARD", "KEEP_ALIVE", "RECEIVED", "SENT", "SERVER_SAID",
+    "SERVER_STATE", "TURN",
     "ActionEntry", "Entry", "ExportError", "ExportResult", "FrameEntry", "Recorder", "Recording", "RecordingError",
-    "RecordingHeader", "export_wav", "read_recording",
+    "RecordingHeader", "export_wav", "heard_mark", "read_recording", "records_heard",
 ]

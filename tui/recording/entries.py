@@ -32,8 +32,23 @@ TURN = "turn"              # fields: text, context_id
 BARGE_IN = "barge-in"      # fields: context_id (the context that was speaking and got cut)
 KEEP_ALIVE = "keep-alive"  # fields: context_id
 CLOSED = "closed"          # fields: code, reason, expected, asked (the connection ended; asked: F5)
+CONNECTED = "connected"    # fields: url (redacted): the connection came up there (a restarted
+                           # embedded server listens on a new port; a changed option is in the query)
+SERVER_SAID = "server-said"    # fields: text, level: what the embedded server's keeper said (banner)
+SERVER_STATE = "server-state"  # fields: text: the status strip's embedded server field ("" when up)
 HEARD = "heard"            # fields: context_id, heard (seconds), samples, rate, finished: what the
                            # listener had heard of it, as the speaker reported (a replay folds it)
+
+# In a header's `extra`: the console that wrote it recorded `heard` actions, so a context without
+# one was heard not at all (a recording without this mark gets an estimate instead).
+def heard_mark() -> dict[str, Any]:
+    return {"records": [HEARD]}
+
+
+def records_heard(header: RecordingHeader | None) -> bool:
+    records = header.extra.get("records") if header is not None else None
+    return isinstance(records, list) and HEARD in records
+
 
 # An offset past this is not a session (a week in milliseconds): 1e12 would leave a replay idle
 # for 31 years. NaN and infinities (which Python's JSON reads) are refused likewise.

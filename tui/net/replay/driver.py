@@ -10,12 +10,15 @@ from urllib.parse import parse_qs, urlsplit
 
 from tui.protocol.dialect import Dialect
 from tui.protocol.frames import Audio
-from tui.recording.entries import BARGE_IN, CLOSED, HEARD, TURN, ActionEntry, FrameEntry
+from tui.recording.entries import (
+    BARGE_IN, CLOSED, CONNECTED, HEARD, SERVER_SAID, SERVER_STATE, TURN, ActionEntry, FrameEntry,
+)
 from tui.recording.reader import Recording
 
 from .transport import ReplayTransport, closed_fields
 
 TICK_SECONDS = 0.1
+LEVELS = ("info", "warning", "error")   # a recorded notice's level (anything else reads as a warning)
 
 
 class ReplaySink(Protocol):
@@ -35,8 +38,8 @@ class RecordedOutcomes(Protocol):
     def connected(self, url: str) -> None:
         """The connection was up (before the first frame, and the first after each close)."""
 
-    def closed(self, code: int | None, reason: str, expected: bool) -> None:
-        """The connection ended, as recorded."""
+    def closed(self, code: int | None, reason: str, expected: bool, asked: bool) -> None:
+        """The connection ended, as recorded (`asked`: the operator's own reconnect, F5)."""
 
     def interrupted(self, context_id: str, heard_seconds: float | None, first: bool) -> None:
         """One recorded barge-in action: this context was cut, with what had been heard of it
@@ -45,6 +48,10 @@ class RecordedOutcomes(Protocol):
     def heard(self, context_id: str, samples: int, rate: int, finished: bool) -> None:
         """What the listener had heard of this context live (`samples` at `rate`), as the
         speaker reported it then: the model shows this, not what the replay's speaker played."""
+
+    def server_said(self, text: str, level: str, state: bool) -> None:
+        """What the embedded server's keeper said (`state`: the status strip's field, else a
+        banner at `level`): it exited, it restarts, it was given up on."""
 
     def reset(self) -> None:
         """The replay went back to its start: start the model afresh."""
@@ -88,17 +95,19 @@ async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect |
                 mute: Callable[[str | None], None] | None, on_turn: Callable[[str, str], None] | None) -> None:
     last_barge_in: float | None = None
     outcomes: Any = sink if all(callable(getattr(sink, name, None)) for name in
-                                ("connected", "closed", "interrupted", "heard", "reset")) else None
-    epoch, up = transport.epoch, False
+                                ("connected", "closed", "interrupted", "heard", "server_said", "reset")) else None
+    epoch, up, url = transport.epoch, False, transport.url
     if outcomes is not None:
         transport.on_rewind = outcomes.reset
     async for item in transport.items():
         entry = item.entry
         if transport.epoch != epoch:    # rewound to the start (the sink reset then): play afresh
-            epoch, up, last_barge_in = transport.epoch, False, None
-        if outcomes is not None and not up and (isinstance(entry, FrameEntry) or entry.kind == TURN):
-            up = True
-            outcomes.connected(transport.url)
+            epoch, up, last_barge_in, url = transport.epoch, False, None, transport.url
+        if isinstance(entry, ActionEntry) and entry.kind == CONNECTED and isinstance(entry.fields.get("url"), str):
+            url, up = entry.fields["url"], False     # recorded where it connected: up here, there
+        if outcomes is not None and not up and (isinstance(entry, FrameEntry) or entry.kind in (TURN, CONNECTED)):
+            up = True       # (a recording without `connected` actions: up at the first frame after a close)
+            outcomes.connected(url)
         if isinstance(entry, FrameEntry):
             sink.ingest(entry.direction, entry.data)
             if item.fast_forward and mute is not None and dialect is not None and item.is_received_frame:
@@ -121,6 +130,10 @@ async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect |
             outcomes.closed(*closed_fields(entry))
         elif entry.kind == HEARD and outcomes is not None and (heard := heard_fields(entry)) is not None:
             outcomes.heard(*heard)
+        elif entry.kind in (SERVER_SAID, SERVER_STATE) and outcomes is not None:
+            level = entry.fields.get("level")
+            outcomes.server_said(str(entry.fields.get("text") or ""), level if level in LEVELS else "warning",
+                                 entry.kind == SERVER_STATE)
 
 
 MICROSECONDS = 1_000_000

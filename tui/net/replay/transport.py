@@ -202,7 +202,7 @@ class ReplayTransport:
                 item = self._ready.pop(0)
                 self._at_ms, self._applying = item.entry.offset_ms, True
                 if isinstance(item.entry, ActionEntry) and item.entry.kind == CLOSED:
-                    self._close_code, self._close_reason, _ = closed_fields(item.entry)
+                    self._close_code, self._close_reason, *_ = closed_fields(item.entry)
                 return item
             if self.scheduler.done and not self.hold_at_end:
                 # The recording ends here; without a recorded close it ended normally.
@@ -224,10 +224,12 @@ class ReplayTransport:
         return None
 
 
-def closed_fields(entry: ActionEntry) -> tuple[int | None, str, bool]:
-    """Code, reason and whether the client expected it, from a recorded `closed` action.
-    Recordings made before `expected` was recorded: a 1000 was the console's own doing."""
+def closed_fields(entry: ActionEntry) -> tuple[int | None, str, bool, bool]:
+    """Code, reason, whether the client expected it and whether the operator asked for it (F5),
+    from a recorded `closed` action. Recordings made before `expected` was recorded: a 1000 was
+    the console's own doing; before `asked` was: not asked."""
     code = entry.fields.get("code")
     code = code if isinstance(code, int) and not isinstance(code, bool) else None
     expected = entry.fields.get("expected")
-    return code, str(entry.fields.get("reason") or ""), expected if isinstance(expected, bool) else code == 1000
+    expected = expected if isinstance(expected, bool) else code == 1000
+    return code, str(entry.fields.get("reason") or ""), expected, expected and entry.fields.get("asked") is True
