@@ -10,7 +10,7 @@ from websockets.asyncio.client import connect
 
 from tui.server import LocalServer
 from tui.server.synth.tone import ToneVoice
-from tui.server.synth.units import MAX_UNIT_CHARS, MAX_WORD_CHARS, iter_units, split_units
+from tui.server.synth.units import MAX_UNIT_CHARS, MAX_WORD_CHARS, WORD_PIECE_CHARS, iter_units, split_units
 from tui.server.text_buffer import PHRASE_END, cut_after_last
 
 from .wire import multi_url
@@ -20,14 +20,17 @@ def letter_runs(unit: str) -> list[int]:
     return [len(word) for word in unit.split()]
 
 
-def test_a_20_kb_word_is_cut_into_pieces_no_longer_than_a_real_word():
+def test_a_20_kb_word_is_cut_into_pieces_a_voice_can_take_and_real_words_stay_whole():
     word = "x" * 20_000
     units = split_units(word)
     assert "".join(units) == word
-    assert max(len(u) for u in units) <= MAX_WORD_CHARS
+    assert max(len(u) for u in units) <= WORD_PIECE_CHARS
     spaced = split_units(f"Say {word} now please.")
     assert "".join(spaced) == f"Say {word} now please."
-    assert max(max(letter_runs(u)) for u in spaced) <= MAX_WORD_CHARS
+    assert max(max(letter_runs(u)) for u in spaced) <= WORD_PIECE_CHARS
+    long_but_real = "pneumonoultramicroscopicsilico"                       # 30 letters
+    assert len(long_but_real) <= MAX_WORD_CHARS
+    assert any(long_but_real in u for u in split_units(f"A {long_but_real} case."))
 
 
 def test_no_unit_holds_more_than_max_unit_chars_whatever_the_words():

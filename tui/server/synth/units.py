@@ -25,11 +25,14 @@ FIRST_UNIT_WORDS = 2         # bench/synth.py: first-chunk p50 0.48x the whole c
 FIRST_UNIT_LETTERS = 16      # two long words are as slow as four short ones
 SECOND_UNIT_WORDS = 10
 LATER_UNIT_WORDS = 30
-# A voice's memory grows with the length of one model run (Piper: ~0.3 MB per char of one run;
-# 6 GB for a 20,000-letter "word"). Real words are shorter than this; a longer run of letters is
-# cut into pieces of at most MAX_WORD_CHARS, each ending its unit, and no unit holds more than
-# MAX_UNIT_CHARS, so a 20 kB word costs what a 20 kB sentence costs (bench/abuse.py measures it).
-MAX_WORD_CHARS = 40
+# A voice's memory grows with the audio of one model run (Piper: 6 GB for a 20,000-letter "word",
+# spelled letter by letter as one unit). A run of letters longer than MAX_WORD_CHARS (longer than
+# nearly every real word, which stays whole) is cut into pieces of WORD_PIECE_CHARS, each ending
+# its unit: 24-letter pieces spell out to 6 s of audio each and 20 of them still grew Piper by
+# 120 MB, 16-letter ones by 46 MB, below 20 kB of 30-word sentences (bench/abuse.py: piper). No
+# unit holds more than MAX_UNIT_CHARS.
+MAX_WORD_CHARS = 32
+WORD_PIECE_CHARS = 16
 MAX_UNIT_CHARS = 240
 # The longest abbreviation in _ABBREVIATIONS: how far back a period looks for one.
 _ABBREVIATION_CHARS = max(map(len, _ABBREVIATIONS))
@@ -117,7 +120,8 @@ def _speakable(piece: str) -> bool:
 
 def _words(clause: str) -> list[str]:
     """Words with their trailing whitespace; leading whitespace joins the first word. A word
-    longer than MAX_WORD_CHARS comes as pieces (no whitespace after all but the last)."""
+    longer than MAX_WORD_CHARS comes as pieces of WORD_PIECE_CHARS (no whitespace after all but
+    the last)."""
     words = _WORD.findall(clause)
     lead = clause[:len(clause) - len(clause.lstrip())]
     if not words:
@@ -132,7 +136,7 @@ def _pieces(word: str) -> list[str]:
     letters = len(word.rstrip())
     if letters <= MAX_WORD_CHARS:
         return [word]
-    cuts = list(range(0, letters, MAX_WORD_CHARS))
+    cuts = list(range(0, letters, WORD_PIECE_CHARS))
     return [word[a:b] for a, b in zip(cuts, cuts[1:])] + [word[cuts[-1]:]]
 
 
