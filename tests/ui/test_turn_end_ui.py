@@ -22,7 +22,7 @@ async def test_one_key_in_the_footer_and_the_palette_cycles_the_pattern_and_the_
     app = make_app(make_console(), blink=False)
     async with app.run_test(size=(120, 24)) as pilot:
         await pilot.pause()
-        assert "turn end" in await offered(app) and "Next end-of-turn pattern" in await offered(app)
+        assert "ending" in await offered(app) and "Next end-of-turn pattern" in await offered(app)
         strip = app.screen.query_one(StatusView)
         assert "flush-close" not in str(strip.render())          # the default is not named
         await pilot.press("ctrl+g")
