@@ -8,6 +8,7 @@ from tui.protocol import elevenlabs, murf
 from tui.protocol.formats import ulaw_decode, ulaw_encode
 from tui.protocol.frames import Audio, Final
 from tui.recording import BARGE_IN, RECEIVED, SENT, TURN, Recorder, RecordingHeader, read_recording
+from tui.core.export import export_wav as export_with_the_speakers_decoder
 from tui.recording.export import ExportError, export_wav
 from tui.recording.timeline import as_heard, build_timeline
 
@@ -141,7 +142,7 @@ def test_a_truncated_recording_exports_what_it_holds_and_says_where_it_stops(tmp
 
 
 @pytest.mark.parametrize("fmt, dialect, why", [
-    ("mp3_44100_128", "elevenlabs", "cannot be decoded"),
+    ("mp3_44100_128", "elevenlabs", "needs the speaker's decoder"),   # tui.core.export has it
     ("pcm_12345", "elevenlabs", "unknown output_format"),
     ("pcm_16000", "klingon", "unknown dialect"),
 ])
@@ -149,6 +150,12 @@ def test_audio_that_cannot_be_exported_is_a_clear_error(tmp_path, fmt, dialect, 
     s = Script(tmp_path, dialect=dialect, output_format=fmt)
     with pytest.raises(ExportError, match=why):
         export_wav(s.done(), tmp_path / "wav")
+
+
+def test_opus_is_a_clear_error_even_with_the_speakers_decoder(tmp_path):
+    s = Script(tmp_path, output_format="opus_48000_64")
+    with pytest.raises(ExportError, match="Opus is not decoded here"):
+        export_with_the_speakers_decoder(s.done(), tmp_path / "wav")
 
 
 def test_garbage_is_not_exported(tmp_path):

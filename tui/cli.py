@@ -91,7 +91,8 @@ def _export(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--wav", type=Path, required=True, metavar="DIR", help="folder for the WAV files")
 
     def run(args: argparse.Namespace) -> int:
-        from tui.recording import ExportError, export_wav, read_recording
+        from tui.core.export import ExportError, export_wav   # with the speaker's decoder: MP3, WAV, stereo
+        from tui.recording import read_recording
         recording = read_recording(args.file)
         try:
             result = export_wav(recording, args.wav)

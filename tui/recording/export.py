@@ -1,7 +1,8 @@
 """`switchboard export FILE --wav DIR`: one WAV per context, and one mixed "as heard".
 
-Every WAV is mono s16le at the recording's sample rate (mu-law and A-law decoded with
-tui.protocol.formats). The mixed file is the heard spans back to back, without the silences
+Every WAV is mono s16le at the recording's sample rate, each context decoded by its own
+decoder (`decoder`: tui.core.export passes the speaker's, which plays MP3, WAV and stereo;
+without it PCM and G.711 are decoded with tui.protocol.formats). The mixed file is the heard spans back to back, without the silences
 between them, so its length is exactly the audio the listener heard.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .reader import Recording, read_recording
-from .timeline import ContextAudio, TimelineError, as_heard, build_timeline
+from .timeline import ContextAudio, DecoderFactory, SampleDecoder, TimelineError, as_heard, build_timeline
 
 HEARD_NAME = "as-heard.wav"
 
@@ -44,14 +45,15 @@ def write_wav(path: Path, pcm: bytes, rate: int) -> None:
         out.writeframes(pcm)
 
 
-def export_wav(recording: Recording | str | os.PathLike[str], directory: str | os.PathLike[str]) -> ExportResult:
+def export_wav(recording: Recording | str | os.PathLike[str], directory: str | os.PathLike[str],
+               decoder: DecoderFactory = SampleDecoder) -> ExportResult:
     """Write the WAVs into `directory` (created if missing). Raises ExportError if impossible."""
     if not isinstance(recording, Recording):
         recording = read_recording(recording)
     if recording.header is None:   # the reader's problem already names the file
         raise ExportError(recording.problem or f"{recording.path}: not a recording")
     try:
-        timeline = build_timeline(recording)
+        timeline = build_timeline(recording, decoder)
     except TimelineError as exc:
         raise ExportError(f"{recording.path}: {exc}") from None
     if not any(ctx.chunks for ctx in timeline.contexts):

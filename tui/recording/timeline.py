@@ -9,21 +9,54 @@ A barge-in cuts the context it names (or, unnamed, whichever is playing) at that
 rest of its audio, buffered or still to arrive, is never heard. Murf's `clear` does the same,
 since the client drops a cleared context's audio by id. A plain ElevenLabs `close_context` is
 the normal end of a turn and cuts nothing: what was flushed before it still plays.
+
+Each context's bytes are decoded to mono s16le PCM by a decoder of its own, fed in wire order
+(`DecoderFactory`): MP3, WAV and stereo need the speaker's (tui.audio.decode.turn_decoder,
+which this layer may not import; tui.core.export passes it in). Without one, PCM and G.711
+mono are decoded here with tui.protocol.formats.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from tui.protocol import elevenlabs, murf
 from tui.protocol.dialect import Dialect
-from tui.protocol.formats import AudioFormat, parse_output_format, to_pcm16
+from tui.protocol.formats import AudioFormat, parse_format_spelling, to_pcm16
 from tui.protocol.frames import Audio, DecodeError, Final
 
 from .entries import BARGE_IN, RECEIVED, SENT, ActionEntry, FrameEntry
 from .reader import Recording
 
 _OPENS = (elevenlabs.SendText, murf.SendText)
+
+
+class Decoder(Protocol):
+    def decode(self, data: bytes) -> bytes:
+        """Mono s16le PCM at the format's rate for what `data` completes (maybe nothing yet)."""
+        ...
+
+
+# One fresh decoder per context (a turn's stream); ValueError for a format it cannot decode.
+DecoderFactory = Callable[[AudioFormat], Decoder]
+
+
+class SampleDecoder:
+    """PCM and G.711, mono: sample by sample, a byte left over waits for the next piece."""
+
+    def __init__(self, fmt: AudioFormat) -> None:
+        if not fmt.playable or fmt.channels != 1:
+            raise ValueError(f"{fmt.name} audio needs the speaker's decoder (switchboard export has it)")
+        self._fmt = fmt
+        self._odd = b""
+
+    def decode(self, data: bytes) -> bytes:
+        data = self._odd + data
+        cut = len(data) - len(data) % self._fmt.bytes_per_sample
+        data, self._odd = data[:cut], data[cut:]
+        return to_pcm16(self._fmt, data) if data else b""
 
 
 @dataclass
@@ -36,6 +69,7 @@ class ContextAudio:
     chunks: list[tuple[float, bytes]] = field(default_factory=list)  # (arrival ms, PCM)
     final_ms: float | None = None
     cut_ms: float | None = None     # a barge-in or clear aimed at this context
+    decoder: Decoder | None = field(default=None, repr=False, compare=False)
 
     @property
     def pcm(self) -> bytes:
@@ -55,10 +89,10 @@ class Timeline:
 
 
 class TimelineError(ValueError):
-    """The recording cannot be turned into audio (unknown dialect, compressed format)."""
+    """The recording cannot be turned into audio (unknown dialect, a format nothing decodes)."""
 
 
-def _audio_format(recording: Recording) -> tuple[Dialect, AudioFormat]:
+def _audio_format(recording: Recording, decoder: DecoderFactory) -> tuple[Dialect, AudioFormat]:
     header = recording.header
     if header is None:
         raise TimelineError(recording.problem or "the recording has no header")
@@ -66,17 +100,20 @@ def _audio_format(recording: Recording) -> tuple[Dialect, AudioFormat]:
         dialect = Dialect(header.dialect)
     except ValueError:
         raise TimelineError(f"unknown dialect {header.dialect!r} in the header") from None
-    fmt = parse_output_format(header.output_format)
+    fmt = parse_format_spelling(header.output_format)
     if isinstance(fmt, DecodeError):
         raise TimelineError(f"the header's output format: {fmt.reason}")
-    if not fmt.playable:
-        raise TimelineError(f"{fmt.name} audio cannot be decoded here (only pcm, ulaw and alaw)")
+    try:
+        decoder(fmt)
+    except ValueError as exc:
+        raise TimelineError(str(exc)) from None
     return dialect, fmt
 
 
-def build_timeline(recording: Recording) -> Timeline:
-    """Fold the recording's frames into per-context audio; raises TimelineError if impossible."""
-    dialect, fmt = _audio_format(recording)
+def build_timeline(recording: Recording, decoder: DecoderFactory = SampleDecoder) -> Timeline:
+    """Fold the recording's frames into per-context audio, each context decoded by its own
+    `decoder(format)`; raises TimelineError if impossible."""
+    dialect, fmt = _audio_format(recording, decoder)
     contexts: list[ContextAudio] = []
     live: dict[str | None, ContextAudio] = {}   # the current use of each id
     uses: dict[str | None, int] = {}
@@ -86,7 +123,7 @@ def build_timeline(recording: Recording) -> Timeline:
         current = live.get(cid)
         if current is None or current.final_ms is not None:
             uses[cid] = uses.get(cid, 0) + 1
-            current = live[cid] = ContextAudio(cid, uses[cid], t)
+            current = live[cid] = ContextAudio(cid, uses[cid], t, decoder=decoder(fmt))
             contexts.append(current)
         return current
 
@@ -117,8 +154,9 @@ def build_timeline(recording: Recording) -> Timeline:
             event = dialect.decode_server(entry.data)
             if isinstance(event, Audio):
                 target = context(event.context_id, t)
-                if event.audio:
-                    target.chunks.append((t, to_pcm16(fmt, event.audio)))
+                pcm = target.decoder.decode(event.audio) if event.audio and target.decoder else b""
+                if pcm:
+                    target.chunks.append((t, pcm))
                 if event.is_final:
                     target.final_ms = t
             elif isinstance(event, Final):
