@@ -128,15 +128,23 @@ async def test_a_session_with_a_1008_a_reconnect_and_barge_ins_replays_as_it_was
         assert_same(expected, snapshot((await replayed(recording, speed)).session), f"replay at x{speed}")
 
 
-async def test_a_recording_without_heard_actions_replays_the_same_estimate_at_every_speed(tmp_path):
-    # Recordings made before `heard` was recorded: what had been heard is estimated on the
-    # recording's clock, never from this replay's speaker, so every speed ends the same.
-    demo = RECORDINGS / "demo-flight-booking.jsonl"
+@pytest.mark.parametrize("name", ["demo-flight-booking", "demo-rapid-barge-in"])
+async def test_a_recording_without_heard_actions_replays_the_same_estimate_at_every_speed(tmp_path, name):
+    # Recordings made before what had been heard was recorded (no heard actions, barge-ins
+    # without `heard`): it is estimated on the recording's clock, never from this replay's
+    # speaker or the wall, so every speed ends the same.
     old = tmp_path / "old.jsonl"
-    header, *lines = demo.read_text().splitlines(keepends=True)
+    header, *lines = (RECORDINGS / f"{name}.jsonl").read_text().splitlines()
     header = json.loads(header)
     header.pop("extra", None)          # no mark that heard actions were recorded
-    old.write_text(json.dumps(header) + "\n" + "".join(line for line in lines if '"action":"heard"' not in line))
+    kept = []
+    for line in lines:
+        obj = json.loads(line)
+        if obj.get("action") == "barge-in":
+            obj.pop("heard", None)
+        if obj.get("action") != "heard":
+            kept.append(json.dumps(obj))
+    old.write_text("\n".join([json.dumps(header), *kept]) + "\n")
     recording = read_recording(old)
     assert recording.problem is None and not recording.actions(HEARD) and not records_heard(recording.header)
     reference = snapshot((await replayed(recording, 1)).session)
