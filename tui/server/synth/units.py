@@ -28,11 +28,11 @@ LATER_UNIT_WORDS = 30
 # A voice's memory grows with the audio of one model run (Piper: 6 GB for a 20,000-letter "word",
 # spelled letter by letter as one unit). A run of letters longer than MAX_WORD_CHARS (longer than
 # nearly every real word, which stays whole) is cut into pieces of WORD_PIECE_CHARS, each ending
-# its unit: 24-letter pieces spell out to 6 s of audio each and 20 of them still grew Piper by
-# 120 MB, 16-letter ones by 46 MB, below 20 kB of 30-word sentences (bench/abuse.py: piper). No
-# unit holds more than MAX_UNIT_CHARS.
+# its unit. Spelled out, 20 units of 24-letter pieces grew Piper by 120 MB, of 16 by 46-84 MB, of 12
+# by 44 MB, where 20 units of 30-word sentences grew it by 30 or 125 MB (bench/abuse.py --parts
+# piper). No unit holds more than MAX_UNIT_CHARS.
 MAX_WORD_CHARS = 32
-WORD_PIECE_CHARS = 16
+WORD_PIECE_CHARS = 12
 MAX_UNIT_CHARS = 240
 # The longest abbreviation in _ABBREVIATIONS: how far back a period looks for one.
 _ABBREVIATION_CHARS = max(map(len, _ABBREVIATIONS))
