@@ -17,7 +17,7 @@ BIN := $(VENV)/bin
 # simpleaudio, and PortAudio for the sounddevice backend.
 APT_PACKAGES := pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev libportaudio2
 
-.PHONY: setup system-packages run serve test clean conformance
+.PHONY: setup system-packages run serve test lint clean conformance
 
 setup: system-packages $(VENV)/.installed
 
@@ -49,8 +49,13 @@ run: setup
 serve: setup
 	$(BIN)/switchboard serve $(ARGS)
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The architecture and the code's hygiene, checked before the suite: the layer contracts in
+# pyproject.toml ([tool.importlinter]).
+lint: setup
+	$(BIN)/lint-imports --no-cache
 
 # Real clients (pipecat, LiveKit's plugins, the ElevenLabs SDK) against the local server, in their own
 # environment so their dependencies never touch .venv; not part of `make test` (conformance/README.md).

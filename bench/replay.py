@@ -30,7 +30,7 @@ from bench.stats import percentile  # noqa: E402
 
 from tui.core import Console, resolve_config  # noqa: E402
 from tui.core.replay import drive_console  # noqa: E402
-from tui.net.replay import ReplayTransport  # noqa: E402
+from tui.replay import ReplayTransport  # noqa: E402
 from tui.protocol import elevenlabs  # noqa: E402
 from tui.protocol.dialect import Dialect  # noqa: E402
 from tui.protocol.formats import AudioFormat  # noqa: E402

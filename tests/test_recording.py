@@ -234,18 +234,3 @@ def test_frame_entries_encode_text_and_binary_distinctly():
     assert FrameEntry(1.0, SENT, b"x").to_json() == {"t": 1.0, "dir": SENT, "b64": "eA=="}
     with pytest.raises(ValueError, match="reserved"):
         ActionEntry(1.0, TURN, {"t": 3}).to_json()
-
-
-def test_recording_imports_only_the_standard_library_and_the_protocol_layer():
-    import ast
-    allowed = set(sys.stdlib_module_names)
-    offenders = {}
-    for path in (REPO / "tui" / "recording").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
-            bad = [n for n in names if n.split(".")[0] not in allowed
-                   and not n.startswith(("tui.protocol", "tui.recording"))]
-            if bad:
-                offenders[path.name] = bad
-    assert offenders == {}

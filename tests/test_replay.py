@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tui.net.replay import ReplayScheduler, ReplayTransport, check_speed
+from tui.replay import ReplayScheduler, ReplayTransport, check_speed
 from tui.net.transport import ConnectError, Transport, TransportClosed
 from tui.recording import BARGE_IN, CLOSED, RECEIVED, SENT, TURN, ActionEntry, FrameEntry, read_recording
 from tui.recording.reader import Recording

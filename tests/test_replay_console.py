@@ -11,7 +11,7 @@ from pathlib import Path
 from tui.audio import make_speaker
 from tui.core import Console, resolve_config
 from tui.core.replay import drive_console
-from tui.net.replay import ReplayTransport, drive, session_options
+from tui.replay import ReplayTransport, drive, session_options
 from tui.recording import BARGE_IN, read_recording
 from tui.session import SlotState
 

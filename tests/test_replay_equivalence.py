@@ -20,7 +20,7 @@ import pytest
 from tui.core import Console, resolve_config
 from tui.core.replay import drive_console
 from tui.net import Backoff
-from tui.net.replay import ReplayTransport, session_options
+from tui.replay import ReplayTransport, session_options
 from tui.recording import HEARD, read_recording, records_heard
 
 from .fixtures.frozen_clock import FrozenClock

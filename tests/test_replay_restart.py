@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from tui.core.replay import drive_console, open_replay
-from tui.net.replay import ReplayTransport
+from tui.replay import ReplayTransport
 from tui.recording import read_recording
 
 from .fixtures.frozen_clock import FrozenClock

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tui.core import Console, resolve_config
-from tui.net.replay import ReplayTransport, drive
+from tui.replay import ReplayTransport, drive
 from tui.recording import read_recording
 from tui.session import SlotState
 from tui.ui.app import SwitchboardApp

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from tui.core import Console, resolve_config
-from tui.net.replay import ReplayTransport, session_options
+from tui.replay import ReplayTransport, session_options
 from tui.recording import read_recording
 from tui.audio import make_speaker
 from tui.ui.widgets.composer import Composer

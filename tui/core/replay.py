@@ -2,7 +2,7 @@
 
 `open_replay` builds the console a recording needs (its dialect, format and timeout; the session
 on the recording's clock, the speaker on the wall's). `drive_console` feeds the recording into
-it through `tui.net.replay.drive`, with the hooks that make it show what it showed live.
+it through `tui.replay.drive`, with the hooks that make it show what it showed live.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.net.replay import ReplayTransport, check_speed, drive, session_options
+from tui.replay import ReplayTransport, check_speed, drive, session_options
 from tui.protocol.urls import redact_query_secrets
 from tui.recording import read_recording, records_heard
 from tui.session import (

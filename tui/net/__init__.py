@@ -1,6 +1,7 @@
 """The WebSocket client side: the `Transport` protocol, the live transport, reconnect backoff.
 
-tui/net/replay.py (the recording engineer's) implements `Transport` for offline replay.
+tui/replay/ implements `Transport` for offline replay (a layer above net/ and recording/: it reads
+recordings).
 """
 from .backoff import Backoff, sleep_until
 from .client import MAX_FRAME, WebSocketTransport, describe_connect_error

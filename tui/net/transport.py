@@ -1,6 +1,6 @@
 """The `Transport` protocol: what the console needs from a connection, live or replayed.
 
-`WebSocketTransport` (tui/net/client.py) is the live one; tui/net/replay.py implements the same
+`WebSocketTransport` (tui/net/client.py) is the live one; tui/replay/ (ReplayTransport) implements the same
 protocol from a recording. One transport object is one connection attempt: after it closes,
 the console makes a new one through its factory.
 """

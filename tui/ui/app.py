@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 from ..core import Console
 from ..core.config import PROVIDERS_KEY, provider_settings, with_provider_settings
 from ..core.replay import drive_console
-from ..net.replay import ReplayTransport
+from ..replay import ReplayTransport
 from ..session import Changes, Notice
 from ..session.settings import Settings
 from .actions import APP_KEYS, default_keys

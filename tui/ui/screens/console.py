@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from ...core import Console
-from ...net.replay import ReplayTransport
+from ...replay import ReplayTransport
 from ...session import Changes
 from ..actions import console_bindings
 from ..widgets.banner import ErrorBanner

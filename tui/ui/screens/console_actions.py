@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...core import CommandResult
-from ...net.replay import MAX_SPEED, MIN_SPEED
+from ...replay import MAX_SPEED, MIN_SPEED
 from ...session import SlotState
 from ...session.settings import Settings
 from ...session.pacer import DEFAULT_RATE, MAX_RATE, MIN_RATE, SLOW_RATE
@@ -23,7 +23,7 @@ from .settings import SettingsScreen
 
 if TYPE_CHECKING:
     from ...core import Console
-    from ...net.replay import ReplayTransport
+    from ...replay import ReplayTransport
     from ...session import Session
 
 MODES = action_modes()

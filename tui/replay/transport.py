@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from tui.recording.entries import CLOSED, ActionEntry, FrameEntry
 from tui.recording.reader import Recording
 
-from ..transport import ConnectError, TransportClosed
+from tui.net.transport import ConnectError, TransportClosed
 from .scheduler import Clock, ReplayItem, ReplayScheduler
 
 

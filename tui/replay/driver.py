@@ -1,5 +1,5 @@
 """Feeding a replay into a sink: `drive`, and the options a replaying console needs
-(`session_options`). The console's own sink is `tui.core.replay.drive_console` (net does not
+(`session_options`). The console's own sink is `tui.core.replay.drive_console` (replay does not
 import core)."""
 from __future__ import annotations
 
