@@ -63,7 +63,7 @@ class Server:
         self.url = embedded.url
 
     @classmethod
-    async def start(cls, voice: str = "tone") -> "Server":
+    async def start(cls, voice: str = "tone") -> Server:
         return cls(await asyncio.to_thread(EmbeddedServer.start, voice))
 
     async def stop(self) -> None:
@@ -332,7 +332,7 @@ async def part_silent(clients: int) -> dict:
             await asyncio.sleep(0.5)
         await asyncio.sleep(1)
         after = rss_mb(server.pid)
-        for ws, sock in held:
+        for ws, _sock in held:
             ws.transport.abort()
     finally:
         await server.stop()

@@ -39,14 +39,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.stats import percentile  # noqa: E402
-
 from textual import events  # noqa: E402
 
+from bench.stats import percentile  # noqa: E402
 from tui.audio import make_speaker  # noqa: E402
 from tui.core import Console, resolve_config  # noqa: E402
-from tui.core.seams import default_transport  # noqa: E402
 from tui.core.embedded import EmbeddedServer  # noqa: E402
+from tui.core.seams import default_transport  # noqa: E402
 from tui.ui.app import SwitchboardApp  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -219,7 +218,9 @@ def row(name: str, values: list[float], ref: list[float] | None, unit: str = "ms
     p50, p95, p99 = percentile(values, 0.5), percentile(values, 0.95), percentile(values, 0.99)
     r50 = percentile(ref or [], 0.5)
     ratio = (p50 / r50) if p50 is not None and r50 else None
-    fmt = (lambda v: "–" if v is None else f"{v:.1f}")
+    def fmt(v: float | None) -> str:
+        return "–" if v is None else f"{v:.1f}"
+
     print(f"| {name} | {len(values)} | {fmt(p50)} | {fmt(p95)} | {fmt(p99)} | "
           f"{fmt(r50)} | {'–' if ratio is None else f'×{ratio:.2f}'} |")
     return {"n": len(values), "p50": p50, "p95": p95, "p99": p99, "reference_p50": r50, "unit": unit}
@@ -252,7 +253,8 @@ def main() -> int:
     print("| measure | n | p50 | p95 | p99 | reference p50 | ratio |")
     print("|---|---|---|---|---|---|---|")
     results = {
-        "lag_streaming": row("event-loop lag, 5 contexts streaming (ms)", live["lag_streaming_ms"], live["lag_idle_ms"]),
+        "lag_streaming": row("event-loop lag, 5 contexts streaming (ms)", live["lag_streaming_ms"],
+                             live["lag_idle_ms"]),
         "lag_idle": row("event-loop lag, idle app (reference, ms)", live["lag_idle_ms"], None),
         "key_to_wire": row("Escape → close frame on the wire (ms)", live["key_to_wire_ms"], live["direct_to_wire_ms"]),
         "key_to_silent": row("Escape → speaker silent (ms)", live["key_to_silent_ms"], live["direct_to_silent_ms"]),

@@ -24,10 +24,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.stats import percentile  # noqa: E402
-
 from websockets.asyncio.client import connect  # noqa: E402
 
+from bench.stats import percentile  # noqa: E402
 from tui.core import Console, resolve_config  # noqa: E402
 from tui.protocol import elevenlabs  # noqa: E402
 from tui.protocol.dialect import Dialect  # noqa: E402

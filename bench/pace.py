@@ -37,7 +37,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.stats import percentile  # noqa: E402
 from bench.ttfa import SENTENCES, start_server  # noqa: E402
-
 from tui.core import Console, resolve_config  # noqa: E402
 from tui.session import Changes  # noqa: E402
 
@@ -90,11 +89,12 @@ async def one_turn(console: Console, text: str) -> list[tuple[float, float]]:
         cid.append(next(t.context_id for t in console.session.transcript.turns if t.context_id not in before))
         try:
             await asyncio.wait_for(done.wait(), TURN_TIMEOUT)
-        except TimeoutError:
+        except TimeoutError as exc:
             slot = console.session.slot_for(cid[0])
             tail = [f"{e.direction} {e.context_id} {e.summary[:120]}" for e in console.session.log.entries()[-8:]]
             raise SystemExit(f"turn {cid[0]} got no final in {TURN_TIMEOUT:g} s "
-                             f"(slot {slot.state.value if slot else None}); last log lines:\n" + "\n".join(tail))
+                             f"(slot {slot.state.value if slot else None}); last log lines:\n"
+                             + "\n".join(tail)) from exc
     finally:
         remove()
     return chunks
@@ -170,7 +170,8 @@ async def main() -> None:
     lowest = min((rate for rate in never if all(x in never for x in args.rates if x >= rate)), default=None)
     # Short openers: the lowest pace whose p95 longest gap is within the tolerance of the floor.
     floor_p95 = floor["opener"]["longest_gap_s"]["p95"] or 0.0
-    at_floor = [r["rate"] for r in results if (r["opener"]["longest_gap_s"]["p95"] or 0.0) <= floor_p95 + args.tolerance]
+    at_floor = [r["rate"] for r in results
+                if (r["opener"]["longest_gap_s"]["p95"] or 0.0) <= floor_p95 + args.tolerance]
     opener_lowest = min((rate for rate in at_floor if all(x in at_floor for x in args.rates if x >= rate)),
                         default=None)
     print(f"\nvoice speed (reference, same run): {speech:.2f} words per second of audio")

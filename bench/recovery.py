@@ -32,7 +32,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.stats import percentile  # noqa: E402
-
 from tui.core import Console, resolve_config  # noqa: E402
 from tui.core.embedded import STABLE_AFTER  # noqa: E402
 from tui.session.status import ConnectionState  # noqa: E402

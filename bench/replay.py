@@ -27,17 +27,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.stats import percentile  # noqa: E402
-
 from tui.core import Console, resolve_config  # noqa: E402
 from tui.core.replay import drive_console  # noqa: E402
-from tui.replay import ReplayTransport  # noqa: E402
 from tui.protocol import elevenlabs  # noqa: E402
 from tui.protocol.dialect import Dialect  # noqa: E402
 from tui.protocol.formats import AudioFormat  # noqa: E402
 from tui.protocol.frames import Audio, Final  # noqa: E402
 from tui.recording import (  # noqa: E402
-    BARGE_IN, RECEIVED, SENT, TURN, ActionEntry, FrameEntry, Recorder, RecordingHeader, read_recording,
+    BARGE_IN,
+    RECEIVED,
+    SENT,
+    TURN,
+    ActionEntry,
+    FrameEntry,
+    Recorder,
+    RecordingHeader,
+    read_recording,
 )
+from tui.replay import ReplayTransport  # noqa: E402
 from tui.session import FrameReceived, FrameSent, Interrupted, Session  # noqa: E402
 
 RATE = 16000
@@ -65,7 +72,7 @@ def build_recording(folder: Path, seconds: float) -> Path:
         clock.now = t
         rec.action(TURN, text="A sentence of about this length, spoken.", context_id=cid)
         rec.frame(SENT, elevenlabs.encode_client(elevenlabs.SendText(" ", cid)))
-        for i, word in enumerate("A sentence of about this length, spoken.".split()):
+        for i, word in enumerate(["A", "sentence", "of", "about", "this", "length,", "spoken."]):
             clock.now = t + 0.05 * (i + 1)
             rec.frame(SENT, elevenlabs.encode_client(elevenlabs.SendText(word + " ", cid)))
         rec.frame(SENT, elevenlabs.encode_client(elevenlabs.Flush(cid)))
@@ -137,9 +144,11 @@ def main() -> None:
     fractions = [r["cpu_fraction"] for r in runs]
     cpu = [r["cpu_s"] for r in runs]
     rows = [
-        ("replay at speed 1: CPU / wall", f"{100 * statistics.median(fractions):.2f} %", f"{100 * percentile(fractions, 0.95):.2f} %"),
+        ("replay at speed 1: CPU / wall", f"{100 * statistics.median(fractions):.2f} %",
+         f"{100 * percentile(fractions, 0.95):.2f} %"),
         ("replay at speed 1: CPU seconds", f"{statistics.median(cpu):.3f}", f"{percentile(cpu, 0.95):.3f}"),
-        ("reference: same entries, tight loop, CPU s", f"{statistics.median(refs):.3f}", f"{percentile(refs, 0.95):.3f}"),
+        ("reference: same entries, tight loop, CPU s", f"{statistics.median(refs):.3f}",
+         f"{percentile(refs, 0.95):.3f}"),
         ("ratio replay CPU / reference CPU", f"{statistics.median(cpu) / statistics.median(refs):.2f}", ""),
     ]
     print(f"recording: {args.seconds:g} s, {len(recording.entries)} entries, {size / 1e6:.1f} MB; "

@@ -50,9 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.stats import percentile  # noqa: E402
-
-from tests.fixtures.virtual_speaker import (  # noqa: E402
-    Recording, VirtualSpeaker, arrival_times, feed_paced, noise)
+from tests.fixtures.virtual_speaker import Recording, VirtualSpeaker, arrival_times, feed_paced, noise  # noqa: E402
 from tui.audio import PlayoutDelay, make_speaker  # noqa: E402
 from tui.audio.alsa import silence_alsa  # noqa: E402
 from tui.protocol.formats import AudioFormat, parse_format_spelling  # noqa: E402
@@ -201,7 +199,7 @@ def main() -> None:
             **{f"{f}-{k}": [] for f in formats for k in ("fast", "barge")}} for b in backends}
     results["reference"] = {"bare": []}
     with VirtualSpeaker(rate=RATE) as vs:
-        import sounddevice as sd   # after the sound server is up: PortAudio lists devices once
+        import sounddevice as sd  # after the sound server is up: PortAudio lists devices once
 
         speakers = {b: (make_speaker(b), make_speaker(b), make_speaker(b)) for b in backends}
         for name, (fast, _, _) in speakers.items():

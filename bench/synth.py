@@ -23,7 +23,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.stats import percentile  # noqa: E402
-
 from tui.server.synth import load_voice  # noqa: E402
 from tui.server.synth.units import FIRST_UNIT_WORDS  # noqa: E402
 

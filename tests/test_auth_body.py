@@ -9,12 +9,12 @@ import json
 
 import pytest
 
-from tests.test_core_console import shutdown_after, wait_for   # noqa: F401 (a fixture)
+from tests.test_core_console import shutdown_after, wait_for  # noqa: F401 (a fixture)
 from tui.cli import build_parser, config_from_args
 from tui.core import ConfigError, Console, resolve_config
 from tui.protocol.secret import Secret
-from tui.recording import read_recording
 from tui.protocol.urls import auth_headers
+from tui.recording import read_recording
 from tui.session import SlotState
 
 KEY = "sk_live_key_0123456789abcdef"

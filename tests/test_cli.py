@@ -104,7 +104,8 @@ def test_config_errors_are_value_errors_with_one_line():
 def test_the_command_prints_one_line_and_exits_2_as_a_process(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "tui", "--provider", "elevenlabs"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=30,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1])})
+                          env={"PATH": "/usr/bin:/bin",
+                               "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1])})
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.splitlines() == [
         "switchboard: error: --provider elevenlabs needs an API key: set ELEVENLABS_API_KEY in the "

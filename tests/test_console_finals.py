@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.test_core_console import shutdown_after, wait_for   # noqa: F401 (a fixture)
-from tests.test_fault_rehearsal import LONG_TURN, ONE_SENTENCE, fault_lines, rehearse   # noqa: F401
-from tests.test_replay_equivalence import assert_same, replayed
 from tests.model_snapshot import snapshot
+from tests.test_core_console import shutdown_after, wait_for  # noqa: F401 (a fixture)
+from tests.test_fault_rehearsal import LONG_TURN, ONE_SENTENCE, fault_lines, rehearse  # noqa: F401
+from tests.test_replay_equivalence import assert_same, replayed
 from tui.core import Console, resolve_config
 from tui.recording import read_recording
 from tui.session import SlotState

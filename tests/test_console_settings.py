@@ -9,8 +9,8 @@ import logging
 import os
 import signal
 
+from tests.test_core_console import console_on, sent_frames, shutdown_after, wait_for  # noqa: F401 (a fixture)
 from tests.test_recovery import embedded_console
-from tests.test_core_console import console_on, sent_frames, shutdown_after, wait_for   # noqa: F401 (a fixture)
 from tui.session.settings import Settings
 
 LONG = "One two three four five six seven eight nine ten eleven twelve."

@@ -116,7 +116,7 @@ async def test_rapid_barge_ins_with_the_guard_off_get_the_servers_1008(start_loc
 
 async def test_with_the_guard_on_a_sixth_turn_waits_for_a_free_slot(local_server, tmp_path, shutdown_after):
     console = await console_on(local_server, tmp_path, shutdown_after)
-    for i in range(6):
+    for _ in range(6):
         result = console.submit_turn("Okay.")
         console.barge_in()
     assert "queued" in result.message and console.queued_turns == ["Okay."]
@@ -239,7 +239,8 @@ async def test_barge_in_silences_the_speaker_before_the_close_frame_is_issued(lo
     assert console.session.status.last_barge_in.silenced_after is not None
 
 
-async def test_an_idle_elevenlabs_socket_is_kept_alive_without_opening_a_context(local_server, tmp_path, shutdown_after):
+async def test_an_idle_elevenlabs_socket_is_kept_alive_without_opening_a_context(
+        local_server, tmp_path, shutdown_after):
     # The server closes a socket that hears nothing for inactivity_timeout seconds (1008), as the
     # service does; the console's context-less keep-alive must prevent that and occupy no slot.
     console = await console_on(local_server, tmp_path, shutdown_after, inactivity_timeout=1)

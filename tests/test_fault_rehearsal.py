@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from tests.test_core_console import console_on, shutdown_after, wait_for   # noqa: F401 (a fixture)
+from tests.test_core_console import console_on, shutdown_after, wait_for  # noqa: F401 (a fixture)
 from tui.cli import build_parser, config_from_args
 from tui.core import ConfigError, Console, resolve_config
 from tui.net import Backoff

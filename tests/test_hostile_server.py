@@ -9,7 +9,6 @@ import json
 import os
 from collections.abc import Awaitable, Callable
 
-import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from tui.core import resolve_config

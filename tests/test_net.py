@@ -57,7 +57,8 @@ async def test_a_refused_port_is_one_readable_line(unused_tcp_port):
     transport = WebSocketTransport(f"ws://127.0.0.1:{unused_tcp_port}/x")
     with pytest.raises(ConnectError) as info:
         await transport.connect()
-    assert str(info.value).startswith(f"cannot reach ws://127.0.0.1:{unused_tcp_port}/x") and "\n" not in str(info.value)
+    assert str(info.value).startswith(f"cannot reach ws://127.0.0.1:{unused_tcp_port}/x")
+    assert "\n" not in str(info.value)
 
 
 async def test_an_unknown_path_is_reported_as_http_404(local_server):

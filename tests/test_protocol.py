@@ -4,17 +4,22 @@ import json
 
 import pytest
 
-from tui.protocol import elevenlabs as el
-from tui.protocol import murf, stream_input
+from tui.protocol import elevenlabs as el, murf, stream_input
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import (
-    AudioFormat, alaw_decode, alaw_encode, from_pcm16, murf_format, parse_output_format,
-    to_pcm16, ulaw_decode, ulaw_encode,
+    AudioFormat,
+    alaw_decode,
+    alaw_encode,
+    from_pcm16,
+    murf_format,
+    parse_output_format,
+    to_pcm16,
+    ulaw_decode,
+    ulaw_encode,
 )
 from tui.protocol.frames import Alignment, Audio, DecodeError, ErrorFrame, Final, FlushDone, Unknown
 from tui.protocol.secret import Secret
 from tui.protocol.urls import auth_headers, elevenlabs_url, murf_url, redact_text, redact_url
-
 
 # ---- ElevenLabs client frames ------------------------------------------------------------
 
@@ -266,7 +271,8 @@ def _reference_ulaw(sample: int) -> int:
     # ITU-T G.711 mu-law as in the Sun reference code, written independently of formats.py.
     sign = 0x7F if sample < 0 else 0xFF
     magnitude = min(-(sample >> 2) if sample < 0 else sample >> 2, 8159) + 0x21
-    segment = next((i for i, end in enumerate((0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF)) if magnitude <= end), 8)
+    ends = (0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF)
+    segment = next((i for i, end in enumerate(ends) if magnitude <= end), 8)
     return (0x7F if segment >= 8 else (segment << 4) | ((magnitude >> (segment + 1)) & 0xF)) ^ sign
 
 

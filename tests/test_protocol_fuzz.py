@@ -34,7 +34,8 @@ RECV_TIMEOUT = 5.0
 
 # ---- strategies -------------------------------------------------------------------------------
 
-json_scalars = st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False) | st.text(max_size=12)
+json_scalars = (st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False)
+                | st.text(max_size=12))
 json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3)
                            | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=6)
 words = st.text(alphabet="abcdefgh xyz.,!?", max_size=14)

@@ -14,8 +14,16 @@ import pytest
 from tui.protocol import elevenlabs
 from tui.protocol.secret import Secret
 from tui.recording import (
-    BARGE_IN, RECEIVED, SENT, TURN, ActionEntry, FrameEntry, Recorder, RecordingError,
-    RecordingHeader, read_recording,
+    BARGE_IN,
+    RECEIVED,
+    SENT,
+    TURN,
+    ActionEntry,
+    FrameEntry,
+    Recorder,
+    RecordingError,
+    RecordingHeader,
+    read_recording,
 )
 from tui.recording.scrub import base64_cores
 

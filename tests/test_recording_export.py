@@ -4,11 +4,11 @@ from array import array
 
 import pytest
 
+from tui.core.export import export_wav as export_with_the_speakers_decoder
 from tui.protocol import elevenlabs, murf
 from tui.protocol.formats import ulaw_decode, ulaw_encode
 from tui.protocol.frames import Audio, Final
 from tui.recording import BARGE_IN, RECEIVED, SENT, TURN, Recorder, RecordingHeader, read_recording
-from tui.core.export import export_wav as export_with_the_speakers_decoder
 from tui.recording.export import ExportError, export_wav
 from tui.recording.timeline import as_heard, build_timeline
 

@@ -5,15 +5,14 @@ import time
 
 import pytest
 
-from tui.replay import ReplayScheduler, ReplayTransport, check_speed
 from tui.net.transport import ConnectError, Transport, TransportClosed
 from tui.recording import BARGE_IN, CLOSED, RECEIVED, SENT, TURN, ActionEntry, FrameEntry, read_recording
 from tui.recording.reader import Recording
+from tui.replay import ReplayScheduler, ReplayTransport, check_speed
 
 from .fixtures.frozen_clock import FrozenClock
 from .test_recording import header
 from .test_recording_export import Script
-
 
 HEADER = header()
 

@@ -30,7 +30,8 @@ def test_the_demos_show_what_they_are_for():
 
 
 def test_replay_plays_a_demo_offline_and_prints_its_frame_log(capsys):
-    assert main(["replay", str(DEMOS / "demo-flush-and-keep-alive.jsonl"), "--speed", "32", "--audio", "none", "--headless"]) == 0
+    demo = str(DEMOS / "demo-flush-and-keep-alive.jsonl")
+    assert main(["replay", demo, "--speed", "32", "--audio", "none", "--headless"]) == 0
     out = capsys.readouterr().out
     assert '"flush":true' in out and '"isFinal":true' in out
     lines = [line for line in out.splitlines() if "→" in line or "←" in line]

@@ -11,8 +11,8 @@ from pathlib import Path
 from tui.audio import make_speaker
 from tui.core import Console, resolve_config
 from tui.core.replay import drive_console
-from tui.replay import ReplayTransport, drive, session_options
 from tui.recording import BARGE_IN, read_recording
+from tui.replay import ReplayTransport, drive, session_options
 from tui.session import SlotState
 
 from .test_core_console import LONG_TURN, wait_for

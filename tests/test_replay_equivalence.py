@@ -20,8 +20,8 @@ import pytest
 from tui.core import Console, resolve_config
 from tui.core.replay import drive_console
 from tui.net import Backoff
-from tui.replay import ReplayTransport, session_options
 from tui.recording import HEARD, read_recording, records_heard
+from tui.replay import ReplayTransport, session_options
 
 from .fixtures.frozen_clock import FrozenClock
 from .model_snapshot import differences, snapshot

@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from tui.core.replay import drive_console, open_replay
-from tui.replay import ReplayTransport
 from tui.recording import read_recording
+from tui.replay import ReplayTransport
 
 from .fixtures.frozen_clock import FrozenClock
 

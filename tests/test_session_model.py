@@ -9,8 +9,17 @@ from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat
 from tui.protocol.frames import Alignment, Audio, ErrorFrame, Final
 from tui.session import (
-    Connected, Disconnected, FrameReceived, FrameSent, Interrupted, Session, SlotState,
-    SpeakerProgress, Tick, Wire, DEFAULT_VOICE_SETTINGS,
+    DEFAULT_VOICE_SETTINGS,
+    Connected,
+    Disconnected,
+    FrameReceived,
+    FrameSent,
+    Interrupted,
+    Session,
+    SlotState,
+    SpeakerProgress,
+    Tick,
+    Wire,
 )
 from tui.session.finals import ELEVENLABS_MARGIN
 from tui.session.slot import TRANSITIONS, ContextSlot
@@ -325,7 +334,12 @@ def test_speaker_progress_updates_heard_seconds(frozen_clock):
 
 # ---- fuzz: arbitrary server frames never raise ----------------------------------------------------
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import (  # noqa: E402
+    HealthCheck,
+    given,
+    settings,
+    strategies as st,  # noqa: E402
+)
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-2, 2**40) | st.floats(allow_nan=False) | st.text(max_size=12),

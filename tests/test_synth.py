@@ -1,8 +1,7 @@
 """The tone voice, SynthChunk.split and loading voices by name (tui/server/synth)."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from tests.fixtures.voices import assert_chunks_cover
 from tui.server.synth import SUPPORTED_SAMPLE_RATES, SynthChunk, VoiceError, load_voice

@@ -39,7 +39,8 @@ def test_piper_speaks_for_a_plausible_time_with_char_timings_that_match_the_soun
         assert_chunks_cover([f for f in frames if f.text], chunk.text)
 
 
-def test_the_first_chunk_comes_after_one_short_model_run_speaks_at_once_and_closing_stops_the_rest(piper_voice, monkeypatch):
+def test_the_first_chunk_comes_after_one_short_model_run_speaks_at_once_and_closing_stops_the_rest(
+        piper_voice, monkeypatch):
     runs = []
     model_run = piper_voice._piper.phoneme_ids_to_audio
     monkeypatch.setattr(piper_voice._piper, "phoneme_ids_to_audio",

@@ -1,8 +1,7 @@
 """Cutting text into synthesis units, and char timings from phoneme timings (no model needed)."""
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from tui.server.synth.char_timing import Phoneme, char_boundaries, estimated_boundaries
 from tui.server.synth.seams import trim_silence

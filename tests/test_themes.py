@@ -10,8 +10,15 @@ from textual.widgets import Static
 
 from tui.ui.settings import config_path, load_config, save_theme
 from tui.ui.themes import (
-    BUILTIN_DIR, DEFAULT_THEME, SLOT_VARIABLES, ThemeProblem, fallback_theme, load_themes,
-    parse_theme, slot_variable_defaults, user_themes_dir,
+    BUILTIN_DIR,
+    DEFAULT_THEME,
+    SLOT_VARIABLES,
+    ThemeProblem,
+    fallback_theme,
+    load_themes,
+    parse_theme,
+    slot_variable_defaults,
+    user_themes_dir,
 )
 
 TUI = Path(__file__).resolve().parent.parent / "tui"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tui.core import Console, resolve_config
-from tui.replay import ReplayTransport, drive
 from tui.recording import read_recording
+from tui.replay import ReplayTransport, drive
 from tui.session import SlotState
 from tui.ui.app import SwitchboardApp
 from tui.ui.themes import BUILTIN_DIR, load_themes

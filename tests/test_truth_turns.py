@@ -20,11 +20,19 @@ from tui.net import Backoff
 from tui.protocol import elevenlabs
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat
-from tui.server import LocalServer
 from tui.protocol.frames import Alignment, Audio, Final
+from tui.server import LocalServer
 from tui.session import (
-    DEFAULT_VOICE_SETTINGS, Connected, FrameReceived, FrameSent, Interrupted, Session, SlotState,
-    TurnOpened, TurnQueued, Wire,
+    DEFAULT_VOICE_SETTINGS,
+    Connected,
+    FrameReceived,
+    FrameSent,
+    Interrupted,
+    Session,
+    SlotState,
+    TurnOpened,
+    TurnQueued,
+    Wire,
 )
 
 consoles = shutdown_after   # the fixture, under this module's name for it

@@ -8,12 +8,10 @@ import json
 
 import pytest
 
-from tests.test_core_console import console_on, shutdown_after, wait_for   # noqa: F401 (a fixture)
+from tests.test_core_console import console_on, shutdown_after, wait_for  # noqa: F401 (a fixture)
 from tui.cli import build_parser, config_from_args
 from tui.core import ConfigError, Console, resolve_config
-from tui.core.turn_end import (
-    QUIET_AFTER_AUDIO, AudioSeen, CloseWatch, TurnEnd, next_turn_end, parse_turn_end,
-)
+from tui.core.turn_end import QUIET_AFTER_AUDIO, AudioSeen, CloseWatch, TurnEnd, next_turn_end, parse_turn_end
 from tui.recording import read_recording
 from tui.server.fault_plan import FaultPlan
 from tui.server.faults import parse_faults

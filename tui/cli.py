@@ -91,7 +91,7 @@ def _export(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--wav", type=Path, required=True, metavar="DIR", help="folder for the WAV files")
 
     def run(args: argparse.Namespace) -> int:
-        from tui.core.export import ExportError, export_wav   # with the speaker's decoder: MP3, WAV, stereo
+        from tui.core.export import ExportError, export_wav  # with the speaker's decoder: MP3, WAV, stereo
         from tui.recording import read_recording
         recording = read_recording(args.file)
         try:
@@ -159,7 +159,8 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
     play.add_argument("--turn-end", metavar="PATTERN", help=f"how turns end: {' | '.join(TURN_ENDS)} "
                       "(default flush-close; the key in the footer cycles them live)")
     play.add_argument("--no-guard", dest="guard", action="store_false",
-                      help="let a context past the dialect's limit go out (5 on ElevenLabs, 15 on Murf) and the server refuse it")
+                      help="let a context past the dialect's limit go out (5 on ElevenLabs, 15 on Murf) "
+                      "and the server refuse it")
     play.add_argument("--theme", help="colour theme (see themes/)")
     play.add_argument("--no-record", dest="record", action="store_false", help="do not record this session")
     play.add_argument("--record-dir", type=Path, default=default_record_dir(),

@@ -35,7 +35,7 @@ def default_record_dir() -> Path:
     """Where session recordings go unless --record-dir says otherwise."""
     if not installed():
         return Path("recordings")
-    from platformdirs import user_data_path      # honours XDG_DATA_HOME on Linux
+    from platformdirs import user_data_path  # honours XDG_DATA_HOME on Linux
     return user_data_path("switchboard", appauthor=False) / "recordings"
 
 

@@ -18,16 +18,13 @@ from websockets.exceptions import ConnectionClosed
 from tui.protocol import murf
 from tui.protocol.elevenlabs import SendText as ElevenLabsText
 from tui.protocol.murf import SendText as MurfText, SetVoiceConfig, VoiceConfig
-from tui.server import ManualClock
-from tui.server import connection as runtime_module
+from tui.server import ManualClock, connection as runtime_module
 from tui.server.actions import MAX_UNSPOKEN_CHARS
 from tui.server.connection import CLOSE_GRACE_SECONDS, NOT_READING_REASON, SEND_STALL_SECONDS
 from tui.server.contexts import MultiContextConnection
 from tui.server.murf_turns import TEXT_CAP_ERROR, MurfConnection
 
-from .wire import (
-    audio_of, client, context_of, is_final, multi_url, murf_endpoint, single_url, text,
-)
+from .wire import audio_of, client, context_of, is_final, multi_url, murf_endpoint, single_url, text
 
 WAIT = 10.0
 

@@ -46,7 +46,8 @@ async def test_elevenlabs_takes_the_key_in_the_first_message_in_every_spelling_c
 @pytest.mark.parametrize("header", [KEY, f"Bearer {KEY}"], ids=["bare", "bearer"])
 async def test_elevenlabs_takes_the_key_in_an_authorization_header_bare_or_bearer(keyed_server, url_of, header):
     context_id = "t1" if url_of is multi_url else None
-    async with client(url_of(keyed_server, output_format="pcm_22050"), additional_headers={"Authorization": header}) as ws:
+    url = url_of(keyed_server, output_format="pcm_22050")
+    async with client(url, additional_headers={"Authorization": header}) as ws:
         assert await speaks(ws, opening(context_id), context_id) == " Let me in. "
 
 

@@ -14,7 +14,6 @@ from tui.server.faults import PROFILES, FaultSpec, FaultSpecError, Latency, pars
 
 from .wire import client, is_final, multi_url
 
-
 # ---- the grammar ------------------------------------------------------------------------------
 
 def test_a_full_spec_parses_into_every_fault():
@@ -124,33 +123,32 @@ async def test_a_seeded_race_repeats_exactly_on_a_new_server(voice_loader):
 
 
 async def test_quota_answers_with_a_bare_final_and_ignores_the_context_until_its_close(voice_loader, caplog):
-    async with LocalServer(voice_loader("tone"), faults=FaultPlan(parse_faults("quota"))) as server:
-        async with client(multi_url(server.url)) as ws:
-            await ws.send({"text": "Hello there. ", "context_id": "q", "flush": True})
-            assert await ws.recv() == {"isFinal": True, "contextId": "q"}
-            await ws.send({"text": "More words. ", "context_id": "q", "flush": True})   # ignored, opens nothing
-            await ws.send({"context_id": "q", "close_context": True})                  # releases the id
-            await ws.send({"text": " ", "context_id": "next"})
-            await ws.send({"context_id": "next", "close_context": True})
-            assert await ws.recv() == {"isFinal": True, "contextId": "next"}           # nothing else came
+    async with LocalServer(voice_loader("tone"), faults=FaultPlan(parse_faults("quota"))) as server, \
+            client(multi_url(server.url)) as ws:
+        await ws.send({"text": "Hello there. ", "context_id": "q", "flush": True})
+        assert await ws.recv() == {"isFinal": True, "contextId": "q"}
+        await ws.send({"text": "More words. ", "context_id": "q", "flush": True})   # ignored, opens nothing
+        await ws.send({"context_id": "q", "close_context": True})                  # releases the id
+        await ws.send({"text": " ", "context_id": "next"})
+        await ws.send({"context_id": "next", "close_context": True})
+        assert await ws.recv() == {"isFinal": True, "contextId": "next"}           # nothing else came
 
 
 async def test_drop_aborts_the_tcp_connection_after_the_first_audio(voice_loader):
-    async with LocalServer(voice_loader("tone"), faults=FaultPlan(parse_faults("drop=1"))) as server:
-        async with client(multi_url(server.url)) as ws:
-            await ws.send({"text": "Hello there. ", "context_id": "d", "flush": True})
-            frames = await ws.rest()
-            assert len(frames) == 1 and frames[0]["audio"]
-            assert ws.close_code == 1006
+    async with LocalServer(voice_loader("tone"), faults=FaultPlan(parse_faults("drop=1"))) as server, \
+            client(multi_url(server.url)) as ws:
+        await ws.send({"text": "Hello there. ", "context_id": "d", "flush": True})
+        frames = await ws.rest()
+        assert len(frames) == 1 and frames[0]["audio"]
+        assert ws.close_code == 1006
 
 
 async def test_ttfa_holds_the_first_audio_until_the_servers_clock_has_moved(voice_loader):
     clock = ManualClock()
     async with LocalServer(voice_loader("tone"), clock=clock,
-                           faults=FaultPlan(parse_faults("ttfa=2s"))) as server:
-        async with client(multi_url(server.url)) as ws:
-            await ws.send({"text": "Hello there. ", "context_id": "t", "flush": True})
-            with pytest.raises(TimeoutError):
-                await ws.recv(timeout=0.5)
-            clock.advance(2.0)
-            assert (await ws.recv())["audio"]
+                           faults=FaultPlan(parse_faults("ttfa=2s"))) as server, client(multi_url(server.url)) as ws:
+        await ws.send({"text": "Hello there. ", "context_id": "t", "flush": True})
+        with pytest.raises(TimeoutError):
+            await ws.recv(timeout=0.5)
+        clock.advance(2.0)
+        assert (await ws.recv())["audio"]

@@ -6,8 +6,7 @@ timing-dependent on a socket become exact here.
 """
 from __future__ import annotations
 
-from tui.protocol import elevenlabs as el
-from tui.protocol import murf
+from tui.protocol import elevenlabs as el, murf
 from tui.protocol.elevenlabs import CloseContext, CloseSocket, ContextSettings, Flush, KeepAlive, SendText
 from tui.protocol.formats import AudioFormat
 from tui.protocol.frames import DecodeError

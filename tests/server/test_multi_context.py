@@ -12,7 +12,16 @@ import pytest
 from tui.protocol import elevenlabs as el
 
 from .wire import (
-    audio_bytes, audio_of, client, context_of, is_final, lasts, multi_url, opening, speaks_up_to, spoken_text,
+    audio_bytes,
+    audio_of,
+    client,
+    context_of,
+    is_final,
+    lasts,
+    multi_url,
+    opening,
+    speaks_up_to,
+    spoken_text,
     text,
 )
 
@@ -282,7 +291,7 @@ async def test_with_sync_alignment_every_audio_frame_carries_alignments_that_joi
             assert len(chars) == len(starts) == len(durations)
             # Relative to this frame's own audio (tone voice: 60 ms per char, 22050 Hz s16le).
             frame_ms = len(audio_bytes([frame])) / 2 / 22050 * 1000
-            assert all(0 <= s and s + d <= frame_ms + 1 for s, d in zip(starts, durations))
+            assert all(s >= 0 and s + d <= frame_ms + 1 for s, d in zip(starts, durations))
     assert spoken_text(audio) == spoken_text(audio, "normalizedAlignment") == " " + LONG_TURN
 
 
@@ -311,7 +320,7 @@ async def test_without_sync_alignment_each_units_timing_rides_on_its_first_frame
     for unit in units:
         unit_ms = len(audio_bytes(unit)) / 2 / 22050 * 1000
         align = unit[0]["alignment"]
-        assert all(0 <= s and s + d <= unit_ms + 1
+        assert all(s >= 0 and s + d <= unit_ms + 1
                    for s, d in zip(align["charStartTimesMs"], align["charDurationsMs"]))
 
 

@@ -5,10 +5,10 @@ import asyncio
 import time
 from pathlib import Path
 
-from tui.core import Console, resolve_config
-from tui.replay import ReplayTransport, session_options
-from tui.recording import read_recording
 from tui.audio import make_speaker
+from tui.core import Console, resolve_config
+from tui.recording import read_recording
+from tui.replay import ReplayTransport, session_options
 from tui.ui.widgets.composer import Composer
 
 from .consoles import make_app

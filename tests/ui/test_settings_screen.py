@@ -14,7 +14,7 @@ from tui.ui.screens.settings import SettingsScreen
 from tui.ui.widgets.status import StatusView
 
 from .consoles import make_app, make_console
-from .test_live import connected, live_app, sent_frames, type_turn, wait_until   # noqa: F401 (a fixture)
+from .test_live import connected, live_app, sent_frames, type_turn, wait_until  # noqa: F401 (a fixture)
 from .test_turn_end_ui import offered
 
 

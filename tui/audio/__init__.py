@@ -6,7 +6,7 @@ progress reaches the UI only through the `on_progress` callback.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from .alsa import silence_alsa
 from .device import Device

@@ -7,7 +7,8 @@ thread. It is opened on demand (when a turn is due) and closed when nothing is l
 from __future__ import annotations
 
 import os
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 _RT_PRIORITY = 10      # low among real-time threads: below PulseAudio's own, above everything else
 

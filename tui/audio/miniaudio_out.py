@@ -7,7 +7,7 @@ closed and a fresh one made for the next turn.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from .device import DeviceError, Source, raise_priority
 
@@ -30,7 +30,7 @@ class MiniaudioDevice:
 
     def probe(self) -> str | None:
         try:
-            import miniaudio
+            import miniaudio  # noqa: F401  (only whether it imports)
         except ImportError as exc:
             return f"miniaudio is not installed ({exc})"
         try:

@@ -6,7 +6,7 @@ be opened. Progress then says how much *would* have been heard.
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from .device import Source
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 import ctypes
 import sys
 import threading
+from collections.abc import Callable
 from importlib import metadata
-from typing import Callable
 
 from . import pulse_mute
 from .alsa import default_output_problem

@@ -6,7 +6,7 @@ which makes the heard-sample count exact to the block. `abort()` drops what the 
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .device import DeviceError, Source, raise_priority
 

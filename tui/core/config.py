@@ -16,7 +16,6 @@ from tui.protocol.formats import MURF_RATES, AudioFormat, murf_format, parse_for
 from tui.protocol.frames import DecodeError
 from tui.protocol.secret import Secret
 from tui.protocol.urls import ELEVENLABS_BASE, MURF_BASE, check_auth, elevenlabs_url, murf_url
-
 from tui.session.pacer import DEFAULT_RATE, check_rate
 from tui.session.settings import Settings
 from tui.shipped import default_record_dir
@@ -123,7 +122,8 @@ def provider_settings(data: Mapping[str, object], provider: str, dialect: Dialec
 def with_provider_settings(data: Mapping[str, object], provider: str, settings: Settings) -> dict[str, object]:
     """The config file's providers table with `settings` saved for `provider`; the rest kept."""
     table = data.get(PROVIDERS_KEY, {})
-    table = {k: dict(v) if isinstance(v, Mapping) else v for k, v in table.items()} if isinstance(table, Mapping) else {}
+    table = ({k: dict(v) if isinstance(v, Mapping) else v for k, v in table.items()}
+             if isinstance(table, Mapping) else {})
     mine = table.get(provider)
     table[provider] = {**(mine if isinstance(mine, dict) else {}), settings.family: settings.to_saved()}
     return table
@@ -190,7 +190,8 @@ def check_format(fmt: AudioFormat, dialect: Dialect, spelled: str) -> None:
         raise ConfigError(f"{spelled}: the console cannot play Opus (and the local server does not produce it); "
                           "use mp3_44100_128 or pcm_22050")
     if dialect is Dialect.MURF:
-        if fmt.encoding not in ("pcm", "wav", "mp3", "ulaw", "alaw") or fmt.bitrate or fmt.sample_rate not in MURF_RATES:
+        if (fmt.encoding not in ("pcm", "wav", "mp3", "ulaw", "alaw") or fmt.bitrate
+                or fmt.sample_rate not in MURF_RATES):
             raise ConfigError(f"{spelled} has no Murf equivalent (Murf: pcm_, wav_, mp3_ at 8000, 16000, 24000, "
                               "44100 or 48000 Hz, ulaw_8000, alaw_8000; '_stereo' for STEREO)")
         if fmt.encoding in ("ulaw", "alaw") and fmt.sample_rate != 8000:

@@ -28,9 +28,7 @@ from tui.net.client import is_loopback_url
 from tui.net.refusal import is_auth_refusal, names_the_key
 from tui.net.transport import ConnectError, Transport, TransportClosed
 from tui.protocol.frames import ErrorFrame
-from tui.session.events import (
-    Connected, Connecting, Disconnected, ReconnectScheduled, SendFailed, StatusUpdate,
-)
+from tui.session.events import Connected, Connecting, Disconnected, ReconnectScheduled, SendFailed, StatusUpdate
 from tui.session.status import ConnectionState
 
 from .config import KEY_VARIABLES

@@ -32,22 +32,32 @@ from tui.protocol.dialect import Dialect
 from tui.protocol.frames import DecodeError, ErrorFrame, load_object
 from tui.protocol.urls import AUTH_BODY, auth_headers, redact_text, redact_url
 from tui.session import (
-    Changes, Disconnected, FrameReceived, FrameSent,
-    Notice, Session, SpeakerProgress, StatusUpdate, Tick, TurnOpened, TurnQueued, Wire,
+    Changes,
+    Disconnected,
+    FrameReceived,
+    FrameSent,
+    Notice,
+    Session,
+    SpeakerProgress,
+    StatusUpdate,
+    Tick,
+    TurnOpened,
+    TurnQueued,
+    Wire,
     check_rate,
 )
 from tui.session.settings import Settings
 
-from .config import ConsoleConfig
-from .settings import apply_settings
 from .barge_in import barge_in
+from .config import ConsoleConfig
 from .connection import Connection, Hooks, key_refused_message
-from .turn_end import DEFAULT_TURN_END, AudioSeen, TurnEnd, next_turn_end, parse_turn_end
-from .turns import TurnHooks, Turns, wire_cid
 from .embedded import START_TIMEOUT, EmbeddedKeeper, EmbeddedServer, EmbeddedServerError, KeeperHooks
 from .seams import RecorderLike, default_recorder, default_speaker, default_transport, start_recorder
+from .settings import apply_settings
 from .socket_keepalive import keep_alive_interval, keep_socket_alive
 from .speaker_link import ProgressHop, SpeakerLike, SpeakerLink
+from .turn_end import DEFAULT_TURN_END, AudioSeen, TurnEnd, next_turn_end, parse_turn_end
+from .turns import TurnHooks, Turns, wire_cid
 
 Clock = Callable[[], float]
 # A `heard` action is recorded when a context's heard seconds have moved on by this much since

@@ -7,8 +7,7 @@ import os
 
 from tui.audio.decode import turn_decoder
 from tui.recording import Recording
-from tui.recording.export import ExportError, ExportResult
-from tui.recording.export import export_wav as _export_wav
+from tui.recording.export import ExportError, ExportResult, export_wav as _export_wav
 
 __all__ = ["ExportError", "ExportResult", "export_wav"]
 

@@ -12,17 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.replay import ReplayTransport, check_speed, drive, session_options
 from tui.protocol.urls import redact_query_secrets
 from tui.recording import read_recording, records_heard
-from tui.session import (
-    Changes, Connected, Interrupted, Notice, Session, SlotState, SpeakerProgress, StatusUpdate,
-)
+from tui.replay import ReplayTransport, check_speed, drive, session_options
+from tui.session import Changes, Connected, Interrupted, Notice, Session, SlotState, SpeakerProgress, StatusUpdate
 
 from .config import ConfigError, resolve_config
 from .console import Console
 from .seams import default_speaker
-
 
 FINISHED = "replay finished: r plays it again from the start, home goes back to the start"
 

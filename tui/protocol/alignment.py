@@ -24,7 +24,7 @@ def _millis(name: str, seq: Any, count: int) -> tuple[int, ...] | DecodeError:
         return DecodeError(f"alignment.{name} must be a list of finite numbers")
     if len(seq) != count:
         return DecodeError(f"alignment.{name} has {len(seq)} entries for {count} chars")
-    if seq and not (0 <= min(seq) and max(seq) <= MAX_TIMING_MS):
+    if seq and not (min(seq) >= 0 and max(seq) <= MAX_TIMING_MS):
         return DecodeError(f"alignment.{name} must be from 0 to {MAX_TIMING_MS:,} ms "
                            f"(got {str(min(seq) if min(seq) < 0 else max(seq))[:24]})")
     return tuple(map(round, seq)) if float in kinds else tuple(seq)

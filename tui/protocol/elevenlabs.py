@@ -13,8 +13,18 @@ from typing import Any
 
 from .alignment import decode_alignment, encode_alignment
 from .frames import (
-    Audio, DecodeError, ErrorFrame, Final, FlushDone, ServerEvent, Unknown,
-    dumps, first_of, load_object, optional_str, truthy_flag,
+    Audio,
+    DecodeError,
+    ErrorFrame,
+    Final,
+    FlushDone,
+    ServerEvent,
+    Unknown,
+    dumps,
+    first_of,
+    load_object,
+    optional_str,
+    truthy_flag,
 )
 from .secret import Secret
 

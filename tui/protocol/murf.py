@@ -30,8 +30,17 @@ from typing import Any
 
 from .elevenlabs import decode_audio_field
 from .frames import (
-    Audio, DecodeError, ErrorFrame, Final, ServerEvent, Unknown,
-    dumps, first_of, load_object, optional_str, truthy_flag,
+    Audio,
+    DecodeError,
+    ErrorFrame,
+    Final,
+    ServerEvent,
+    Unknown,
+    dumps,
+    first_of,
+    load_object,
+    optional_str,
+    truthy_flag,
 )
 
 MIN_BUFFER_SIZE_RANGE = (40, 160)

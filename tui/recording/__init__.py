@@ -6,8 +6,23 @@
 - `export_wav(recording, directory)`: one WAV per context and one mixed "as heard".
 """
 from .entries import (
-    BARGE_IN, CLOSED, CONNECTED, FORMAT_VERSION, HEARD, KEEP_ALIVE, RECEIVED, SENT, SERVER_SAID, SERVER_STATE, TURN,
-    ActionEntry, Entry, FrameEntry, RecordingHeader, heard_mark, records_heard,
+    BARGE_IN,
+    CLOSED,
+    CONNECTED,
+    FORMAT_VERSION,
+    HEARD,
+    KEEP_ALIVE,
+    RECEIVED,
+    SENT,
+    SERVER_SAID,
+    SERVER_STATE,
+    TURN,
+    ActionEntry,
+    Entry,
+    FrameEntry,
+    RecordingHeader,
+    heard_mark,
+    records_heard,
 )
 from .export import ExportError, ExportResult, export_wav
 from .reader import Recording, read_recording

@@ -2,8 +2,9 @@
 
 Every WAV is mono s16le at the recording's sample rate, each context decoded by its own
 decoder (`decoder`: tui.core.export passes the speaker's, which plays MP3, WAV and stereo;
-without it PCM and G.711 are decoded with tui.protocol.formats). The mixed file is the heard spans back to back, without the silences
-between them, so its length is exactly the audio the listener heard.
+without it PCM and G.711 are decoded with tui.protocol.formats). The mixed file is the heard spans
+back to back, without the silences between them, so its length is exactly the audio the listener
+heard.
 """
 from __future__ import annotations
 

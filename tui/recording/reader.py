@@ -14,8 +14,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .entries import (
-    BARGE_IN, RECEIVED, SENT, ActionEntry, Entry, FrameEntry, RecordingHeader,
-    entry_from_json, header_from_json,
+    BARGE_IN,
+    RECEIVED,
+    SENT,
+    ActionEntry,
+    Entry,
+    FrameEntry,
+    RecordingHeader,
+    entry_from_json,
+    header_from_json,
 )
 
 
@@ -88,7 +95,7 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     path = Path(path)
     recording = Recording(path, None)
     try:
-        stream = open(path, "rb")
+        stream = open(path, "rb")  # noqa: SIM115  (closed by the `with stream:` below, after the error case)
     except OSError as exc:
         recording.problem = f"{path}: cannot open: {exc.strerror or exc}"   # as typed, directory and all
         return recording

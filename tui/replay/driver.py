@@ -11,7 +11,15 @@ from urllib.parse import parse_qs, urlsplit
 from tui.protocol.dialect import Dialect
 from tui.protocol.frames import Audio
 from tui.recording.entries import (
-    BARGE_IN, CLOSED, CONNECTED, HEARD, SERVER_SAID, SERVER_STATE, TURN, ActionEntry, FrameEntry,
+    BARGE_IN,
+    CLOSED,
+    CONNECTED,
+    HEARD,
+    SERVER_SAID,
+    SERVER_STATE,
+    TURN,
+    ActionEntry,
+    FrameEntry,
 )
 from tui.recording.reader import Recording
 

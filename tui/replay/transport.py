@@ -5,10 +5,10 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 
+from tui.net.transport import ConnectError, TransportClosed
 from tui.recording.entries import CLOSED, ActionEntry, FrameEntry
 from tui.recording.reader import Recording
 
-from tui.net.transport import ConnectError, TransportClosed
 from .scheduler import Clock, ReplayItem, ReplayScheduler
 
 

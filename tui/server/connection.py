@@ -22,7 +22,17 @@ from websockets.exceptions import ConnectionClosed
 from tui.protocol.frames import ErrorFrame, Final, FlushDone, ServerEvent
 
 from .actions import (
-    INTERNAL_ERROR, POLICY_VIOLATION, Action, CancelPending, CloseSocket, Fail, Generate, SendError, SendFinal, SendFlushDone, Turn,
+    INTERNAL_ERROR,
+    POLICY_VIOLATION,
+    Action,
+    CancelPending,
+    CloseSocket,
+    Fail,
+    Generate,
+    SendError,
+    SendFinal,
+    SendFlushDone,
+    Turn,
 )
 from .clock import Clock, wait_until
 from .fault_plan import Abandon, ConnectionFaults

@@ -39,8 +39,19 @@ from tui.protocol.frames import DecodeError, ErrorFrame
 from tui.protocol.secret import Secret
 
 from .actions import (
-    MAX_UNSPOKEN_CHARS, POLICY_VIOLATION, Action, CloseSocket as CloseSocketAction, Fail, Generate, SendError,
-    SendFlushDone, Turn, dispatch, finish_if_drained, over_budget, settle,
+    MAX_UNSPOKEN_CHARS,
+    POLICY_VIOLATION,
+    Action,
+    CloseSocket as CloseSocketAction,
+    Fail,
+    Generate,
+    SendError,
+    SendFlushDone,
+    Turn,
+    dispatch,
+    finish_if_drained,
+    over_budget,
+    settle,
 )
 from .auth import ELEVENLABS_KEY_MISSING, ELEVENLABS_KEY_WRONG, KeyCheck, check_key
 from .clock import Clock

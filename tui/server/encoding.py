@@ -93,7 +93,7 @@ class Mp3Encoder:
         self._lame = None
 
     def _encoder(self):
-        import lameenc   # only MP3 connections need it
+        import lameenc  # only MP3 connections need it
 
         lame = lameenc.Encoder()
         lame.set_in_sample_rate(self._rate)

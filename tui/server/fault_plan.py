@@ -28,8 +28,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from tui.protocol import elevenlabs as el
-from tui.protocol import murf
+from tui.protocol import elevenlabs as el, murf
 from tui.protocol.frames import ErrorFrame
 
 from .actions import Action, Generate, SendError, SendFinal, Turn

@@ -32,8 +32,18 @@ from tui.protocol.frames import DecodeError, ErrorFrame, load_object, optional_s
 from tui.protocol.murf import BufferSettings, Clear, End, SendText, SetVoiceConfig, VoiceConfig
 
 from .actions import (
-    MAX_UNSPOKEN_CHARS, NORMAL_CLOSURE, Action, CancelPending, CloseSocket, Generate, SendError, Turn, dispatch,
-    finish_if_drained, over_budget, settle,
+    MAX_UNSPOKEN_CHARS,
+    NORMAL_CLOSURE,
+    Action,
+    CancelPending,
+    CloseSocket,
+    Generate,
+    SendError,
+    Turn,
+    dispatch,
+    finish_if_drained,
+    over_budget,
+    settle,
 )
 from .clock import Clock
 from .text_buffer import SENTENCE_END, cut_after_last, cut_at_word, unspeakable

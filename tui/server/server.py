@@ -31,7 +31,12 @@ from tui.protocol.secret import Secret
 from tui.protocol.urls import redact_url
 
 from .auth import (
-    ELEVENLABS_KEY_WRONG, MURF_KEY_MISSING, MURF_KEY_WRONG, KeyCheck, check_key, elevenlabs_handshake_key,
+    ELEVENLABS_KEY_WRONG,
+    MURF_KEY_MISSING,
+    MURF_KEY_WRONG,
+    KeyCheck,
+    check_key,
+    elevenlabs_handshake_key,
     murf_handshake_key,
 )
 from .clock import Clock, real_clock
@@ -154,7 +159,7 @@ class LocalServer:
             await self.start()
         await self._server.serve_forever()
 
-    async def __aenter__(self) -> "LocalServer":
+    async def __aenter__(self) -> LocalServer:
         await self.start()
         return self
 

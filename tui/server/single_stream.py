@@ -17,8 +17,16 @@ from tui.protocol.stream_input import EndOfStream
 from .actions import Action, CloseSocket, Generate, dispatch, finish_if_drained, settle
 from .clock import Clock
 from .contexts import (
-    INVALID_INPUT_ERROR, TRY_TRIGGER_MIN_CHARS, Context, ElevenLabsModel, flush_buffer, input_timeout_error,
-    later_settings, open_context, refuse_text, take_ready_text,
+    INVALID_INPUT_ERROR,
+    TRY_TRIGGER_MIN_CHARS,
+    Context,
+    ElevenLabsModel,
+    flush_buffer,
+    input_timeout_error,
+    later_settings,
+    open_context,
+    refuse_text,
+    take_ready_text,
 )
 from .text_buffer import cut_at_word
 

@@ -49,7 +49,7 @@ class SynthesisPool:
         self.clock = clock
         self._pool = DeadlinePool(workers, clock)
 
-    async def run(self, step: Callable[[], "Batch | None"], deadline: float | None) -> "Batch | None":
+    async def run(self, step: Callable[[], Batch | None], deadline: float | None) -> Batch | None:
         return await self._pool.run(step, deadline)
 
     def close(self) -> None:

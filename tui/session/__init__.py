@@ -9,8 +9,20 @@
 """
 from .changes import Banner, Changes, PlayAudio
 from .events import (
-    Connected, Connecting, Disconnected, FrameReceived, FrameSent, Interrupted, Notice,
-    ReconnectScheduled, SendFailed, SessionEvent, SpeakerProgress, StatusUpdate, Tick, TurnOpened,
+    Connected,
+    Connecting,
+    Disconnected,
+    FrameReceived,
+    FrameSent,
+    Interrupted,
+    Notice,
+    ReconnectScheduled,
+    SendFailed,
+    SessionEvent,
+    SpeakerProgress,
+    StatusUpdate,
+    Tick,
+    TurnOpened,
     TurnQueued,
 )
 from .framelog import FrameLog, LogEntry, summarize

@@ -19,8 +19,20 @@ from tui.protocol.secret import Secret
 from . import finals, inbound
 from .changes import Banner, Changes
 from .events import (
-    Connected, Connecting, Disconnected, FrameReceived, FrameSent, Interrupted, Notice,
-    ReconnectScheduled, SendFailed, SessionEvent, SpeakerProgress, StatusUpdate, Tick, TurnOpened,
+    Connected,
+    Connecting,
+    Disconnected,
+    FrameReceived,
+    FrameSent,
+    Interrupted,
+    Notice,
+    ReconnectScheduled,
+    SendFailed,
+    SessionEvent,
+    SpeakerProgress,
+    StatusUpdate,
+    Tick,
+    TurnOpened,
     TurnQueued,
 )
 from .framelog import DEFAULT_CAPACITY, FrameLog

@@ -261,7 +261,9 @@ class Settings:
             return ", ".join(f"{d['pronunciation_dictionary_id']}:{d['version_id']}" for d in value)
         if f is not None and f.kind == "dictionary":
             return json.dumps(value, ensure_ascii=False)
-        return f"{value:g}" if isinstance(value, float) else str(value).lower() if isinstance(value, bool) else str(value)
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value).lower() if isinstance(value, bool) else str(value)
 
     def reconnects_from(self, before: Settings) -> bool:
         """Whether going from `before` to these settings needs a new connection."""

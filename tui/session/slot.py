@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-
 # Frames without a context id address the connection's default context (and the single-context
 # endpoint has only that one): it is shown under this name.
 DEFAULT_CONTEXT = "(default)"

@@ -13,7 +13,7 @@ def run_console(config: ConsoleConfig) -> int:
     Anything the console meets at run time (a server that will not start, a refused connection,
     a bad keymap or theme) is shown in its banner, so this only returns 0.
     """
-    from .app import SwitchboardApp   # Textual loads only when the full-screen console is wanted
+    from .app import SwitchboardApp  # Textual loads only when the full-screen console is wanted
 
     SwitchboardApp(Console(config)).run()
     return 0

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.exceptions import TOMLKitError
 from platformdirs import user_downloads_path
+from tomlkit.exceptions import TOMLKitError
 
 THEME_KEY = "theme"
 

@@ -28,7 +28,7 @@ def load_voice(name: str, **options: Any) -> Voice:
         from .tone import ToneVoice
         factory: Any = ToneVoice
     elif name == "piper":
-        from .piper_voice import PiperSpeech   # imports onnxruntime: only when asked for
+        from .piper_voice import PiperSpeech  # imports onnxruntime: only when asked for
         factory = PiperSpeech
     else:
         raise VoiceError(f"unknown voice {name!r}: choose one of {', '.join(VOICE_NAMES)}")

@@ -14,7 +14,7 @@ GraphProto.output = 12; NodeProto.output = 2, NodeProto.op_type = 4; ValueInfoPr
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 _MODEL_GRAPH = 7
 _GRAPH_NODE, _GRAPH_OUTPUT = 1, 12

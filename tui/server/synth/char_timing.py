@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 # Phonemes that are not part of a spoken word: Piper's BOS/EOS/PAD, espeak's word separator
 # and the punctuation piper keeps in the phoneme stream (it becomes a pause).

@@ -9,8 +9,8 @@ A client keeps a running offset per context from the audio lengths, so nothing d
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from tui.protocol.frames import Alignment
 
@@ -66,7 +66,7 @@ class SynthChunk:
 
     @classmethod
     def plain(cls, pcm: bytes, sample_rate: int, text: str,
-              starts: tuple[int, ...], durations: tuple[int, ...]) -> "SynthChunk":
+              starts: tuple[int, ...], durations: tuple[int, ...]) -> SynthChunk:
         """A chunk from a voice that does no text normalization: normalized == plain."""
         return cls(pcm, sample_rate, text, starts, durations, text, starts, durations)
 
@@ -87,7 +87,7 @@ class SynthChunk:
         return Alignment(tuple(self.normalized_text), self.normalized_char_start_ms,
                          self.normalized_char_durations_ms)
 
-    def split(self, max_ms: int) -> list["SynthChunk"]:
+    def split(self, max_ms: int) -> list[SynthChunk]:
         """Cut into frames of at most `max_ms`, at char boundaries where possible.
 
         A char longer than a whole frame (a long pause) is cut mid-way: it stays in the frame

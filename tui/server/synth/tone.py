@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from typing import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 

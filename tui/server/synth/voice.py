@@ -1,7 +1,8 @@
 """What every voice promises the server, and the checks all voices share."""
 from __future__ import annotations
 
-from typing import Iterator, Protocol
+from collections.abc import Iterator
+from typing import Protocol
 
 from .chunk import SynthChunk
 

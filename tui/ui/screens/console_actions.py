@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from ...core import CommandResult
 from ...replay import MAX_SPEED, MIN_SPEED
 from ...session import SlotState
-from ...session.settings import Settings
 from ...session.pacer import DEFAULT_RATE, MAX_RATE, MIN_RATE, SLOW_RATE
+from ...session.settings import Settings
 from ..actions import action_modes
 from ..widgets.banner import ErrorBanner
 from ..widgets.composer import Composer

@@ -22,7 +22,7 @@ class Composer(Input):
     ]
 
     class TurnSubmitted(Message):
-        def __init__(self, composer: "Composer", text: str) -> None:
+        def __init__(self, composer: Composer, text: str) -> None:
             super().__init__()
             self.composer = composer
             self.text = text

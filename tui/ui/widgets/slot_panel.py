@@ -17,7 +17,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widget import Widget
 from textual.widgets import Digits, Static
 
 from ...session.slot import ContextSlot, SlotState
