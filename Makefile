@@ -53,10 +53,11 @@ test: setup lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # The architecture and the code's hygiene, checked before the suite: the layer contracts in
-# pyproject.toml ([tool.importlinter]), ruff's lint ([tool.ruff]).
+# pyproject.toml ([tool.importlinter]), ruff's lint ([tool.ruff]), mypy ([tool.mypy]).
 lint: setup
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check tui tests bench
+	$(BIN)/mypy
 
 # Real clients (pipecat, LiveKit's plugins, the ElevenLabs SDK) against the local server, in their own
 # environment so their dependencies never touch .venv; not part of `make test` (conformance/README.md).

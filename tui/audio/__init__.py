@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from .alsa import silence_alsa
 from .device import Device
@@ -40,7 +41,7 @@ def make_speaker(
     chosen = DEFAULT_BACKEND if name is None else name
     if chosen not in BACKENDS:
         raise ValueError(f"unknown audio backend {name!r} (choose one of {', '.join(BACKENDS)})")
-    options = {"on_progress": on_progress, "clock": clock, "delay": delay}
+    options: dict[str, Any] = {"on_progress": on_progress, "clock": clock, "delay": delay}
     if chosen == "none":
         off = "audio turned off (--audio none)"
         return Speaker(SilentDevice(clock), silent_reason=off, **options)

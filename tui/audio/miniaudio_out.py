@@ -7,7 +7,7 @@ closed and a fresh one made for the next turn.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 
 from .device import DeviceError, Source, raise_priority
 
@@ -63,7 +63,7 @@ class MiniaudioDevice:
             raise DeviceError(f"audio output failed to start ({exc})") from None
         self._device = device
 
-    def _frames(self, source: Source) -> Iterator[bytes]:
+    def _frames(self, source: Source) -> Generator[bytes, int, None]:   # sent: the frames wanted
         clock, latency = self._clock, self.prefill
         wanted = yield b""
         raise_priority()                 # the first send comes from miniaudio's audio thread

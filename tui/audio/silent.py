@@ -15,7 +15,7 @@ class SilentDevice:
     name = "none"
     prefill = 0.0
     stop_period = 0.0
-    output_latency = None     # nothing is heard
+    output_latency: float | None = None     # nothing is heard
 
     def __init__(self, clock: Callable[[], float], tick: float = 0.02) -> None:
         self._clock = clock

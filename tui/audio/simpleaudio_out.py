@@ -38,7 +38,7 @@ INSTALL_HINT = "pip install 'switchboard[simpleaudio]'"
 CRASHES_FROM = (3, 12)     # the archived build's PyMem_Malloc off the GIL segfaults from here on
 
 
-def archived_build_problem(python: tuple[int, ...] = tuple(sys.version_info)) -> str | None:
+def archived_build_problem(python: tuple[int, ...] = tuple(sys.version_info[:3])) -> str | None:
     """Why the installed simpleaudio must not run here: the archived distribution on a Python
     it crashes (the fork installs under another distribution name), else None."""
     if tuple(python[:2]) < CRASHES_FROM:
@@ -53,6 +53,7 @@ def archived_build_problem(python: tuple[int, ...] = tuple(sys.version_info)) ->
 
 class SimpleaudioDevice:
     name = "simpleaudio"
+    output_latency: float | None = None   # simpleaudio does not report it
 
     def __init__(self, clock: Callable[[], float], lead: float = 0.12, head: float = 0.22,
                  tick: float = 0.01) -> None:

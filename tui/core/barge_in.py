@@ -25,7 +25,7 @@ def barge_in(console: Console) -> str | None:
     speaker = console.speaker
     assert speaker is not None, "start() first"
     pressed = console.clock()
-    playing = speaker.call("barge_in")
+    playing: str | None = speaker.call("barge_in")   # the context it was playing
     silenced_after = console.clock() - pressed
     # What the output still held at the stop, as the backend reports it: for the status strip.
     console.apply(StatusUpdate({"output_latency": getattr(speaker.speaker, "output_latency", None)}))

@@ -5,9 +5,10 @@ Validation lives here (one-line `ConfigError` messages), so the CLI and any othe
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tui.protocol import elevenlabs
@@ -58,7 +59,7 @@ class ConsoleConfig:
     rate: float = DEFAULT_RATE          # words per second of the turn pacer
     guard: bool = True                  # refuse to open a sixth context client-side
     auto_reconnect: bool = True
-    extra: dict[str, object] = field(default_factory=dict)   # room for other front ends' options
+    extra: dict[str, Any] = field(default_factory=dict)   # room for other front ends' options
 
     @property
     def audio_format(self) -> AudioFormat:
@@ -78,19 +79,19 @@ class ConsoleConfig:
         """The full WebSocket URL, with the dialect's path and query unless `url` has a path.
         `options`: the live query options (tui.session.settings); they replace the URL's own."""
         base = base or self.url or (MURF_BASE if self.provider == "murf" else ELEVENLABS_BASE)
-        options = dict(options or {})
+        query: dict[str, Any] = dict(options or {})   # checked by tui.session.settings
         if urlsplit(base).path not in ("", "/"):   # the operator's full endpoint
-            return replacing_query(naming_format(base, self.dialect, self.audio_format), options)
+            return replacing_query(naming_format(base, self.dialect, self.audio_format), query)
         fmt = self.audio_format
         if self.dialect is Dialect.MURF:
-            return murf_url(base, model=options.pop("model", self.model), sample_rate=fmt.sample_rate,
-                            format=fmt.encoding.upper(), channel_type=_CHANNEL_TYPES[fmt.channels], **options)
+            return murf_url(base, model=query.pop("model", self.model), sample_rate=fmt.sample_rate,
+                            format=fmt.encoding.upper(), channel_type=_CHANNEL_TYPES[fmt.channels], **query)
         return elevenlabs_url(
             base, self.voice or "", multi=self.dialect is Dialect.ELEVENLABS,
             model_id=self.model, output_format=fmt.name,
-            inactivity_timeout=options.pop("inactivity_timeout", self.inactivity_timeout),
+            inactivity_timeout=query.pop("inactivity_timeout", self.inactivity_timeout),
             # timing with every audio chunk: the transcript's heard words follow it
-            sync_alignment=options.pop("sync_alignment", True), **options,
+            sync_alignment=query.pop("sync_alignment", True), **query,
         )
 
 
@@ -224,7 +225,7 @@ def resolve_config(
     audio: str | None = None,
     local_voice: str = "piper",
     env: dict[str, str] | None = None,
-    **rest: object,
+    **rest: Any,
 ) -> ConsoleConfig:
     """Check and complete the options; raise ConfigError with one line on the first bad one."""
     env = env or {}
@@ -273,8 +274,9 @@ def resolve_config(
     except ValueError as exc:
         raise ConfigError(f"--rate: {exc}") from None
     # How turns end (turn_end.py) and where the key goes (urls.py): kept in `extra`.
-    for name, check in (("turn_end", lambda v: parse_turn_end(v).value),
-                        ("auth", lambda v: check_auth(v, d_dialect.value))):
+    checks: tuple[tuple[str, Callable[[Any], str]], ...] = (
+        ("turn_end", lambda v: parse_turn_end(v).value), ("auth", lambda v: check_auth(v, d_dialect.value)))
+    for name, check in checks:
         if rest.get(name) is not None:
             try:
                 rest[name] = check(rest[name])

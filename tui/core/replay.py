@@ -218,7 +218,8 @@ def _estimated_heard(slot: object, now: float) -> float | None:
     metrics = getattr(slot, "metrics", None)
     if metrics is None or metrics.first_audio_at is None:
         return None
-    return min(metrics.audio_seconds, max(0.0, now - metrics.first_audio_at))
+    heard: float = min(metrics.audio_seconds, max(0.0, now - metrics.first_audio_at))
+    return heard
 
 
 async def drive_console(transport: ReplayTransport, console: Console) -> None:

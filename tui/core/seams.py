@@ -40,7 +40,7 @@ def default_recorder(config: ConsoleConfig, url: str, clock: Callable[[], float]
     from tui.recording.writer import DEFAULT_CAP_MB
     cap_mb = config.extra.get("record_cap_mb", DEFAULT_CAP_MB)   # the folder's cap (cli --record-cap-mb)
     return Recorder.create(config.record_dir, header, secrets=[config.api_key], clock=clock,
-                           cap_bytes=int(float(cap_mb) * 1_000_000))  # type: ignore[arg-type]
+                           cap_bytes=int(float(cap_mb) * 1_000_000))
 
 
 def default_transport(config: ConsoleConfig, url: str, headers: dict[str, str]) -> Transport:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from tui.net.backoff import sleep_until
 from tui.session import DEFAULT_CONTEXT, TurnPacer, Wire
@@ -45,7 +46,7 @@ class TurnHooks:
     emit: Callable[[str], bool]
     opened: Callable[[str, str], None]      # (context_id, text): record it, give it a speaker place
     queue_changed: Callable[[int], None]
-    spawn: Callable[[object], object]
+    spawn: Callable[[Coroutine[Any, Any, None]], object]
     ended: Callable[[str], None]            # the turn's end frames went out
     started: Callable[[str, TurnEnd], None]  # its first frames went out (the slot is taken)
     audio_seen: Callable[[str], AudioSeen]  # what has arrived for the context so far

@@ -178,8 +178,8 @@ def _decode_voice_settings(value: Any) -> dict[str, Any] | None | DecodeError:
         return None
     if not isinstance(value, dict):
         return DecodeError("voice_settings must be an object")
-    value = {key: item for key, item in value.items() if item is not None}
-    for key, item in value.items():
+    given: dict[str, Any] = {key: item for key, item in value.items() if item is not None}
+    for key, item in given.items():
         if key == "use_speaker_boost":
             if not isinstance(item, bool):
                 return DecodeError("voice_settings.use_speaker_boost must be true or false")
@@ -187,7 +187,7 @@ def _decode_voice_settings(value: Any) -> dict[str, Any] | None | DecodeError:
             low, high = VOICE_SETTINGS_RANGES[key]
             if isinstance(item, bool) or not isinstance(item, (int, float)) or not low <= item <= high:
                 return DecodeError(f"voice_settings.{key} must be a number in {low}..{high}")
-    return value
+    return given
 
 
 def _decode_generation_config(value: Any) -> dict[str, Any] | None | DecodeError:
@@ -195,7 +195,8 @@ def _decode_generation_config(value: Any) -> dict[str, Any] | None | DecodeError
         return None
     if not isinstance(value, dict):
         return DecodeError("generation_config must be an object")
-    schedule = value.get("chunk_length_schedule")
+    config: dict[str, Any] = value
+    schedule = config.get("chunk_length_schedule")
     if schedule is not None:
         # `type: number` in the vendor's schema: a whole-number float (50.0) is a size too.
         if (
@@ -203,8 +204,8 @@ def _decode_generation_config(value: Any) -> dict[str, Any] | None | DecodeError
             or not all(_whole(n) and 50 <= n <= 500 for n in schedule)
         ):
             return DecodeError("generation_config.chunk_length_schedule must be whole numbers in 50..500")
-        value = {**value, "chunk_length_schedule": [int(n) for n in schedule]}
-    return value
+        config = {**config, "chunk_length_schedule": [int(n) for n in schedule]}
+    return config
 
 
 def _whole(n: Any) -> bool:

@@ -159,7 +159,7 @@ _ULAW_ENCODE = bytes(_linear_to_ulaw(s - 65536 if s >= 32768 else s) for s in ra
 _ALAW_ENCODE = bytes(_linear_to_alaw(s - 65536 if s >= 32768 else s) for s in range(65536))
 
 
-def _to_pcm(table: array, data: bytes) -> bytes:
+def _to_pcm(table: array[int], data: bytes) -> bytes:
     out = array("h", (table[b] for b in data))
     if sys.byteorder == "big":
         out.byteswap()

@@ -83,10 +83,11 @@ ServerEvent = Audio | Final | ErrorFrame | FlushDone | Unknown
 def load_object(raw: str | bytes) -> dict[str, Any] | DecodeError:
     """Parse one text frame into a JSON object, or say why not."""
     if isinstance(raw, (bytes, bytearray, memoryview)):
+        data = bytes(raw)
         try:
-            raw = bytes(raw).decode("utf-8")
+            raw = data.decode("utf-8")
         except UnicodeDecodeError:
-            return DecodeError("binary frame is not UTF-8 text", repr(bytes(raw)[:80]))
+            return DecodeError("binary frame is not UTF-8 text", repr(data[:80]))
     try:
         obj = json.loads(raw)
     except (ValueError, RecursionError) as exc:

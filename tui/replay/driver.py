@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 from urllib.parse import parse_qs, urlsplit
 
 from tui.protocol.dialect import Dialect
@@ -162,7 +162,7 @@ def heard_fields(entry: ActionEntry) -> tuple[str, int, int, bool] | None:
     return None
 
 
-def _count(value: object) -> bool:
+def _count(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 

@@ -125,9 +125,7 @@ class ReplayScheduler:
 
     def seek_next_barge_in(self) -> bool:
         """Fast-forward to just before the next barge-in (which is then due); False if none."""
-        target = next((i for i in range(self._next, len(self._entries))
-                       if isinstance(self._entries[i], ActionEntry) and self._entries[i].kind == BARGE_IN),
-                      None)
+        target = next((i for i in range(self._next, len(self._entries)) if _is_barge_in(self._entries[i])), None)
         if target is None:
             return False
         while self._next < target:
@@ -164,3 +162,7 @@ class ReplayScheduler:
             return None
         gap_ms = self._entries[self._next].offset_ms - self.position_ms()
         return 0.0 if gap_ms <= EPSILON_MS else gap_ms / 1000.0 / self._speed
+
+
+def _is_barge_in(entry: Entry) -> bool:
+    return isinstance(entry, ActionEntry) and entry.kind == BARGE_IN

@@ -26,9 +26,9 @@ from .events import (
     TurnQueued,
 )
 from .framelog import FrameLog, LogEntry, summarize
-from .model import DEFAULT_CONTEXT, Session
+from .model import Session
 from .pacer import DEFAULT_RATE, MAX_RATE, MIN_RATE, Step, TurnPacer, check_rate
-from .slot import ContextSlot, SlotMetrics, SlotState
+from .slot import DEFAULT_CONTEXT, ContextSlot, SlotMetrics, SlotState
 from .status import BargeInTiming, ConnectionState, StatusStrip
 from .transcript import Transcript, TurnTranscript, Word
 from .wire import DEFAULT_VOICE_SETTINGS, Wire

@@ -67,6 +67,7 @@ def release_overdue(session: Session, now: float, changes: Changes) -> None:
         if not slot.waiting_for_final or slot.final_due is None or slot.final_due > now:
             continue
         cid = slot.context_id
+        assert cid is not None   # a slot waiting for its final has a context
         slot.give_up()
         session.released[cid] = now
         changes.slots.add(slot.index)

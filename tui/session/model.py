@@ -145,7 +145,7 @@ class Session:
         if isinstance(frame, DecodeError):
             return frame
         cid = _opens(self.dialect, frame)
-        if cid is _NO_CONTEXT:
+        if isinstance(cid, _NoContext):
             return None
         if self.dialect is Dialect.ELEVENLABS_SINGLE:
             return None if self._stream_open() else (self._next_stream or f"turn_{self._turn_counter + 1}")
@@ -245,9 +245,9 @@ class Session:
         if self.dialect is Dialect.MURF:
             self._reset_socket_deadline(now, changes)
         if isinstance(frame, elevenlabs.CloseSocket):
-            for slot in self.slots:
-                if slot.occupied:
-                    self._close(slot, now, changes)
+            for occupied in self.slots:
+                if occupied.occupied:
+                    self._close(occupied, now, changes)
             return
         if _opens(self.dialect, frame) is _NO_CONTEXT:
             return

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,12 +92,17 @@ def _bool(raw: object) -> bool:
     raise ValueError(f"must be true or false, not {str(raw)[:40]!r}")
 
 
+def _within(f: Field, value: float) -> bool:
+    """A number field's bounds hold (a missing bound holds)."""
+    return (f.low is None or f.low <= value) and (f.high is None or value <= f.high)
+
+
 def _number(f: Field, raw: str) -> float:
     try:
         value = float(raw)
     except ValueError:
         raise ValueError(f"must be a number in {f.range_text}, not {raw[:40]!r}") from None
-    if not math.isfinite(value) or not f.low <= value <= f.high:
+    if not math.isfinite(value) or not _within(f, value):
         raise ValueError(f"must be in {f.range_text}, not {raw[:40]}")
     return value
 
@@ -107,7 +112,7 @@ def _integer(f: Field, raw: str, name: str = "") -> int:
         value = int(raw)
     except ValueError:
         raise ValueError(f"{name}must be a whole number in {f.range_text}, not {raw[:40]!r}") from None
-    if f.low is not None and not f.low <= value <= f.high:
+    if f.low is not None and not _within(f, value):
         raise ValueError(f"{name}must be in {f.range_text}, not {value}")
     return value
 
@@ -127,12 +132,12 @@ def _text(f: Field, raw: str) -> str:
     return raw
 
 
-def _schedule(f: Field, raw: str | list) -> list[int]:
+def _schedule(f: Field, raw: str | list[Any]) -> list[int]:
     items = raw if isinstance(raw, list) else [i for i in re.split(r"[\s,]+", raw) if i]
     return [_integer(f, str(item), "each item ") for item in items]
 
 
-def _locators(f: Field, raw: str | list) -> list[dict[str, str]]:
+def _locators(f: Field, raw: str | list[Any]) -> list[dict[str, str]]:
     if isinstance(raw, list):
         raw = ", ".join(f"{d.get('pronunciation_dictionary_id', '')}:{d.get('version_id', '')}"
                         if isinstance(d, dict) else str(d) for d in raw)
@@ -147,7 +152,7 @@ def _locators(f: Field, raw: str | list) -> list[dict[str, str]]:
     return out
 
 
-def _dictionary(f: Field, raw: str | dict) -> dict[str, dict[str, str]]:
+def _dictionary(f: Field, raw: str | dict[str, Any]) -> dict[str, dict[str, str]]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
@@ -162,8 +167,10 @@ def _dictionary(f: Field, raw: str | dict) -> dict[str, dict[str, str]]:
     return raw
 
 
-_PARSERS = {"number": _number, "integer": _integer, "choice": _choice, "text": _text,
-            "schedule": _schedule, "locators": _locators, "dictionary": _dictionary}
+# Each parser takes the field and what was typed (a string) or read from a file (a list or a table).
+_PARSERS: dict[str, Callable[[Field, Any], Any]] = {
+    "number": _number, "integer": _integer, "choice": _choice, "text": _text,
+    "schedule": _schedule, "locators": _locators, "dictionary": _dictionary}
 
 _VS = elevenlabs.VOICE_SETTINGS_RANGES
 _RP = murf.RATE_PITCH_RANGE

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ COMPOSER_KEYS = frozenset({
 APP_KEYS = {"quit": "ctrl+q", "command-palette": "ctrl+p"}
 
 
-def console_bindings() -> list[Binding]:
+def console_bindings() -> list[BindingType]:
     return [
         Binding(a.keys, a.action, a.label, show=a.show, priority=a.priority, id=a.id, tooltip=a.help)
         for a in ACTIONS

@@ -56,7 +56,7 @@ def quick_escape_driver() -> type[Driver] | None:
 
     class QuickEscapeDriver(LinuxDriver):
         def run_input_thread(self) -> None:
-            constants.ESCAPE_DELAY = escape_delay()   # the parser reads it for each lone ESC
+            constants.ESCAPE_DELAY = escape_delay()  # type: ignore[misc]  # the parser reads it for each lone ESC
             selector = selectors.SelectSelector()
             selector.register(self.fileno, selectors.EVENT_READ)
             parser = XTermParser(self._debug)

@@ -181,7 +181,7 @@ def parse_theme(text: str, file: str) -> SwitchboardTheme | ThemeProblem:
         name=name,
         **{k: data[k] for k in COLOR_FIELDS if k in data},
         dark=data.get("dark", True),
-        **{k: float(data[k]) for k in ("luminosity_spread", "text_alpha") if k in data},
+        **{k: float(data[k]) for k in ("luminosity_spread", "text_alpha") if k in data},  # type: ignore[arg-type]
         ansi=data.get("ansi", False),
         variables=merged,
     )

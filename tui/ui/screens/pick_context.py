@@ -1,9 +1,11 @@
 """Pick one context from a short list: which to close, or which to filter the frame log by."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList
@@ -18,8 +20,9 @@ class ContextPicker(ModalScreen[str | None]):
     Keys 1–9 choose the n-th entry directly, so "F4 2" closes the second context.
     """
 
-    BINDINGS = [Binding("escape", "cancel", "cancel", id="pick-cancel")] + [
-        Binding(str(n), f"choose({n - 1})", show=False) for n in range(1, 10)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "cancel", id="pick-cancel"),
+        *(Binding(str(n), f"choose({n - 1})", show=False) for n in range(1, 10)),
     ]
 
     DEFAULT_CSS = """

@@ -96,7 +96,7 @@ class SettingsScreen(ModalScreen[None]):
                 yield Static("", id=f"problem-{f.name}", classes="problem")
 
     def on_mount(self) -> None:
-        first = self.query(Input).first(None)
+        first = self.query(Input).first()
         if first is not None:
             first.focus()
 
@@ -104,6 +104,7 @@ class SettingsScreen(ModalScreen[None]):
         raw: dict[str, object] = {}
         for f in fields_for(self.settings.family):
             widget = self.query_one(f"#setting-{f.name}")
+            assert isinstance(widget, (Input, Switch))   # compose() made it one of the two
             raw[f.name] = widget.value
         self.settings, problems = self.settings.updated(raw)
         for f in fields_for(self.settings.family):
