@@ -18,6 +18,7 @@ from tui.session import (
     Session,
     SlotState,
     SpeakerProgress,
+    StatusUpdate,
     Tick,
     Wire,
 )
@@ -330,6 +331,15 @@ def test_speaker_progress_updates_heard_seconds(frozen_clock):
     s.apply(SpeakerProgress(cid, 8000, 16000))
     assert s.slot_for(cid).metrics.heard_seconds == pytest.approx(0.5)
     assert s.transcript.turn(cid).heard_seconds == pytest.approx(0.5)
+
+
+def test_a_status_update_sets_the_strip_and_a_misspelt_field_is_refused_where_it_is_written(frozen_clock):
+    s = session(frozen_clock)
+    s.apply(StatusUpdate({"audio_backend": "miniaudio", "output_latency": 0.02}))
+    assert (s.status.audio_backend, s.status.output_latency) == ("miniaudio", 0.02)
+    with pytest.raises(ValueError, match="'audio_backnd'"):
+        StatusUpdate({"audio_backnd": "none"})
+    assert s.status.audio_backend == "miniaudio"
 
 
 # ---- fuzz: arbitrary server frames never raise ----------------------------------------------------

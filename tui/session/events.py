@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .status import check_fields
+
 
 @dataclass(frozen=True)
 class FrameSent:
@@ -120,9 +122,13 @@ class Notice:
 
 @dataclass(frozen=True)
 class StatusUpdate:
-    """Fields of the status strip the core sets (provider, model, audio backend, rate, ...)."""
+    """Fields of the status strip the core sets (provider, model, audio backend, rate, ...).
+    A name that is not a `StatusStrip` field is a ValueError here, where it was written."""
 
     fields: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_fields(self.fields)
 
 
 SessionEvent = (

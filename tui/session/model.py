@@ -38,7 +38,7 @@ from .events import (
 from .framelog import DEFAULT_CAPACITY, FrameLog
 from .pacer import SENTENCE_END
 from .slot import DEFAULT_CONTEXT, OPEN_STATES, ContextSlot, SlotState
-from .status import BargeInTiming, ConnectionState, StatusStrip
+from .status import BargeInTiming, ConnectionState, StatusStrip, check_fields
 from .transcript import Transcript
 
 Clock = Callable[[], float]
@@ -223,9 +223,9 @@ class Session:
         changes.status = True
 
     def _set_status(self, changes: Changes, **fields: object) -> None:
+        check_fields(fields)
         for name, value in fields.items():
-            if hasattr(self.status, name):
-                setattr(self.status, name, value)
+            setattr(self.status, name, value)
         changes.status = True
 
     # ---- what the client sent --------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The status strip: connection, endpoint, audio backend, last TTFA and barge-in timings."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from enum import Enum
 
 
@@ -61,3 +62,14 @@ class StatusStrip:
     stray_frames: int = 0                  # frames for contexts no slot knows: dropped
     overflow_contexts: list[str] = field(default_factory=list)  # sent past five: the server refuses
     server_error: str = ""                 # the last error frame's whole message (a close reason is cut)
+
+
+FIELDS = frozenset(f.name for f in fields(StatusStrip))
+
+
+def check_fields(names: Iterable[str]) -> None:
+    """A ValueError naming any field the status strip does not have (a misspelt key would
+    otherwise be dropped without a word)."""
+    unknown = sorted(set(names) - FIELDS)
+    if unknown:
+        raise ValueError(f"the status strip has no field {', '.join(map(repr, unknown))}")
