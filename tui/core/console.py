@@ -37,6 +37,7 @@ from tui.session import (
     Disconnected,
     FrameReceived,
     FrameSent,
+    Level,
     Notice,
     Session,
     SpeakerProgress,
@@ -188,7 +189,7 @@ class Console:
         self.apply(StatusUpdate({"url": redact_url(self.endpoint)}))
         self.connection.release()
 
-    def _server_says(self, text: str, level: str) -> None:
+    def _server_says(self, text: str, level: Level) -> None:
         self.record_action("server-said", text=text, level=level)   # a replay shows it too
         self.apply(Notice(text, level, banner=True))
 

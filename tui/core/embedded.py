@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.net.backoff import Backoff, sleep_until
+from tui.session import Level
 
 READY = re.compile(r"listening on (ws://\S+)")
 START_TIMEOUT = 60.0       # the Piper voice loads and warms before the line appears
@@ -193,7 +194,7 @@ class KeeperHooks:
 
     down: Callable[[], None]            # the child died: make no attempt on its dead port
     up: Callable[[str], None]           # a new child listens at this base URL: connect to it
-    say: Callable[[str, str], None]     # one line for the banner and the log, with its level
+    say: Callable[[str, Level], None]   # one line for the banner and the log, with its level
     state: Callable[[str], None]        # the status strip's server field ("" when all is well)
 
 

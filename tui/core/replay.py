@@ -15,7 +15,17 @@ from pathlib import Path
 from tui.protocol.urls import redact_query_secrets
 from tui.recording import read_recording, records_heard
 from tui.replay import ReplayTransport, check_speed, drive, session_options
-from tui.session import Changes, Connected, Interrupted, Notice, Session, SlotState, SpeakerProgress, StatusUpdate
+from tui.session import (
+    Changes,
+    Connected,
+    Interrupted,
+    Level,
+    Notice,
+    Session,
+    SlotState,
+    SpeakerProgress,
+    StatusUpdate,
+)
 
 from .config import ConfigError, resolve_config
 from .console import Console
@@ -198,7 +208,7 @@ class ConsoleSink:
         console._after(Changes(slots=set(range(len(old.slots))), log=True, transcript=True, status=True))
         console.apply(Notice("replay restarted from the start"))
 
-    def server_said(self, text: str, level: str, state: bool) -> None:
+    def server_said(self, text: str, level: Level, state: bool) -> None:
         self.tick()
         if state:
             self.console.apply(StatusUpdate({"server_state": text}))

@@ -22,11 +22,11 @@ from tui.recording.entries import (
     FrameEntry,
 )
 from tui.recording.reader import Recording
+from tui.session.framelog import Level, as_level
 
 from .transport import ReplayTransport, closed_fields
 
 TICK_SECONDS = 0.1
-LEVELS = ("info", "warning", "error")   # a recorded notice's level (anything else reads as a warning)
 
 
 class ReplaySink(Protocol):
@@ -57,7 +57,7 @@ class RecordedOutcomes(Protocol):
         """What the listener had heard of this context live (`samples` at `rate`), as the
         speaker reported it then: the model shows this, not what the replay's speaker played."""
 
-    def server_said(self, text: str, level: str, state: bool) -> None:
+    def server_said(self, text: str, level: Level, state: bool) -> None:
         """What the embedded server's keeper said (`state`: the status strip's field, else a
         banner at `level`): it exited, it restarts, it was given up on."""
 
@@ -139,8 +139,7 @@ async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect |
         elif entry.kind == HEARD and outcomes is not None and (heard := heard_fields(entry)) is not None:
             outcomes.heard(*heard)
         elif entry.kind in (SERVER_SAID, SERVER_STATE) and outcomes is not None:
-            level = entry.fields.get("level")
-            outcomes.server_said(str(entry.fields.get("text") or ""), level if level in LEVELS else "warning",
+            outcomes.server_said(str(entry.fields.get("text") or ""), as_level(entry.fields.get("level")),
                                  entry.kind == SERVER_STATE)
 
 

@@ -25,7 +25,7 @@ from .events import (
     TurnOpened,
     TurnQueued,
 )
-from .framelog import FrameLog, LogEntry, summarize
+from .framelog import LEVELS, FrameLog, Level, LogEntry, as_level, summarize
 from .model import Session
 from .pacer import DEFAULT_RATE, MAX_RATE, MIN_RATE, Step, TurnPacer, check_rate
 from .slot import DEFAULT_CONTEXT, ContextSlot, SlotMetrics, SlotState
@@ -35,10 +35,10 @@ from .wire import DEFAULT_VOICE_SETTINGS, Wire
 
 __all__ = [
     "Banner", "BargeInTiming", "Changes", "Connected", "Connecting", "ConnectionState", "ContextSlot",
-    "DEFAULT_CONTEXT", "DEFAULT_RATE", "DEFAULT_VOICE_SETTINGS", "Disconnected", "FrameLog",
+    "DEFAULT_CONTEXT", "DEFAULT_RATE", "DEFAULT_VOICE_SETTINGS", "Disconnected", "FrameLog", "LEVELS", "Level",
     "FrameReceived", "FrameSent", "Interrupted", "LogEntry", "MAX_RATE", "MIN_RATE", "Notice",
     "PlayAudio", "ReconnectScheduled", "SendFailed", "Session", "SessionEvent",
     "SlotMetrics", "SlotState", "SpeakerProgress", "StatusStrip", "StatusUpdate", "Step", "Tick",
-    "Transcript", "TurnOpened", "TurnPacer", "TurnQueued", "TurnTranscript", "Word", "Wire", "check_rate",
+    "Transcript", "TurnOpened", "TurnPacer", "TurnQueued", "TurnTranscript", "Word", "Wire", "as_level", "check_rate",
     "summarize",
 ]

@@ -5,13 +5,15 @@ from dataclasses import dataclass, field
 
 from tui.protocol.formats import AudioFormat
 
+from .framelog import Level
+
 
 @dataclass(frozen=True)
 class Banner:
     """A dismissible message: errors from the server shown whole, close codes, lost connections."""
 
     text: str
-    level: str = "error"          # "info" | "warning" | "error"
+    level: Level = "error"
     at: float = 0.0               # seconds since the session started
 
 

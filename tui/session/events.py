@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .framelog import Level
 from .status import check_fields
 
 
@@ -115,7 +116,7 @@ class Notice:
     """Something the operator should know: a log line, and a banner when `banner` is set."""
 
     text: str
-    level: str = "info"           # "info" | "warning" | "error"
+    level: Level = "info"
     banner: bool = False
     context_id: str | None = None
 

@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
+from typing import Literal, get_args
 
 from tui.protocol.secret import Secret
 from tui.protocol.urls import redact_text
@@ -52,6 +53,19 @@ def summarize(text: str | bytes, limit: int = SUMMARY_LIMIT) -> str:
     return head if len(head) <= limit else head[: limit - 1] + "…"
 
 
+# How much a note, a notice or a banner matters (the log pane and the banner colour by it).
+Level = Literal["info", "warning", "error"]
+LEVELS: tuple[Level, ...] = get_args(Level)
+
+
+def as_level(value: object) -> Level:
+    """`value` if it is a level, else "warning" (a recorded level a replay does not know)."""
+    for level in LEVELS:
+        if value == level:
+            return level
+    return "warning"
+
+
 @dataclass(frozen=True)
 class LogEntry:
     seq: int                     # increases by one per entry, never reused (even after clear)
@@ -60,7 +74,7 @@ class LogEntry:
     context_id: str | None
     size: int                    # bytes on the wire (0 for notes)
     summary: str
-    level: str = "info"          # notes: "info" | "warning" | "error"
+    level: Level = "info"        # of a note
 
 
 class FrameLog:
@@ -96,7 +110,7 @@ class FrameLog:
         return self._next_seq - 1
 
     def add(self, at: float, direction: str, context_id: str | None, size: int, summary: str,
-            level: str = "info") -> LogEntry:
+            level: Level = "info") -> LogEntry:
         if self._secrets:
             summary = redact_text(summary, self._secrets)
         entry = LogEntry(self._next_seq, at, direction, context_id, size, summary, level)

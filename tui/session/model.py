@@ -35,7 +35,7 @@ from .events import (
     TurnOpened,
     TurnQueued,
 )
-from .framelog import DEFAULT_CAPACITY, FrameLog
+from .framelog import DEFAULT_CAPACITY, FrameLog, Level
 from .pacer import SENTENCE_END
 from .slot import DEFAULT_CONTEXT, OPEN_STATES, ContextSlot, SlotState
 from .status import BargeInTiming, ConnectionState, StatusStrip, check_fields
@@ -214,11 +214,11 @@ class Session:
 
     # ---- helpers shared with inbound -------------------------------------------------------
 
-    def note(self, text: str, changes: Changes, *, level: str = "info", context_id: str | None = None) -> None:
+    def note(self, text: str, changes: Changes, *, level: Level = "info", context_id: str | None = None) -> None:
         self.log.add(self.elapsed(), "note", context_id, 0, text, level)
         changes.log = True
 
-    def show_banner(self, text: str, changes: Changes, *, level: str = "error") -> None:
+    def show_banner(self, text: str, changes: Changes, *, level: Level = "error") -> None:
         self.banner = changes.banner = Banner(text, level, self.elapsed())
         changes.status = True
 

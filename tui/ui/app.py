@@ -22,7 +22,7 @@ from ..core import Console
 from ..core.config import PROVIDERS_KEY, provider_settings, with_provider_settings
 from ..core.replay import drive_console
 from ..replay import ReplayTransport
-from ..session import Changes, Notice
+from ..session import Changes, Level, Notice
 from ..session.settings import Settings
 from .actions import APP_KEYS, default_keys
 from .commands import ConsoleCommands
@@ -224,6 +224,6 @@ class SwitchboardApp(App[None]):
         if changes is not None:
             self.console_screen.paint(changes)
 
-    def report(self, text: str, *, level: str = "error") -> None:
+    def report(self, text: str, *, level: Level = "error") -> None:
         """A problem the console found itself: into the log and the banner."""
         self._on_changes(self.session.apply(Notice(text, level=level, banner=True)))
