@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from tui.clock import Clock
+
 from .alsa import silence_alsa
 from .device import Device
 from .jitter import PlayoutDelay
@@ -19,7 +21,7 @@ from .simpleaudio_out import SimpleaudioDevice
 from .sounddevice_out import SounddeviceDevice
 from .speaker import ProgressCallback, Speaker
 
-_DEVICES: dict[str, Callable[[Callable[[], float]], Device]] = {
+_DEVICES: dict[str, Callable[[Clock], Device]] = {
     "miniaudio": MiniaudioDevice,
     "sounddevice": SounddeviceDevice,
     "simpleaudio": SimpleaudioDevice,
@@ -32,7 +34,7 @@ def make_speaker(
     name: str | None = None,
     *,
     on_progress: ProgressCallback | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = time.monotonic,
     delay: PlayoutDelay | None = None,
 ) -> Speaker:
     """A speaker on backend `name` (None: the default). Never raises for a missing device: it

@@ -7,7 +7,9 @@ closed and a fresh one made for the next turn.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
+
+from tui.clock import Clock
 
 from .device import DeviceError, Source, raise_priority
 
@@ -18,7 +20,7 @@ class MiniaudioDevice:
     name = "miniaudio"
 
     # The same 20 ms as the sounddevice backend, so the two compare like for like.
-    def __init__(self, clock: Callable[[], float], buffer_ms: int = 20) -> None:
+    def __init__(self, clock: Clock, buffer_ms: int = 20) -> None:
         self._clock = clock
         self._buffer_ms = buffer_ms
         # The buffer is what it pulls ahead and what is still to be heard at a halt.

@@ -6,7 +6,8 @@ be opened. Progress then says how much *would* have been heard.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+
+from tui.clock import Clock
 
 from .device import Source
 
@@ -17,7 +18,7 @@ class SilentDevice:
     stop_period = 0.0
     output_latency: float | None = None     # nothing is heard
 
-    def __init__(self, clock: Callable[[], float], tick: float = 0.02) -> None:
+    def __init__(self, clock: Clock, tick: float = 0.02) -> None:
         self._clock = clock
         self._tick = tick
         self._stop: threading.Event | None = None

@@ -6,7 +6,7 @@ which makes the heard-sample count exact to the block. `abort()` drops what the 
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from tui.clock import Clock
 
 from .device import DeviceError, Source, raise_priority
 
@@ -19,7 +19,7 @@ class SounddeviceDevice:
     # PortAudio's "low" latency here is 10.7 ms (four 64-frame periods): on a loaded 2-core
     # machine one-second turns then underran in 5 of 15; at 20 ms, none had a gap over 5 ms.
     # An abort drops the buffer, so its size costs start-up latency only, not barge-in.
-    def __init__(self, clock: Callable[[], float], latency: float = 0.02) -> None:
+    def __init__(self, clock: Clock, latency: float = 0.02) -> None:
         self._clock = clock
         self._latency = latency
         self.prefill = self.stop_period = latency

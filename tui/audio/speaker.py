@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from tui.clock import Clock
 from tui.protocol.formats import AudioFormat
 
 from .device import Device, DeviceError
@@ -33,7 +34,7 @@ class Speaker:
         device: Device,
         *,
         on_progress: ProgressCallback | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = time.monotonic,
         silent_reason: str | None = None,
         delay: PlayoutDelay | None = None,
     ) -> None:

@@ -23,6 +23,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tui.clock import Clock
 from tui.net.backoff import Backoff, sleep_until
 from tui.net.client import is_loopback_url
 from tui.net.refusal import is_auth_refusal, names_the_key
@@ -33,7 +34,6 @@ from tui.session.status import ConnectionState
 
 from .config import KEY_VARIABLES
 
-Clock = Callable[[], float]
 ABNORMAL_CLOSE = 1006   # the socket ended without a close frame
 PROVEN_AFTER = 10.0   # seconds up after which a connection counts as working, frames or not
 

@@ -27,6 +27,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from tui.clock import Clock
 from tui.net.backoff import Backoff
 from tui.net.transport import Transport
 from tui.protocol.dialect import Dialect
@@ -61,7 +62,6 @@ from .speaker_link import ProgressHop, SpeakerLike, SpeakerLink
 from .turn_end import DEFAULT_TURN_END, AudioSeen, TurnEnd, next_turn_end, parse_turn_end
 from .turns import TurnHooks, Turns, wire_cid
 
-Clock = Callable[[], float]
 # A `heard` action is recorded when a context's heard seconds have moved on by this much since
 # the last one (and always when the speaker says it finished): a replay shows the progress in
 # these steps, at the recorded times, and ends on the exact figure.

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tui.clock import Clock
 from tui.net.backoff import Backoff, sleep_until
 from tui.session import Level
 
@@ -58,7 +59,7 @@ def _die_with_parent() -> None:
 class EmbeddedServer:
     """A running child server. `url` is its base (e.g. ws://127.0.0.1:41234)."""
 
-    def __init__(self, proc: subprocess.Popen[str], *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, proc: subprocess.Popen[str], *, clock: Clock = time.monotonic) -> None:
         self.proc = proc
         self.url = ""
         self._clock = clock
@@ -85,7 +86,7 @@ class EmbeddedServer:
 
     @classmethod
     def spawn(cls, voice: str = "piper", *, python: str = sys.executable,
-              clock: Callable[[], float] = time.monotonic, faults: str | None = None,
+              clock: Clock = time.monotonic, faults: str | None = None,
               fault_seed: int | None = None) -> EmbeddedServer:
         """Start the child (returns at once). Call from the main thread: see _die_with_parent.
 
@@ -202,7 +203,7 @@ class EmbeddedKeeper:
     """Keeps the embedded server running (see the module's docstring). `server` is the current child."""
 
     def __init__(self, spawn: Callable[[], EmbeddedServer], hooks: KeeperHooks, *,
-                 clock: Callable[[], float] = time.monotonic, timeout: float = START_TIMEOUT,
+                 clock: Clock = time.monotonic, timeout: float = START_TIMEOUT,
                  max_restarts: int = MAX_RESTARTS, backoff: Backoff | None = None) -> None:
         self.spawn = spawn                  # called on the loop thread: see _die_with_parent
         self.hooks = hooks

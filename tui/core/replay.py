@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui.clock import Clock
 from tui.protocol.urls import redact_query_secrets
 from tui.recording import read_recording, records_heard
 from tui.replay import ReplayTransport, check_speed, drive, session_options
@@ -46,7 +46,7 @@ class Replay:
 
 
 def open_replay(path: Path, *, speed: float = 1.0, paused: bool = False, audio: str | None = None,
-                hold_at_end: bool = False, clock: Callable[[], float] = time.monotonic) -> Replay:
+                hold_at_end: bool = False, clock: Clock = time.monotonic) -> Replay:
     """The transport and the (unstarted) console for replaying `path`.
 
     `hold_at_end`: a finished replay waits to be restarted (the full-screen console); `clock`

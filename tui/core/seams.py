@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from tui.clock import Clock
 from tui.net.client import WebSocketTransport
 from tui.net.transport import Transport
 
@@ -24,12 +25,12 @@ class RecorderLike(Protocol):
 
 
 def default_speaker(config: ConsoleConfig, on_progress: Callable[[str, int, int, bool], None],
-                    clock: Callable[[], float]) -> SpeakerLike:
+                    clock: Clock) -> SpeakerLike:
     from tui.audio import make_speaker
     return make_speaker(config.audio, on_progress=on_progress, clock=clock)
 
 
-def default_recorder(config: ConsoleConfig, url: str, clock: Callable[[], float]) -> RecorderLike:
+def default_recorder(config: ConsoleConfig, url: str, clock: Clock) -> RecorderLike:
     """A recording in `config.record_dir` (raises RecordingError with a clear message)."""
     from tui.recording import Recorder, RecordingHeader, heard_mark
     header = RecordingHeader(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from tui.clock import Clock
+
 PIPECAT_INTERVAL = 10.0
 
 
@@ -21,7 +23,7 @@ def keep_alive_interval(inactivity_timeout: float) -> float:
 async def keep_socket_alive(
     *,
     interval: float | Callable[[], float],
-    clock: Callable[[], float],
+    clock: Clock,
     last_sent: Callable[[], float],
     connected: Callable[[], bool],
     send: Callable[[], object],

@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-Clock = Callable[[], float]
+from tui.clock import Clock
 
 
 @dataclass

@@ -16,12 +16,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from tui.clock import Clock
 from tui.protocol.secret import Secret
 
 from .entries import DIRECTIONS, ActionEntry, FrameEntry, RecordingHeader
 from .scrub import Scrubber
-
-Clock = Callable[[], float]
 
 DEFAULT_CAP_MB = 200          # the recordings folder's cap (sessions only; demos are never removed)
 PRIVATE_DIR = 0o700           # a folder the recorder creates

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tui.clock import Clock
 from tui.recording.entries import BARGE_IN, RECEIVED, ActionEntry, Entry, FrameEntry
 
-Clock = Callable[[], float]
 MIN_SPEED, MAX_SPEED = 0.05, 32.0
 # An entry this close to the recording position is due: float rounding must not cost a wake-up.
 EPSILON_MS = 0.001

@@ -5,11 +5,12 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 
+from tui.clock import Clock
 from tui.net.transport import ConnectError, TransportClosed
 from tui.recording.entries import CLOSED, ActionEntry, FrameEntry
 from tui.recording.reader import Recording
 
-from .scheduler import Clock, ReplayItem, ReplayScheduler
+from .scheduler import ReplayItem, ReplayScheduler
 
 
 class ReplayTransport:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 
-Clock = Callable[[], float]
+from tui.clock import Clock
 
 real_clock: Clock = time.monotonic
 

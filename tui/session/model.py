@@ -8,8 +8,9 @@ exactly as it does on the server. It never raises on anything the server sends.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
+from tui.clock import Clock
 from tui.protocol import elevenlabs, murf, stream_input
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat
@@ -41,7 +42,6 @@ from .slot import DEFAULT_CONTEXT, OPEN_STATES, ContextSlot, SlotState
 from .status import BargeInTiming, ConnectionState, StatusStrip, check_fields
 from .transcript import Transcript
 
-Clock = Callable[[], float]
 MURF_SOCKET_TIMEOUT = murf.SOCKET_INACTIVITY_TIMEOUT
 
 

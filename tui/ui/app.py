@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from textual import work
@@ -17,6 +16,8 @@ from textual.app import App
 from textual.binding import Binding
 from textual.theme import BUILTIN_THEMES
 from textual.worker import Worker, WorkerState
+
+from tui.clock import Clock
 
 from ..core import Console
 from ..core.config import PROVIDERS_KEY, provider_settings, with_provider_settings
@@ -59,7 +60,7 @@ class SwitchboardApp(App[None]):
         save_choices: bool = True,
         tick_hz: float = TICK_HZ,
         paint_hz: float = PAINT_HZ,
-        paint_clock: Callable[[], float] = time.monotonic,
+        paint_clock: Clock = time.monotonic,
         blink: bool = True,
         replay: ReplayTransport | None = None,
         problems: tuple[str, ...] = (),
@@ -71,7 +72,7 @@ class SwitchboardApp(App[None]):
         super().__init__(driver_class=quick_escape_driver())   # Escape in ~10 ms, not ~100
         self.core = console
         self.session = console.session
-        self.clock: Callable[[], float] = console.clock
+        self.clock: Clock = console.clock
         self._start, self._connect = start, connect
         self._config_path = config_path
         self._save_choices = save_choices
