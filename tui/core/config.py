@@ -72,9 +72,6 @@ class ConsoleConfig:
         """Whether the console starts its own local server (local provider, no --url)."""
         return self.provider == "local" and self.url is None
 
-    def with_url(self, url: str) -> ConsoleConfig:
-        return replace(self, url=url)
-
     def endpoint(self, base: str | None = None, options: Mapping[str, object] | None = None) -> str:
         """The full WebSocket URL, with the dialect's path and query unless `url` has a path.
         `options`: the live query options (tui.session.settings); they replace the URL's own."""

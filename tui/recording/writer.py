@@ -146,10 +146,6 @@ class Recorder:
         self._since_rotate = 0
         return [] if self.cap_bytes is None else rotate(self.path.parent, self.cap_bytes, self.path)
 
-    @property
-    def closed(self) -> bool:
-        return self._stream is None
-
     def frame(self, direction: str, data: str | bytes) -> None:
         """Record one frame exactly as on the wire (`str` text frame, `bytes` binary frame)."""
         if direction not in DIRECTIONS:

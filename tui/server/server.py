@@ -154,11 +154,6 @@ class LocalServer:
             self._server = None
         self._pool.close()
 
-    async def serve_forever(self) -> None:
-        if self._server is None:
-            await self.start()
-        await self._server.serve_forever()
-
     async def __aenter__(self) -> LocalServer:
         await self.start()
         return self

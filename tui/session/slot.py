@@ -255,15 +255,3 @@ class ContextSlot:
             self.deadline = self.final_due = None
         else:
             self.fail(message)
-
-    def release(self) -> None:
-        """Back to free (clears the shown context); only for slots that no longer count."""
-        if not self.awaiting_final:
-            self.state = SlotState.FREE
-            self.context_id = None
-            self.phantom = False
-            self.deadline = None
-            self._clear_final_watch()
-            self.error = None
-            self.turn_end = ""
-            self.metrics = SlotMetrics()

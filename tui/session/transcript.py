@@ -20,10 +20,6 @@ class Word:
     start: float | None = None    # seconds into the context's audio; None until aligned
     end: float | None = None
 
-    @property
-    def midpoint(self) -> float | None:
-        return None if self.start is None or self.end is None else (self.start + self.end) / 2
-
 
 @dataclass
 class TurnTranscript:
