@@ -27,7 +27,7 @@ _DEVICES: dict[str, Callable[[Clock], Device]] = {
     "simpleaudio": SimpleaudioDevice,
 }
 BACKENDS = (*_DEVICES, "none")
-DEFAULT_BACKEND = "miniaudio"   # measured: see docs/SPEAKER.md
+DEFAULT_BACKEND = "miniaudio"   # measured: docs/PERFORMANCE.md, "Speaker"
 
 
 def make_speaker(
