@@ -13,12 +13,21 @@ alignment equals the plain one.
 Thread-safety: one loaded voice serves any number of threads at once: piper serializes
 espeak-ng behind its own lock and an onnxruntime session may run concurrently. A generator
 returned by `synthesize` may be advanced from different threads in turn, never by two at once.
+
+Cores: a model run alone gets `threads` onnxruntime threads (one run on two threads is ~1.6x
+faster: first audio), but runs that overlap take a session of one thread each. Two overlapping
+two-thread runs put four threads on two cores: each run's parallel loops wait at their barriers
+for a thread the other run holds. Measured in the server at 5 and 20 contexts: 86-91 ms of CPU
+per audio second before, 79-85 with the overlapping runs on one thread (75-79 if that session
+keeps its memory arena); docs/PERFORMANCE.md, "Synthesis scheduler".
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+import threading
+from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,14 +73,25 @@ class PiperSpeech:
         threads = default_threads() if threads is None else check_whole_number("threads", threads)
         model_path, config_path = _resolve_paths(model_path, config_path)
         self._config = _load_config(config_path)
-        self._session = _open_session(model_path, threads, alignments)
+        model = _read_model(model_path, alignments)
+        self._session = _open_session(model, model_path, threads)
         self.has_alignments = len(self._session.get_outputs()) > 1
         self._piper = PiperVoice(session=self._session, config=self._config)
+        # Runs that overlap another take one thread each (see the module note): never more
+        # onnxruntime threads at work than `threads`, which is the machine's cores by default.
+        # Without its memory arena this second session costs the server ~60-120 MB instead of
+        # ~200 (a few % more CPU per audio second than with it, still ~10 % less than before).
+        self._narrow = (PiperVoice(session=_open_session(model, model_path, 1, arena=False), config=self._config)
+                        if threads > 1 else self._piper)
+        self._running = 0
+        self._running_lock = threading.Lock()
         self.native_rate = self._config.sample_rate
         if warm:
             for text in WARM_TEXTS:
-                for _ in self.synthesize(text, 16000):     # through the resampler too
+                for _ in self.synthesize(text, 16000):     # through the resampler too (alone: all threads)
                     pass
+                if self._narrow is not self._piper:
+                    self._render(text, SynthesisConfig(), self._narrow)
 
     def synthesize(self, text: str, sample_rate: int, *, speed: float = 1.0) -> Iterator[SynthChunk]:
         check_request(text, sample_rate, speed)
@@ -101,12 +121,28 @@ class PiperSpeech:
             silence = np.zeros(self.native_rate * SILENT_TAIL_MS // 1000, dtype=np.float32)
             yield self._chunk(carried, estimated_boundaries(carried, silence.size), silence, rate)
 
-    def _render(self, unit: str, config: SynthesisConfig) -> tuple[np.ndarray, list[float]]:
+    @contextmanager
+    def _model(self) -> Iterator[PiperVoice]:
+        """The model with all its threads if no other run is going, else the one-thread one."""
+        with self._running_lock:
+            alone = self._running == 0
+            self._running += 1
+        try:
+            yield self._piper if alone else self._narrow
+        finally:
+            with self._running_lock:
+                self._running -= 1
+
+    def _render(self, unit: str, config: SynthesisConfig,
+                piper: PiperVoice | None = None) -> tuple[np.ndarray, list[float]]:
         """One model run per unit (espeak may cut it into sentences): audio and char boundaries."""
+        if piper is None:
+            with self._model() as model:
+                return self._render(unit, config, model)
         pieces: list[np.ndarray] = []
         phonemes: list[Phoneme] = []
         timed = self.has_alignments
-        for part in self._piper.synthesize(unit, config, include_alignments=self.has_alignments):
+        for part in piper.synthesize(unit, config, include_alignments=self.has_alignments):
             pieces.append(part.audio_float_array)
             if part.phoneme_alignments is None:
                 timed = False
@@ -153,15 +189,8 @@ def _load_config(path: Path) -> PiperConfig:
         raise VoiceError(f"Piper voice config {path} is not usable: {error}") from error
 
 
-def _open_session(path: Path, threads: int, alignments: bool) -> onnxruntime.InferenceSession:
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-    # Idle worker threads would otherwise spin for a while after each run, taking a shared
-    # 2-core machine away from the server's event loop and from other sessions (measured:
-    # first-chunk p50 doubled when two spinning sessions alternated; ~3 ms slower without).
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+def _read_model(path: Path, alignments: bool) -> bytes:
+    """The model's bytes, patched to return phoneme durations if asked and possible."""
     try:
         model: bytes = path.read_bytes()
     except OSError as error:
@@ -172,6 +201,19 @@ def _open_session(path: Path, threads: int, alignments: bool) -> onnxruntime.Inf
             _LOGGER.debug("phoneme durations exposed from %s", tensor)
         except ValueError as error:
             _LOGGER.warning("no phoneme timings from %s (%s); char timings will be estimated", path, error)
+    return model
+
+
+def _open_session(model: bytes, path: Path, threads: int, arena: bool = True) -> onnxruntime.InferenceSession:
+    options = onnxruntime.SessionOptions()
+    options.enable_cpu_mem_arena = arena
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    # Idle worker threads would otherwise spin for a while after each run, taking a shared
+    # 2-core machine away from the server's event loop and from other sessions (measured:
+    # first-chunk p50 doubled when two spinning sessions alternated; ~3 ms slower without).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         return onnxruntime.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises its own untyped errors for bad models
