@@ -10,10 +10,9 @@ def test_a_run_alone_takes_every_thread_and_an_overlapping_run_takes_one(piper_v
     if piper_voice._narrow is piper_voice._piper:      # a one-core machine: one session of one thread
         assert piper_voice._session.get_session_options().intra_op_num_threads == 1
         return
-    with piper_voice._model() as first:
-        with piper_voice._model() as second:
-            assert first is piper_voice._piper and second is piper_voice._narrow
-            assert second.session.get_session_options().intra_op_num_threads == 1
+    with piper_voice._model() as first, piper_voice._model() as second:
+        assert first is piper_voice._piper and second is piper_voice._narrow
+        assert second.session.get_session_options().intra_op_num_threads == 1
     with piper_voice._model() as again:
         assert again is piper_voice._piper                  # alone again: all threads
 

@@ -12,7 +12,8 @@ from tui.server import ManualClock
 from tui.server.pool import FIRST_UNIT_LEAD, DeadlinePool
 
 
-async def run_in_order(pool: DeadlinePool, clock: ManualClock, queued: list[tuple[float, str, float | None]]) -> list[str]:
+async def run_in_order(pool: DeadlinePool, clock: ManualClock,
+                       queued: list[tuple[float, str, float | None]]) -> list[str]:
     """Hold the only worker, queue `queued` (clock time at submission, name, deadline) in that
     order, then let the worker go: the order the steps ran in."""
     gate = threading.Event()

@@ -27,8 +27,8 @@ import json
 import logging
 import os
 import threading
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
