@@ -159,7 +159,8 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
     play.add_argument("--turn-end", metavar="PATTERN", help=f"how turns end: {' | '.join(TURN_ENDS)} "
                       "(default flush-close; the key in the footer cycles them live)")
     play.add_argument("--no-guard", dest="guard", action="store_false",
-                      help="let a context past the dialect's limit go out (5 on ElevenLabs, 15 on Murf) "
+                      help="let a context past the dialect's limit go out "
+                      f"({Dialect.ELEVENLABS.max_contexts} on ElevenLabs, {Dialect.MURF.max_contexts} on Murf) "
                       "and the server refuse it")
     play.add_argument("--theme", help="colour theme (see themes/)")
     play.add_argument("--no-record", dest="record", action="store_false", help="do not record this session")

@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from enum import Enum
 
+from .pacer import DEFAULT_RATE
+
 
 class ConnectionState(str, Enum):
     DISCONNECTED = "disconnected"
@@ -43,7 +45,7 @@ class StatusStrip:
     silent_reason: str | None = None       # why the speaker is silent (fell back to none)
     recording: str | None = None           # path of the session recording, if any
     guard: bool = True
-    rate: float = 4.0
+    rate: float = DEFAULT_RATE
     turn_end: str = "flush-close"          # how the next turn ends (tui.core.turn_end)
     settings: list[str] = field(default_factory=list)   # live settings not at their default, short
     queued_turns: int = 0                  # typed while disconnected or with no free slot
