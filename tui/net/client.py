@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import ipaddress
 import re
 import ssl
 from collections.abc import AsyncIterator, Iterable
@@ -19,7 +18,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from tui.protocol.secret import Secret
-from tui.protocol.urls import redact_text, redact_url
+from tui.protocol.urls import is_loopback_host, redact_text, redact_url
 
 from .refusal import AUTH_STATUSES
 from .transport import ConnectError, TransportClosed
@@ -35,9 +34,9 @@ def is_loopback_url(url: str) -> bool:
     """The URL's host is this machine (localhost or a loopback address)."""
     try:
         host = urlsplit(url).hostname or ""
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
+    except ValueError:   # a malformed port or bracket
         return False
+    return is_loopback_host(host)
 
 
 class WebSocketTransport:

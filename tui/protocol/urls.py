@@ -1,6 +1,7 @@
 """Endpoint URLs, authentication headers, and redaction of secrets in URLs and text."""
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -121,3 +122,13 @@ def redact_text(text: str, secrets: Iterable[Secret | None]) -> str:
         if secret and len(secret.reveal()) >= 4:
             text = text.replace(secret.reveal(), REDACTED)
     return text
+
+
+def is_loopback_host(host: str) -> bool:
+    """`host` is this machine: "localhost" or a loopback address (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

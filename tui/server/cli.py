@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
 import logging
 import signal
 import sys
+
+from tui.protocol.urls import is_loopback_host
 
 from .fault_plan import DEFAULT_FAULT_SEED, FaultPlan
 from .faults import PROFILES, FaultSpecError, parse_faults
@@ -85,15 +86,6 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                        help="log detail on stderr (default warning); API keys are never logged")
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; 0 on a clean stop, 1 if the voice or the port is unusable."""
     logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(),
@@ -119,7 +111,7 @@ async def _serve(args: argparse.Namespace, voice) -> int:
         print(f"switchboard serve: cannot listen on {args.host}:{args.port}: {error.strerror or error}",
               file=sys.stderr)
         return 1
-    if not _is_loopback(args.host):
+    if not is_loopback_host(args.host):
         guard = "clients need the API key" if args.api_key else "with no API key required"
         print(f"switchboard serve: warning: listening on {args.host}, reachable from other machines, {guard}",
               file=sys.stderr)
