@@ -23,8 +23,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.clock import Clock
-from tui.net.backoff import Backoff, sleep_until
+from tui.clock import Clock, sleep_until
+from tui.net.backoff import Backoff
 from tui.net.client import is_loopback_url
 from tui.net.refusal import is_auth_refusal, names_the_key
 from tui.net.transport import ConnectError, Transport, TransportClosed

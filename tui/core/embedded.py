@@ -29,8 +29,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.clock import Clock
-from tui.net.backoff import Backoff, sleep_until
+from tui.clock import Clock, sleep_until
+from tui.net.backoff import Backoff
 from tui.session import Level
 
 READY = re.compile(r"listening on (ws://\S+)")

@@ -15,8 +15,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from tui.clock import Clock
-from tui.net.backoff import sleep_until
+from tui.clock import Clock, sleep_until
 from tui.session import DEFAULT_CONTEXT, TurnPacer, Wire
 
 from .turn_end import DEFAULT_TURN_END, AudioSeen, CloseWatch, TurnEnd

@@ -3,7 +3,9 @@
 tui/replay/ implements `Transport` for offline replay (a layer above net/ and recording/: it reads
 recordings).
 """
-from .backoff import Backoff, sleep_until
+from tui.clock import sleep_until
+
+from .backoff import Backoff
 from .client import MAX_FRAME, WebSocketTransport, describe_connect_error
 from .transport import ConnectError, Transport, TransportClosed
 

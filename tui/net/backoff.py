@@ -8,7 +8,6 @@ much of the server being ready, whatever the downtime.
 """
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,16 +63,3 @@ class Backoff:
 
     def reset(self) -> None:
         self.attempt = self.probes = 0
-
-
-async def sleep_until(deadline: float, clock: Clock, wake: asyncio.Event | None = None) -> bool:
-    """Sleep until `clock()` reaches `deadline`, or until `wake` is set (returns True then)."""
-    delay = max(0.0, deadline - clock())
-    if wake is None:
-        await asyncio.sleep(delay)
-        return False
-    try:
-        await asyncio.wait_for(wake.wait(), timeout=delay)
-        return True
-    except TimeoutError:
-        return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tui.clock import Clock
+from tui.clock import Clock, sleep_until
 
 real_clock: Clock = time.monotonic
 
@@ -60,14 +60,5 @@ async def wait_until(clock: Clock, deadline: float | None, wake: asyncio.Event) 
     if deadline is None:
         await wake.wait()
         return
-    delay = deadline - clock()
-    if delay <= 0:
-        return
-    # asyncio.timeout, not wait_for: on 3.11 wait_for loses a cancel that lands as `wake` is set,
-    # and a connection's deadline watcher then outlived its socket until the next deadline
-    # (20 s of inactivity timeout, seen as a server close hanging 20 s).
-    try:
-        async with asyncio.timeout(delay):
-            await wake.wait()
-    except TimeoutError:
-        pass
+    if deadline > clock():
+        await sleep_until(deadline, clock, wake)
