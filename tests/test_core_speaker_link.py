@@ -47,6 +47,9 @@ async def test_a_finished_report_survives_coalescing_with_later_ones():
 
 async def test_a_report_after_the_loop_closed_is_dropped_quietly():
     loop = asyncio.new_event_loop()
-    hop = ProgressHop(loop, lambda reports: None)
+    got: list = []
+    hop = ProgressHop(loop, got.extend)
     loop.close()
     hop("a", 1, 8000, False)    # must not raise on the audio thread
+    hop("b", 2, 8000, True)     # nor a later one
+    assert got == []            # nobody is told: the console is gone

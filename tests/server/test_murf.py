@@ -66,10 +66,20 @@ async def test_murf_max_buffer_delay_sends_the_waiting_text(start_local_server, 
         await ws.send({"max_buffer_delay_in_ms": 300})
         await ws.send({"text": "no end yet", "context_id": "t"})
         await ws.send({"text": "Sync.", "context_id": "sync"})        # its audio proves the text was read
-        await ws.until(lambda f: context_of(f) == "sync")
+        before = await ws.until(lambda f: context_of(f) == "sync")
+        assert not [f for f in before if context_of(f) == "t"]         # held: no end, short of the buffer
         manual_clock.advance(0.3)
-        frames = await ws.until(lambda f: context_of(f) == "t")
-    assert pcm_seconds(frames) > 0
+        spoken: list = []
+
+        def all_of_t(frame) -> bool:
+            if context_of(frame) == "t":
+                spoken.append(frame)
+            return pcm_seconds(spoken) >= 10 * 0.060 - 0.001
+
+        await ws.until(all_of_t)                                       # the delay released all ten chars
+        await ws.send({"context_id": "t", "end": True})
+        spoken += [f for f in await ws.until(lambda f: is_final(f, "t")) if context_of(f) == "t"]
+    assert pcm_seconds(spoken) == pytest.approx(10 * 0.060, abs=0.001)  # and the end added nothing
 
 
 async def test_murf_end_sends_the_remaining_audio_then_final(local_server):
