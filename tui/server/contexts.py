@@ -107,7 +107,7 @@ class Context(Turn):
     scheduled: int = 0        # generations the chunk schedule has triggered so far
 
 
-def open_context(context_id: str | None, settings: ContextSettings | None, deadline: float) -> Context:
+def open_context(context_id: str | None, settings: ContextSettings | None, deadline: float | None) -> Context:
     settings = settings or ContextSettings()
     speed = (settings.voice_settings or {}).get("speed", 1.0)
     return Context(context_id, speed=float(speed), deadline=deadline, settings=settings,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import struct
 from array import array
-from typing import Protocol
+from typing import Any, Protocol
 
 from tui.protocol.formats import AudioFormat, from_pcm16
 
@@ -90,9 +90,9 @@ class Mp3Encoder:
         self._rate = output.sample_rate
         self._kbps = output.bitrate or MURF_MP3_KBPS.get(output.sample_rate, 128)
         self._channels = channels
-        self._lame = None
+        self._lame: Any = None   # a lameenc.Encoder (untyped), made on the first audio
 
-    def _encoder(self):
+    def _encoder(self) -> Any:
         import lameenc  # only MP3 connections need it
 
         lame = lameenc.Encoder()

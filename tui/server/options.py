@@ -139,7 +139,7 @@ def murf_options(query: Mapping[str, str]) -> StreamOptions | ErrorFrame:
     try:
         rate = int(raw_rate) if raw_rate is not None else default_rate
     except ValueError:
-        return _query_error(f"sample_rate must be one of {rates}, got {raw_rate[:40]!r}", "invalid_sample_rate")
+        return _query_error(f"sample_rate must be one of {rates}, got {(raw_rate or '')[:40]!r}", "invalid_sample_rate")
     fmt = murf_format(encoding, rate)
     if isinstance(fmt, DecodeError):
         return _query_error(f"{fmt.reason} (format {encoding[:40]!r}, sample_rate {rate})", "invalid_format")
