@@ -3,10 +3,12 @@ SHELL := /bin/bash
 # One venv per Python: `make test` uses .venv (python3); `make test PYTHON=python3.12` builds and
 # uses .venv-3.12, so the suite runs on each supported Python (3.11 to 3.13) side by side.
 PYTHON ?= python3
-# A pyenv shim (python3.12) answers only for the versions pyenv has selected: ask pyenv for the
-# real interpreter among all it has installed, else take $(PYTHON) from PATH as it is.
-PYTHON_PATH := $(shell PYENV_VERSION=$$(pyenv versions --bare 2>/dev/null | tr '\n' ':') \
-	pyenv which $(PYTHON) 2>/dev/null || command -v $(PYTHON))
+# The interpreter $(PYTHON) runs as, asked of itself (so `python3` is the one on PATH, 3.11 here).
+# A pyenv shim (python3.12) answers only for the versions pyenv has selected: then ask pyenv for
+# the real interpreter among all it has installed. (Asking pyenv first would give `python3` from
+# the oldest installed version.)
+PYTHON_PATH := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null || \
+	PYENV_VERSION=$$(pyenv versions --bare 2>/dev/null | tr '\n' ':') pyenv which $(PYTHON) 2>/dev/null)
 ifeq ($(origin PYTHON),command line)
 VENV := .venv-$(shell $(PYTHON_PATH) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 else
