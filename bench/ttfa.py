@@ -12,12 +12,19 @@ and drives it over real loopback WebSockets (ElevenLabs multi-stream-input, pcm_
   produced per wall second, TTFA of those turns, and TTFA of 5-word probe turns started on
   another socket while they drain (a barge-in under load); the voice's own real-time factor in
   this process (single thread) is the reference.
+- Throughput: N sockets x 5 contexts (N = 1 2 3 4), each context one flushed `--words`-word
+  turn (60), all at once, no probe. Audio seconds per wall second; stalls (each context played
+  from its first frame in real time: the seconds its listener would wait for audio, p50/p95 over
+  contexts, and the share of contexts that stall at all); first audio p50/p95. Reference in the
+  same run, measured just before each level: the voice alone in this process, the same turns
+  one after another (`--workers` synthesis threads at once, as the server runs them).
 - Formats: the 5-word turn in each encoded format against PCM at the same rate on the same
   server, the formats taking turns run by run (same conditions): ElevenLabs mp3_44100_128 vs
   pcm_44100, mp3_22050_32 vs pcm_22050; Murf (end: true) WAV and MP3 vs PCM at 24000 Hz.
 
 Prints a table of p50/p95 and writes JSON to bench/results/ttfa-<time>.json.
 Run: .venv/bin/python bench/ttfa.py [--runs 40] [--sockets 1 2 4] [--workers 2] [--parts ttfa load formats]
+     .venv/bin/python bench/ttfa.py --parts throughput [--levels 1 2 3 4] [--words 60] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -100,8 +107,9 @@ class Socket:
         await self.ws.close()
         await asyncio.gather(self.reader, return_exceptions=True)
 
-    async def speak(self, context_id: str, text: str) -> tuple[float, float]:
-        """One flushed turn: (seconds from the flushed send to its first audio, audio seconds), after its final."""
+    async def speak(self, context_id: str, text: str, arrivals: list | None = None) -> tuple[float, float]:
+        """One flushed turn: (seconds from the flushed send to its first audio, audio seconds), after its final.
+        `arrivals` gets (arrival time, audio seconds) of every audio frame."""
         queue = self.queues.setdefault(context_id, asyncio.Queue())
         await self.ws.send(json.dumps({"text": " ", "context_id": context_id, "voice_settings": VOICE_SETTINGS}))
         sent = time.perf_counter()
@@ -113,7 +121,10 @@ class Socket:
             arrived, frame = await asyncio.wait_for(queue.get(), 60)
             if frame.get("audio"):
                 first = first or arrived - sent
-                audio_bytes += len(base64.b64decode(frame["audio"]))
+                size = len(base64.b64decode(frame["audio"]))
+                audio_bytes += size
+                if arrivals is not None:
+                    arrivals.append((arrived, size / 2 / RATE))
             if frame.get("isFinal"):
                 del self.queues[context_id]
                 return first, audio_bytes / 2 / RATE
@@ -237,17 +248,80 @@ async def measure_load(url: str, sockets: int, rounds: int) -> dict:
             "ttfa_ms": summary(ttfa), "probe_ttfa_ms": summary(probe)}
 
 
+def stall_seconds(arrivals: list[tuple[float, float]]) -> float:
+    """How long a listener playing the context from its first frame, in real time, waits for audio."""
+    stalled = 0.0
+    runs_out = None
+    for arrived, seconds in arrivals:
+        if runs_out is not None and arrived > runs_out:
+            stalled += arrived - runs_out
+        runs_out = max(runs_out or arrived, arrived) + seconds
+    return stalled
+
+
+def voice_alone(voice, texts: list[str], threads: int) -> float:
+    """Audio seconds per wall second of the voice in this process: `texts` synthesized whole,
+    `threads` at a time (as many as the server's workers)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(text: str) -> float:
+        return sum(c.duration_ms for c in voice.synthesize(text, RATE)) / 1000
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        seconds = sum(pool.map(one, texts))
+    return seconds / (time.perf_counter() - start)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure_throughput(url: str, voice, sockets: int, words: int, rounds: int, threads: int,
+                             server_pid: int) -> dict:
+    """N sockets x 5 contexts, one flushed turn each, all at once; the voice alone just before each
+    round. Also the server's CPU per audio second (what the cores can do, less noisy than rates)."""
+    rates, reference, firsts, stalls, cpu = [], [], [], [], []
+    for round_ in range(rounds):
+        texts = [turn_text(words, round_ * 5 + c) for c in range(5)]
+        reference.append(voice_alone(voice, texts, threads))
+        conns = [await Socket.open(url) for _ in range(sockets)]
+        arrivals = [[] for _ in range(sockets * 5)]
+        try:
+            start, used = time.perf_counter(), cpu_seconds(server_pid)
+            done = await asyncio.gather(*(socket.speak(f"t{round_}-s{s}-c{c}", texts[c], arrivals[s * 5 + c])
+                                          for s, socket in enumerate(conns) for c in range(5)))
+            audio = sum(seconds for _, seconds in done)
+            rates.append(audio / (time.perf_counter() - start))
+            cpu.append((cpu_seconds(server_pid) - used) / audio * 1000)
+        finally:
+            for socket in conns:
+                await socket.close()
+        firsts += [first * 1000 for first, _ in done]
+        stalls += [stall_seconds(a) for a in arrivals]
+    return {"sockets": sockets, "contexts": sockets * 5, "words": words,
+            "audio_s_per_wall_s": summary(rates), "voice_alone": summary(reference),
+            "ratio_to_voice": statistics.median(r / v for r, v in zip(rates, reference)),
+            "stall_s": summary(stalls), "stalled_share": sum(s > 0.05 for s in stalls) / len(stalls),
+            "first_audio_ms": summary(firsts), "server_cpu_ms_per_audio_s": summary(cpu), "rounds": rates}
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=40, help="turns per size for TTFA (default 40)")
     parser.add_argument("--sockets", type=int, nargs="+", default=[1, 2, 4], help="load levels (default 1 2 4)")
     parser.add_argument("--rounds", type=int, default=3, help="repetitions of each load level (default 3)")
     parser.add_argument("--workers", type=int, default=2, help="server synthesis threads (default 2)")
-    parser.add_argument("--parts", nargs="+", choices=("ttfa", "load", "formats"), default=["ttfa", "load", "formats"],
-                        help="what to measure (default all)")
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 2, 3, 4],
+                        help="throughput: sockets of 5 contexts (default 1 2 3 4)")
+    parser.add_argument("--words", type=int, default=60, help="throughput: words per turn (default 60)")
+    parser.add_argument("--parts", nargs="+", choices=("ttfa", "load", "formats", "throughput"),
+                        default=["ttfa", "load", "formats"], help="what to measure (default all but throughput)")
     args = parser.parse_args()
 
-    voice = load_voice("piper") if {"ttfa", "load"} & set(args.parts) else None
+    voice = load_voice("piper") if {"ttfa", "load", "throughput"} & set(args.parts) else None
     reference_rtf = (statistics.median(reference_realtime_factor(voice, turn_text(40, r)) for r in range(5))
                      if "load" in args.parts else None)
     process, base = await start_server(args.workers)
@@ -256,6 +330,8 @@ async def main() -> None:
         ttfa = await measure_ttfa(url, voice, args.runs) if "ttfa" in args.parts else {}
         load = [await measure_load(url, n, args.rounds) for n in args.sockets] if "load" in args.parts else []
         formats = await measure_formats(base, args.runs) if "formats" in args.parts else {}
+        throughput = ([await measure_throughput(url, voice, n, args.words, args.rounds, args.workers, process.pid)
+                       for n in args.levels] if "throughput" in args.parts else [])
     finally:
         process.terminate()
         await process.wait()
@@ -272,13 +348,15 @@ async def main() -> None:
             ratio = (f"{row['reference']:>16} {row['ratio_p50']:9.2f}x {row['ratio_p95']:5.2f}x"
                      if row["reference"] else f"{'(reference)':>16}")
             print(f"{name:>16} {t['p50']:8.1f}ms {t['p95']:6.1f}ms {ratio}")
+    if throughput:
+        print_throughput(throughput, args)
 
     out = ROOT / "bench" / "results" / f"ttfa-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "args": vars(args), "ttfa": ttfa, "reference_realtime_factor": reference_rtf, "load": load,
-        "formats": formats,
+        "formats": formats, "throughput": throughput,
     }, indent=2))
     print(f"\nwrote {out.relative_to(ROOT)}")
 
@@ -303,6 +381,20 @@ def print_load(load: list, args, reference_rtf: float) -> None:
         t, p = row["ttfa_ms"], row["probe_ttfa_ms"]
         print(f"{row['sockets']:>8} {row['contexts']:>9} {row['audio_s_per_wall_s']:>15.1f} "
               f"{row['ratio_to_voice']:>8.2f}x {t['p50']:>8.0f}ms {t['p95']:>7.0f}ms {p['p50']:>9.0f}ms {p['p95']:>7.0f}ms")
+
+
+def print_throughput(rows: list, args) -> None:
+    print(f"\nThroughput: N sockets x 5 contexts, one {args.words}-word turn each, {args.rounds} rounds, "
+          f"server --workers {args.workers}; voice alone: the same turns in process, {args.workers} at a time")
+    print(f"{'sockets':>8} {'audio s/wall s':>15} {'voice alone':>12} {'ratio':>6} {'vs 1x5':>7} {'stall p50':>10}"
+          f" {'p95':>6} {'stalled':>8} {'first p50':>10} {'p95':>7} {'server CPU ms/audio s':>22}")
+    base = rows[0]["audio_s_per_wall_s"]["p50"]
+    for row in rows:
+        row["vs_first_level"] = row["audio_s_per_wall_s"]["p50"] / base
+        a, v, st, f = row["audio_s_per_wall_s"], row["voice_alone"], row["stall_s"], row["first_audio_ms"]
+        print(f"{row['sockets']:>8} {a['p50']:>15.1f} {v['p50']:>12.1f} {row['ratio_to_voice']:>6.2f} "
+              f"{row['vs_first_level']:>7.2f} {st['p50']:>9.2f}s {st['p95']:>5.2f}s {row['stalled_share']:>7.0%} "
+              f"{f['p50']:>8.0f}ms {f['p95']:>5.0f}ms {row['server_cpu_ms_per_audio_s']['p50']:>22.0f}")
 
 
 if __name__ == "__main__":
