@@ -105,18 +105,25 @@ async def test_a_refused_key_stops_reconnecting_and_says_which_key(start_local_s
     assert len(seen) == 2
 
 
-async def test_a_handshake_refused_with_403_stops_reconnecting(start_local_server, tmp_path, shutdown_after):
-    server = await start_local_server("tone", api_key="goodkey")
-    config = resolve_config(provider="murf", url=server.url, audio="none", record=False,
-                            env={"MURF_API_KEY": "sk_wrong"})
+async def refused_at_the_handshake(config, shutdown_after, banner_says: str) -> tuple[str, list]:
+    """Start a console whose handshake the server refuses; its banner (once it says
+    `banner_says`) and the connection attempts seen 0.4 s later."""
     console = Console(config, backoff=quick_backoff())
     shutdown_after(console)
     seen = attempts_seen(console)
     assert await console.start()
-    await wait_for(lambda: console.session.banner is not None and "MURF_API_KEY" in console.session.banner.text)
+    await wait_for(lambda: console.session.banner is not None and banner_says in console.session.banner.text)
     await asyncio.sleep(0.4)
+    return console.session.banner.text, seen
+
+
+async def test_a_handshake_refused_with_403_stops_reconnecting(start_local_server, tmp_path, shutdown_after):
+    server = await start_local_server("tone", api_key="goodkey")
+    config = resolve_config(provider="murf", url=server.url, audio="none", record=False,
+                            env={"MURF_API_KEY": "sk_wrong"})
+    banner, seen = await refused_at_the_handshake(config, shutdown_after, "MURF_API_KEY")
     assert len(seen) == 1, f"reconnected after HTTP 403: attempts {seen}"
-    assert "403" in console.session.banner.text and "sk_wrong" not in console.session.banner.text
+    assert "403" in banner and "sk_wrong" not in banner
 
 
 async def test_a_403_refusing_the_model_is_not_called_a_refused_key(start_local_server, tmp_path, shutdown_after):
@@ -124,13 +131,7 @@ async def test_a_403_refusing_the_model_is_not_called_a_refused_key(start_local_
     server = await start_local_server("tone")
     url = server.url + "/v1/text-to-speech/joe/multi-stream-input?model_id=eleven_v3&output_format=pcm_22050"
     config = resolve_config(provider="local", url=url, audio="none", record=False)
-    console = Console(config, backoff=quick_backoff())
-    shutdown_after(console)
-    seen = attempts_seen(console)
-    assert await console.start()
-    await wait_for(lambda: console.session.banner is not None and "403" in console.session.banner.text)
-    await asyncio.sleep(0.4)
-    banner = console.session.banner.text
+    banner, seen = await refused_at_the_handshake(config, shutdown_after, "403")
     assert len(seen) == 1, f"retried a 403: attempts {seen}"
     assert "eleven_v3" in banner and "API key" not in banner, banner
 
