@@ -179,7 +179,7 @@ class Playout:
                 return None
             turn.rate = fmt.sample_rate
             first = turn.first_arrival is None
-            if turn.first_arrival is None:
+            if first:
                 turn.first_arrival = now
             else:
                 late = lateness(now, turn.first_arrival, turn.fed, turn.rate)
