@@ -102,7 +102,7 @@ class Speaker:
     @property
     def output_latency(self) -> float | None:
         """Seconds the output holds past a stop call, as the backend reports it (None: unknown)."""
-        return getattr(self._device, "output_latency", None)
+        return self._device.output_latency
 
     def underruns(self, context_id: str) -> int:
         """How often the context ran dry while playing (each one a gap)."""
