@@ -179,7 +179,7 @@ class Playout:
                 return None
             turn.rate = fmt.sample_rate
             first = turn.first_arrival is None
-            if first:
+            if turn.first_arrival is None:     # not `if first`: mypy narrows only this form
                 turn.first_arrival = now
             else:
                 late = lateness(now, turn.first_arrival, turn.fed, turn.rate)
