@@ -6,9 +6,7 @@ operator must know, a banner. Audio for a context the client abandoned is counte
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
-from tui.protocol.formats import AudioMeter
 from tui.protocol.frames import Audio, DecodeError, ErrorFrame, Final, FlushDone, Unknown
 
 from . import finals
@@ -33,18 +31,6 @@ def describe_close(code: int | None, reason: str) -> str:
     meaning = CLOSE_MEANINGS.get(code, "")
     text = f"closed {code}" + (f" ({meaning})" if meaning else "")
     return text + (f": {reason}" if reason else "")
-
-
-# Per session: what each context's bytes decode to (MP3 frames, a WAV header, stereo), counted
-# as they arrive, so a turn's seconds are its decoded samples (bytes / rate is wrong for MP3).
-_METERS: WeakKeyDictionary[Session, AudioMeter] = WeakKeyDictionary()
-
-
-def audio_seconds(session: Session, cid: str, data: bytes) -> float:
-    meter = _METERS.get(session)
-    if meter is None or meter.format != session.output_format:
-        meter = _METERS[session] = AudioMeter(session.output_format)
-    return meter.seconds(cid, data)
 
 
 def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
@@ -107,7 +93,7 @@ def _on_audio(session: Session, slot: ContextSlot | None, cid: str, event: Audio
         turn = session.transcript.turn(cid) if slot is None else None
         if turn is not None and cid in session.status.overflow_contexts:
             # A context no slot shows (all taken, guard off): the transcript still has its audio.
-            turn.add_audio(audio_seconds(session, cid, event.audio), event.alignment)
+            turn.add_audio(session.meter.seconds(cid, event.audio), event.alignment)
             changes.transcript = True
         elif slot is None:
             session.status.stray_frames += 1
@@ -123,7 +109,7 @@ def _on_audio(session: Session, slot: ContextSlot | None, cid: str, event: Audio
     now = session.clock()
     m = slot.metrics
     if n:
-        seconds = audio_seconds(session, cid, event.audio)
+        seconds = session.meter.seconds(cid, event.audio)
         m.audio_frames += 1
         m.audio_bytes += n
         m.audio_seconds += seconds

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from tui.clock import Clock
 from tui.protocol import elevenlabs, murf, stream_input
 from tui.protocol.dialect import Dialect
-from tui.protocol.formats import AudioFormat
+from tui.protocol.formats import AudioFormat, AudioMeter
 from tui.protocol.frames import DecodeError
 from tui.protocol.secret import Secret
 
@@ -64,6 +64,9 @@ class Session:
     ) -> None:
         self.dialect = dialect
         self.output_format = output_format
+        # What each context's bytes decode to (MP3 frames, a WAV header, stereo), counted as they
+        # arrive, so a turn's seconds are its decoded samples (bytes / rate is wrong for MP3).
+        self.meter = AudioMeter(output_format)
         self.clock = clock
         # Murf times out the socket (3 minutes), ElevenLabs each context.
         self.inactivity_timeout = MURF_SOCKET_TIMEOUT if dialect is Dialect.MURF else inactivity_timeout
