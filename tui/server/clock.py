@@ -62,3 +62,15 @@ async def wait_until(clock: Clock, deadline: float | None, wake: asyncio.Event) 
         return
     if deadline > clock():
         await sleep_until(deadline, clock, wake)
+
+
+async def sleep_on(clock: Clock, seconds: float) -> None:
+    """Wait `seconds` on `clock`. With a ManualClock `wait_until` returns at every advance, so
+    this waits again until the deadline has really passed."""
+    if seconds <= 0:
+        return
+    deadline = clock() + seconds
+    wake = asyncio.Event()
+    while clock() < deadline:
+        await wait_until(clock, deadline, wake)
+        wake.clear()

@@ -20,7 +20,6 @@ else happens (the race needs the close).
 """
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import random
@@ -32,7 +31,7 @@ from tui.protocol import elevenlabs as el, murf
 from tui.protocol.frames import ErrorFrame
 
 from .actions import Action, Generate, SendError, SendFinal, Turn
-from .clock import Clock, wait_until
+from .clock import Clock, sleep_on
 from .contexts import MultiContextConnection
 from .faults import RACE_WINDOW, FaultSpec
 from .logs import RedactingLogger
@@ -262,13 +261,3 @@ class AudioPacing:
         self._first = True
         await self._finished(generate)
 
-
-async def sleep_on(clock: Clock, seconds: float) -> None:
-    """Wait `seconds` on the server's clock (a ManualClock waits for the test to move it)."""
-    if seconds <= 0:
-        return
-    deadline = clock() + seconds
-    wake = asyncio.Event()
-    while clock() < deadline:
-        await wait_until(clock, deadline, wake)
-        wake.clear()

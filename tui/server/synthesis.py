@@ -24,7 +24,7 @@ from tui.protocol.formats import AudioFormat
 from tui.protocol.frames import Audio, ServerEvent
 
 from .actions import Generate
-from .clock import Clock, real_clock, wait_until
+from .clock import Clock, real_clock, sleep_on
 from .encoding import TurnAudio, stream_encoder
 from .pool import DeadlinePool
 from .synth import SynthChunk, Voice
@@ -249,7 +249,5 @@ class Lane:
     async def _next(self, step: Callable[[], Batch | None]) -> Batch | None:
         """The turn's next unit, once its client is within MAX_LEAD_SECONDS of the audio sent."""
         clock = self._pool.clock
-        within_lead = self._audio_end - MAX_LEAD_SECONDS
-        if within_lead > clock():
-            await wait_until(clock, within_lead, asyncio.Event())
+        await sleep_on(clock, self._audio_end - MAX_LEAD_SECONDS - clock())
         return await self._pool.run(step, self._audio_end)
