@@ -29,18 +29,6 @@ SEPARATOR = " · "
 Field = list[tuple[str, str]]
 
 
-def status_key(s: StatusStrip, now: float, replay: str | None) -> tuple:
-    """Everything the strip shows, so it repaints only when something visible changed."""
-    barge = s.last_barge_in
-    wait = countdown(s.reconnect_at - now) if s.reconnect_at is not None else None
-    return (s.provider, s.dialect, s.url, s.connection, wait, s.attempt, s.reconnect_every, s.server_state,
-            s.rate, s.turn_end, s.queued_turns,
-            s.model, s.voice, s.output_format, s.last_ttfa, s.guard, s.audio_backend, s.silent_reason,
-            s.close_code, s.close_reason, replay, s.output_latency, s.recording,
-            None if barge is None else (barge.silenced_after, barge.close_sent_after, barge.final_after,
-                                        barge.was_playing), tuple(s.settings))
-
-
 class StatusView(Static):
     COMPONENT_CLASSES = {"status--label", "status--up", "status--down", "status--silent", "status--sep"}
     DEFAULT_CSS = """
@@ -54,21 +42,25 @@ class StatusView(Static):
 
     def __init__(self, **kwargs) -> None:
         super().__init__("", **kwargs)
-        self._key: tuple | None = None
+        self._key: tuple[list[Field], list[Field]] | None = None
 
     def show(self, status: StatusStrip, now: float, replay: str | None = None) -> None:
         """Repaint if anything shown changed; `replay` describes replay position/speed if replaying."""
-        key = status_key(status, now, replay)
+        # The fields are the key: what is shown is what is compared, so no field can be left out.
+        key = (connection_fields(status, now, replay), timing_fields(status))
         if key != self._key:
             self._key = key
-            self.update(self._render_status(status, now, replay), layout=False)
+            self.update(self._render_lines(key), layout=False)
 
     def _style(self, name: str):
         return component_style(self, name) if name.startswith("status--") else name
 
     def _render_status(self, s: StatusStrip, now: float, replay: str | None) -> Text:
+        return self._render_lines((connection_fields(s, now, replay), timing_fields(s)))
+
+    def _render_lines(self, lines: tuple[list[Field], list[Field]]) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")
-        for n, line in enumerate((connection_fields(s, now, replay), timing_fields(s))):
+        for n, line in enumerate(lines):
             if n:
                 out.append("\n")
             for i, field_ in enumerate(line):
