@@ -77,7 +77,7 @@ def _note_oddities(session: Session, raw: str | bytes, event: object, cid: str |
                      "text frames; read as text", changes, level="warning", context_id=cid)
     if isinstance(event, Audio) and event.audio:
         fmt = session.output_format
-        unit = fmt.bytes_per_sample * getattr(fmt, "channels", 1)
+        unit = fmt.bytes_per_sample * fmt.channels
         if fmt.encoding == "pcm" and len(event.audio) % unit:
             session.note(f"audio of {len(event.audio):,} bytes is not a whole number of {unit}-byte "
                          f"samples ({fmt.name}): a byte is missing or extra", changes, level="warning",
