@@ -6,7 +6,7 @@ a piece completes comes out at once, so nothing waits for the turn's end.
 - PCM, mu-law, A-law: sample by sample (tui/protocol/formats.py); a sample frame cut between
   two pieces waits for its other half.
 - WAV (Murf's default): the RIFF header at the start of each context is dropped once
-  (protocol.formats.RiffHeader), the rest is PCM.
+  (protocol.formats.SampleFrames, as the session's meter counts it), the rest is PCM.
 - Stereo (Murf `channel_type=STEREO`): mixed down to mono, (L + R) / 2, by miniaudio's channel
   converter. The speaker's devices play mono; the services' stereo carries one voice, so the
   mix is that voice, and the turn's time and "heard" accounting do not change.
@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Protocol
 
-from tui.protocol.formats import AudioFormat, RiffHeader, to_pcm16
+from tui.protocol.formats import AudioFormat, SampleFrames, to_pcm16
 from tui.protocol.mp3 import MAX_RESERVOIR, Mp3Frames
 
 
@@ -62,21 +62,13 @@ class SampleDecoder:
 
     def __init__(self, fmt: AudioFormat) -> None:
         self._fmt = AudioFormat("pcm", fmt.sample_rate) if fmt.encoding == "wav" else fmt
-        self._riff = RiffHeader(fmt.channels) if fmt.encoding == "wav" else None
-        self._channels = fmt.channels
-        self._odd = b""
+        self._frames = SampleFrames(fmt)
 
     def decode(self, data: bytes) -> bytes:
-        if self._riff is not None:
-            data = self._riff.push(data)
-            self._channels = self._riff.channels
-        frame = self._fmt.bytes_per_sample * self._channels
-        data = self._odd + data if self._odd else data
-        cut = len(data) - len(data) % frame
-        data, self._odd = data[:cut], data[cut:]
+        data = self._frames.push(data)
         if not data:
             return b""
-        return downmix(to_pcm16(self._fmt, data), self._channels, self._fmt.sample_rate)
+        return downmix(to_pcm16(self._fmt, data), self._frames.channels, self._fmt.sample_rate)
 
 
 class Mp3Decoder:

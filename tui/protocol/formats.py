@@ -258,14 +258,43 @@ class RiffHeader:
         return b""
 
 
+class SampleFrames:
+    """Whole sample frames (every channel's sample of an instant) out of the pieces of one
+    PCM-like stream (PCM, G.711, WAV): a WAV stream's header is dropped once, and a frame cut
+    between two pieces waits for its other half. Both the meter and the speaker cut here."""
+
+    __slots__ = ("channels", "_width", "_riff", "_odd")
+
+    def __init__(self, fmt: AudioFormat) -> None:
+        self.channels = fmt.channels
+        self._width = fmt.bytes_per_sample
+        self._riff = RiffHeader(fmt.channels) if fmt.encoding == "wav" else None
+        self._odd = b""
+
+    @property
+    def frame_bytes(self) -> int:
+        return self._width * self.channels
+
+    def push(self, data: bytes) -> bytes:
+        """The whole frames `data` completes (header bytes left out)."""
+        if self._riff is not None:
+            data = self._riff.push(data)
+            self.channels = self._riff.channels
+        if self._odd:
+            data = self._odd + data
+        cut = len(data) - len(data) % self.frame_bytes
+        data, self._odd = (data, b"") if cut == len(data) else (data[:cut], data[cut:])
+        return data
+
+
 class _Count:
     """One context's counting state."""
 
-    __slots__ = ("carry", "riff", "mp3")
+    __slots__ = ("frames", "mp3")
 
     def __init__(self, fmt: AudioFormat) -> None:
-        self.carry = 0                                   # bytes of an incomplete sample frame
-        self.riff = RiffHeader(fmt.channels) if fmt.encoding == "wav" else None
+        pcm_like = fmt.encoding in ("pcm", "wav", "ulaw", "alaw")
+        self.frames = SampleFrames(fmt) if pcm_like else None
         self.mp3 = Mp3Frames() if fmt.encoding == "mp3" else None
 
 
@@ -291,16 +320,9 @@ class AudioMeter:
                 self._contexts.popitem(last=False)
         if state.mp3 is not None:
             return sum(header.samples for _, header in state.mp3.push(data))
-        if fmt.encoding not in ("pcm", "wav", "ulaw", "alaw"):
+        if state.frames is None:
             return 0
-        channels = fmt.channels
-        if state.riff is not None:
-            data = state.riff.push(data)
-            channels = state.riff.channels
-        frame = fmt.bytes_per_sample * channels
-        total = state.carry + len(data)
-        state.carry = total % frame
-        return total // frame
+        return len(state.frames.push(data)) // state.frames.frame_bytes
 
     def seconds(self, context_id: str, data: bytes) -> float:
         return self.seconds_of(self.samples(context_id, data))
