@@ -82,9 +82,8 @@ class Mp3Decoder:
         if not frames:
             return b""
         samples = sum(header.samples for _, header in frames)
-        warm = list(self._history)
         new = b"".join(frame for frame, _ in frames)
-        pcm = self._decode(b"".join(warm) + new, samples) if warm else None
+        pcm = self._decode(b"".join((*self._history, new)), samples) if self._history else None
         if pcm is None:      # a stream's first frames, or a warm-up the decoder would not take
             pcm = self._decode(new, samples)
         self._remember([frame for frame, _ in frames])
@@ -111,5 +110,9 @@ class Mp3Decoder:
         two frames' output), and before them at least MAX_RESERVOIR bytes for their main data."""
         history = self._history
         history.extend(frames)
-        while len(history) > 3 and sum(map(len, list(history)[1:-2])) >= MAX_RESERVOIR:
+        # bytes of history[1:-2]: what is left for the reservoir once the oldest frame goes
+        middle = sum(map(len, history)) - len(history[0]) - len(history[-1]) - len(history[-2]) \
+            if len(history) > 3 else 0
+        while len(history) > 3 and middle >= MAX_RESERVOIR:
             history.popleft()
+            middle -= len(history[0])
