@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 
 from tui.clock import Clock
@@ -32,7 +33,7 @@ class ReplayTransport:
         self.url = recording.header.url if recording.header else "replay"
         self.scheduler = ReplayScheduler(recording.entries, speed=speed, clock=clock, paused=paused)
         self.dropped_sends = 0
-        self._ready: list[ReplayItem] = []
+        self._ready: deque[ReplayItem] = deque()   # a seek releases many at once: popleft, not pop(0)
         self._wake = asyncio.Event()
         self._closed = False
         self._connected = False
@@ -144,7 +145,7 @@ class ReplayTransport:
 
     def _rewind(self, *, paused: bool) -> None:
         self.scheduler.rewind(paused=paused)
-        self._ready = []
+        self._ready.clear()
         self._at_ms = 0.0
         self._applying = False
         self.finished = False
@@ -198,9 +199,9 @@ class ReplayTransport:
         self._applying = False   # the previous entry is done: between entries the clock runs
         while not self._closed:
             if not self._ready:
-                self._ready = self.scheduler.due()
+                self._ready.extend(self.scheduler.due())
             if self._ready:
-                item = self._ready.pop(0)
+                item = self._ready.popleft()
                 self._at_ms, self._applying = item.entry.offset_ms, True
                 if isinstance(item.entry, ActionEntry) and item.entry.kind == CLOSED:
                     self._close_code, self._close_reason, *_ = closed_fields(item.entry)
