@@ -54,9 +54,10 @@ def barge_in(console: Console) -> str | None:
                 console.connection.close_socket("barge-in: the single-context endpoint reconnects")
             elif console.config.dialect is Dialect.MURF or not slot.close_sent:
                 console.emit(frame)
-        console.record_action("barge-in", context_id=cid, heard=speaker.heard_seconds(cid))   # replay folds this
+        heard = speaker.heard_seconds(cid)
+        console.record_action("barge-in", context_id=cid, heard=heard)   # replay folds this
         is_primary = cid == primary
-        console.apply(Interrupted(cid, speaker.heard_seconds(cid), pressed if is_primary else None,
+        console.apply(Interrupted(cid, heard, pressed if is_primary else None,
                                   silenced_after if is_primary else None,
                                   was_playing=was_playing))
     return primary
