@@ -437,10 +437,7 @@ class Console:
     def _audio_seen(self, cid: str) -> AudioSeen:
         slot = self.session.slot_for(cid)
         turn = self.session.transcript.turn(cid)
-        aligned = None
-        if turn is not None and turn.aligned:
-            words = turn.words
-            aligned = bool(words) and words[-1].start is not None
+        aligned = turn.last_word_aligned if turn is not None and turn.aligned else None
         return AudioSeen(slot.metrics.audio_frames if slot is not None else 0, aligned)
 
     def _turn_ended(self, cid: str) -> None:

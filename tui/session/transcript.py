@@ -83,6 +83,12 @@ class TurnTranscript:
         return out
 
     @property
+    def last_word_aligned(self) -> bool:
+        """The alignment has reached the last word sent (what `words[-1].start` says, without
+        building every Word: a turn waiting to close asks this on each audio frame)."""
+        return 0 < len(self.text.split()) <= len(self._spans)
+
+    @property
     def unsent_words(self) -> list[str]:
         """The typed words not sent (yet, or ever: a barge-in stops the pacer). The pacer sends
         the typed words in order, so the sent ones are a prefix of them."""
