@@ -24,6 +24,7 @@ Parts (`--parts`, all by default):
 Prints a table and writes JSON to bench/results/abuse-<time>.json.
 Run: .venv/bin/python bench/abuse.py [--parts disconnects murf big ttfa bad silent piper] [--clients 1000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,6 +55,7 @@ MURF = "/v1/speech/stream-input?format=PCM"
 
 # ---- the server child and /proc --------------------------------------------------------------
 
+
 class Server:
     """The server child, started as the console starts its embedded one (tui.core.embedded)."""
 
@@ -83,6 +85,7 @@ def cpu_s(pid: int) -> float:
 
 # ---- 1. abnormal disconnects -------------------------------------------------------------------
 
+
 async def abandon(url: str, reset: bool) -> None:
     ws = await connect(url + ELEVEN, max_size=None, open_timeout=30)
     words = " ".join(["word"] * 200) + " "
@@ -102,7 +105,7 @@ async def part_disconnects(clients: int) -> dict:
     server = await Server.start()
     url = server.url
     try:
-        await asyncio.gather(*(abandon(url, n % 2 == 0) for n in range(25)))   # warm-up round
+        await asyncio.gather(*(abandon(url, n % 2 == 0) for n in range(25)))  # warm-up round
         await asyncio.sleep(2)
         start = rss_mb(server.pid)
         rounds = []
@@ -114,11 +117,17 @@ async def part_disconnects(clients: int) -> dict:
         end = rss_mb(server.pid)
     finally:
         await server.stop()
-    return {"clients": clients, "rss_start_mb": round(start, 1), "rss_end_mb": round(end, 1),
-            "rss_delta_mb": round(end - start, 1), "rss_every_250_mb": rounds}
+    return {
+        "clients": clients,
+        "rss_start_mb": round(start, 1),
+        "rss_end_mb": round(end, 1),
+        "rss_delta_mb": round(end - start, 1),
+        "rss_every_250_mb": rounds,
+    }
 
 
 # ---- 3. Murf context requests ------------------------------------------------------------------
+
 
 async def part_murf(requests: int) -> dict:
     server = await Server.start()
@@ -130,8 +139,9 @@ async def part_murf(requests: int) -> dict:
         errors = 0
         began = time.perf_counter()
         for n in range(requests):
-            await ws.send(json.dumps({"text": "no sentence end yet", "context_id": f"ctx{n}",
-                                      "voice_config": {"rate": 5}}))
+            await ws.send(
+                json.dumps({"text": "no sentence end yet", "context_id": f"ctx{n}", "voice_config": {"rate": 5}})
+            )
             if n % 1000 == 999:
                 peak = max(peak, rss_mb(server.pid))
         while True:
@@ -149,11 +159,18 @@ async def part_murf(requests: int) -> dict:
         after = rss_mb(server.pid)
     finally:
         await server.stop()
-    return {"requests": requests, "refused": errors, "seconds": round(sent_s, 2), "rss_start_mb": round(start, 1),
-            "rss_peak_mb": round(peak, 1), "rss_after_close_mb": round(after, 1)}
+    return {
+        "requests": requests,
+        "refused": errors,
+        "seconds": round(sent_s, 2),
+        "rss_start_mb": round(start, 1),
+        "rss_peak_mb": round(peak, 1),
+        "rss_after_close_mb": round(after, 1),
+    }
 
 
 # ---- 4. a 1 MB unpunctuated frame --------------------------------------------------------------
+
 
 async def first_audio(ws, frame: dict) -> float:
     """Seconds from sending `frame` to the first audio of its context (earlier frames skipped)."""
@@ -186,12 +203,13 @@ async def part_big(runs: int) -> dict:
     try:
         for run in range(runs):
             ws = await connect(url + ELEVEN, max_size=None, open_timeout=30)
-            reference = await first_audio(ws, {"text": "one two three four five.", "context_id": f"r{run}",
-                                               "flush": True})
+            reference = await first_audio(
+                ws, {"text": "one two three four five.", "context_id": f"r{run}", "flush": True}
+            )
             cpu0 = cpu_s(server.pid)
             ttfa = await first_audio(ws, {"text": "word " * 200_000, "context_id": f"big{run}", "flush": True})
             cpu_to_first = cpu_s(server.pid) - cpu0
-            reading_until = time.perf_counter() + 0.2     # read for 0.2 s, so the server is busy as it goes
+            reading_until = time.perf_counter() + 0.2  # read for 0.2 s, so the server is busy as it goes
             while (left := reading_until - time.perf_counter()) > 0:
                 try:
                     await asyncio.wait_for(ws.recv(), left)
@@ -199,8 +217,14 @@ async def part_big(runs: int) -> dict:
                     break
             ws.transport.abort()
             stop = await until_idle(server.pid)
-            rows.append({"first_audio_s": ttfa, "cpu_to_first_audio_s": cpu_to_first, "stopped_after_s": stop,
-                         "reference_5_words_s": reference})
+            rows.append(
+                {
+                    "first_audio_s": ttfa,
+                    "cpu_to_first_audio_s": cpu_to_first,
+                    "stopped_after_s": stop,
+                    "reference_5_words_s": reference,
+                }
+            )
             await asyncio.sleep(0.3)
     finally:
         await server.stop()
@@ -217,15 +241,17 @@ def summarize(rows: list[dict]) -> dict:
 
 # ---- 4. a well-behaved client beside two abusers -----------------------------------------------
 
+
 async def polite_turns(url: str, turns: int) -> list[float]:
     ws = await connect(url + ELEVEN, max_size=None, open_timeout=30)
     times = []
     for n in range(turns):
-        times.append(await first_audio(ws, {"text": "Hello there, how are you?", "context_id": f"p{n}",
-                                            "flush": True}))
+        times.append(await first_audio(ws, {"text": "Hello there, how are you?", "context_id": f"p{n}", "flush": True}))
         await ws.send(json.dumps({"context_id": f"p{n}", "close_context": True}))
-        while not ((got := json.loads(await asyncio.wait_for(ws.recv(), 30))).get("isFinal")
-                   and got.get("contextId") == f"p{n}"):
+        while not (
+            (got := json.loads(await asyncio.wait_for(ws.recv(), 30))).get("isFinal")
+            and got.get("contextId") == f"p{n}"
+        ):
             pass
     await ws.close()
     return times
@@ -246,7 +272,7 @@ async def part_ttfa(turns: int) -> dict:
     server = await Server.start()
     url = server.url
     try:
-        await polite_turns(url, 3)   # warm-up
+        await polite_turns(url, 3)  # warm-up
         alone = await polite_turns(url, turns)
         stop = asyncio.Event()
         abusers = [asyncio.create_task(abuser(url, stop)) for _ in range(2)]
@@ -256,14 +282,17 @@ async def part_ttfa(turns: int) -> dict:
         await asyncio.gather(*abusers)
     finally:
         await server.stop()
-    stats = {name: {"p50": round(statistics.median(v) * 1000, 1), "p95": round(percentile(v, 0.95) * 1000, 1)}
-             for name, v in (("alone_ms", alone), ("beside_two_abusers_ms", beside))}
+    stats = {
+        name: {"p50": round(statistics.median(v) * 1000, 1), "p95": round(percentile(v, 0.95) * 1000, 1)}
+        for name, v in (("alone_ms", alone), ("beside_two_abusers_ms", beside))
+    }
     stats["ratio_p95"] = round(stats["beside_two_abusers_ms"]["p95"] / stats["alone_ms"]["p95"], 2)
     stats["turns"] = turns
     return stats
 
 
 # ---- 5. bad characters -------------------------------------------------------------------------
+
 
 async def bad_case(url: str, murf: bool, bad: str) -> dict:
     ws = await connect(url + (MURF if murf else ELEVEN), max_size=None, open_timeout=30)
@@ -286,8 +315,13 @@ async def bad_case(url: str, murf: bool, bad: str) -> dict:
         pass
     open_after = ws.close_code is None
     await ws.close()
-    return {"dialect": "murf" if murf else "elevenlabs", "char": repr(bad), "error_frames": errors,
-            "other_context_final": final, "socket_open_after": open_after}
+    return {
+        "dialect": "murf" if murf else "elevenlabs",
+        "char": repr(bad),
+        "error_frames": errors,
+        "other_context_final": final,
+        "socket_open_after": open_after,
+    }
 
 
 async def part_bad() -> list[dict]:
@@ -300,6 +334,7 @@ async def part_bad() -> list[dict]:
 
 
 # ---- 6. clients that never read ----------------------------------------------------------------
+
 
 async def silent_client(url: str):
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -321,9 +356,14 @@ async def part_silent(clients: int) -> dict:
         began = time.perf_counter()
         await asyncio.sleep(2)
         rss_held = rss_mb(server.pid)
-        established = lambda: sum(1 for line in subprocess.run(  # noqa: E731
-            ["ss", "-Htn", "state", "established", f"sport = :{url.rsplit(':', 1)[1]}"],
-            capture_output=True, text=True).stdout.splitlines() if line.strip())
+        port = url.rsplit(":", 1)[1]
+
+        def established() -> int:
+            listing = subprocess.run(
+                ["ss", "-Htn", "state", "established", f"sport = :{port}"], capture_output=True, text=True
+            )
+            return sum(1 for line in listing.stdout.splitlines() if line.strip())
+
         released = None
         while time.perf_counter() - began < 60:
             if established() == 0:
@@ -336,15 +376,21 @@ async def part_silent(clients: int) -> dict:
             ws.transport.abort()
     finally:
         await server.stop()
-    return {"clients": clients, "rss_start_mb": round(start, 1), "rss_held_mb": round(rss_held, 1),
-            "released_after_s": None if released is None else round(released, 1),
-            "rss_after_mb": round(after, 1)}
+    return {
+        "clients": clients,
+        "rss_start_mb": round(start, 1),
+        "rss_held_mb": round(rss_held, 1),
+        "released_after_s": None if released is None else round(released, 1),
+        "rss_after_mb": round(after, 1),
+    }
 
 
 # ---- 2. Piper: a 20 kB word vs a 20 kB sentence ------------------------------------------------
 
-SENTENCE = ("The quick brown fox jumps over the lazy dog, and then it runs far away across the wide green "
-            "field while the farmer watches from the porch of his old wooden house. ")
+SENTENCE = (
+    "The quick brown fox jumps over the lazy dog, and then it runs far away across the wide green "
+    "field while the farmer watches from the porch of his old wooden house. "
+)
 PIPER_CHILD = r"""
 import sys
 from tui.server.synth import load_voice
@@ -364,17 +410,26 @@ def part_piper(runs: int) -> dict:
     rows: dict[str, list[tuple[float, float]]] = {"word": [], "sentence": []}
     for _ in range(runs):
         for kind in ("word", "sentence"):
-            out = subprocess.run([sys.executable, "-c", PIPER_CHILD, kind, SENTENCE], cwd=ROOT, capture_output=True,
-                                 text=True, timeout=600)
+            out = subprocess.run(
+                [sys.executable, "-c", PIPER_CHILD, kind, SENTENCE],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             base, peak = map(float, out.stdout.split())
             rows[kind].append((base, peak))
     result = {}
     for kind, values in rows.items():
         growth = [peak - base for base, peak in values]
-        result[kind] = {"peak_rss_mb_p50": round(statistics.median(p for _, p in values), 1),
-                        "growth_mb_p50": round(statistics.median(growth), 1), "growth_mb_max": round(max(growth), 1)}
+        result[kind] = {
+            "peak_rss_mb_p50": round(statistics.median(p for _, p in values), 1),
+            "growth_mb_p50": round(statistics.median(growth), 1),
+            "growth_mb_max": round(max(growth), 1),
+        }
     result["ratio_word_to_sentence_growth"] = round(
-        result["word"]["growth_mb_p50"] / max(result["sentence"]["growth_mb_p50"], 0.1), 2)
+        result["word"]["growth_mb_p50"] / max(result["sentence"]["growth_mb_p50"], 0.1), 2
+    )
     return result
 
 

@@ -37,6 +37,7 @@ The before, in the same run: the first backend's console again under Textual's s
 
 Prints a table of p50/p95; writes JSON to bench/results/barge_in-<time>.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,10 +68,11 @@ KEYS = {"legacy": b"\x1b", "kitty": b"\x1b[27u"}
 # Long words: the tone voice is silent only between words (60 ms a space), so few keys land in
 # a pause. 12 words of 24 letters is about 18 s of sound, far more than a trial needs.
 TURN = " ".join(chr(ord("a") + i) * 24 for i in range(12))
-PAUSE_BEFORE = 0.04      # nothing heard this long before the key: it landed between words
+PAUSE_BEFORE = 0.04  # nothing heard this long before the key: it landed between words
 
 
 # ---- the reference player (a child process) -------------------------------------------------
+
 
 class _SampleSpec(ctypes.Structure):
     _fields_ = [("format", ctypes.c_int), ("rate", ctypes.c_uint32), ("channels", ctypes.c_uint8)]
@@ -86,17 +88,24 @@ def player() -> None:
 
     pa = ctypes.CDLL("libpulse-simple.so.0")
     pa.pa_simple_new.restype = ctypes.c_void_p
-    pa.pa_simple_new.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                                 ctypes.c_char_p, ctypes.POINTER(_SampleSpec), ctypes.c_void_p,
-                                 ctypes.POINTER(_BufferAttr), ctypes.POINTER(ctypes.c_int)]
+    pa.pa_simple_new.argtypes = [
+        ctypes.c_char_p,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_char_p,
+        ctypes.POINTER(_SampleSpec),
+        ctypes.c_void_p,
+        ctypes.POINTER(_BufferAttr),
+        ctypes.POINTER(ctypes.c_int),
+    ]
     for name in ("pa_simple_write",):
-        getattr(pa, name).argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
-                                      ctypes.POINTER(ctypes.c_int)]
+        getattr(pa, name).argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int)]
     for name in ("pa_simple_flush", "pa_simple_drain"):
         getattr(pa, name).argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
     pa.pa_simple_free.argtypes = [ctypes.c_void_p]
-    spec = _SampleSpec(3, RATE, 1)                  # PA_SAMPLE_S16LE, mono
-    small = int(0.01 * RATE) * 2                    # the stream holds 10 ms: a bare, quick path
+    spec = _SampleSpec(3, RATE, 1)  # PA_SAMPLE_S16LE, mono
+    small = int(0.01 * RATE) * 2  # the stream holds 10 ms: a bare, quick path
     attr = _BufferAttr(0xFFFFFFFF, small, small, int(0.005 * RATE) * 2, 0xFFFFFFFF)
     err = ctypes.c_int(0)
     rng = np.random.default_rng(7)
@@ -106,8 +115,17 @@ def player() -> None:
 
     for line in sys.stdin:
         words = line.split()
-        stream = pa.pa_simple_new(None, b"bench-reference", 1, None, b"reference", ctypes.byref(spec),
-                                  None, ctypes.byref(attr), ctypes.byref(err))
+        stream = pa.pa_simple_new(
+            None,
+            b"bench-reference",
+            1,
+            None,
+            b"reference",
+            ctypes.byref(spec),
+            None,
+            ctypes.byref(attr),
+            ctypes.byref(err),
+        )
         if not stream:
             print(json.dumps({"error": f"pa_simple_new failed ({err.value})"}), flush=True)
             continue
@@ -120,8 +138,8 @@ def player() -> None:
         else:
             piece = int(0.005 * RATE) * 2
             data = burst(0.005 * int(words[1]))
-            for k in range(0, len(data), piece):     # each write waits for room: real-time pace
-                pa.pa_simple_write(stream, data[k:k + piece], piece, ctypes.byref(err))
+            for k in range(0, len(data), piece):  # each write waits for room: real-time pace
+                pa.pa_simple_write(stream, data[k : k + piece], piece, ctypes.byref(err))
             asked = time.monotonic()
             pa.pa_simple_flush(stream, ctypes.byref(err))
             answer = {"stop_asked": asked, "stop_confirmed": time.monotonic()}
@@ -131,8 +149,9 @@ def player() -> None:
 
 class ReferencePlayer:
     def __init__(self) -> None:
-        self._proc = subprocess.Popen([sys.executable, __file__, "--player"], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, text=True, bufsize=1)
+        self._proc = subprocess.Popen(
+            [sys.executable, __file__, "--player"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
 
     def ask(self, command: str, timeout: float = 5.0) -> dict:
         assert self._proc.stdin and self._proc.stdout
@@ -140,8 +159,7 @@ class ReferencePlayer:
         self._proc.stdin.flush()
         ready = threading.Event()
         box: list[str] = []
-        threading.Thread(target=lambda: (box.append(self._proc.stdout.readline()), ready.set()),
-                         daemon=True).start()
+        threading.Thread(target=lambda: (box.append(self._proc.stdout.readline()), ready.set()), daemon=True).start()
         if not ready.wait(timeout):
             raise TimeoutError(f"reference player did not answer {command!r}")
         answer = json.loads(box[0])
@@ -162,17 +180,20 @@ class ReferencePlayer:
 def reference_trial(vs, ref: ReferencePlayer, rng: random.Random) -> dict[str, float]:
     click = ref.ask("click")
     time.sleep(0.1)
-    stop = ref.ask(f"stop {rng.randint(40, 100)}")     # 0.2–0.5 s of noise, then flush
+    stop = ref.ask(f"stop {rng.randint(40, 100)}")  # 0.2–0.5 s of noise, then flush
     time.sleep(0.15)
     rec = vs.record(click["click_at"] - 0.05, stop["stop_confirmed"] + 0.1)
     onset = rec.between(click["click_at"] - 0.05, click["click_at"] + 0.08).onset()
     last = rec.between(stop["stop_asked"] - 0.1, stop["stop_confirmed"] + 0.1).last_sound()
-    return {"click_offset_ms": (onset - click["click_at"]) * 1000 if onset else float("nan"),
-            "stop_offset_ms": (last - stop["stop_confirmed"]) * 1000 if last else float("nan"),
-            "stop_call_ms": (stop["stop_confirmed"] - stop["stop_asked"]) * 1000}
+    return {
+        "click_offset_ms": (onset - click["click_at"]) * 1000 if onset else float("nan"),
+        "stop_offset_ms": (last - stop["stop_confirmed"]) * 1000 if last else float("nan"),
+        "stop_call_ms": (stop["stop_confirmed"] - stop["stop_asked"]) * 1000,
+    }
 
 
 # ---- the console in a pseudo-terminal --------------------------------------------------------
+
 
 class PtyConsole:
     """The real console on a pseudo-terminal; what it writes is drained (and kept, bounded)."""
@@ -180,13 +201,23 @@ class PtyConsole:
     def __init__(self, backend: str, home: Path, env_extra: dict[str, str] | None = None) -> None:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
-        env = {**os.environ, "TERM": "xterm-256color", "XDG_CONFIG_HOME": str(home / "config"),
-               "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state"),
-               **(env_extra or {})}
+        env = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_DATA_HOME": str(home / "data"),
+            "XDG_STATE_HOME": str(home / "state"),
+            **(env_extra or {}),
+        }
         self._proc = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "switchboard"), "--local-voice", "tone", "--no-record",
-             "--audio", backend], stdin=slave, stdout=slave, stderr=slave, env=env,
-            start_new_session=True, cwd=str(home))
+            [str(ROOT / ".venv" / "bin" / "switchboard"), "--local-voice", "tone", "--no-record", "--audio", backend],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+            cwd=str(home),
+        )
         os.close(slave)
         self._fd = master
         self._seen = bytearray()
@@ -228,7 +259,7 @@ class PtyConsole:
 
     def close(self) -> None:
         if self._proc.poll() is None:
-            self.write(b"\x11")                        # ctrl+q
+            self.write(b"\x11")  # ctrl+q
             try:
                 self._proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -264,13 +295,17 @@ def barge_in_trial(vs, console: PtyConsole, key: bytes, rng: random.Random) -> d
     before = rec.between(pressed - PAUSE_BEFORE, pressed).last_sound()
     last = rec.last_sound()
     after = rec.between(pressed + 0.35, pressed + 0.45).last_sound()
-    time.sleep(0.3)                                    # let the close's final free the slot
-    return {"key_to_silence_ms": (last - pressed) * 1000 if last is not None else float("nan"),
-            "in_pause": float(before is None), "still_sounding": float(after is not None),
-            "onset_to_key_s": pressed - onset}
+    time.sleep(0.3)  # let the close's final free the slot
+    return {
+        "key_to_silence_ms": (last - pressed) * 1000 if last is not None else float("nan"),
+        "in_pause": float(before is None),
+        "still_sounding": float(after is not None),
+        "onset_to_key_s": pressed - onset,
+    }
 
 
 # ---- the run ---------------------------------------------------------------------------------
+
 
 def pct(values: list[float], q: float) -> float:
     clean = [v for v in values if v == v]
@@ -281,23 +316,39 @@ def pct(values: list[float], q: float) -> float:
 def summarise(trials: list[dict[str, float]], offset_lo: float) -> dict[str, float]:
     used = [t["key_to_silence_ms"] for t in trials if not t["in_pause"]]
     raw50, raw95 = pct(used, 0.5), pct(used, 0.95)
-    return {"raw_p50_ms": raw50, "raw_p95_ms": raw95, "corrected_p50_ms": raw50 - offset_lo,
-            "corrected_p95_ms": raw95 - offset_lo, "max_ms": max(used, default=float("nan")) - offset_lo,
-            "trials": len(trials), "in_pause": sum(int(t["in_pause"]) for t in trials),
-            "still_sounding": sum(int(t["still_sounding"]) for t in trials)}
+    return {
+        "raw_p50_ms": raw50,
+        "raw_p95_ms": raw95,
+        "corrected_p50_ms": raw50 - offset_lo,
+        "corrected_p95_ms": raw95 - offset_lo,
+        "max_ms": max(used, default=float("nan")) - offset_lo,
+        "trials": len(trials),
+        "in_pause": sum(int(t["in_pause"]) for t in trials),
+        "still_sounding": sum(int(t["still_sounding"]) for t in trials),
+    }
 
 
-def run_console(vs, ref, home: Path, backend: str, keys: list[str], trials: int, rng: random.Random,
-                env_extra: dict[str, str], label: str, rows: dict, reference: list) -> None:
+def run_console(
+    vs,
+    ref,
+    home: Path,
+    backend: str,
+    keys: list[str],
+    trials: int,
+    rng: random.Random,
+    env_extra: dict[str, str],
+    label: str,
+    rows: dict,
+    reference: list,
+) -> None:
     console = PtyConsole(backend, home, env_extra)
     try:
         if not console.wait_for(rb"(?<!dis)connected", 30):
             raise RuntimeError(f"the console did not connect; screen: {console.screen_tail()}")
         time.sleep(1.0)
         for trial in range(trials):
-            for name in keys:                  # interleaved: the machine's noise falls on all
-                rows.setdefault(f"{backend} · {name}{label}", []).append(
-                    barge_in_trial(vs, console, KEYS[name], rng))
+            for name in keys:  # interleaved: the machine's noise falls on all
+                rows.setdefault(f"{backend} · {name}{label}", []).append(barge_in_trial(vs, console, KEYS[name], rng))
             reference.append(reference_trial(vs, ref, rng))
             print(f"\r{backend}{label}: trial {trial + 1}/{trials}", end="", file=sys.stderr, flush=True)
         print(file=sys.stderr)
@@ -310,8 +361,12 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=25)
     parser.add_argument("--backends", default="miniaudio,sounddevice")
     parser.add_argument("--keys", default="legacy,kitty")
-    parser.add_argument("--stock-trials", type=int, default=10,
-                        help="trials of the first backend under Textual's own driver (the before)")
+    parser.add_argument(
+        "--stock-trials",
+        type=int,
+        default=10,
+        help="trials of the first backend under Textual's own driver (the before)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--player", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -333,8 +388,19 @@ def main() -> int:
                 run_console(vs, ref, Path(home), backend, keys, args.trials, rng, {}, "", rows, reference)
             if args.stock_trials:
                 stock = {"TEXTUAL_DRIVER": "textual.drivers.linux_driver:LinuxDriver"}
-                run_console(vs, ref, Path(home), backends[0], ["legacy"], args.stock_trials, rng, stock,
-                            " · Textual's stock driver (before)", rows, reference)
+                run_console(
+                    vs,
+                    ref,
+                    Path(home),
+                    backends[0],
+                    ["legacy"],
+                    args.stock_trials,
+                    rng,
+                    stock,
+                    " · Textual's stock driver (before)",
+                    rows,
+                    reference,
+                )
         finally:
             ref.close()
     load_after = os.getloadavg()[0]
@@ -347,33 +413,56 @@ def main() -> int:
     offset_lo = min(pct(clicks, 0.05), pct(stops, 0.05))
     offset_hi = max(pct(clicks, 0.95), pct(stops, 0.95))
     bound = offset_hi - offset_lo
-    print(f"\n{len(reference)} reference events, load average {load_before:.1f} → {load_after:.1f}, "
-          f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}\n")
+    print(
+        f"\n{len(reference)} reference events, load average {load_before:.1f} → {load_after:.1f}, "
+        f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}\n"
+    )
     print("| rig reference (a bare pulse stream in its own process) | p5 ms | p50 ms | p95 ms |")
     print("|---|---|---|---|")
     for label, values in (("click: stamp → onset", clicks), ("stop: flush confirmed → last sound", stops)):
         print(f"| {label} | {pct(values, 0.05):.1f} | {pct(values, 0.5):.1f} | {pct(values, 0.95):.1f} |")
-    print(f"\nthe rig reads an instant {-offset_hi:.1f}..{-offset_lo:.1f} ms early; corrected = raw − "
-          f"({offset_lo:.1f}), the true figure within {bound:.1f} ms below it\n")
-    print("| backend · Escape spelling | trials (key in a pause) | key → silence raw ms p50 / p95 | "
-          "corrected ms p50 / p95 | corrected max | still sounding at +0.35 s |")
+    print(
+        f"\nthe rig reads an instant {-offset_hi:.1f}..{-offset_lo:.1f} ms early; corrected = raw − "
+        f"({offset_lo:.1f}), the true figure within {bound:.1f} ms below it\n"
+    )
+    print(
+        "| backend · Escape spelling | trials (key in a pause) | key → silence raw ms p50 / p95 | "
+        "corrected ms p50 / p95 | corrected max | still sounding at +0.35 s |"
+    )
     print("|---|---|---|---|---|---|")
     summary = {name: summarise(trials, offset_lo) for name, trials in rows.items()}
     for name, row in summary.items():
-        print(f"| {name} | {row['trials']} ({row['in_pause']}) | {row['raw_p50_ms']:.1f} / "
-              f"{row['raw_p95_ms']:.1f} | {row['corrected_p50_ms']:.1f} / {row['corrected_p95_ms']:.1f} | "
-              f"{row['max_ms']:.1f} | {row['still_sounding']} |")
+        print(
+            f"| {name} | {row['trials']} ({row['in_pause']}) | {row['raw_p50_ms']:.1f} / "
+            f"{row['raw_p95_ms']:.1f} | {row['corrected_p50_ms']:.1f} / {row['corrected_p95_ms']:.1f} | "
+            f"{row['max_ms']:.1f} | {row['still_sounding']} |"
+        )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"barge_in-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({
-        "command": " ".join(sys.argv), "summary": summary,
-        "reference": {"click_offset_ms": clicks, "stop_offset_ms": stops, "offset_lo_ms": offset_lo,
-                      "offset_hi_ms": offset_hi, "error_bound_ms": bound,
-                      "stop_call_ms": [r["stop_call_ms"] for r in reference]},
-        "trials": rows,
-        "machine": {"python": platform.python_version(), "cores": os.cpu_count(),
-                    "machine": platform.machine(), "load": [load_before, load_after]},
-    }, indent=1))
+    out.write_text(
+        json.dumps(
+            {
+                "command": " ".join(sys.argv),
+                "summary": summary,
+                "reference": {
+                    "click_offset_ms": clicks,
+                    "stop_offset_ms": stops,
+                    "offset_lo_ms": offset_lo,
+                    "offset_hi_ms": offset_hi,
+                    "error_bound_ms": bound,
+                    "stop_call_ms": [r["stop_call_ms"] for r in reference],
+                },
+                "trials": rows,
+                "machine": {
+                    "python": platform.python_version(),
+                    "cores": os.cpu_count(),
+                    "machine": platform.machine(),
+                    "load": [load_before, load_after],
+                },
+            },
+            indent=1,
+        )
+    )
     print(f"\nwrote {out.relative_to(ROOT)}")
     return 0
 

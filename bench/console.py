@@ -25,6 +25,7 @@ audible (0.3 s heard), and presses Escape the way the terminal driver delivers a
 
 Prints p50/p95/p99 and writes bench/results/console.json. No figure here is asserted anywhere.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,10 @@ from tui.core.seams import default_transport  # noqa: E402
 from tui.ui.app import SwitchboardApp  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-TURN = ("Sure, when would you like to travel? I can look at morning and evening flights for you, "
-        "and tell you which ones fly direct. Just say the word and I will book it.")
+TURN = (
+    "Sure, when would you like to travel? I can look at morning and evening flights for you, "
+    "and tell you which ones fly direct. Just say the word and I will book it."
+)
 PROBE = 0.005
 
 
@@ -106,30 +109,41 @@ async def live_trials(trials: int, audio: str, vs) -> dict[str, list[float]]:
     base = await asyncio.to_thread(server.wait_ready, 30.0)
     stamps: list[float] = []
     config = resolve_config(provider="local", url=base, audio=audio, record=False, rate=12)
-    core = Console(config, speaker_factory=lambda cb: make_speaker(audio, on_progress=cb),
-                   transport_factory=lambda url, h: StampedTransport(default_transport(config, url, h), stamps))
+    core = Console(
+        config,
+        speaker_factory=lambda cb: make_speaker(audio, on_progress=cb),
+        transport_factory=lambda url, h: StampedTransport(default_transport(config, url, h), stamps),
+    )
     app = SwitchboardApp(core, save_choices=False)
-    out: dict[str, list[float]] = {k: [] for k in (
-        "lag_streaming_ms", "lag_idle_ms", "key_to_wire_ms", "direct_to_wire_ms",
-        "key_to_silent_ms", "direct_to_silent_ms")}
+    out: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "lag_streaming_ms",
+            "lag_idle_ms",
+            "key_to_wire_ms",
+            "direct_to_wire_ms",
+            "key_to_silent_ms",
+            "direct_to_silent_ms",
+        )
+    }
     probe = LagProbe()
     try:
         async with app.run_test(size=(80, 24)):
             probe_task = asyncio.get_running_loop().create_task(probe.run())
             await wait(lambda: core.connected)
-            probe.on = True                       # reference: the app idle, nothing streaming
+            probe.on = True  # reference: the app idle, nothing streaming
             await asyncio.sleep(2.0)
             out["lag_idle_ms"], probe.lags = probe.lags, []
             speaker = core.speaker.speaker
             for trial in range(trials):
-                by_key = trial % 2 == 0           # interleave key presses and direct calls
+                by_key = trial % 2 == 0  # interleave key presses and direct calls
                 known = {t.context_id for t in core.session.transcript.turns}
                 for _ in range(5):
                     core.submit_turn(TURN)
                 cid = next(t.context_id for t in core.session.transcript.turns if t.context_id not in known)
                 await wait(lambda: speaker.heard_seconds(cid) > 0.3)
                 probe.on = True
-                await asyncio.sleep(0.2)          # five contexts streaming and repainting
+                await asyncio.sleep(0.2)  # five contexts streaming and repainting
                 probe.on = False
                 out["lag_streaming_ms"].extend(probe.lags)
                 probe.lags = []
@@ -148,7 +162,7 @@ async def live_trials(trials: int, audio: str, vs) -> dict[str, list[float]]:
                     last = rec.last_sound()
                     if last is not None:
                         key = "key_to_silent_ms" if by_key else "direct_to_silent_ms"
-                        out[key].append((last - pressed) * 1000)   # signed: see the docstring
+                        out[key].append((last - pressed) * 1000)  # signed: see the docstring
                 await wait(lambda: core.session.occupied_count() == 0, 10.0)
             probe_task.cancel()
     finally:
@@ -203,8 +217,9 @@ asyncio.run(main())
 def one_start() -> tuple[float, float]:
     """A fresh process, imports included, as `switchboard --local-voice tone` starts (embedded
     server child): seconds to interactive (painted, composer focused) and to connected."""
-    out = subprocess.run([sys.executable, "-c", START.format(root=str(ROOT))], capture_output=True,
-                         text=True, check=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", START.format(root=str(ROOT))], capture_output=True, text=True, check=True, timeout=60
+    )
     interactive, connected = (float(x) for x in out.stdout.split()[-2:])
     return interactive, connected
 
@@ -218,11 +233,14 @@ def row(name: str, values: list[float], ref: list[float] | None, unit: str = "ms
     p50, p95, p99 = percentile(values, 0.5), percentile(values, 0.95), percentile(values, 0.99)
     r50 = percentile(ref or [], 0.5)
     ratio = (p50 / r50) if p50 is not None and r50 else None
+
     def fmt(v: float | None) -> str:
         return "–" if v is None else f"{v:.1f}"
 
-    print(f"| {name} | {len(values)} | {fmt(p50)} | {fmt(p95)} | {fmt(p99)} | "
-          f"{fmt(r50)} | {'–' if ratio is None else f'×{ratio:.2f}'} |")
+    print(
+        f"| {name} | {len(values)} | {fmt(p50)} | {fmt(p95)} | {fmt(p99)} | "
+        f"{fmt(r50)} | {'–' if ratio is None else f'×{ratio:.2f}'} |"
+    )
     return {"n": len(values), "p50": p50, "p95": p95, "p99": p99, "reference_p50": r50, "unit": unit}
 
 
@@ -236,6 +254,7 @@ def main() -> int:
     vs = None
     if args.audio != "none":
         from tests.fixtures.virtual_speaker import VirtualSpeaker
+
         vs = VirtualSpeaker()
         vs.start()
     try:
@@ -244,17 +263,20 @@ def main() -> int:
         if vs is not None:
             vs.close()
     starts, bare = [], []
-    for _ in range(args.starts):            # interleaved, so the machine's noise falls on both
+    for _ in range(args.starts):  # interleaved, so the machine's noise falls on both
         starts.append(one_start())
         bare.append(bare_textual_start() * 1000)
 
-    print(f"\nconsole bench: {args.trials} trials, audio {args.audio}, {platform.python_version()}, "
-          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}\n")
+    print(
+        f"\nconsole bench: {args.trials} trials, audio {args.audio}, {platform.python_version()}, "
+        f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}\n"
+    )
     print("| measure | n | p50 | p95 | p99 | reference p50 | ratio |")
     print("|---|---|---|---|---|---|---|")
     results = {
-        "lag_streaming": row("event-loop lag, 5 contexts streaming (ms)", live["lag_streaming_ms"],
-                             live["lag_idle_ms"]),
+        "lag_streaming": row(
+            "event-loop lag, 5 contexts streaming (ms)", live["lag_streaming_ms"], live["lag_idle_ms"]
+        ),
         "lag_idle": row("event-loop lag, idle app (reference, ms)", live["lag_idle_ms"], None),
         "key_to_wire": row("Escape → close frame on the wire (ms)", live["key_to_wire_ms"], live["direct_to_wire_ms"]),
         "key_to_silent": row("Escape → speaker silent (ms)", live["key_to_silent_ms"], live["direct_to_silent_ms"]),
@@ -262,8 +284,13 @@ def main() -> int:
         "start_connected": row("start → connected, embedded tone server (ms)", [s[1] * 1000 for s in starts], None),
     }
     results["raw"] = {**live, "starts_s": starts, "bare_textual_start_ms": bare}
-    results["machine"] = {"python": platform.python_version(), "cores": os.cpu_count(),
-                          "load": os.getloadavg(), "audio": args.audio, "trials": args.trials}
+    results["machine"] = {
+        "python": platform.python_version(),
+        "cores": os.cpu_count(),
+        "load": os.getloadavg(),
+        "audio": args.audio,
+        "trials": args.trials,
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "console.json").write_text(json.dumps(results, indent=1))
     print(f"\nwrote {RESULTS / 'console.json'}")

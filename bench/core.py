@@ -12,6 +12,7 @@ barge-in from the command to the close frame on the socket, and a turn to its fi
 
 Prints a table (p50/p95) and writes bench/results/core.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,10 @@ from tui.server import LocalServer  # noqa: E402
 from tui.server.synth import load_voice  # noqa: E402
 from tui.session import FrameReceived, FrameSent, Session, Wire  # noqa: E402
 
-LONG_TURN = ("Sure, when would you like to travel? I can look at morning and evening flights for you, "
-             "and tell you which ones fly direct. Just say the word and I will book it.")
+LONG_TURN = (
+    "Sure, when would you like to travel? I can look at morning and evening flights for you, "
+    "and tell you which ones fly direct. Just say the word and I will book it."
+)
 
 
 def bench_apply(frames: int, runs: int) -> dict:
@@ -70,7 +73,7 @@ async def bench_barge_in(trials: int) -> dict:
     await console.start()
     await console.wait_connected(10)
     barge_ms, ttfa_ms, ref_ms = [], [], []
-    ref = await connect(elevenlabs_url(server.url, "joe", output_format="pcm_22050"), proxy=None)   # as the console
+    ref = await connect(elevenlabs_url(server.url, "joe", output_format="pcm_22050"), proxy=None)  # as the console
     try:
         for i in range(trials):
             # A turn to its first audio.
@@ -123,8 +126,7 @@ def main() -> int:
         entry = {"unit": unit, "n": len(values), "p50": statistics.median(values), "p95": percentile(values, 0.95)}
         if ref:
             ratio = statistics.median(values) / statistics.median(ref)
-            line += (f"   {ref_name}: {statistics.median(ref):.1f}/{percentile(ref, 0.95):.1f}{unit}"
-                     f" (x{ratio:.1f})")
+            line += f"   {ref_name}: {statistics.median(ref):.1f}/{percentile(ref, 0.95):.1f}{unit} (x{ratio:.1f})"
             entry.update(reference=ref_name, ref_p50=statistics.median(ref), ref_p95=percentile(ref, 0.95), ratio=ratio)
         print(line)
         results[name] = entry

@@ -21,6 +21,7 @@ short opener the next sentence cannot be ready in time at any pace: no pace remo
 Prints a table and writes JSON to bench/results/pace-<time>.json.
 Run: .venv/bin/python bench/pace.py [--runs 3] [--rates 4 6 8 12 16 20 30 50]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -92,17 +93,17 @@ async def one_turn(console: Console, text: str) -> list[tuple[float, float]]:
         except TimeoutError as exc:
             slot = console.session.slot_for(cid[0])
             tail = [f"{e.direction} {e.context_id} {e.summary[:120]}" for e in console.session.log.entries()[-8:]]
-            raise SystemExit(f"turn {cid[0]} got no final in {TURN_TIMEOUT:g} s "
-                             f"(slot {slot.state.value if slot else None}); last log lines:\n"
-                             + "\n".join(tail)) from exc
+            raise SystemExit(
+                f"turn {cid[0]} got no final in {TURN_TIMEOUT:g} s "
+                f"(slot {slot.state.value if slot else None}); last log lines:\n" + "\n".join(tail)
+            ) from exc
     finally:
         remove()
     return chunks
 
 
 def summary(values: list[float]) -> dict[str, float | None]:
-    return {"p50": statistics.median(values) if values else None, "p95": percentile(values, 0.95),
-            "n": len(values)}
+    return {"p50": statistics.median(values) if values else None, "p95": percentile(values, 0.95), "n": len(values)}
 
 
 async def measure(url: str, rate: float, runs: int, tolerance: float) -> dict:
@@ -125,8 +126,11 @@ async def measure(url: str, rate: float, runs: int, tolerance: float) -> dict:
                     audio = sum(seconds for _, seconds in chunks)
                     if audio:
                         speech.append(len(text.split()) / audio)
-            out[shape] = {"longest_gap_s": summary(longest), "total_gap_s": summary(total),
-                          "starved_share": sum(g > tolerance for g in longest) / len(longest)}
+            out[shape] = {
+                "longest_gap_s": summary(longest),
+                "total_gap_s": summary(total),
+                "starved_share": sum(g > tolerance for g in longest) / len(longest),
+            }
         out["voice_words_per_audio_s"] = summary(speech)
         return out
     finally:
@@ -141,8 +145,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="turns of each length per pace (default 3)")
     parser.add_argument("--rates", type=float, nargs="+", default=[4, 6, 8, 12, 16, 20, 30, 50])
-    parser.add_argument("--tolerance", type=float, default=0.1,
-                        help="a gap longer than this (seconds) counts as starving (default 0.1)")
+    parser.add_argument(
+        "--tolerance", type=float, default=0.1, help="a gap longer than this (seconds) counts as starving (default 0.1)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     process, url = await start_server(args.workers)
@@ -150,41 +155,65 @@ async def main() -> None:
     try:
         for rate in args.rates:
             results.append(await measure(url, rate, args.runs, args.tolerance))
-            print(f"{rate:5g} w/s  " + "  ".join(
-                f"{shape}: longest gap p50 {fmt(results[-1][shape]['longest_gap_s']['p50'])} "
-                f"p95 {fmt(results[-1][shape]['longest_gap_s']['p95'])} s" for shape in SHAPES), flush=True)
+            print(
+                f"{rate:5g} w/s  "
+                + "  ".join(
+                    f"{shape}: longest gap p50 {fmt(results[-1][shape]['longest_gap_s']['p50'])} "
+                    f"p95 {fmt(results[-1][shape]['longest_gap_s']['p95'])} s"
+                    for shape in SHAPES
+                ),
+                flush=True,
+            )
     finally:
         process.terminate()
         await process.wait()
     speech = statistics.median(r["voice_words_per_audio_s"]["p50"] for r in results)
     floor = max(results, key=lambda r: r["rate"])
-    print(f"\n| pace (w/s) | × voice speed | shape | longest gap p50 / p95 (s) | total gap p50 / p95 (s) "
-          f"| turns with a gap > {args.tolerance:g} s |")
+    print(
+        f"\n| pace (w/s) | × voice speed | shape | longest gap p50 / p95 (s) | total gap p50 / p95 (s) "
+        f"| turns with a gap > {args.tolerance:g} s |"
+    )
     print("|---|---|---|---|---|---|")
     for r in results:
         for shape in SHAPES:
             lg, tg = r[shape]["longest_gap_s"], r[shape]["total_gap_s"]
-            print(f"| {r['rate']:g} | ×{r['rate'] / speech:.1f} | {shape} | {fmt(lg['p50'])} / {fmt(lg['p95'])} | "
-                  f"{fmt(tg['p50'])} / {fmt(tg['p95'])} | {r[shape]['starved_share']:.0%} |")
+            print(
+                f"| {r['rate']:g} | ×{r['rate'] / speech:.1f} | {shape} | {fmt(lg['p50'])} / {fmt(lg['p95'])} | "
+                f"{fmt(tg['p50'])} / {fmt(tg['p95'])} | {r[shape]['starved_share']:.0%} |"
+            )
     never = [r["rate"] for r in results if r["sentences"]["starved_share"] == 0]
     lowest = min((rate for rate in never if all(x in never for x in args.rates if x >= rate)), default=None)
     # Short openers: the lowest pace whose p95 longest gap is within the tolerance of the floor.
     floor_p95 = floor["opener"]["longest_gap_s"]["p95"] or 0.0
-    at_floor = [r["rate"] for r in results
-                if (r["opener"]["longest_gap_s"]["p95"] or 0.0) <= floor_p95 + args.tolerance]
-    opener_lowest = min((rate for rate in at_floor if all(x in at_floor for x in args.rates if x >= rate)),
-                        default=None)
+    at_floor = [
+        r["rate"] for r in results if (r["opener"]["longest_gap_s"]["p95"] or 0.0) <= floor_p95 + args.tolerance
+    ]
+    opener_lowest = min(
+        (rate for rate in at_floor if all(x in at_floor for x in args.rates if x >= rate)), default=None
+    )
     print(f"\nvoice speed (reference, same run): {speech:.2f} words per second of audio")
     print(f"sentences: lowest pace with no starving turn at it and above: {lowest} w/s")
-    print(f"opener: floor at {floor['rate']:g} w/s, longest gap p95 {fmt(floor_p95)} s; lowest pace within "
-          f"{args.tolerance:g} s of it (and above): {opener_lowest} w/s")
+    print(
+        f"opener: floor at {floor['rate']:g} w/s, longest gap p95 {fmt(floor_p95)} s; lowest pace within "
+        f"{args.tolerance:g} s of it (and above): {opener_lowest} w/s"
+    )
     out = ROOT / "bench" / "results" / f"pace-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-                               "runs": args.runs, "tolerance_s": args.tolerance, "turn_words": TURN_WORDS,
-                               "voice_words_per_audio_s": speech, "lowest_never_starving": lowest,
-                               "opener_lowest_at_floor": opener_lowest,
-                               "results": results}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+                "runs": args.runs,
+                "tolerance_s": args.tolerance,
+                "turn_words": TURN_WORDS,
+                "voice_words_per_audio_s": speech,
+                "lowest_never_starving": lowest,
+                "opener_lowest_at_floor": opener_lowest,
+                "results": results,
+            },
+            indent=2,
+        )
+    )
     print(f"wrote {out.relative_to(ROOT)}")
 
 

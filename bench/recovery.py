@@ -15,6 +15,7 @@
 
 Prints p50/p95 per downtime and writes bench/results/recovery.json. No figure is asserted anywhere.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,7 +39,7 @@ from tui.session.status import ConnectionState  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 READY = re.compile(rb"listening on ws://")
-WAIT = 70.0   # the longest a console may take to come back (the reference's backoff is capped at 30 s)
+WAIT = 70.0  # the longest a console may take to come back (the reference's backoff is capped at 30 s)
 
 
 def free_port() -> int:
@@ -50,9 +51,21 @@ def free_port() -> int:
 async def start_server(port: int, voice: str) -> tuple[asyncio.subprocess.Process, float]:
     """`switchboard serve` on `port`; returns it and the monotonic time its ready line was read."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tui", "serve", "--host", "127.0.0.1", "--port", str(port), "--voice", voice,
-        cwd=ROOT, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "tui",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--voice",
+        voice,
+        cwd=ROOT,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     assert proc.stdout is not None
     while True:
         line = await asyncio.wait_for(proc.stdout.readline(), 60)
@@ -80,6 +93,7 @@ def stamp_connected(console: Console) -> list[float]:
         if up and not state["up"]:
             times.append(time.monotonic())
         state["up"] = up
+
     console.add_observer(look)
     return times
 
@@ -127,9 +141,11 @@ async def standalone(downtimes: list[float], reps: int, reference_reps: int, voi
                 if reference is not None:
                     ok = await wait_until(lambda: len(ref_times) > ref_seen, WAIT)
                     row["reference"].append(ref_times[ref_seen] - ready if ok else float("nan"))
-                print(f"  down {down:>4g} s: back {row['delay'][-1]:+.3f} s after ready"
-                      + (f" (reference {row['reference'][-1]:+.3f} s)" if reference is not None else ""),
-                      flush=True)
+                print(
+                    f"  down {down:>4g} s: back {row['delay'][-1]:+.3f} s after ready"
+                    + (f" (reference {row['reference'][-1]:+.3f} s)" if reference is not None else ""),
+                    flush=True,
+                )
     finally:
         for c in (console, reference):
             if c is not None:
@@ -144,14 +160,17 @@ async def embedded(reps: int, voice: str) -> dict[str, list[float]]:
     console = Console(resolve_config(provider="local", local_voice=voice, audio="none", record=False))
     times = stamp_connected(console)
     restarted: list[float] = []
-    console.add_observer(lambda ch: restarted.append(time.monotonic())
-                         if ch.banner is not None and "restarted at" in ch.banner.text else None)
+    console.add_observer(
+        lambda ch: (
+            restarted.append(time.monotonic()) if ch.banner is not None and "restarted at" in ch.banner.text else None
+        )
+    )
     out: dict[str, list[float]] = {"restart": [], "reconnect": [], "after_ready": []}
     assert await console.start(server_timeout=60) and await console.wait_connected(10)
     try:
         for rep in range(reps):
             if rep:
-                await asyncio.sleep(STABLE_AFTER + 0.5)   # each kill is a first failure
+                await asyncio.sleep(STABLE_AFTER + 0.5)  # each kill is a first failure
             seen, seen_restart = len(times), len(restarted)
             killed = time.monotonic()
             os.kill(console.server.pid, signal.SIGKILL)
@@ -161,8 +180,11 @@ async def embedded(reps: int, voice: str) -> dict[str, list[float]]:
             out["restart"].append(restarted[seen_restart] - killed)
             out["reconnect"].append(times[seen] - killed)
             out["after_ready"].append(times[seen] - restarted[seen_restart])
-            print(f"  embedded restart {out['restart'][-1]:.3f} s, reconnected {out['reconnect'][-1]:.3f} s "
-                  "after the kill", flush=True)
+            print(
+                f"  embedded restart {out['restart'][-1]:.3f} s, reconnected {out['reconnect'][-1]:.3f} s "
+                "after the kill",
+                flush=True,
+            )
     finally:
         await console.shutdown()
     return out
@@ -181,7 +203,7 @@ async def main() -> None:
     parser.add_argument("--embedded-reps", type=int, default=4)
     parser.add_argument("--voice", default="tone")
     args = parser.parse_args()
-    downtimes = [float(d) for d in args.downtimes.split(",") if d.strip()]   # "" skips the standalone part
+    downtimes = [float(d) for d in args.downtimes.split(",") if d.strip()]  # "" skips the standalone part
     began = time.monotonic()
     rows: dict = {}
     if downtimes:
@@ -190,22 +212,30 @@ async def main() -> None:
     print(f"embedded server --local-voice {args.voice}, killed:", flush=True)
     emb = await embedded(args.embedded_reps, args.voice)
     if rows:
-        print(f"\n{'downtime':>9} {'n':>3} {'back after ready p50':>21} {'p95':>7} {'max':>7} "
-              f"{'reference p50 (exp. backoff)':>29} {'ref/new':>7}")
+        print(
+            f"\n{'downtime':>9} {'n':>3} {'back after ready p50':>21} {'p95':>7} {'max':>7} "
+            f"{'reference p50 (exp. backoff)':>29} {'ref/new':>7}"
+        )
     for down, row in rows.items():
         d, r = row["delay"], row["reference"]
         pd, pr = percentile(d, 0.5), percentile(r, 0.5)
         ratio = f"{pr / pd:.0f}x" if pd and pr and pd > 0 else "–"
-        print(f"{down + ' s':>9} {len(d):>3} {p(d, 0.5):>21} {p(d, 0.95):>7} {p(d, 1.0):>7} {p(r, 0.5):>29} "
-              f"{ratio:>7}")
-    for name, label in (("restart", "embedded: kill → new child listening"),
-                        ("reconnect", "embedded: kill → reconnected"),
-                        ("after_ready", "embedded: listening → reconnected")):
+        print(f"{down + ' s':>9} {len(d):>3} {p(d, 0.5):>21} {p(d, 0.95):>7} {p(d, 1.0):>7} {p(r, 0.5):>29} {ratio:>7}")
+    for name, label in (
+        ("restart", "embedded: kill → new child listening"),
+        ("reconnect", "embedded: kill → reconnected"),
+        ("after_ready", "embedded: listening → reconnected"),
+    ):
         print(f"{label:<40} n={len(emb[name])} p50 {p(emb[name], 0.5)} s  p95 {p(emb[name], 0.95)} s")
     print(f"total {time.monotonic() - began:.0f} s")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    result = {"machine": platform.platform(), "cpus": os.cpu_count(), "voice": args.voice,
-              "standalone": rows, "embedded": emb}
+    result = {
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+        "voice": args.voice,
+        "standalone": rows,
+        "embedded": emb,
+    }
     (RESULTS / "recovery.json").write_text(json.dumps(result, indent=1))
 
 

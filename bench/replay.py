@@ -11,6 +11,7 @@ tight loop (no pacing, no console), i.e. the least work any replay must do.
 
 Prints a table (p50/p95 over the runs) and writes bench/results/replay.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,8 +62,11 @@ class ScriptClock:
 
 def build_recording(folder: Path, seconds: float) -> Path:
     clock = ScriptClock()
-    rec = Recorder.create(folder, RecordingHeader("bench", "elevenlabs", "ws://127.0.0.1/bench",
-                                                  "pcm_16000", "tone", "bench"), clock=clock)
+    rec = Recorder.create(
+        folder,
+        RecordingHeader("bench", "elevenlabs", "ws://127.0.0.1/bench", "pcm_16000", "tone", "bench"),
+        clock=clock,
+    )
     samples = RATE * CHUNK_MS // 1000
     chunk = array("h", (int(8000 * math.sin(2 * math.pi * 440 * i / RATE)) for i in range(samples))).tobytes()
     turn, t = 0, 0.0
@@ -78,7 +82,7 @@ def build_recording(folder: Path, seconds: float) -> Path:
         rec.frame(SENT, elevenlabs.encode_client(elevenlabs.Flush(cid)))
         rec.frame(SENT, elevenlabs.encode_client(elevenlabs.CloseContext(cid)))
         barge = turn % 3 == 0
-        for n in range(12 if not barge else 6):        # 3 s of audio, or 1.5 s then cut
+        for n in range(12 if not barge else 6):  # 3 s of audio, or 1.5 s then cut
             clock.now = t + 0.5 + n * 0.2
             rec.frame(RECEIVED, elevenlabs.encode_server(Audio(chunk, cid)))
         if barge:
@@ -104,8 +108,9 @@ def new_session() -> Session:
 
 async def replay_once(recording) -> dict:
     transport = ReplayTransport(recording, speed=1.0)
-    config = resolve_config(provider="local", url=recording.header.url, output_format="pcm_16000",
-                            audio="none", record=False)
+    config = resolve_config(
+        provider="local", url=recording.header.url, output_format="pcm_16000", audio="none", record=False
+    )
     wall0, cpu0 = time.monotonic(), time.process_time()
     await transport.connect()
     console = Console(config, clock=transport.clock)
@@ -144,26 +149,43 @@ def main() -> None:
     fractions = [r["cpu_fraction"] for r in runs]
     cpu = [r["cpu_s"] for r in runs]
     rows = [
-        ("replay at speed 1: CPU / wall", f"{100 * statistics.median(fractions):.2f} %",
-         f"{100 * percentile(fractions, 0.95):.2f} %"),
+        (
+            "replay at speed 1: CPU / wall",
+            f"{100 * statistics.median(fractions):.2f} %",
+            f"{100 * percentile(fractions, 0.95):.2f} %",
+        ),
         ("replay at speed 1: CPU seconds", f"{statistics.median(cpu):.3f}", f"{percentile(cpu, 0.95):.3f}"),
-        ("reference: same entries, tight loop, CPU s", f"{statistics.median(refs):.3f}",
-         f"{percentile(refs, 0.95):.3f}"),
+        (
+            "reference: same entries, tight loop, CPU s",
+            f"{statistics.median(refs):.3f}",
+            f"{percentile(refs, 0.95):.3f}",
+        ),
         ("ratio replay CPU / reference CPU", f"{statistics.median(cpu) / statistics.median(refs):.2f}", ""),
     ]
-    print(f"recording: {args.seconds:g} s, {len(recording.entries)} entries, {size / 1e6:.1f} MB; "
-          f"{args.runs} runs; {platform.python_version()} on {platform.machine()}")
+    print(
+        f"recording: {args.seconds:g} s, {len(recording.entries)} entries, {size / 1e6:.1f} MB; "
+        f"{args.runs} runs; {platform.python_version()} on {platform.machine()}"
+    )
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'p50':>10}  {'p95':>10}")
     for name, p50, p95 in rows:
         print(f"{name:<{width}}  {p50:>10}  {p95:>10}")
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
-    (out / "replay.json").write_text(json.dumps({
-        "seconds": args.seconds, "entries": len(recording.entries), "bytes": size, "runs": runs,
-        "reference_cpu_s": refs, "cpu_fraction_p50": statistics.median(fractions),
-        "cpu_fraction_p95": percentile(fractions, 0.95),
-    }, indent=2))
+    (out / "replay.json").write_text(
+        json.dumps(
+            {
+                "seconds": args.seconds,
+                "entries": len(recording.entries),
+                "bytes": size,
+                "runs": runs,
+                "reference_cpu_s": refs,
+                "cpu_fraction_p50": statistics.median(fractions),
+                "cpu_fraction_p95": percentile(fractions, 0.95),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ A real session, not a mock-up: the console starts its embedded local server (ton
 screen is saved while one turn speaks and another is still streaming. Audio goes to the virtual
 speaker (a private PulseAudio null sink) when PulseAudio is installed, else to the silent backend.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -81,6 +82,7 @@ def main() -> int:
     speaker = None
     try:
         from tests.fixtures.virtual_speaker import VirtualSpeaker
+
         speaker = VirtualSpeaker()
         speaker.start()
         audio = "miniaudio"

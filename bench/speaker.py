@@ -35,6 +35,7 @@ ahead of its clock: an instant stop reads as a few ms below zero, hence the diff
 reference.
 Prints a table of medians and p95; writes JSON to bench/results/.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -81,10 +82,11 @@ def wire_of(fmt: AudioFormat, seconds: float, seed: int):
 
     encoder = Mp3Encoder(fmt)
     step = fmt.sample_rate // 50
-    wire = b"".join(encoder.encode(signal[i:i + step].tobytes()) for i in range(0, signal.size, step))
+    wire = b"".join(encoder.encode(signal[i : i + step].tobytes()) for i in range(0, signal.size, step))
     wire += encoder.finish()
-    decoded = np.frombuffer(miniaudio.decode(wire, nchannels=1, sample_rate=fmt.sample_rate)
-                            .samples.tobytes(), dtype="<i2")
+    decoded = np.frombuffer(
+        miniaudio.decode(wire, nchannels=1, sample_rate=fmt.sample_rate).samples.tobytes(), dtype="<i2"
+    )
     kbps = fmt.bitrate or 128
     reference = decoded if fmt.sample_rate == RATE else None
     # LAME's priming can decode to a blip and then a few ms of near-silence: the stream's own
@@ -105,9 +107,12 @@ def paced_turn(vs, speaker, context_id: str, jitter: float, seed: int, fmt: Audi
     rec = vs.record(start - 0.05, time.monotonic())
     onset = rec.onset()
     worst = rec.align(reference[HEAD:])[1] if reference is not None else float("nan")
-    return {"feed_to_audible_ms": (onset - start) * 1000 if onset else float("nan"),
-            "gaps": max(0, len(rec.gaps(0.005)) - own_gaps), "exact": float(worst <= 2),
-            "cpu_per_audio_s": cpu / (samples / fmt.sample_rate)}
+    return {
+        "feed_to_audible_ms": (onset - start) * 1000 if onset else float("nan"),
+        "gaps": max(0, len(rec.gaps(0.005)) - own_gaps),
+        "exact": float(worst <= 2),
+        "cpu_per_audio_s": cpu / (samples / fmt.sample_rate),
+    }
 
 
 def busy_turn(vs, speaker, context_id: str, seed: int) -> dict[str, float]:
@@ -143,14 +148,16 @@ def barge_in_turn(vs, speaker, context_id: str, seed: int, fmt: AudioFormat = PC
     time.sleep(0.35)
     rec = vs.record(start - 0.05, called + 0.3)
     last = rec.last_sound()
-    if signal is None:   # resampled by the sound server: no sample-exact heard count to compare
+    if signal is None:  # resampled by the sound server: no sample-exact heard count to compare
         truly = float("nan")
     else:
-        lag, _ = rec.align(signal[HEAD: RATE // 4])
+        lag, _ = rec.align(signal[HEAD : RATE // 4])
         truly = (last - rec.time_of(lag)) * RATE + HEAD if last else float("nan")
-    return {"stop_to_silence_ms": (last - called) * 1000 if last else float("nan"),
-            "barge_in_call_ms": (returned - called) * 1000,
-            "heard_error_ms": abs(reported - truly) / RATE * 1000}
+    return {
+        "stop_to_silence_ms": (last - called) * 1000 if last else float("nan"),
+        "barge_in_call_ms": (returned - called) * 1000,
+        "heard_error_ms": abs(reported - truly) / RATE * 1000,
+    }
 
 
 def reference_turn(vs, sd, seed: int) -> dict[str, float]:
@@ -159,13 +166,12 @@ def reference_turn(vs, sd, seed: int) -> dict[str, float]:
     pos = [0]
 
     def callback(outdata, frames, _time, _status):
-        chunk = data[pos[0]: pos[0] + frames * 2]
+        chunk = data[pos[0] : pos[0] + frames * 2]
         pos[0] += frames * 2
         outdata[:] = chunk + bytes(frames * 2 - len(chunk))
 
     start = time.monotonic()
-    stream = sd.RawOutputStream(samplerate=RATE, channels=1, dtype="int16", latency="low",
-                                callback=callback)
+    stream = sd.RawOutputStream(samplerate=RATE, channels=1, dtype="int16", latency="low", callback=callback)
     stream.start()
     time.sleep(0.3)
     called = time.monotonic()
@@ -174,8 +180,10 @@ def reference_turn(vs, sd, seed: int) -> dict[str, float]:
     time.sleep(0.3)
     rec = vs.record(start - 0.05, called + 0.25)
     onset, last = rec.onset(), rec.last_sound()
-    return {"feed_to_audible_ms": (onset - start) * 1000 if onset else float("nan"),
-            "stop_to_silence_ms": (last - called) * 1000 if last else float("nan")}
+    return {
+        "feed_to_audible_ms": (onset - start) * 1000 if onset else float("nan"),
+        "stop_to_silence_ms": (last - called) * 1000 if last else float("nan"),
+    }
 
 
 def summarise(rows: list[dict[str, float]], key: str) -> tuple[float, float]:
@@ -187,16 +195,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--backends", default="sounddevice,miniaudio,simpleaudio")
-    parser.add_argument("--formats", default="mp3_24000,mp3_44100_128",
-                        help="MP3 rows beside PCM (console spellings; empty: none)")
+    parser.add_argument(
+        "--formats", default="mp3_24000,mp3_44100_128", help="MP3 rows beside PCM (console spellings; empty: none)"
+    )
     args = parser.parse_args()
     backends = args.backends.split(",")
     formats = {name: parse_format_spelling(name) for name in args.formats.split(",") if name}
     silence_alsa()
     load_before = os.getloadavg()
     results: dict[str, dict[str, list]] = {
-        b: {"fast": [], "jitter": [], "busy": [], "barge": [],
-            **{f"{f}-{k}": [] for f in formats for k in ("fast", "barge")}} for b in backends}
+        b: {
+            "fast": [],
+            "jitter": [],
+            "busy": [],
+            "barge": [],
+            **{f"{f}-{k}": [] for f in formats for k in ("fast", "barge")},
+        }
+        for b in backends
+    }
     results["reference"] = {"bare": []}
     with VirtualSpeaker(rate=RATE) as vs:
         import sounddevice as sd  # after the sound server is up: PortAudio lists devices once
@@ -224,10 +240,12 @@ def main() -> None:
 
     ref = results["reference"]["bare"]
     ref_feed, ref_stop = summarise(ref, "feed_to_audible_ms")[0], summarise(ref, "stop_to_silence_ms")[0]
-    header = ("| backend | feed → audible ms p50 / p95 | stop → silence ms p50 / p95 | gaps >5 ms per "
-              "stream, 1.2× (streams with any) | gaps, ±30 ms jitter | gaps, busy interpreter | "
-              "heard = fed | heard-count error at barge-in ms p50 / p95 | "
-              "CPU s per s of audio p50 / p95 |")
+    header = (
+        "| backend | feed → audible ms p50 / p95 | stop → silence ms p50 / p95 | gaps >5 ms per "
+        "stream, 1.2× (streams with any) | gaps, ±30 ms jitter | gaps, busy interpreter | "
+        "heard = fed | heard-count error at barge-in ms p50 / p95 | "
+        "CPU s per s of audio p50 / p95 |"
+    )
     print(header)
     print("|" + "---|" * 9)
     summary: dict[str, dict[str, float]] = {}
@@ -240,18 +258,30 @@ def main() -> None:
         gaps = {k: [x["gaps"] for x in r[k]] for k in ("fast", "jitter", "busy")}
         exact = sum(x["exact"] for x in r["fast"] + r["jitter"])
         n = len(gaps["fast"])
-        summary[name] = {"feed_p50": feed[0], "feed_p95": feed[1], "stop_p50": stop[0],
-                         "stop_p95": stop[1], "cpu_p50": cpu[0], "heard_error_p50": heard[0],
-                         **{f"{k}_gaps_per_stream": sum(v) / n for k, v in gaps.items()}}
+        summary[name] = {
+            "feed_p50": feed[0],
+            "feed_p95": feed[1],
+            "stop_p50": stop[0],
+            "stop_p95": stop[1],
+            "cpu_p50": cpu[0],
+            "heard_error_p50": heard[0],
+            **{f"{k}_gaps_per_stream": sum(v) / n for k, v in gaps.items()},
+        }
         cells = " | ".join(f"{sum(v) / n:.2f} ({sum(1 for g in v if g)}/{n})" for v in gaps.values())
-        print(f"| {name} | {feed[0]:.1f} / {feed[1]:.1f} | {stop[0]:.1f} / {stop[1]:.1f} | {cells} | "
-              f"{exact:.0f}/{2 * n} | {heard[0]:.1f} / {heard[1]:.1f} | {cpu[0]:.3f} / {cpu[1]:.3f} |")
-    print(f"| reference: bare PortAudio stream | {ref_feed:.1f} / "
-          f"{summarise(ref, 'feed_to_audible_ms')[1]:.1f} | {ref_stop:.1f} / "
-          f"{summarise(ref, 'stop_to_silence_ms')[1]:.1f} | – | – | – | – | – | – |")
+        print(
+            f"| {name} | {feed[0]:.1f} / {feed[1]:.1f} | {stop[0]:.1f} / {stop[1]:.1f} | {cells} | "
+            f"{exact:.0f}/{2 * n} | {heard[0]:.1f} / {heard[1]:.1f} | {cpu[0]:.3f} / {cpu[1]:.3f} |"
+        )
+    print(
+        f"| reference: bare PortAudio stream | {ref_feed:.1f} / "
+        f"{summarise(ref, 'feed_to_audible_ms')[1]:.1f} | {ref_stop:.1f} / "
+        f"{summarise(ref, 'stop_to_silence_ms')[1]:.1f} | – | – | – | – | – | – |"
+    )
     print()
-    print("| backend · format | feed → audible ms p50 / p95 | ratio to PCM p50 | stop → silence ms p50 / p95 | "
-          "gaps >5 ms per stream (streams with any) | heard = fed | CPU s per s of audio p50 / p95 |")
+    print(
+        "| backend · format | feed → audible ms p50 / p95 | ratio to PCM p50 | stop → silence ms p50 / p95 | "
+        "gaps >5 ms per stream (streams with any) | heard = fed | CPU s per s of audio p50 / p95 |"
+    )
     print("|" + "---|" * 7)
     for name in backends:
         r, pcm = results[name], summary[name]
@@ -261,37 +291,71 @@ def main() -> None:
             cpu = summarise(r[f"{f}-fast"], "cpu_per_audio_s")
             gaps = [x["gaps"] for x in r[f"{f}-fast"]]
             n = len(gaps)
-            exact = (f"{sum(x['exact'] for x in r[f'{f}-fast']):.0f}/{n}"
-                     if formats[f].sample_rate == RATE else "– (resampled)")
-            summary[name].update({f"{f}_feed_p50": feed[0], f"{f}_feed_p95": feed[1], f"{f}_stop_p50": stop[0],
-                                  f"{f}_stop_p95": stop[1], f"{f}_cpu_p50": cpu[0],
-                                  f"{f}_gaps_per_stream": sum(gaps) / n})
-            print(f"| {name} · {f} | {feed[0]:.1f} / {feed[1]:.1f} | {feed[0] / pcm['feed_p50']:.2f} | "
-                  f"{stop[0]:.1f} / {stop[1]:.1f} | {sum(gaps) / n:.2f} ({sum(1 for g in gaps if g)}/{n}) | "
-                  f"{exact} | {cpu[0]:.3f} / {cpu[1]:.3f} |")
-        print(f"| {name} · pcm_{RATE} (reference) | {pcm['feed_p50']:.1f} / {pcm['feed_p95']:.1f} | 1.00 | "
-              f"{pcm['stop_p50']:.1f} / {pcm['stop_p95']:.1f} | {pcm['fast_gaps_per_stream']:.2f} | – | "
-              f"{pcm['cpu_p50']:.3f} / – |")
+            exact = (
+                f"{sum(x['exact'] for x in r[f'{f}-fast']):.0f}/{n}"
+                if formats[f].sample_rate == RATE
+                else "– (resampled)"
+            )
+            summary[name].update(
+                {
+                    f"{f}_feed_p50": feed[0],
+                    f"{f}_feed_p95": feed[1],
+                    f"{f}_stop_p50": stop[0],
+                    f"{f}_stop_p95": stop[1],
+                    f"{f}_cpu_p50": cpu[0],
+                    f"{f}_gaps_per_stream": sum(gaps) / n,
+                }
+            )
+            print(
+                f"| {name} · {f} | {feed[0]:.1f} / {feed[1]:.1f} | {feed[0] / pcm['feed_p50']:.2f} | "
+                f"{stop[0]:.1f} / {stop[1]:.1f} | {sum(gaps) / n:.2f} ({sum(1 for g in gaps if g)}/{n}) | "
+                f"{exact} | {cpu[0]:.3f} / {cpu[1]:.3f} |"
+            )
+        print(
+            f"| {name} · pcm_{RATE} (reference) | {pcm['feed_p50']:.1f} / {pcm['feed_p95']:.1f} | 1.00 | "
+            f"{pcm['stop_p50']:.1f} / {pcm['stop_p95']:.1f} | {pcm['fast_gaps_per_stream']:.2f} | – | "
+            f"{pcm['cpu_p50']:.3f} / – |"
+        )
     learnt = PlayoutDelay().window
     for name in backends:
         late = {k: results[name][k][learnt:] for k in ("fast", "jitter")}
         if late["fast"]:
             fast, jit = (summarise(v, "feed_to_audible_ms") for v in late.values())
-            summary[name].update(learnt_feed_p50=fast[0], learnt_feed_p95=fast[1],
-                                 learnt_jitter_feed_p50=jit[0], learnt_jitter_feed_p95=jit[1])
-            print(f"{name}: once the playout delay has learnt the link (turns {learnt + 1}+), "
-                  f"feed → audible p50 / p95: {fast[0]:.1f} / {fast[1]:.1f} ms at 1.2×, "
-                  f"{jit[0]:.1f} / {jit[1]:.1f} ms with ±30 ms jitter")
+            summary[name].update(
+                learnt_feed_p50=fast[0],
+                learnt_feed_p95=fast[1],
+                learnt_jitter_feed_p50=jit[0],
+                learnt_jitter_feed_p95=jit[1],
+            )
+            print(
+                f"{name}: once the playout delay has learnt the link (turns {learnt + 1}+), "
+                f"feed → audible p50 / p95: {fast[0]:.1f} / {fast[1]:.1f} ms at 1.2×, "
+                f"{jit[0]:.1f} / {jit[1]:.1f} ms with ±30 ms jitter"
+            )
     for name in backends:
-        print(f"{name}: p50 over the bare stream: feed → audible "
-              f"{summary[name]['feed_p50'] - ref_feed:+.1f} ms, stop → silence "
-              f"{summary[name]['stop_p50'] - ref_stop:+.1f} ms")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load average {load_before[0]:.2f} before / {load_after[0]:.2f} after")
+        print(
+            f"{name}: p50 over the bare stream: feed → audible "
+            f"{summary[name]['feed_p50'] - ref_feed:+.1f} ms, stop → silence "
+            f"{summary[name]['stop_p50'] - ref_stop:+.1f} ms"
+        )
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average {load_before[0]:.2f} before / {load_after[0]:.2f} after"
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"speaker-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({"trials": args.trials, "formats": list(formats), "load": [load_before, load_after],
-                               "summary": summary, "raw": results}, indent=1))
+    out.write_text(
+        json.dumps(
+            {
+                "trials": args.trials,
+                "formats": list(formats),
+                "load": [load_before, load_after],
+                "summary": summary,
+                "raw": results,
+            },
+            indent=1,
+        )
+    )
     print(f"raw results: {out.relative_to(ROOT)}")
 
 

@@ -1,4 +1,5 @@
 """Order statistics shared by the benchmarks."""
+
 from __future__ import annotations
 
 

@@ -9,6 +9,7 @@ the same run and interleaved with it, is the same voice with the first clause le
 (no early cut): the ratio shows what the short first unit buys on a noisy shared machine.
 Prints a table; writes JSON to bench/results/.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,11 @@ from tui.server.synth.units import FIRST_UNIT_WORDS  # noqa: E402
 TEXTS = {
     5: "Your order ships out tomorrow.",
     15: "I checked your account and the refund went through this morning, so expect it soon.",
-    40: ("Thanks for waiting. I looked at the booking you made last week and it seems the hotel "
-         "changed the dates on their side, which is why you got that email. I can move it back to "
-         "the original dates for you now, if that works."),
+    40: (
+        "Thanks for waiting. I looked at the booking you made last week and it seems the hotel "
+        "changed the dates on their side, which is why you got that email. I can move it back to "
+        "the original dates for you now, if that works."
+    ),
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -47,8 +50,13 @@ def one_run(voice, text: str, rate: int) -> dict[str, float]:
         audio_ms += chunk.duration_ms
         chunks += 1
     total = time.perf_counter() - start
-    return {"first_ms": first * 1000, "total_ms": total * 1000, "audio_ms": audio_ms,
-            "rtf": total * 1000 / audio_ms, "chunks": chunks}
+    return {
+        "first_ms": first * 1000,
+        "total_ms": total * 1000,
+        "audio_ms": audio_ms,
+        "rtf": total * 1000 / audio_ms,
+        "chunks": chunks,
+    }
 
 
 def keep_busy(voice, rate: int, stop: threading.Event) -> None:
@@ -65,8 +73,9 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=16000)
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
     parser.add_argument("--first-words", type=int, default=FIRST_UNIT_WORDS)
-    parser.add_argument("--busy", action="store_true",
-                        help="keep another synthesis running in a second thread (another context)")
+    parser.add_argument(
+        "--busy", action="store_true", help="keep another synthesis running in a second thread (another context)"
+    )
     args = parser.parse_args()
     if args.runs < 2:
         parser.error("--runs must be at least 2")
@@ -91,41 +100,66 @@ def main() -> int:
 
     stop.set()
     if args.busy:
-        busy.join(timeout=30)      # onnxruntime must not be mid-run when the interpreter exits
+        busy.join(timeout=30)  # onnxruntime must not be mid-run when the interpreter exits
     rows = []
     for (name, words), runs in samples.items():
         first = [r["first_ms"] for r in runs]
         rtf = [r["rtf"] for r in runs]
-        rows.append({
-            "voice": name, "words": words, "runs": len(runs), "chunks": runs[0]["chunks"],
-            "first_p50_ms": statistics.median(first), "first_p95_ms": percentile(first, 0.95),
-            "total_p50_ms": statistics.median(r["total_ms"] for r in runs),
-            "audio_ms": statistics.median(r["audio_ms"] for r in runs),
-            "rtf_p50": statistics.median(rtf), "rtf_p95": percentile(rtf, 0.95),
-        })
+        rows.append(
+            {
+                "voice": name,
+                "words": words,
+                "runs": len(runs),
+                "chunks": runs[0]["chunks"],
+                "first_p50_ms": statistics.median(first),
+                "first_p95_ms": percentile(first, 0.95),
+                "total_p50_ms": statistics.median(r["total_ms"] for r in runs),
+                "audio_ms": statistics.median(r["audio_ms"] for r in runs),
+                "rtf_p50": statistics.median(rtf),
+                "rtf_p95": percentile(rtf, 0.95),
+            }
+        )
     reference = {r["words"]: r["first_p50_ms"] for r in rows if r["voice"] == "first clause whole"}
     for r in rows:
         r["first_p50_vs_reference"] = r["first_p50_ms"] / reference[r["words"]]
 
-    print(f"piper joe-medium, {args.rate} Hz, {args.runs} runs, threads={args.threads or 'default'}, "
-          f"{'another synthesis running, ' if args.busy else ''}"
-          f"load+warm {load_s:.2f} s, {os.cpu_count()} cores")
-    header = f"{'voice':<20} {'words':>5} {'chunks':>6} {'first p50':>10} {'first p95':>10} " \
-             f"{'vs ref':>7} {'total p50':>10} {'audio':>8} {'RTF p50':>8} {'RTF p95':>8}"
+    print(
+        f"piper joe-medium, {args.rate} Hz, {args.runs} runs, threads={args.threads or 'default'}, "
+        f"{'another synthesis running, ' if args.busy else ''}"
+        f"load+warm {load_s:.2f} s, {os.cpu_count()} cores"
+    )
+    header = (
+        f"{'voice':<20} {'words':>5} {'chunks':>6} {'first p50':>10} {'first p95':>10} "
+        f"{'vs ref':>7} {'total p50':>10} {'audio':>8} {'RTF p50':>8} {'RTF p95':>8}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['voice']:<20} {r['words']:>5} {r['chunks']:>6} {r['first_p50_ms']:>8.1f}ms "
-              f"{r['first_p95_ms']:>8.1f}ms {r['first_p50_vs_reference']:>7.2f} {r['total_p50_ms']:>8.0f}ms "
-              f"{r['audio_ms']:>6.0f}ms {r['rtf_p50']:>8.3f} {r['rtf_p95']:>8.3f}")
+        print(
+            f"{r['voice']:<20} {r['words']:>5} {r['chunks']:>6} {r['first_p50_ms']:>8.1f}ms "
+            f"{r['first_p95_ms']:>8.1f}ms {r['first_p50_vs_reference']:>7.2f} {r['total_p50_ms']:>8.0f}ms "
+            f"{r['audio_ms']:>6.0f}ms {r['rtf_p50']:>8.3f} {r['rtf_p95']:>8.3f}"
+        )
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"synth-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({
-        "bench": "synth", "busy": args.busy, "rate": args.rate, "runs": args.runs, "threads": args.threads,
-        "first_words": args.first_words, "load_s": load_s, "machine": platform.platform(),
-        "cores": os.cpu_count(), "rows": rows,
-    }, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "bench": "synth",
+                "busy": args.busy,
+                "rate": args.rate,
+                "runs": args.runs,
+                "threads": args.threads,
+                "first_words": args.first_words,
+                "load_s": load_s,
+                "machine": platform.platform(),
+                "cores": os.cpu_count(),
+                "rows": rows,
+            },
+            indent=2,
+        )
+    )
     print(f"wrote {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
     return 0
 

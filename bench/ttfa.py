@@ -26,6 +26,7 @@ Prints a table of p50/p95 and writes JSON to bench/results/ttfa-<time>.json.
 Run: .venv/bin/python bench/ttfa.py [--runs 40] [--sockets 1 2 4] [--workers 2] [--parts ttfa load formats]
      .venv/bin/python bench/ttfa.py --parts throughput [--levels 1 2 3 4] [--words 60] [--rounds 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,7 +66,7 @@ VOICE_SETTINGS = {"stability": 0.5, "similarity_boost": 0.75, "speed": 1.0}
 
 def turn_text(words: int, run: int) -> str:
     start = (run * 7) % len(SENTENCES[0].split())
-    return " ".join(WORDS[start:start + words]) + " "
+    return " ".join(WORDS[start : start + words]) + " "
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -74,8 +75,18 @@ def summary(values: list[float]) -> dict[str, float]:
 
 async def start_server(workers: int) -> tuple[asyncio.subprocess.Process, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tui.server", "--port", "0", "--voice", "piper", "--workers", str(workers),
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "tui.server",
+        "--port",
+        "0",
+        "--voice",
+        "piper",
+        "--workers",
+        str(workers),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
     match = READY.search(line)
@@ -129,7 +140,6 @@ class Socket:
                 del self.queues[context_id]
                 return first, audio_bytes / 2 / RATE
 
-
     async def speak_murf(self, context_id: str, text: str) -> float:
         """One Murf turn sent whole with `end: true`: seconds from that send to its first audio."""
         queue = self.queues.setdefault(context_id, asyncio.Queue())
@@ -147,8 +157,13 @@ class Socket:
 
 # (row, reference row): each encoded format against PCM at its rate, same server, same run.
 FORMAT_ROWS = [
-    ("pcm_44100", None), ("mp3_44100_128", "pcm_44100"), ("pcm_22050", None), ("mp3_22050_32", "pcm_22050"),
-    ("murf PCM 24000", None), ("murf WAV 24000", "murf PCM 24000"), ("murf MP3 24000", "murf PCM 24000"),
+    ("pcm_44100", None),
+    ("mp3_44100_128", "pcm_44100"),
+    ("pcm_22050", None),
+    ("mp3_22050_32", "pcm_22050"),
+    ("murf PCM 24000", None),
+    ("murf WAV 24000", "murf PCM 24000"),
+    ("murf MP3 24000", "murf PCM 24000"),
 ]
 
 
@@ -164,7 +179,7 @@ async def measure_formats(base: str, runs: int) -> dict[str, dict]:
     sockets = {row: await Socket.open(format_url(base, row)) for row, _ in FORMAT_ROWS}
     ttfa: dict[str, list[float]] = {row: [] for row, _ in FORMAT_ROWS}
     try:
-        for run in range(-1, runs):   # run -1 warms every socket up
+        for run in range(-1, runs):  # run -1 warms every socket up
             for row, socket in sockets.items():
                 text = turn_text(5, run)
                 if row.startswith("murf"):
@@ -208,7 +223,7 @@ async def measure_ttfa(url: str, voice, runs: int) -> dict[str, dict]:
                 text = turn_text(words, run)
                 first, _ = await socket.speak(f"w{words}-{run}", text)
                 ttfa.append(first * 1000)
-                ref.append(reference_first_chunk(voice, text) * 1000)   # interleaved: same conditions
+                ref.append(reference_first_chunk(voice, text) * 1000)  # interleaved: same conditions
             results[f"{words} words"] = {"ttfa_ms": summary(ttfa), "reference_first_chunk_ms": summary(ref)}
     finally:
         await socket.close()
@@ -228,8 +243,13 @@ async def measure_load(url: str, sockets: int, rounds: int) -> dict:
             conns = [await Socket.open(url) for _ in range(sockets)]
             try:
                 start = time.perf_counter()
-                turns = asyncio.gather(*(socket.speak(f"s{s}-c{c}", turn_text(40, round_ * 5 + c))
-                                         for s, socket in enumerate(conns) for c in range(5)))
+                turns = asyncio.gather(
+                    *(
+                        socket.speak(f"s{s}-c{c}", turn_text(40, round_ * 5 + c))
+                        for s, socket in enumerate(conns)
+                        for c in range(5)
+                    )
+                )
                 run = 0
                 while not turns.done():
                     first, _ = await prober.speak(f"probe-{round_}-{run}", turn_text(5, run))
@@ -244,8 +264,13 @@ async def measure_load(url: str, sockets: int, rounds: int) -> dict:
                     await socket.close()
     finally:
         await prober.close()
-    return {"sockets": sockets, "contexts": sockets * 5, "audio_s_per_wall_s": audio_seconds / wall,
-            "ttfa_ms": summary(ttfa), "probe_ttfa_ms": summary(probe)}
+    return {
+        "sockets": sockets,
+        "contexts": sockets * 5,
+        "audio_s_per_wall_s": audio_seconds / wall,
+        "ttfa_ms": summary(ttfa),
+        "probe_ttfa_ms": summary(probe),
+    }
 
 
 def stall_seconds(arrivals: list[tuple[float, float]]) -> float:
@@ -279,8 +304,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def measure_throughput(url: str, voice, sockets: int, words: int, rounds: int, threads: int,
-                             server_pid: int) -> dict:
+async def measure_throughput(
+    url: str, voice, sockets: int, words: int, rounds: int, threads: int, server_pid: int
+) -> dict:
     """N sockets x 5 contexts, one flushed turn each, all at once; the voice alone just before each
     round. Also the server's CPU per audio second (what the cores can do, less noisy than rates)."""
     rates, reference, firsts, stalls, cpu = [], [], [], [], []
@@ -291,8 +317,13 @@ async def measure_throughput(url: str, voice, sockets: int, words: int, rounds: 
         arrivals = [[] for _ in range(sockets * 5)]
         try:
             start, used = time.perf_counter(), cpu_seconds(server_pid)
-            done = await asyncio.gather(*(socket.speak(f"t{round_}-s{s}-c{c}", texts[c], arrivals[s * 5 + c])
-                                          for s, socket in enumerate(conns) for c in range(5)))
+            done = await asyncio.gather(
+                *(
+                    socket.speak(f"t{round_}-s{s}-c{c}", texts[c], arrivals[s * 5 + c])
+                    for s, socket in enumerate(conns)
+                    for c in range(5)
+                )
+            )
             audio = sum(seconds for _, seconds in done)
             rates.append(audio / (time.perf_counter() - start))
             cpu.append((cpu_seconds(server_pid) - used) / audio * 1000)
@@ -301,11 +332,19 @@ async def measure_throughput(url: str, voice, sockets: int, words: int, rounds: 
                 await socket.close()
         firsts += [first * 1000 for first, _ in done]
         stalls += [stall_seconds(a) for a in arrivals]
-    return {"sockets": sockets, "contexts": sockets * 5, "words": words,
-            "audio_s_per_wall_s": summary(rates), "voice_alone": summary(reference),
-            "ratio_to_voice": statistics.median(r / v for r, v in zip(rates, reference)),
-            "stall_s": summary(stalls), "stalled_share": sum(s > 0.05 for s in stalls) / len(stalls),
-            "first_audio_ms": summary(firsts), "server_cpu_ms_per_audio_s": summary(cpu), "rounds": rates}
+    return {
+        "sockets": sockets,
+        "contexts": sockets * 5,
+        "words": words,
+        "audio_s_per_wall_s": summary(rates),
+        "voice_alone": summary(reference),
+        "ratio_to_voice": statistics.median(r / v for r, v in zip(rates, reference)),
+        "stall_s": summary(stalls),
+        "stalled_share": sum(s > 0.05 for s in stalls) / len(stalls),
+        "first_audio_ms": summary(firsts),
+        "server_cpu_ms_per_audio_s": summary(cpu),
+        "rounds": rates,
+    }
 
 
 async def main() -> None:
@@ -314,24 +353,43 @@ async def main() -> None:
     parser.add_argument("--sockets", type=int, nargs="+", default=[1, 2, 4], help="load levels (default 1 2 4)")
     parser.add_argument("--rounds", type=int, default=3, help="repetitions of each load level (default 3)")
     parser.add_argument("--workers", type=int, default=2, help="server synthesis threads (default 2)")
-    parser.add_argument("--levels", type=int, nargs="+", default=[1, 2, 3, 4],
-                        help="throughput: sockets of 5 contexts (default 1 2 3 4)")
+    parser.add_argument(
+        "--levels",
+        type=int,
+        nargs="+",
+        default=[1, 2, 3, 4],
+        help="throughput: sockets of 5 contexts (default 1 2 3 4)",
+    )
     parser.add_argument("--words", type=int, default=60, help="throughput: words per turn (default 60)")
-    parser.add_argument("--parts", nargs="+", choices=("ttfa", "load", "formats", "throughput"),
-                        default=["ttfa", "load", "formats"], help="what to measure (default all but throughput)")
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        choices=("ttfa", "load", "formats", "throughput"),
+        default=["ttfa", "load", "formats"],
+        help="what to measure (default all but throughput)",
+    )
     args = parser.parse_args()
 
     voice = load_voice("piper") if {"ttfa", "load", "throughput"} & set(args.parts) else None
-    reference_rtf = (statistics.median(reference_realtime_factor(voice, turn_text(40, r)) for r in range(5))
-                     if "load" in args.parts else None)
+    reference_rtf = (
+        statistics.median(reference_realtime_factor(voice, turn_text(40, r)) for r in range(5))
+        if "load" in args.parts
+        else None
+    )
     process, base = await start_server(args.workers)
     url = elevenlabs_url(base, "bench", output_format=f"pcm_{RATE}")
     try:
         ttfa = await measure_ttfa(url, voice, args.runs) if "ttfa" in args.parts else {}
         load = [await measure_load(url, n, args.rounds) for n in args.sockets] if "load" in args.parts else []
         formats = await measure_formats(base, args.runs) if "formats" in args.parts else {}
-        throughput = ([await measure_throughput(url, voice, n, args.words, args.rounds, args.workers, process.pid)
-                       for n in args.levels] if "throughput" in args.parts else [])
+        throughput = (
+            [
+                await measure_throughput(url, voice, n, args.words, args.rounds, args.workers, process.pid)
+                for n in args.levels
+            ]
+            if "throughput" in args.parts
+            else []
+        )
     finally:
         process.terminate()
         await process.wait()
@@ -345,19 +403,35 @@ async def main() -> None:
         print(f"{'format':>16} {'TTFA p50':>9} {'p95':>7} {'vs':>16} {'ratio p50':>10} {'p95':>6}")
         for name, row in formats.items():
             t = row["ttfa_ms"]
-            ratio = (f"{row['reference']:>16} {row['ratio_p50']:9.2f}x {row['ratio_p95']:5.2f}x"
-                     if row["reference"] else f"{'(reference)':>16}")
+            ratio = (
+                f"{row['reference']:>16} {row['ratio_p50']:9.2f}x {row['ratio_p95']:5.2f}x"
+                if row["reference"]
+                else f"{'(reference)':>16}"
+            )
             print(f"{name:>16} {t['p50']:8.1f}ms {t['p95']:6.1f}ms {ratio}")
     if throughput:
         print_throughput(throughput, args)
 
     out = ROOT / "bench" / "results" / f"ttfa-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-        "args": vars(args), "ttfa": ttfa, "reference_realtime_factor": reference_rtf, "load": load,
-        "formats": formats, "throughput": throughput,
-    }, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "platform": platform.platform(),
+                    "python": platform.python_version(),
+                },
+                "args": vars(args),
+                "ttfa": ttfa,
+                "reference_realtime_factor": reference_rtf,
+                "load": load,
+                "formats": formats,
+                "throughput": throughput,
+            },
+            indent=2,
+        )
+    )
     print(f"\nwrote {out.relative_to(ROOT)}")
 
 
@@ -367,34 +441,48 @@ def print_ttfa(ttfa: dict, args) -> None:
     for name, row in ttfa.items():
         t, r = row["ttfa_ms"], row["reference_first_chunk_ms"]
         row["ratio_p50"] = t["p50"] / r["p50"]
-        print(f"{name:>10} {t['p50']:8.1f}ms {t['p95']:6.1f}ms {r['p50']:9.1f}ms {r['p95']:6.1f}ms {row['ratio_p50']:9.2f}x")
+        print(
+            f"{name:>10} {t['p50']:8.1f}ms {t['p95']:6.1f}ms {r['p50']:9.1f}ms {r['p95']:6.1f}ms {row['ratio_p50']:9.2f}x"
+        )
 
 
 def print_load(load: list, args, reference_rtf: float) -> None:
-    print(f"\nLoad: N sockets x 5 contexts, one 40-word turn each, {args.rounds} rounds; "
-          f"voice alone (1 thread, in process): {reference_rtf:.1f} audio s per wall s")
+    print(
+        f"\nLoad: N sockets x 5 contexts, one 40-word turn each, {args.rounds} rounds; "
+        f"voice alone (1 thread, in process): {reference_rtf:.1f} audio s per wall s"
+    )
     print("(TTFA: the N x 5 turns started together; probe: 5-word turns started while they drain)")
-    print(f"{'sockets':>8} {'contexts':>9} {'audio s/wall s':>15} {'vs voice':>9} {'TTFA p50':>9} {'p95':>8}"
-          f" {'probe p50':>10} {'p95':>8}")
+    print(
+        f"{'sockets':>8} {'contexts':>9} {'audio s/wall s':>15} {'vs voice':>9} {'TTFA p50':>9} {'p95':>8}"
+        f" {'probe p50':>10} {'p95':>8}"
+    )
     for row in load:
         row["ratio_to_voice"] = row["audio_s_per_wall_s"] / reference_rtf
         t, p = row["ttfa_ms"], row["probe_ttfa_ms"]
-        print(f"{row['sockets']:>8} {row['contexts']:>9} {row['audio_s_per_wall_s']:>15.1f} "
-              f"{row['ratio_to_voice']:>8.2f}x {t['p50']:>8.0f}ms {t['p95']:>7.0f}ms {p['p50']:>9.0f}ms {p['p95']:>7.0f}ms")
+        print(
+            f"{row['sockets']:>8} {row['contexts']:>9} {row['audio_s_per_wall_s']:>15.1f} "
+            f"{row['ratio_to_voice']:>8.2f}x {t['p50']:>8.0f}ms {t['p95']:>7.0f}ms {p['p50']:>9.0f}ms {p['p95']:>7.0f}ms"
+        )
 
 
 def print_throughput(rows: list, args) -> None:
-    print(f"\nThroughput: N sockets x 5 contexts, one {args.words}-word turn each, {args.rounds} rounds, "
-          f"server --workers {args.workers}; voice alone: the same turns in process, {args.workers} at a time")
-    print(f"{'sockets':>8} {'audio s/wall s':>15} {'voice alone':>12} {'ratio':>6} {'vs 1x5':>7} {'stall p50':>10}"
-          f" {'p95':>6} {'stalled':>8} {'first p50':>10} {'p95':>7} {'server CPU ms/audio s':>22}")
+    print(
+        f"\nThroughput: N sockets x 5 contexts, one {args.words}-word turn each, {args.rounds} rounds, "
+        f"server --workers {args.workers}; voice alone: the same turns in process, {args.workers} at a time"
+    )
+    print(
+        f"{'sockets':>8} {'audio s/wall s':>15} {'voice alone':>12} {'ratio':>6} {'vs 1x5':>7} {'stall p50':>10}"
+        f" {'p95':>6} {'stalled':>8} {'first p50':>10} {'p95':>7} {'server CPU ms/audio s':>22}"
+    )
     base = rows[0]["audio_s_per_wall_s"]["p50"]
     for row in rows:
         row["vs_first_level"] = row["audio_s_per_wall_s"]["p50"] / base
         a, v, st, f = row["audio_s_per_wall_s"], row["voice_alone"], row["stall_s"], row["first_audio_ms"]
-        print(f"{row['sockets']:>8} {a['p50']:>15.1f} {v['p50']:>12.1f} {row['ratio_to_voice']:>6.2f} "
-              f"{row['vs_first_level']:>7.2f} {st['p50']:>9.2f}s {st['p95']:>5.2f}s {row['stalled_share']:>7.0%} "
-              f"{f['p50']:>8.0f}ms {f['p95']:>5.0f}ms {row['server_cpu_ms_per_audio_s']['p50']:>22.0f}")
+        print(
+            f"{row['sockets']:>8} {a['p50']:>15.1f} {v['p50']:>12.1f} {row['ratio_to_voice']:>6.2f} "
+            f"{row['vs_first_level']:>7.2f} {st['p50']:>9.2f}s {st['p95']:>5.2f}s {row['stalled_share']:>7.0%} "
+            f"{f['p50']:>8.0f}ms {f['p95']:>5.0f}ms {row['server_cpu_ms_per_audio_s']['p50']:>22.0f}"
+        )
 
 
 if __name__ == "__main__":

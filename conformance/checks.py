@@ -5,6 +5,7 @@ event), never a bare "failed". Turns are matched to the wire by order: the conte
 (in order of its first frame naming them) are turn1, interrupted, final; on stream-input, where a
 socket is a context, the sockets are.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,9 @@ TURN_NAMES = ("turn1", "interrupted", "final")
 
 @dataclass(frozen=True)
 class Expectation:
-    dialect: str      # "elevenlabs-multi", "elevenlabs-single" or "murf"
-    interrupt: str    # how the client's own interruption path shows on the wire:
-                      # "close_context", "clear" (a frame) or "socket_close" (the client closes)
+    dialect: str  # "elevenlabs-multi", "elevenlabs-single" or "murf"
+    interrupt: str  # how the client's own interruption path shows on the wire:
+    # "close_context", "clear" (a frame) or "socket_close" (the client closes)
 
 
 def _short(record: dict) -> str:
@@ -85,8 +86,11 @@ def wire_failures(records: list[dict], expect: Expectation) -> tuple[list[str], 
     conn_of: dict = {}
     for record in records:
         if record["dir"] == "c2s" and record["kind"] in ("text", "open"):
-            ctx = _context_of(record, dialect) if record["kind"] == "text" else (
-                record["conn"] if dialect == "elevenlabs-single" else None)
+            ctx = (
+                _context_of(record, dialect)
+                if record["kind"] == "text"
+                else (record["conn"] if dialect == "elevenlabs-single" else None)
+            )
             if ctx is not None and ctx not in order:
                 order.append(ctx)
                 conn_of[ctx] = record["conn"]
@@ -117,11 +121,14 @@ def wire_failures(records: list[dict], expect: Expectation) -> tuple[list[str], 
             failures.append(f"{name}: no audio from the server on the wire")
         if name == "interrupted":
             if cut_at is None:
-                failures.append(f"interrupted: the client's interruption path sent no {expect.interrupt} "
-                                f"for its context {ctx!r}")
+                failures.append(
+                    f"interrupted: the client's interruption path sent no {expect.interrupt} for its context {ctx!r}"
+                )
             elif end_at is not None and end_at < cut_at:
-                failures.append("interrupted: the client ended the turn normally before its interruption "
-                                f"(frame {end_at} before {expect.interrupt} at {cut_at})")
+                failures.append(
+                    "interrupted: the client ended the turn normally before its interruption "
+                    f"(frame {end_at} before {expect.interrupt} at {cut_at})"
+                )
             # Frames the server had in flight when the interruption reached it; informative only.
             facts["audio_frames_after_interruption"] = audio_after_cut
             if last_audio_t is not None:
@@ -131,8 +138,9 @@ def wire_failures(records: list[dict], expect: Expectation) -> tuple[list[str], 
             if end_at is None:
                 failures.append(f"{name}: the client sent no end of turn for its context {ctx!r}")
             if final_at is None:
-                failures.append(f"{name}: the server sent no {'final' if dialect == 'murf' else 'isFinal'} "
-                                f"for context {ctx!r}")
+                failures.append(
+                    f"{name}: the server sent no {'final' if dialect == 'murf' else 'isFinal'} for context {ctx!r}"
+                )
     return failures, facts
 
 
@@ -142,8 +150,10 @@ def client_failures(events: list[dict], exit_code: int | None) -> list[str]:
         if event["event"] == "error":
             failures.append(f"client error ({event.get('where')}): {event.get('message')}")
         elif event["event"] == "late_audio":
-            failures.append(f"interrupted: {event['bytes']} bytes of the interrupted turn reached the "
-                            f"application {event['after']} s after the interruption")
+            failures.append(
+                f"interrupted: {event['bytes']} bytes of the interrupted turn reached the "
+                f"application {event['after']} s after the interruption"
+            )
     ends = {event["turn"]: event for event in events if event["event"] == "turn_end"}
     for name in ("turn1", "final"):
         end = ends.get(name)

@@ -11,6 +11,7 @@ Logs and the wire of every run go to conformance/results/ (gitignored). Exit 1 i
 --server-ref REF serves the committed tree at REF (git archive, into a temporary folder) instead
 of the working tree, to tell one's own uncommitted changes from what is on main.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,24 +44,42 @@ class Client:
     name: str
     module: str
     expect: Expectation
-    formats: dict          # config -> the format it asks for, as the wire shows it
+    formats: dict  # config -> the format it asks for, as the wire shows it
     tls: bool = False
-    node: str | None = None   # a Node client: its script, run with node from conformance/node/
+    node: str | None = None  # a Node client: its script, run with node from conformance/node/
 
 
 CLIENTS = (
-    Client("pipecat-elevenlabs", "pipecat_elevenlabs", Expectation("elevenlabs-multi", "close_context"),
-           {"default": "pcm_24000", "pcm": "pcm_16000"}),
-    Client("pipecat-murf", "pipecat_murf", Expectation("murf", "clear"),
-           {"default": "PCM 24000", "pcm": "PCM 8000"}),
-    Client("livekit-elevenlabs", "livekit_elevenlabs", Expectation("elevenlabs-multi", "close_context"),
-           {"default": "mp3_22050_32", "pcm": "pcm_24000"}),
-    Client("livekit-murf", "livekit_murf", Expectation("murf", "socket_close"),
-           {"default": "pcm 24000", "pcm": "pcm 8000"}),
-    Client("elevenlabs-sdk", "elevenlabs_sdk", Expectation("elevenlabs-single", "socket_close"),
-           {"default": "mp3_44100_128", "pcm": "pcm_24000"}, tls=True),
-    Client("livekit-node-elevenlabs", "", Expectation("elevenlabs-multi", "close_context"),
-           {"default": "pcm_22050", "pcm": "pcm_16000"}, node="livekit_elevenlabs.mjs"),
+    Client(
+        "pipecat-elevenlabs",
+        "pipecat_elevenlabs",
+        Expectation("elevenlabs-multi", "close_context"),
+        {"default": "pcm_24000", "pcm": "pcm_16000"},
+    ),
+    Client("pipecat-murf", "pipecat_murf", Expectation("murf", "clear"), {"default": "PCM 24000", "pcm": "PCM 8000"}),
+    Client(
+        "livekit-elevenlabs",
+        "livekit_elevenlabs",
+        Expectation("elevenlabs-multi", "close_context"),
+        {"default": "mp3_22050_32", "pcm": "pcm_24000"},
+    ),
+    Client(
+        "livekit-murf", "livekit_murf", Expectation("murf", "socket_close"), {"default": "pcm 24000", "pcm": "pcm 8000"}
+    ),
+    Client(
+        "elevenlabs-sdk",
+        "elevenlabs_sdk",
+        Expectation("elevenlabs-single", "socket_close"),
+        {"default": "mp3_44100_128", "pcm": "pcm_24000"},
+        tls=True,
+    ),
+    Client(
+        "livekit-node-elevenlabs",
+        "",
+        Expectation("elevenlabs-multi", "close_context"),
+        {"default": "pcm_22050", "pcm": "pcm_16000"},
+        node="livekit_elevenlabs.mjs",
+    ),
 )
 NODE_DIR = REPO / "conformance" / "node"
 
@@ -80,12 +99,27 @@ def _server_command(args) -> tuple[list[str], Path, tempfile.TemporaryDirectory 
     tree, holder = REPO, None
     if args.server_ref:
         holder = tempfile.TemporaryDirectory(prefix="conformance-server-")
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", args.server_ref, "tui"],
-                                 capture_output=True, check=True, timeout=60).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", args.server_ref, "tui"], capture_output=True, check=True, timeout=60
+        ).stdout
         subprocess.run(["tar", "-x", "-C", holder.name], input=archive, check=True, timeout=60)
         tree = Path(holder.name)
-    command = [args.server_python, "-m", "tui.server", "--voice", "tone", "--host", "127.0.0.1",
-               "--port", "0", "--api-key", args.key, "--log-level", "info", *shlex.split(args.server_args)]
+    command = [
+        args.server_python,
+        "-m",
+        "tui.server",
+        "--voice",
+        "tone",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--api-key",
+        args.key,
+        "--log-level",
+        "info",
+        *shlex.split(args.server_args),
+    ]
     return command, tree, holder
 
 
@@ -93,13 +127,16 @@ async def _start_server(args, log_path: Path):
     command, tree, holder = _server_command(args)
     log = log_path.open("wb")
     env = dict(os.environ, PYTHONPATH=str(tree))
-    process = await asyncio.create_subprocess_exec(*command, cwd=tree, env=env,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=log)
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=tree, env=env, stdout=asyncio.subprocess.PIPE, stderr=log
+    )
     try:
         line = await asyncio.wait_for(process.stdout.readline(), SERVER_READY_TIMEOUT)
     except TimeoutError:
         process.kill()
-        raise SystemExit(f"conformance: the server did not say it was listening within {SERVER_READY_TIMEOUT:.0f} s")
+        raise SystemExit(
+            f"conformance: the server did not say it was listening within {SERVER_READY_TIMEOUT:.0f} s"
+        ) from None
     text = line.decode().strip()
     if "listening on " not in text:
         process.kill()
@@ -118,23 +155,41 @@ async def _run_client(client: Client, config: str, server_url: str, args) -> Ver
     started = time.monotonic()
     events: list[dict] = []
     with (RESULTS / f"{stem}.stderr.log").open("wb") as stderr:
-        command = (["node", str(NODE_DIR / client.node)] if client.node
-                   else [sys.executable, "-m", f"conformance.clients.{client.module}"])
+        command = (
+            ["node", str(NODE_DIR / client.node)]
+            if client.node
+            else [sys.executable, "-m", f"conformance.clients.{client.module}"]
+        )
         process = await asyncio.create_subprocess_exec(
-            *command, "--url", url, "--key", args.key, "--config", config,
-            cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE, stderr=stderr)
+            *command,
+            "--url",
+            url,
+            "--key",
+            args.key,
+            "--config",
+            config,
+            cwd=REPO,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+        )
 
         async def read() -> None:
             async for line in process.stdout:
                 try:
                     event = json.loads(line)
                 except ValueError:
-                    continue   # a library printing to stdout: not an event
+                    continue  # a library printing to stdout: not an event
                 if isinstance(event, dict) and "event" in event:
                     events.append(event)
-                elif isinstance(event, dict) and event.get("level", 0) >= 50:   # Node's pino: an error line
-                    events.append({"event": "error", "where": "log", "message": str(event.get("msg") or
-                                   event.get("error", {}).get("message"))[:300]})
+                elif isinstance(event, dict) and event.get("level", 0) >= 50:  # Node's pino: an error line
+                    events.append(
+                        {
+                            "event": "error",
+                            "where": "log",
+                            "message": str(event.get("msg") or event.get("error", {}).get("message"))[:300],
+                        }
+                    )
             await process.wait()
 
         timed_out = False
@@ -144,7 +199,7 @@ async def _run_client(client: Client, config: str, server_url: str, args) -> Ver
             timed_out = True
             process.kill()
             await process.wait()
-    await asyncio.sleep(0.2)   # let the proxy record the last closes
+    await asyncio.sleep(0.2)  # let the proxy record the last closes
     await proxy.stop()
     seconds = time.monotonic() - started
     failures = client_failures(events, process.returncode)
@@ -193,8 +248,11 @@ async def main_async(args) -> int:
             for config in ("default", "pcm"):
                 verdict = await _run_client(client, config, server_url, args)
                 verdicts.append(verdict)
-                print(f"{verdict.client} {config}: {'PASS' if not verdict.failures else 'FAIL'} "
-                      f"({verdict.seconds:.1f} s)", flush=True)
+                print(
+                    f"{verdict.client} {config}: {'PASS' if not verdict.failures else 'FAIL'} "
+                    f"({verdict.seconds:.1f} s)",
+                    flush=True,
+                )
     finally:
         process.terminate()
         try:
@@ -211,12 +269,18 @@ async def main_async(args) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="conformance", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--server-python", default=str(REPO / ".venv" / "bin" / "python"),
-                        help="interpreter that runs the server (default: the project's .venv)")
+    parser.add_argument(
+        "--server-python",
+        default=str(REPO / ".venv" / "bin" / "python"),
+        help="interpreter that runs the server (default: the project's .venv)",
+    )
     parser.add_argument("--server-ref", default=None, help="serve the tree committed at this git ref")
-    parser.add_argument("--server-args", default=DEFAULT_SERVER_ARGS,
-                        help=f"more arguments for switchboard serve (default {DEFAULT_SERVER_ARGS!r}: audio "
-                             "paced so an interruption lands while the turn is still being spoken)")
+    parser.add_argument(
+        "--server-args",
+        default=DEFAULT_SERVER_ARGS,
+        help=f"more arguments for switchboard serve (default {DEFAULT_SERVER_ARGS!r}: audio "
+        "paced so an interruption lands while the turn is still being spoken)",
+    )
     parser.add_argument("--only", default=None, help="run only the clients whose name contains this")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds one client run may take")
     args = parser.parse_args()

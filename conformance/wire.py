@@ -13,6 +13,7 @@ text frames the parsed JSON with every `audio` string replaced by {"bytes": N, "
 first 4 bytes} so a log shows what was sent (an MP3 sync word, a RIFF header, raw PCM) without
 megabytes of base64.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,9 +33,18 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.http11 import Response
 
 # Handshake headers the proxy must not copy: websockets writes its own.
-_HOP_HEADERS = {"host", "upgrade", "connection", "content-length", "sec-websocket-key",
-                "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-accept",
-                "sec-websocket-protocol", "user-agent"}
+_HOP_HEADERS = {
+    "host",
+    "upgrade",
+    "connection",
+    "content-length",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-extensions",
+    "sec-websocket-accept",
+    "sec-websocket-protocol",
+    "user-agent",
+}
 _UNSENDABLE_CLOSE_CODES = {1005, 1006, 1015}
 HANDSHAKE_TIMEOUT = 10.0
 
@@ -63,10 +73,31 @@ def summarize_frame(text: str) -> dict:
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 and its key, written into `folder` (openssl, as on every Debian)."""
     cert_path, key_path = folder / "proxy-cert.pem", folder / "proxy-key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key_path), "-out", str(cert_path)],
-                   check=True, capture_output=True, timeout=30)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key_path),
+            "-out",
+            str(cert_path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
     return cert_path, key_path
 
 
@@ -100,8 +131,15 @@ class RecordingProxy:
             self.cert_path, key_path = self_signed_certificate(Path(self._tmp.name))
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(self.cert_path, key_path)
-        self._server = await serve(self._handle, "127.0.0.1", 0, ssl=context, max_size=None,
-                                   process_request=self._open_upstream, compression=None)
+        self._server = await serve(
+            self._handle,
+            "127.0.0.1",
+            0,
+            ssl=context,
+            max_size=None,
+            process_request=self._open_upstream,
+            compression=None,
+        )
         port = self._server.sockets[0].getsockname()[1]
         self.url = f"{'wss' if self.tls else 'ws'}://127.0.0.1:{port}"
         return self.url
@@ -123,18 +161,29 @@ class RecordingProxy:
         conn = self._count
         connection.conformance_id = conn
         headers = [(k, v) for k, v in request.headers.raw_items() if k.lower() not in _HOP_HEADERS]
-        self.record(conn, "c2s", "open", path=request.path,
-                    headers=sorted({k.lower() for k, _ in headers}))
+        self.record(conn, "c2s", "open", path=request.path, headers=sorted({k.lower() for k, _ in headers}))
         try:
             upstream = await asyncio.wait_for(
-                connect(self.upstream + request.path, additional_headers=headers, max_size=None,
-                        compression=None, open_timeout=HANDSHAKE_TIMEOUT), HANDSHAKE_TIMEOUT + 1)
+                connect(
+                    self.upstream + request.path,
+                    additional_headers=headers,
+                    max_size=None,
+                    compression=None,
+                    open_timeout=HANDSHAKE_TIMEOUT,
+                ),
+                HANDSHAKE_TIMEOUT + 1,
+            )
         except InvalidStatus as refusal:
             answer = refusal.response
-            self.record(conn, "s2c", "refused", status=answer.status_code,
-                        body=answer.body.decode("utf-8", "replace")[:300])
-            return Response(answer.status_code, answer.reason_phrase,
-                            Headers([("Content-Type", "text/plain; charset=utf-8")]), answer.body)
+            self.record(
+                conn, "s2c", "refused", status=answer.status_code, body=answer.body.decode("utf-8", "replace")[:300]
+            )
+            return Response(
+                answer.status_code,
+                answer.reason_phrase,
+                Headers([("Content-Type", "text/plain; charset=utf-8")]),
+                answer.body,
+            )
         except (OSError, TimeoutError) as error:
             self.record(conn, "s2c", "refused", status=502, body=f"upstream unreachable: {error}")
             return connection.respond(502, f"upstream unreachable: {error}\n")
@@ -144,8 +193,7 @@ class RecordingProxy:
     async def _handle(self, client: ServerConnection) -> None:
         conn = client.conformance_id
         upstream = self._upstreams.pop(conn)
-        await asyncio.gather(self._pump(conn, "c2s", client, upstream),
-                             self._pump(conn, "s2c", upstream, client))
+        await asyncio.gather(self._pump(conn, "c2s", client, upstream), self._pump(conn, "s2c", upstream, client))
 
     async def _pump(self, conn: int, direction: str, source, sink) -> None:
         try:

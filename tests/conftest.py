@@ -1,4 +1,5 @@
 """Shared test configuration. Fixture modules live in tests/fixtures/ and are listed here."""
+
 import pytest
 
 # Working in parallel: read docs/ENGINEERING.md (commit only your own paths; append fixtures below).

@@ -28,14 +28,25 @@ Left out, each because it is measured on a wall clock that a replay cannot repro
   backoff delays drawn at random; the outcome of a connection is compared through the status
   and the error notes.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from tui.session import Session
 
-COUNTERS = ("chars_sent", "frames_sent", "bytes_sent", "frames_received", "bytes_received", "audio_frames",
-            "audio_bytes", "late_frames", "late_bytes", "final_frame_audio_bytes")
+COUNTERS = (
+    "chars_sent",
+    "frames_sent",
+    "bytes_sent",
+    "frames_received",
+    "bytes_received",
+    "audio_frames",
+    "audio_bytes",
+    "late_frames",
+    "late_bytes",
+    "final_frame_audio_bytes",
+)
 MOMENTS = ("opened_at", "first_trigger_at", "first_audio_at", "closed_at", "final_at")
 
 
@@ -43,31 +54,48 @@ def snapshot(session: Session) -> dict[str, Any]:
     return {
         "slots": [_slot(s) for s in session.slots],
         "transcript": [_turn(t) for t in session.transcript.turns],
-        "status": {"close_code": session.status.close_code, "close_reason": session.status.close_reason,
-                   "stray_frames": session.status.stray_frames,
-                   "overflow_contexts": list(session.status.overflow_contexts)},
+        "status": {
+            "close_code": session.status.close_code,
+            "close_reason": session.status.close_reason,
+            "stray_frames": session.status.stray_frames,
+            "overflow_contexts": list(session.status.overflow_contexts),
+        },
         "banner": None if session.banner is None else (session.banner.text, session.banner.level),
-        "notes": [(e.level, e.context_id, e.summary) for e in session.log.entries()
-                  if e.direction == "note" and e.level in ("warning", "error")],
+        "notes": [
+            (e.level, e.context_id, e.summary)
+            for e in session.log.entries()
+            if e.direction == "note" and e.level in ("warning", "error")
+        ],
     }
 
 
 def _slot(slot) -> dict[str, Any]:
     m = slot.metrics
-    return {"context_id": slot.context_id, "state": slot.state.value, "occupied": slot.occupied,
-            "phantom": slot.phantom, "close_sent": slot.close_sent, "error": slot.error,
-            **{name: getattr(m, name) for name in COUNTERS}, "audio_seconds": round(m.audio_seconds, 6),
-            "heard_seconds": _ms(m.heard_seconds),
-            "moments": [name for name in MOMENTS if getattr(m, name) is not None]}
+    return {
+        "context_id": slot.context_id,
+        "state": slot.state.value,
+        "occupied": slot.occupied,
+        "phantom": slot.phantom,
+        "close_sent": slot.close_sent,
+        "error": slot.error,
+        **{name: getattr(m, name) for name in COUNTERS},
+        "audio_seconds": round(m.audio_seconds, 6),
+        "heard_seconds": _ms(m.heard_seconds),
+        "moments": [name for name in MOMENTS if getattr(m, name) is not None],
+    }
 
 
 def _turn(turn) -> dict[str, Any]:
     heard = turn.heard_at_interrupt
-    return {"context_id": turn.context_id, "text": turn.text,
-            "words": [(w.text, _ms(w.start), _ms(w.end)) for w in turn.words],
-            "interrupted": turn.interrupted, "heard_at_interrupt": _ms(heard),
-            "heard_seconds": _ms(turn.heard_seconds),
-            "summary": turn.summary if turn.interrupted else ""}
+    return {
+        "context_id": turn.context_id,
+        "text": turn.text,
+        "words": [(w.text, _ms(w.start), _ms(w.end)) for w in turn.words],
+        "interrupted": turn.interrupted,
+        "heard_at_interrupt": _ms(heard),
+        "heard_seconds": _ms(turn.heard_seconds),
+        "summary": turn.summary if turn.interrupted else "",
+    }
 
 
 def _ms(seconds: float | None) -> float | None:

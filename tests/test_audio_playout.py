@@ -1,4 +1,5 @@
 """The speaker's turn model, driven by hand: a fake device pulls, a number stands for the clock."""
+
 from array import array
 
 import pytest
@@ -7,7 +8,7 @@ from tui.audio.jitter import PlayoutDelay
 from tui.audio.playout import Playout
 from tui.protocol.formats import AudioFormat, alaw_encode, to_pcm16, ulaw_encode
 
-PCM = AudioFormat("pcm", 1000)      # 1 kHz keeps the arithmetic readable: 1 sample = 1 ms
+PCM = AudioFormat("pcm", 1000)  # 1 kHz keeps the arithmetic readable: 1 sample = 1 ms
 
 
 def pcm(*samples: int) -> bytes:
@@ -41,8 +42,8 @@ def test_a_turn_that_runs_dry_before_its_final_stays_current_and_counts_the_gap(
     p.end("b")
     p.feed("a", pcm(1, 2), PCM, now=0.0)
     assert samples(p.pull(4, 1000, 0.0, 0.0)) == [1, 2, 0, 0]
-    assert samples(p.pull(2, 1000, 0.004, 0.004)) == [0, 0]       # b must wait for a's final
-    assert p.underruns("a") == 1                                   # one dry spell, one gap
+    assert samples(p.pull(2, 1000, 0.004, 0.004)) == [0, 0]  # b must wait for a's final
+    assert p.underruns("a") == 1  # one dry spell, one gap
     p.feed("a", pcm(3), PCM, now=0.006)
     p.end("a")
     assert samples(p.pull(3, 1000, 0.006, 0.006)) == [3, 9, 0]
@@ -51,10 +52,10 @@ def test_a_turn_that_runs_dry_before_its_final_stays_current_and_counts_the_gap(
 def test_heard_samples_follow_the_devices_audible_stamps():
     p = Playout(no_wait())
     p.feed("a", pcm(*range(1, 101)), PCM, now=0.0)
-    p.pull(40, 1000, audible_at=0.010, now=0.0)     # heard from 10 ms on, 1 sample per ms
+    p.pull(40, 1000, audible_at=0.010, now=0.0)  # heard from 10 ms on, 1 sample per ms
     assert p.heard("a", 0.005) == (0, 1000)
     assert p.heard("a", 0.030) == (20, 1000)
-    assert p.heard("a", 0.200) == (40, 1000)        # never more than was handed over
+    assert p.heard("a", 0.200) == (40, 1000)  # never more than was handed over
 
 
 def test_stop_drops_the_queue_ignores_later_audio_and_the_next_turn_follows():
@@ -65,7 +66,7 @@ def test_stop_drops_the_queue_ignores_later_audio_and_the_next_turn_follows():
     p.feed("b", pcm(5, 5), PCM, now=0.0)
     p.end("b")
     p.pull(10, 1000, audible_at=0.0, now=0.0)
-    assert p.stop("a", now=0.004) is True           # 6 of its samples are still in the device
+    assert p.stop("a", now=0.004) is True  # 6 of its samples are still in the device
     p.device_halted(0.004)
     p.feed("a", pcm(7, 7), PCM, now=0.005)
     assert p.heard("a", 1.0) == (4, 1000)
@@ -85,7 +86,7 @@ def test_a_finished_id_opened_again_is_a_new_context_and_plays():
     p.feed("b", pcm(*[7] * 10), PCM, now=1.0)
     p.pull(2, 1000, 1.0, 1.0)
     p.stop("b", now=1.001)
-    p.feed("b", pcm(8), PCM, now=1.002)                 # late audio of the stopped context
+    p.feed("b", pcm(8), PCM, now=1.002)  # late audio of the stopped context
     assert p.heard("b", 2.0) == (1, 1000)
     p.open("a")
     p.open("b")
@@ -114,7 +115,7 @@ def test_a_halt_gives_the_unheard_audio_of_an_unstopped_turn_back_to_its_queue()
     p.feed("a", pcm(1, 2), PCM, now=0.0)
     p.end("a")
     p.feed("b", pcm(3, 4, 5, 6), PCM, now=0.0)
-    p.pull(4, 1000, audible_at=0.0, now=0.0)        # a drained; a's 2 and b's 3, 4 unheard
+    p.pull(4, 1000, audible_at=0.0, now=0.0)  # a drained; a's 2 and b's 3, 4 unheard
     assert p.stop("a", now=0.001) is True
     p.device_halted(0.001)
     assert p.heard("a", 1.0) == (1, 1000)
@@ -170,27 +171,27 @@ def test_a_turn_waits_its_playout_delay_unless_its_final_already_came():
 
 def test_the_playout_delay_holds_the_worst_recent_lateness_and_forgets_the_initial_guess():
     delay = PlayoutDelay(initial=0.06, margin=0.0, window=3)
-    delay.observe(-0.004)                   # chunks came ahead of real time
+    delay.observe(-0.004)  # chunks came ahead of real time
     delay.observe(-0.003)
-    assert delay.need == pytest.approx(0.06)        # the guess holds until the window is full
+    assert delay.need == pytest.approx(0.06)  # the guess holds until the window is full
     delay.observe(-0.005)
     assert delay.need == pytest.approx(-0.003)
-    delay.observe(0.045)                    # a jittery turn raises it at once
+    delay.observe(0.045)  # a jittery turn raises it at once
     delay.observe(-0.004)
     delay.observe(-0.004)
-    assert delay.need == pytest.approx(0.045)       # one lucky turn does not lower it
-    delay.observe(3.0)                      # a stall teaches nothing
+    assert delay.need == pytest.approx(0.045)  # one lucky turn does not lower it
+    delay.observe(3.0)  # a stall teaches nothing
     assert delay.need == pytest.approx(0.045)
     assert delay.start_delay(prefill=0.01) == pytest.approx(0.055)
     delay.observe(-0.004)
-    assert delay.start_delay(prefill=0.0) == 0.0    # never negative
+    assert delay.start_delay(prefill=0.0) == 0.0  # never negative
 
 
 def test_a_turns_lateness_is_measured_against_real_time_from_its_first_chunk():
     delay = PlayoutDelay(initial=0.0, margin=0.0)
     p = Playout(delay)
-    p.feed("a", pcm(*[1] * 20), PCM, now=0.0)      # 20 ms of audio
-    p.feed("a", pcm(*[1] * 20), PCM, now=0.035)    # due at 20 ms, came at 35 ms: 15 ms late
+    p.feed("a", pcm(*[1] * 20), PCM, now=0.0)  # 20 ms of audio
+    p.feed("a", pcm(*[1] * 20), PCM, now=0.035)  # due at 20 ms, came at 35 ms: 15 ms late
     p.end("a")
     p.pull(40, 1000, 0.04, 0.04)
     assert delay.need == pytest.approx(0.015)
@@ -213,7 +214,7 @@ def test_progress_reports_changes_once_and_finishes_when_the_last_sample_is_hear
 def test_only_a_turns_first_audio_wakes_the_devices_owner():
     woken = []
     p = Playout(no_wait(), on_first_audio=lambda: woken.append(p.want(0.0)))
-    p.feed("a", pcm(1)[:1], PCM, now=0.0)          # half a sample: nothing queued yet
+    p.feed("a", pcm(1)[:1], PCM, now=0.0)  # half a sample: nothing queued yet
     assert woken == []
     p.feed("a", pcm(1)[1:] + pcm(2), PCM, now=0.0)
     p.feed("a", pcm(3, 4), PCM, now=0.01)

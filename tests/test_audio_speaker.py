@@ -1,4 +1,5 @@
 """The speaker on a real sound server: what the virtual speaker heard, for every backend."""
+
 import json
 import subprocess
 import sys
@@ -14,13 +15,13 @@ from tests.fixtures.virtual_speaker import arrival_times, feed_paced, noise
 from tui.audio import DEFAULT_BACKEND, make_speaker
 from tui.protocol.formats import AudioFormat, alaw_encode, to_pcm16, ulaw_encode
 
-RATE = 24000                       # the virtual speaker's own rate: heard bit for bit
+RATE = 24000  # the virtual speaker's own rate: heard bit for bit
 PCM = AudioFormat("pcm", RATE)
-CHUNK = 0.02                       # the smallest chunks a service sends are the hardest
+CHUNK = 0.02  # the smallest chunks a service sends are the hardest
 # A new stream's first millisecond or two can miss the null sink's monitor (the sink rewinds
 # to mix it in sooner; a monitor cannot rewind). Comparisons start this far in.
 HEAD = int(0.005 * RATE)
-MEASURE = 0.005                    # how exactly the recording's clock is known
+MEASURE = 0.005  # how exactly the recording's clock is known
 ROOT = Path(__file__).resolve().parent.parent
 
 BACKENDS = ["miniaudio", "sounddevice", "simpleaudio"]
@@ -40,8 +41,7 @@ class Heard:
 
     def wait_finished(self, context_id: str, timeout: float = 5.0) -> int:
         with self._done:
-            ok = self._done.wait_for(
-                lambda: any(c[0] == context_id and c[3] for c in self.calls), timeout)
+            ok = self._done.wait_for(lambda: any(c[0] == context_id and c[3] for c in self.calls), timeout)
         assert ok, f"{context_id} never finished: {self.calls[-3:]}"
         return next(c[1] for c in self.calls if c[0] == context_id and c[3])
 
@@ -56,8 +56,7 @@ def speaker(request, virtual_speaker):
     sp.close()
 
 
-def play(sp, context_id: str, signal: np.ndarray, pace: float = 1.2, jitter: float = 0.0,
-         seed: int = 0) -> float:
+def play(sp, context_id: str, signal: np.ndarray, pace: float = 1.2, jitter: float = 0.0, seed: int = 0) -> float:
     chunk_bytes = int(CHUNK * RATE) * 2
     times = arrival_times(-(-signal.size * 2 // chunk_bytes), CHUNK, pace, jitter, seed)
     sp.open_context(context_id)
@@ -91,13 +90,12 @@ def test_chunks_arriving_with_30ms_of_jitter_still_play_without_gaps(speaker, vi
     assert_heard_exactly(recording, signal)
 
 
-def test_barge_in_is_silent_within_the_device_period_and_the_next_context_plays(
-        speaker, virtual_speaker):
+def test_barge_in_is_silent_within_the_device_period_and_the_next_context_plays(speaker, virtual_speaker):
     first, second = noise(RATE, 1.5, seed=3), noise(RATE, 0.5, seed=4)
     speaker.open_context("agent-1")
     speaker.open_context("agent-2")
     start = time.monotonic()
-    speaker.feed("agent-1", first.tobytes(), PCM)            # a whole sentence at once
+    speaker.feed("agent-1", first.tobytes(), PCM)  # a whole sentence at once
     deadline = start + 3
     while speaker.heard_seconds("agent-1") < 0.4 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -109,7 +107,7 @@ def test_barge_in_is_silent_within_the_device_period_and_the_next_context_plays(
     quiet = virtual_speaker.record(barged + speaker.stop_period + MEASURE, time.monotonic())
     assert quiet.onset() is None, f"sound {quiet.onset() - barged:.3f} s after the barge-in"
 
-    speaker.feed("agent-1", first.tobytes(), PCM)            # late audio of a stopped turn
+    speaker.feed("agent-1", first.tobytes(), PCM)  # late audio of a stopped turn
     speaker.feed("agent-2", second.tobytes(), PCM)
     speaker.end("agent-2")
     assert speaker.heard.wait_finished("agent-2") == second.size
@@ -136,7 +134,7 @@ def test_other_encodings_and_rates_play_through_the_default_backend(fmt, virtual
         start = time.monotonic()
         step = int(audio_format.sample_rate * audio_format.bytes_per_sample * CHUNK)
         for i in range(0, len(wire), step):
-            sp.feed("c", wire[i:i + step], audio_format)
+            sp.feed("c", wire[i : i + step], audio_format)
         sp.end("c")
         assert heard.wait_finished("c") == expected.size
     finally:
@@ -150,9 +148,9 @@ def test_other_encodings_and_rates_play_through_the_default_backend(fmt, virtual
     matching = 0
     pieces = range(HEAD, reference.size - window, window)
     for at in pieces:
-        piece = reference[at: at + window]
+        piece = reference[at : at + window]
         lag, _ = recording.align(piece)
-        heard = recording.samples[lag: lag + window].astype(np.float64)
+        heard = recording.samples[lag : lag + window].astype(np.float64)
         matching += heard.size == window and np.corrcoef(heard, piece)[0, 1] > 0.98
     assert matching >= 0.9 * len(pieces), f"{matching} of {len(pieces)} windows match"
 
@@ -167,8 +165,7 @@ def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", BACKENDS)
-def test_turn_after_turn_the_speaker_leaves_no_connections_to_the_sound_server_behind(
-        name, virtual_speaker):
+def test_turn_after_turn_the_speaker_leaves_no_connections_to_the_sound_server_behind(name, virtual_speaker):
     before = virtual_speaker.clients()
     heard = Heard()
     sp = make_speaker(name, on_progress=heard)
@@ -180,9 +177,9 @@ def test_turn_after_turn_the_speaker_leaves_no_connections_to_the_sound_server_b
         else:
             sp.end(turn)
         heard.wait_finished(turn)
-        time.sleep(0.4)                  # the device closes once it has been idle a moment
+        time.sleep(0.4)  # the device closes once it has been idle a moment
     sp.close()
-    deadline = time.monotonic() + 2      # simpleaudio's own thread lets go a little later
+    deadline = time.monotonic() + 2  # simpleaudio's own thread lets go a little later
     while virtual_speaker.clients() > before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert virtual_speaker.clients() <= before
@@ -206,17 +203,27 @@ MISSING_DEVICE = textwrap.dedent("""
 """)
 
 
-def test_without_an_audio_device_every_backend_falls_back_to_silent_and_keeps_time(
-        tmp_path, virtual_speaker):
+def test_without_an_audio_device_every_backend_falls_back_to_silent_and_keeps_time(tmp_path, virtual_speaker):
     # No sound server, and an ALSA whose default device names a card that does not exist.
     alsa_conf = tmp_path / "asound.conf"
     alsa_conf.write_text("pcm.!default { type hw card 99 }\nctl.!default { type hw card 99 }\n")
-    env = {"PATH": "/usr/bin:/bin", "PULSE_SERVER": virtual_speaker.dead_server(),
-           "ALSA_CONFIG_PATH": str(alsa_conf), "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", MISSING_DEVICE], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PULSE_SERVER": virtual_speaker.dead_server(),
+        "ALSA_CONFIG_PATH": str(alsa_conf),
+        "HOME": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", MISSING_DEVICE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stderr == ""             # ALSA's complaints never reach the terminal
+    assert done.stderr == ""  # ALSA's complaints never reach the terminal
     results = json.loads(done.stdout)
     for name, backend, reason, finished, heard in results:
         assert backend == "none", name

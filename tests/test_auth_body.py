@@ -2,6 +2,7 @@
 body`: `xi_api_key` in each context's opening message), against the real local server started
 with an API key; wherever it rides, it never shows: not in the frame log, the recording, the
 status strip's URL or a banner."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,8 +22,15 @@ KEY = "sk_live_key_0123456789abcdef"
 
 
 async def console_with_key(url: str, tmp_path, keep, key: str = KEY, **options) -> Console:
-    config = resolve_config(provider="elevenlabs", url=url, audio="none", record_dir=tmp_path, rate=20,
-                            env={"ELEVENLABS_API_KEY": key}, **options)
+    config = resolve_config(
+        provider="elevenlabs",
+        url=url,
+        audio="none",
+        record_dir=tmp_path,
+        rate=20,
+        env={"ELEVENLABS_API_KEY": key},
+        **options,
+    )
     console = Console(config)
     keep(console)
     assert await console.start()
@@ -41,8 +49,11 @@ def everything_shown(console: Console) -> str:
 def opening_message(console: Console) -> dict:
     """turn_1's opening message (the first frame with a single space), as the recording holds it."""
     console.recorder.close()
-    sent = [json.loads(e.data) for e in read_recording(console.recorder.path).entries
-            if getattr(e, "direction", None) == "sent"]
+    sent = [
+        json.loads(e.data)
+        for e in read_recording(console.recorder.path).entries
+        if getattr(e, "direction", None) == "sent"
+    ]
     return next(f for f in sent if f.get("text") == " " and f.get("context_id") in ("turn_1", None))
 
 
@@ -64,7 +75,8 @@ def test_auth_body_for_murf_or_an_unknown_mode_is_a_one_line_error():
 
 @pytest.mark.parametrize("dialect", ["elevenlabs", "elevenlabs-single"])
 async def test_with_auth_body_the_key_rides_in_the_opening_message_and_the_server_takes_it(
-        start_local_server, tmp_path, shutdown_after, dialect):   # noqa: F811
+    start_local_server, tmp_path, shutdown_after, dialect
+):  # noqa: F811
     server = await start_local_server("tone", api_key=KEY)
     console = await console_with_key(server.url, tmp_path, shutdown_after, auth="body", dialect=dialect)
     assert console.submit_turn("Hello there.").ok
@@ -76,12 +88,10 @@ async def test_with_auth_body_the_key_rides_in_the_opening_message_and_the_serve
     assert opening["xi_api_key"] == "***" and opening["text"] == " "
 
 
-async def test_a_wrong_key_in_the_body_is_refused_and_shown_nowhere(start_local_server, tmp_path,
-                                                                    shutdown_after):   # noqa: F811
+async def test_a_wrong_key_in_the_body_is_refused_and_shown_nowhere(start_local_server, tmp_path, shutdown_after):  # noqa: F811
     server = await start_local_server("tone", api_key=KEY)
     wrong = "sk_wrong_key_fedcba9876543210"
-    console = await console_with_key(server.url, tmp_path, shutdown_after, key=wrong, auth="body",
-                                     auto_reconnect=False)
+    console = await console_with_key(server.url, tmp_path, shutdown_after, key=wrong, auth="body", auto_reconnect=False)
     assert console.submit_turn("Hello there.").ok
     await wait_for(lambda: console.session.status.close_code == 1008)
     assert "Invalid API key" in everything_shown(console)
@@ -89,7 +99,8 @@ async def test_a_wrong_key_in_the_body_is_refused_and_shown_nowhere(start_local_
 
 
 async def test_with_the_key_in_the_header_nothing_in_the_frames_carries_it(
-        start_local_server, tmp_path, shutdown_after):   # noqa: F811
+    start_local_server, tmp_path, shutdown_after
+):  # noqa: F811
     server = await start_local_server("tone", api_key=KEY)
     console = await console_with_key(server.url, tmp_path, shutdown_after)
     assert console.submit_turn("Hello there.").ok
@@ -99,7 +110,8 @@ async def test_with_the_key_in_the_header_nothing_in_the_frames_carries_it(
 
 
 async def test_with_auth_body_no_keep_alive_goes_before_the_first_opening_message(
-        start_local_server, tmp_path, shutdown_after):   # noqa: F811
+    start_local_server, tmp_path, shutdown_after
+):  # noqa: F811
     # The server takes a body key only in the socket's first message: a socket keep-alive first
     # (the console sends one after half the inactivity timeout of silence) would be refused.
     server = await start_local_server("tone", api_key=KEY)

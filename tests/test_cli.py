@@ -1,5 +1,6 @@
 """The `switchboard` command line: options resolve to a config, bad values are one-line errors,
 keys come from the environment or .env and never show."""
+
 from __future__ import annotations
 
 import subprocess
@@ -25,25 +26,28 @@ def error_of(argv, capsys, env=None, monkeypatch=None) -> str:
         raise SystemExit(code)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1, err          # exactly one line
+    assert err.count("\n") == 1, err  # exactly one line
     return err
 
 
-@pytest.mark.parametrize("argv, says", [
-    (["--provider", "acme"], "--provider must be one of local, elevenlabs, murf"),
-    (["--output-format", "wav_9"], "unknown output_format 'wav_9'"),
-    (["--output-format", "opus_48000_64"], "cannot play Opus"),
-    (["--dialect", "murf", "--output-format", "pcm_22050"], "no Murf equivalent"),
-    (["--inactivity-timeout", "0"], "--inactivity-timeout must be 1..180"),
-    (["--inactivity-timeout", "soon"], "invalid int value: 'soon'"),
-    (["--audio", "speakers"], "--audio must be one of"),
-    (["--local-voice", "robot"], "--local-voice must be one of piper, tone"),
-    (["--rate", "500"], "--rate: rate must be between 0.5 and 50"),
-    (["--url", "http://example.com"], "--url must be a ws:// or wss:// URL"),
-    (["--dialect", "klingon"], "--dialect must be one of"),
-    (["replay-all"], "invalid choice: 'replay-all'"),
-    (["serve", "--port", "http"], "switchboard serve: error: argument --port:"),
-])
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--provider", "acme"], "--provider must be one of local, elevenlabs, murf"),
+        (["--output-format", "wav_9"], "unknown output_format 'wav_9'"),
+        (["--output-format", "opus_48000_64"], "cannot play Opus"),
+        (["--dialect", "murf", "--output-format", "pcm_22050"], "no Murf equivalent"),
+        (["--inactivity-timeout", "0"], "--inactivity-timeout must be 1..180"),
+        (["--inactivity-timeout", "soon"], "invalid int value: 'soon'"),
+        (["--audio", "speakers"], "--audio must be one of"),
+        (["--local-voice", "robot"], "--local-voice must be one of piper, tone"),
+        (["--rate", "500"], "--rate: rate must be between 0.5 and 50"),
+        (["--url", "http://example.com"], "--url must be a ws:// or wss:// URL"),
+        (["--dialect", "klingon"], "--dialect must be one of"),
+        (["replay-all"], "invalid choice: 'replay-all'"),
+        (["serve", "--port", "http"], "switchboard serve: error: argument --port:"),
+    ],
+)
 def test_bad_values_are_one_line_errors(argv, says, capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     assert says in error_of(argv, capsys, monkeypatch=monkeypatch)
@@ -71,13 +75,17 @@ def test_provider_defaults_and_endpoints_for_each_dialect():
     assert local.embedded and local.dialect is Dialect.ELEVENLABS and local.api_key is None
     assert local.endpoint("ws://127.0.0.1:9") == (
         "ws://127.0.0.1:9/v1/text-to-speech/joe/multi-stream-input?output_format=pcm_22050&inactivity_timeout=20"
-        "&sync_alignment=true")
+        "&sync_alignment=true"
+    )
     murf = resolve_config(provider="murf", env={"MURF_API_KEY": KEY}, output_format="ulaw_8000")
-    assert murf.endpoint() == ("wss://global.api.murf.ai/v1/speech/stream-input?model=FALCON&sample_rate=8000"
-                               "&format=ULAW&channel_type=MONO")
+    assert murf.endpoint() == (
+        "wss://global.api.murf.ai/v1/speech/stream-input?model=FALCON&sample_rate=8000&format=ULAW&channel_type=MONO"
+    )
     el = resolve_config(provider="elevenlabs", env={"ELEVENLABS_API_KEY": KEY}, inactivity_timeout=180)
-    assert el.endpoint().startswith("wss://api.elevenlabs.io/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM/"
-                                    "multi-stream-input?model_id=eleven_flash_v2_5&output_format=pcm_22050")
+    assert el.endpoint().startswith(
+        "wss://api.elevenlabs.io/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM/"
+        "multi-stream-input?model_id=eleven_flash_v2_5&output_format=pcm_22050"
+    )
     assert KEY not in el.endpoint()
 
 
@@ -91,6 +99,7 @@ def test_a_full_url_is_used_as_is_and_its_path_names_the_dialect():
 
 def test_serve_is_wired_to_the_servers_own_functions():
     from tui.server.cli import run_serve
+
     args = build_parser().parse_args(["serve", "--port", "0", "--voice", "tone"])
     assert args.run is run_serve and args.port == 0 and args.voice == "tone"
 
@@ -102,11 +111,16 @@ def test_config_errors_are_value_errors_with_one_line():
 
 
 def test_the_command_prints_one_line_and_exits_2_as_a_process(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "tui", "--provider", "elevenlabs"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=30,
-                          env={"PATH": "/usr/bin:/bin",
-                               "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1])})
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", "--provider", "elevenlabs"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1])},
+    )
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.splitlines() == [
         "switchboard: error: --provider elevenlabs needs an API key: set ELEVENLABS_API_KEY in the "
-        "environment or in .env (see .env.example)"]
+        "environment or in .env (see .env.example)"
+    ]

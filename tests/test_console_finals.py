@@ -2,6 +2,7 @@
 Console on the real local server (tone voice) with one fault forced: a final with no audio after
 the flush→close race or at an exhausted quota, and a final that never comes. Each session's
 recording replays to the same model. The rehearsal itself is tests/test_fault_rehearsal.py."""
+
 from __future__ import annotations
 
 import asyncio
@@ -55,8 +56,8 @@ async def test_quota_a_final_mid_turn_stops_the_words_and_the_transcript_says_wh
     slot, turn = console.session.slots[0], console.session.transcript.turn("turn_1")
     assert slot.no_audio_final and slot.metrics.closed_at is None
     sent = sent_for(console, "turn_1")
-    await asyncio.sleep(0.3)                                    # six more words' time at 20 words/s
-    assert sent_for(console, "turn_1") == sent                  # the turn's words stopped at its final
+    await asyncio.sleep(0.3)  # six more words' time at 20 words/s
+    assert sent_for(console, "turn_1") == sent  # the turn's words stopped at its final
     assert turn.stopped and turn.cut_short and len(turn.unsent_words) > 0
     words_sent = len(turn.text.split())
     assert turn.summary == f"{NO_AUDIO} · {words_sent} of {len(LONG_TURN.split())} words sent, the rest stopped"
@@ -66,11 +67,18 @@ async def test_quota_a_final_mid_turn_stops_the_words_and_the_transcript_says_wh
     await replays_the_same(console)
 
 
-async def test_race_silent_the_released_slot_replays_released(rehearse, caplog, frozen_clock, shutdown_after,  # noqa: F811
-                                                              tmp_path):
-    async def frozen_recording_console(url: str) -> Console:   # recorded on the frozen clock
-        console = Console(resolve_config(provider="local", url=url, audio="none", record_dir=tmp_path, rate=20,
-                                         inactivity_timeout=2), clock=frozen_clock)
+async def test_race_silent_the_released_slot_replays_released(
+    rehearse,
+    caplog,
+    frozen_clock,
+    shutdown_after,  # noqa: F811
+    tmp_path,
+):
+    async def frozen_recording_console(url: str) -> Console:  # recorded on the frozen clock
+        console = Console(
+            resolve_config(provider="local", url=url, audio="none", record_dir=tmp_path, rate=20, inactivity_timeout=2),
+            clock=frozen_clock,
+        )
         shutdown_after(console)
         assert await console.start() and await console.wait_connected(10)
         return console
@@ -87,7 +95,7 @@ async def test_race_silent_the_released_slot_replays_released(rehearse, caplog, 
     # The recording stamps a frame when the writer sent it, a step of this clock after the model
     # counted it: the next turn comes a second later, clear of that difference.
     frozen_clock.advance(1.0)
-    assert console.submit_turn("Saturday works.").ok        # the freed slot takes the next turn
+    assert console.submit_turn("Saturday works.").ok  # the freed slot takes the next turn
     await wait_for(lambda: console.session.slot_for("turn_2") is not None)
     expected = await replays_the_same(console, speeds=(8, 32))
     assert expected["slots"][slot.index]["error"] == f"no final: released after {grace:g} s"

@@ -1,4 +1,5 @@
 """The console always names the format it plays: the services' defaults (MP3, WAV) it cannot play."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
@@ -24,11 +25,14 @@ def test_the_console_url_names_its_murf_format_and_rate():
     assert int(query(config.endpoint())["sample_rate"]) == config.audio_format.sample_rate
 
 
-@pytest.mark.parametrize("url, added", [
-    ("ws://h:1/v1/text-to-speech/v/multi-stream-input", {"output_format": "pcm_22050"}),
-    ("ws://h:1/v1/text-to-speech/v/stream-input?model_id=m", {"model_id": "m", "output_format": "pcm_22050"}),
-    ("ws://h:1/v1/speech/stream-input", {"format": "PCM", "sample_rate": "24000"}),
-])
+@pytest.mark.parametrize(
+    "url, added",
+    [
+        ("ws://h:1/v1/text-to-speech/v/multi-stream-input", {"output_format": "pcm_22050"}),
+        ("ws://h:1/v1/text-to-speech/v/stream-input?model_id=m", {"model_id": "m", "output_format": "pcm_22050"}),
+        ("ws://h:1/v1/speech/stream-input", {"format": "PCM", "sample_rate": "24000"}),
+    ],
+)
 def test_a_full_endpoint_that_names_no_format_gets_the_one_the_console_plays(url, added):
     assert query(resolve_config(url=url).endpoint()) == added
 

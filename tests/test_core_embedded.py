@@ -1,4 +1,5 @@
 """The embedded local server: a child on a free loopback port, gone after every way out."""
+
 from __future__ import annotations
 
 import os
@@ -80,7 +81,11 @@ def test_a_server_that_cannot_start_is_a_clear_error(tmp_path):
 def console_process(*args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "tui", "--headless", "--local-voice", "tone", "--audio", "none", "--no-record", *args],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
 
 
@@ -100,12 +105,15 @@ def test_the_child_server_dies_with_the_console(sig):
 
 
 def test_the_child_server_dies_when_the_console_crashes():
-    script = ("from tui.core.embedded import EmbeddedServer\n"
-              "server = EmbeddedServer.start('tone', timeout=30)\n"
-              "print('pid', server.pid, flush=True)\n"
-              "raise RuntimeError('boom')\n")
-    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+    script = (
+        "from tui.core.embedded import EmbeddedServer\n"
+        "server = EmbeddedServer.start('tone', timeout=30)\n"
+        "print('pid', server.pid, flush=True)\n"
+        "raise RuntimeError('boom')\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     try:
         pid = int(read_until(proc, r"pid (\d+)").group(1))
         assert proc.wait(timeout=15) == 1

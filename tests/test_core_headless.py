@@ -1,4 +1,5 @@
 """The line console: turns and /commands on stdin, the frame log on stdout, clean exit at EOF."""
+
 from __future__ import annotations
 
 import io
@@ -17,10 +18,10 @@ async def test_lines_become_turns_and_commands_and_end_of_input_waits_for_the_tu
     with os.fdopen(read_fd) as stdin:
         assert await run_lines(config, stdin, out) == 0
     text = out.getvalue()
-    assert '→ turn_1' in text and '"isFinal":true' in text                 # streamed, reached final
-    assert "[1] " in text and "[5] free" in text                           # /slots
+    assert "→ turn_1" in text and '"isFinal":true' in text  # streamed, reached final
+    assert "[1] " in text and "[5] free" in text  # /slots
     assert "error: not sent: not JSON" in text
     assert "error: context nobody is not open" in text
     assert "error: unknown command /bogus" in text
     assert "error: rate must be between 0.5 and 50 words per second" in text
-    assert "connection closed 1000" in text                                # shut down cleanly
+    assert "connection closed 1000" in text  # shut down cleanly

@@ -1,4 +1,5 @@
 """Speaker progress hops from the audio thread to the loop, coalesced, and none is lost."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,10 +30,10 @@ async def test_progress_from_another_thread_arrives_on_the_loop_coalesced_per_co
     for _ in range(50):
         await asyncio.sleep(0.01)
     last = {r.context_id: r for batch in batches for r in batch}
-    assert threads == {threading.get_ident()}                        # delivered on the loop thread
+    assert threads == {threading.get_ident()}  # delivered on the loop thread
     assert last["turn_1"].heard_samples == 2000 and last["turn_2"].heard_samples == 4000
     assert last["turn_2"].finished and not last["turn_1"].finished
-    assert sum(len(b) for b in batches) < 4000                        # coalesced, not one per report
+    assert sum(len(b) for b in batches) < 4000  # coalesced, not one per report
 
 
 async def test_a_finished_report_survives_coalescing_with_later_ones():
@@ -50,6 +51,6 @@ async def test_a_report_after_the_loop_closed_is_dropped_quietly():
     got: list = []
     hop = ProgressHop(loop, got.extend)
     loop.close()
-    hop("a", 1, 8000, False)    # must not raise on the audio thread
-    hop("b", 2, 8000, True)     # nor a later one
-    assert got == []            # nobody is told: the console is gone
+    hop("a", 1, 8000, False)  # must not raise on the audio thread
+    hop("b", 2, 8000, True)  # nor a later one
+    assert got == []  # nobody is told: the console is gone

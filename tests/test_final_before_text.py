@@ -4,6 +4,7 @@ the console shows that context, as the same turn (not a phantom), and keeps what
 
 The order of frames is the race itself (open sent, final received, then the first words sent),
 fixed here on the model, since on a socket it depends on scheduling."""
+
 from __future__ import annotations
 
 from tui.protocol.dialect import Dialect
@@ -21,7 +22,7 @@ def test_a_final_before_the_turns_text_reopens_the_same_turn_and_keeps_its_words
     session.apply(FrameSent('{"text":"Hello ","context_id":"%s"}' % cid))
     session.apply(FrameSent('{"text":"there. ","context_id":"%s","flush":true}' % cid))
     slot = session.slot_for(cid)
-    assert slot is not None and slot.occupied and not slot.phantom    # the server's new context, shown
+    assert slot is not None and slot.occupied and not slot.phantom  # the server's new context, shown
     turn = session.transcript.turn(cid)
     assert turn.typed == "Hello there." and turn.text.split() == ["Hello", "there."]
     notes = [e.summary for e in session.log if e.direction == "note"]
@@ -37,6 +38,6 @@ def test_a_raw_frame_reusing_a_finished_turns_id_is_still_a_new_context_afresh()
     session.apply(FrameSent('{"text":"Hi. ","context_id":"%s","flush":true}' % cid))
     session.apply(FrameSent('{"context_id":"%s","close_context":true}' % cid))
     session.apply(FrameReceived('{"isFinal":true,"contextId":"%s"}' % cid))
-    session.apply(FrameSent('{"text":"Other ","context_id":"%s"}' % cid))   # typed by hand
+    session.apply(FrameSent('{"text":"Other ","context_id":"%s"}' % cid))  # typed by hand
     assert session.transcript.turn(cid).text.split() == ["Other"]
     assert session.slot_for(cid).phantom

@@ -7,6 +7,7 @@ line (no download, no build of onnxruntime), and `pip install --no-deps` install
 pipx / uv tool would. Whether the dependency set itself resolves is `make setup`'s to show on each
 Python; what this test holds is what the wheel carries and where the app looks for it.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,10 +24,10 @@ BUILD_TIMEOUT = 60
 RUN_TIMEOUT = 40
 
 
-def run(args: list[str], *, cwd: Path, env: dict[str, str], stdin: str = "",
-        timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env=env, input=stdin, capture_output=True, text=True,
-                          timeout=timeout)
+def run(
+    args: list[str], *, cwd: Path, env: dict[str, str], stdin: str = "", timeout: float = RUN_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -35,34 +36,52 @@ def installed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("install")
     wheels = tmp / "wheels"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    built = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                 "-w", str(wheels), str(ROOT)], cwd=tmp, env=env, timeout=BUILD_TIMEOUT)
+    built = run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
+        cwd=tmp,
+        env=env,
+        timeout=BUILD_TIMEOUT,
+    )
     assert built.returncode == 0, built.stderr
-    wheel, = wheels.glob("switchboard-*.whl")
+    (wheel,) = wheels.glob("switchboard-*.whl")
     venv = tmp / "venv"
     made = run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp, env=env)
     assert made.returncode == 0, made.stderr
     python = venv / "bin" / "python"
-    site = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                    cwd=tmp, env=env).stdout.strip())
+    site = Path(
+        run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], cwd=tmp, env=env
+        ).stdout.strip()
+    )
     # The test venv's packages, after the new venv's own (a plain path line: the checkout's
     # editable-install hook in there is not run, so `tui` can only come from the wheel).
     (site / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    done = run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-                "-q", str(wheel)], cwd=tmp, env=env, timeout=BUILD_TIMEOUT)
+    done = run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        cwd=tmp,
+        env=env,
+        timeout=BUILD_TIMEOUT,
+    )
     assert done.returncode == 0, done.stderr
     home = tmp / "home"
     home.mkdir()
-    env.update(HOME=str(home), XDG_DATA_HOME=str(tmp / "data"), XDG_CONFIG_HOME=str(tmp / "config"),
-               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
-    where = tmp / "elsewhere"            # not the repo, no recordings/ or themes/ beside it
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(tmp / "data"),
+        XDG_CONFIG_HOME=str(tmp / "config"),
+        PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+    )
+    where = tmp / "elsewhere"  # not the repo, no recordings/ or themes/ beside it
     where.mkdir()
     return {"bin": venv / "bin", "env": env, "cwd": where, "data": tmp / "data", "site": site}
 
 
 def test_the_installed_package_is_the_wheel_not_the_checkout(installed):
-    out = run([str(installed["bin"] / "python"), "-c", "import tui; print(tui.__file__)"],
-              cwd=installed["cwd"], env=installed["env"])
+    out = run(
+        [str(installed["bin"] / "python"), "-c", "import tui; print(tui.__file__)"],
+        cwd=installed["cwd"],
+        env=installed["env"],
+    )
     assert Path(out.stdout.strip()).is_relative_to(installed["site"]), out
 
 
@@ -72,9 +91,11 @@ def test_switchboard_version(installed):
 
 
 def test_the_shipped_themes_are_found_and_stage_is_one(installed):
-    snippet = ("import json; from tui.ui.themes import BUILTIN_DIR, load_themes; t = load_themes(); "
-               "c, problem = t.get('stage'); print(json.dumps([str(BUILTIN_DIR), c.name, problem, "
-               "sorted(t.themes), [str(p) for p in t.problems]]))")
+    snippet = (
+        "import json; from tui.ui.themes import BUILTIN_DIR, load_themes; t = load_themes(); "
+        "c, problem = t.get('stage'); print(json.dumps([str(BUILTIN_DIR), c.name, problem, "
+        "sorted(t.themes), [str(p) for p in t.problems]]))"
+    )
     out = run([str(installed["bin"] / "python"), "-c", snippet], cwd=installed["cwd"], env=installed["env"])
     builtin, chosen, problem, names, problems = json.loads(out.stdout)
     assert Path(builtin).is_relative_to(installed["site"])
@@ -83,19 +104,26 @@ def test_the_shipped_themes_are_found_and_stage_is_one(installed):
 
 
 def test_a_headless_session_with_a_theme_runs_and_records_into_the_user_data_directory(installed):
-    out = run(["switchboard", "--theme", "stage", "--headless", "--audio", "none"],
-              cwd=installed["cwd"], env=installed["env"], stdin="Hello there.\n/quit\n")
+    out = run(
+        ["switchboard", "--theme", "stage", "--headless", "--audio", "none"],
+        cwd=installed["cwd"],
+        env=installed["env"],
+        stdin="Hello there.\n/quit\n",
+    )
     assert out.returncode == 0, out.stderr
     assert "theme" not in out.stderr and "Traceback" not in out.stderr + out.stdout
     recordings = list((installed["data"] / "switchboard" / "recordings").glob("*.jsonl"))
     assert len(recordings) == 1, out.stdout
     sent = [json.loads(line) for line in recordings[0].read_text(encoding="utf-8").splitlines()]
     assert any("Hello" in json.dumps(entry) for entry in sent)
-    assert list(installed["cwd"].iterdir()) == []       # nothing left where it was started
+    assert list(installed["cwd"].iterdir()) == []  # nothing left where it was started
 
 
 def test_a_shipped_demo_plays_by_name(installed):
-    out = run(["switchboard", "replay", "demo-flight-booking", "--headless", "--audio", "none"],
-              cwd=installed["cwd"], env=installed["env"])
+    out = run(
+        ["switchboard", "replay", "demo-flight-booking", "--headless", "--audio", "none"],
+        cwd=installed["cwd"],
+        env=installed["env"],
+    )
     assert out.returncode == 0, out.stderr
     assert "cannot open" not in out.stderr and "final" in out.stdout and "← turn_" in out.stdout

@@ -1,4 +1,5 @@
 """The WebSocket client and reconnect backoff, against the real local server on loopback."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,6 +15,7 @@ SECRET = "wrong-key-7f3a9c1e"
 
 
 # ---- backoff -----------------------------------------------------------------------------------
+
 
 def test_backoff_doubles_from_the_initial_delay_up_to_the_cap():
     backoff = Backoff(initial=0.5, factor=2, cap=5, jitter=0)
@@ -53,6 +55,7 @@ async def test_sleep_until_returns_early_when_woken():
 
 # ---- the transport -----------------------------------------------------------------------------
 
+
 async def test_a_refused_port_is_one_readable_line(unused_tcp_port):
     transport = WebSocketTransport(f"ws://127.0.0.1:{unused_tcp_port}/x")
     with pytest.raises(ConnectError) as info:
@@ -82,8 +85,8 @@ async def test_the_servers_close_code_and_reason_are_surfaced(local_server):
     transport = WebSocketTransport(elevenlabs_url(local_server, "joe"))
     await transport.connect()
     await transport.send("this is not json")
-    frames = [frame async for frame in transport.receive()]    # ends when the server closes
-    assert elevenlabs.JSON_DECODE_MESSAGE in frames[-1]   # the service's quoted text (PROTOCOL.md §5)
+    frames = [frame async for frame in transport.receive()]  # ends when the server closes
+    assert elevenlabs.JSON_DECODE_MESSAGE in frames[-1]  # the service's quoted text (PROTOCOL.md §5)
     assert transport.close_code == 1008 and "parse" in transport.close_reason.lower()
     await transport.close()
 

@@ -1,4 +1,5 @@
 """The codecs: canonical encoding, tolerant decoding, errors as values (PROTOCOL.md §1.2–§2.3)."""
+
 import base64
 import json
 
@@ -24,7 +25,8 @@ from tui.protocol.urls import auth_headers, elevenlabs_url, murf_url, redact_tex
 # ---- ElevenLabs client frames ------------------------------------------------------------
 
 OPENING = el.SendText(
-    " ", "turn_1",
+    " ",
+    "turn_1",
     settings=el.ContextSettings(
         {"stability": 0.5, "similarity_boost": 0.75, "style": 0, "use_speaker_boost": True, "speed": 1.0},
         {"chunk_length_schedule": [120, 160, 250, 290]},
@@ -32,16 +34,19 @@ OPENING = el.SendText(
 )
 
 
-@pytest.mark.parametrize("frame", [
-    OPENING,
-    el.SendText("Sure, when would you like to travel? ", "turn_1"),
-    el.SendText("Next Friday. ", "turn_1", flush=True),
-    el.Flush("turn_1"),
-    el.KeepAlive("turn_1"),
-    el.CloseContext("turn_1"),
-    el.CloseSocket(),
-    el.SendText("no context ", None),
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        OPENING,
+        el.SendText("Sure, when would you like to travel? ", "turn_1"),
+        el.SendText("Next Friday. ", "turn_1", flush=True),
+        el.Flush("turn_1"),
+        el.KeepAlive("turn_1"),
+        el.CloseContext("turn_1"),
+        el.CloseSocket(),
+        el.SendText("no context ", None),
+    ],
+)
 def test_elevenlabs_client_frames_round_trip(frame):
     assert el.decode_client(el.encode_client(frame)) == frame
 
@@ -66,18 +71,21 @@ def test_camel_case_context_id_is_accepted_from_clients():
     assert el.decode_client('{"text": "hi ", "contextId": "x"}') == el.SendText("hi ", "x")
 
 
-@pytest.mark.parametrize("raw, fragment", [
-    ("not json", "not JSON"),
-    ("[1, 2]", "JSON object"),
-    ('{"text": 5}', "text"),
-    ('{"text": "a", "context_id": 3}', "context_id"),
-    ('{"flush": "yes"}', "flush"),
-    ('{"text": " ", "voice_settings": {"stability": 2}}', "stability"),
-    ('{"text": " ", "voice_settings": {"speed": 0.5}}', "speed"),
-    ('{"text": " ", "generation_config": {"chunk_length_schedule": [10]}}', "chunk_length_schedule"),
-    ('{"unrelated": 1}', "none of"),
-    (b"\xff\xfe", "UTF-8"),
-])
+@pytest.mark.parametrize(
+    "raw, fragment",
+    [
+        ("not json", "not JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"text": 5}', "text"),
+        ('{"text": "a", "context_id": 3}', "context_id"),
+        ('{"flush": "yes"}', "flush"),
+        ('{"text": " ", "voice_settings": {"stability": 2}}', "stability"),
+        ('{"text": " ", "voice_settings": {"speed": 0.5}}', "speed"),
+        ('{"text": " ", "generation_config": {"chunk_length_schedule": [10]}}', "chunk_length_schedule"),
+        ('{"unrelated": 1}', "none of"),
+        (b"\xff\xfe", "UTF-8"),
+    ],
+)
 def test_elevenlabs_bad_client_frames_are_decode_errors(raw, fragment):
     result = el.decode_client(raw)
     assert isinstance(result, DecodeError)
@@ -106,21 +114,28 @@ def test_final_frame_has_no_audio():
     assert json.loads(el.encode_server(Final("t"))) == {"isFinal": True, "contextId": "t"}
 
 
-@pytest.mark.parametrize("raw", [
-    '{"isFinal": true, "contextId": "t"}',
-    '{"is_final": true, "context_id": "t"}',
-    '{"isFinal": true, "contextId": "t", "audio": null}',
-    '{"isFinal": true, "contextId": "t", "audio": ""}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"isFinal": true, "contextId": "t"}',
+        '{"is_final": true, "context_id": "t"}',
+        '{"isFinal": true, "contextId": "t", "audio": null}',
+        '{"isFinal": true, "contextId": "t", "audio": ""}',
+    ],
+)
 def test_every_spelling_of_final_is_accepted(raw):
     assert el.decode_server(raw) == Final("t")
 
 
 def test_alignment_spellings_seen_live_are_accepted():
-    raw = json.dumps({
-        "audio": base64.b64encode(b"ab").decode(), "isFinal": False, "context_id": "t",
-        "alignment": {"chars": ["H", "i"], "charsStartTimesMs": [0, 70], "charsDurationsMs": [70, 90]},
-    })
+    raw = json.dumps(
+        {
+            "audio": base64.b64encode(b"ab").decode(),
+            "isFinal": False,
+            "context_id": "t",
+            "alignment": {"chars": ["H", "i"], "charsStartTimesMs": [0, 70], "charsDurationsMs": [70, 90]},
+        }
+    )
     assert el.decode_server(raw) == Audio(b"ab", "t", ALIGN, None)
 
 
@@ -143,22 +158,26 @@ def test_flush_done_and_unknown_frames_are_events_not_errors():
     assert el.decode_server('{"something": "new"}') == Unknown({"something": "new"})
 
 
-@pytest.mark.parametrize("raw", [
-    '{"audio": "***", "isFinal": false}',
-    '{"audio": 12}',
-    '{"audio": "AAAA", "alignment": {"chars": ["a"], "charStartTimesMs": [], "charDurationsMs": [1]}}',
-    '{"audio": "AAAA", "alignment": "no"}',
-    # JSON as Python reads it admits NaN and Infinity: no integer millisecond for either.
-    '{"audio": "AAAA", "alignment": {"chars": ["a"], "charStartTimesMs": [NaN], "charDurationsMs": [1]}}',
-    '{"audio": "AAAA", "alignment": {"chars": ["a"], "charStartTimesMs": [0], "charDurationsMs": [Infinity]}}',
-    '{"isFinal": "true"}',
-    '{"contextId": 5, "isFinal": true}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"audio": "***", "isFinal": false}',
+        '{"audio": 12}',
+        '{"audio": "AAAA", "alignment": {"chars": ["a"], "charStartTimesMs": [], "charDurationsMs": [1]}}',
+        '{"audio": "AAAA", "alignment": "no"}',
+        # JSON as Python reads it admits NaN and Infinity: no integer millisecond for either.
+        '{"audio": "AAAA", "alignment": {"chars": ["a"], "charStartTimesMs": [NaN], "charDurationsMs": [1]}}',
+        '{"audio": "AAAA", "alignment": {"chars": ["a"], "charStartTimesMs": [0], "charDurationsMs": [Infinity]}}',
+        '{"isFinal": "true"}',
+        '{"contextId": 5, "isFinal": true}',
+    ],
+)
 def test_malformed_server_frames_are_decode_errors(raw):
     assert isinstance(el.decode_server(raw), DecodeError)
 
 
 # ---- single-context endpoint ---------------------------------------------------------------
+
 
 def test_single_context_empty_text_ends_the_stream():
     assert stream_input.decode_client('{"text": ""}') == stream_input.EndOfStream()
@@ -176,16 +195,20 @@ def test_single_context_rejects_close_context():
 
 # ---- Murf -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("frame", [
-    murf.SetVoiceConfig(murf.VoiceConfig("en-US-natalie", "Conversational", 0, 0, "en-US"), "turn_1"),
-    murf.BufferSettings(40, 300),
-    murf.SendText("Sure, when would you like to travel?", "turn_1"),
-    murf.SendText("Hi.", "turn_1", voice_config=murf.VoiceConfig("en-US-natalie")),
-    murf.End("turn_1"),
-    murf.End("turn_1", buffer=murf.BufferSettings(40, 0)),
-    murf.SendText("Hi.", "turn_1", buffer=murf.BufferSettings(160, 1000)),
-    murf.Clear("turn_2"),
-])
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        murf.SetVoiceConfig(murf.VoiceConfig("en-US-natalie", "Conversational", 0, 0, "en-US"), "turn_1"),
+        murf.BufferSettings(40, 300),
+        murf.SendText("Sure, when would you like to travel?", "turn_1"),
+        murf.SendText("Hi.", "turn_1", voice_config=murf.VoiceConfig("en-US-natalie")),
+        murf.End("turn_1"),
+        murf.End("turn_1", buffer=murf.BufferSettings(40, 0)),
+        murf.SendText("Hi.", "turn_1", buffer=murf.BufferSettings(160, 1000)),
+        murf.Clear("turn_2"),
+    ],
+)
 def test_murf_client_frames_round_trip(frame):
     assert murf.decode_client(murf.encode_client(frame)) == frame
 
@@ -196,23 +219,29 @@ def test_murf_accepts_voice_id_in_camel_case_and_end_without_text():
     assert murf.decode_client('{"context_id": "a", "end": true}') == murf.End("a")
 
 
-@pytest.mark.parametrize("raw", [
-    '{"final": true, "context_id": "t"}',
-    '{"is_final": true, "context_id": "t"}',
-    '{"isFinal": true, "contextId": "t"}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"final": true, "context_id": "t"}',
+        '{"is_final": true, "context_id": "t"}',
+        '{"isFinal": true, "contextId": "t"}',
+    ],
+)
 def test_murf_final_spellings(raw):
     assert murf.decode_server(raw) == Final("t")
 
 
-@pytest.mark.parametrize("raw", [
-    '{"text": "x", "voice_config": {"rate": "fast"}}',
-    '{"min_buffer_size": "10"}',
-    '{"max_buffer_delay_in_ms": true}',
-    '{"clear": 1}',
-    '{}',
-    '[{"text": "x"}]',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"text": "x", "voice_config": {"rate": "fast"}}',
+        '{"min_buffer_size": "10"}',
+        '{"max_buffer_delay_in_ms": true}',
+        '{"clear": 1}',
+        "{}",
+        '[{"text": "x"}]',
+    ],
+)
 def test_murf_bad_client_frames_are_decode_errors(raw):
     assert isinstance(murf.decode_client(raw), DecodeError)
 
@@ -226,11 +255,12 @@ def test_murf_out_of_range_values_are_clamped_not_refused():
 
 def test_murf_buffer_settings_ride_in_text_and_end_frames():
     # LiveKit's Murf plugin: settings inside every text frame and in the end frame (no text).
-    assert murf.decode_client('{"text": "Hi.", "context_id": "a", "min_buffer_size": 3, '
-                              '"max_buffer_delay_in_ms": 0}') == murf.SendText(
-        "Hi.", "a", buffer=murf.BufferSettings(40, 0))
-    assert murf.decode_client('{"context_id": "a", "end": true, "min_buffer_size": 3, '
-                              '"max_buffer_delay_in_ms": 0}') == murf.End("a", buffer=murf.BufferSettings(40, 0))
+    assert murf.decode_client(
+        '{"text": "Hi.", "context_id": "a", "min_buffer_size": 3, "max_buffer_delay_in_ms": 0}'
+    ) == murf.SendText("Hi.", "a", buffer=murf.BufferSettings(40, 0))
+    assert murf.decode_client(
+        '{"context_id": "a", "end": true, "min_buffer_size": 3, "max_buffer_delay_in_ms": 0}'
+    ) == murf.End("a", buffer=murf.BufferSettings(40, 0))
 
 
 def test_murf_error_frames_are_shown_whole():
@@ -246,11 +276,17 @@ def test_dialect_table_routes_to_the_right_decoder():
 
 # ---- formats --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, fmt", [
-    ("pcm_8000", AudioFormat("pcm", 8000)), ("pcm_48000", AudioFormat("pcm", 48000)),
-    ("ulaw_8000", AudioFormat("ulaw", 8000)), ("alaw_8000", AudioFormat("alaw", 8000)),
-    ("mp3_44100_128", AudioFormat("mp3", 44100, 128)),
-])
+
+@pytest.mark.parametrize(
+    "name, fmt",
+    [
+        ("pcm_8000", AudioFormat("pcm", 8000)),
+        ("pcm_48000", AudioFormat("pcm", 48000)),
+        ("ulaw_8000", AudioFormat("ulaw", 8000)),
+        ("alaw_8000", AudioFormat("alaw", 8000)),
+        ("mp3_44100_128", AudioFormat("mp3", 44100, 128)),
+    ],
+)
 def test_output_formats_parse(name, fmt):
     assert parse_output_format(name) == fmt and fmt.name == name
 
@@ -287,8 +323,8 @@ def test_g711_decoding_inverts_encoding_within_quantisation():
     for encode, decode in ((ulaw_encode, ulaw_decode), (alaw_encode, alaw_decode)):
         back = decode(encode(pcm))
         for i in range(0, len(pcm), 2):
-            a = int.from_bytes(pcm[i:i + 2], "little", signed=True)
-            b = int.from_bytes(back[i:i + 2], "little", signed=True)
+            a = int.from_bytes(pcm[i : i + 2], "little", signed=True)
+            b = int.from_bytes(back[i : i + 2], "little", signed=True)
             assert abs(a - b) <= max(16, abs(a) // 16)
 
 
@@ -302,12 +338,15 @@ def test_pcm_helpers_dispatch_on_encoding():
 
 # ---- URLs and secrets -----------------------------------------------------------------------
 
+
 def test_urls_are_built_for_each_endpoint():
     assert elevenlabs_url("ws://h:1", "joe", model_id="m", output_format="pcm_16000", inactivity_timeout=30) == (
-        "ws://h:1/v1/text-to-speech/joe/multi-stream-input?model_id=m&output_format=pcm_16000&inactivity_timeout=30")
+        "ws://h:1/v1/text-to-speech/joe/multi-stream-input?model_id=m&output_format=pcm_16000&inactivity_timeout=30"
+    )
     assert elevenlabs_url("ws://h:1", "joe", multi=False).endswith("/v1/text-to-speech/joe/stream-input")
     assert murf_url("ws://h:1", sample_rate=8000, format="ULAW") == (
-        "ws://h:1/v1/speech/stream-input?sample_rate=8000&format=ULAW")
+        "ws://h:1/v1/speech/stream-input?sample_rate=8000&format=ULAW"
+    )
 
 
 def test_redaction_hides_every_credential():

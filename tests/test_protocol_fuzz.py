@@ -8,6 +8,7 @@
    with a final per context and close 1000); every bad Murf frame gets its own error frame.
 Each part counts its frames: the decoders see over 10,000, and so do the three live tests together.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,22 +30,50 @@ from tui.server.single_stream import SingleStreamConnection
 from .server.wire import multi_url, murf_endpoint, single_url
 
 MIN_FRAMES = 10_000
-LIVE_FRAMES_EACH = 3_400     # three live tests: more than MIN_FRAMES together
+LIVE_FRAMES_EACH = 3_400  # three live tests: more than MIN_FRAMES together
 RECV_TIMEOUT = 5.0
 
 # ---- strategies -------------------------------------------------------------------------------
 
-json_scalars = (st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False)
-                | st.text(max_size=12))
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3)
-                           | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=6)
+json_scalars = (
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=12)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
 words = st.text(alphabet="abcdefgh xyz.,!?", max_size=14)
 ids = st.sampled_from(["a", "b", "c", "d", "e", None])
 VOICE_SETTINGS = [{"stability": 0.5, "similarity_boost": 0.75, "speed": 1.0}, {"speed": 1.1}]
-KNOWN_KEYS = ["text", "context_id", "contextId", "flush", "close_context", "close_socket", "voice_settings",
-              "generation_config", "xi_api_key", "try_trigger_generation", "voice_config", "end", "clear",
-              "min_buffer_size", "max_buffer_delay_in_ms", "audio", "isFinal", "is_final", "final", "alignment",
-              "normalizedAlignment", "error", "message", "code", "flush_done", "type"]
+KNOWN_KEYS = [
+    "text",
+    "context_id",
+    "contextId",
+    "flush",
+    "close_context",
+    "close_socket",
+    "voice_settings",
+    "generation_config",
+    "xi_api_key",
+    "try_trigger_generation",
+    "voice_config",
+    "end",
+    "clear",
+    "min_buffer_size",
+    "max_buffer_delay_in_ms",
+    "audio",
+    "isFinal",
+    "is_final",
+    "final",
+    "alignment",
+    "normalizedAlignment",
+    "error",
+    "message",
+    "code",
+    "flush_done",
+    "type",
+]
 
 
 def with_id(frame: dict[str, Any], context_id: str | None) -> dict[str, Any]:
@@ -60,12 +89,18 @@ el_valid = st.one_of(
     st.builds(lambda i: with_id({"flush": True}, i), five_ids),
     st.builds(lambda i: with_id({"text": ""}, i), five_ids),
 )
-settings_of = st.fixed_dictionaries({}, optional={
-    "voice_settings": st.sampled_from(VOICE_SETTINGS),
-    "generation_config": st.builds(lambda n: {"chunk_length_schedule": [n]}, st.integers(50, 60)),
-})
-el_openings = st.lists(st.builds(lambda i, extra: with_id({"text": " ", **extra}, i), five_ids, settings_of),
-                       max_size=5, unique_by=lambda f: f.get("context_id"))
+settings_of = st.fixed_dictionaries(
+    {},
+    optional={
+        "voice_settings": st.sampled_from(VOICE_SETTINGS),
+        "generation_config": st.builds(lambda n: {"chunk_length_schedule": [n]}, st.integers(50, 60)),
+    },
+)
+el_openings = st.lists(
+    st.builds(lambda i, extra: with_id({"text": " ", **extra}, i), five_ids, settings_of),
+    max_size=5,
+    unique_by=lambda f: f.get("context_id"),
+)
 single_valid = st.one_of(
     st.builds(lambda t: {"text": t or " "}, words),
     st.builds(lambda t: {"text": t or " ", "flush": True}, words),
@@ -75,16 +110,30 @@ single_valid = st.one_of(
 single_openings = st.builds(lambda extra: [{"text": " ", **extra}], settings_of)
 murf_valid = st.one_of(
     st.builds(lambda i, t: with_id({"text": t}, i), ids, words),
-    st.builds(lambda i, t, r: with_id({"text": t, "voice_config": {"voiceId": "en-US-x", "rate": r}}, i),
-              ids, words, st.integers(-50, 50)),
+    st.builds(
+        lambda i, t, r: with_id({"text": t, "voice_config": {"voiceId": "en-US-x", "rate": r}}, i),
+        ids,
+        words,
+        st.integers(-50, 50),
+    ),
     st.builds(lambda i, r: with_id({"voice_config": {"voice_id": "en-US-x", "rate": r}}, i), ids, st.integers(-50, 50)),
-    st.builds(lambda n, d: {"min_buffer_size": n, "max_buffer_delay_in_ms": d}, st.integers(40, 160),
-              st.integers(0, 1000)),
+    st.builds(
+        lambda n, d: {"min_buffer_size": n, "max_buffer_delay_in_ms": d}, st.integers(40, 160), st.integers(0, 1000)
+    ),
 )
 server_valid = st.one_of(
-    st.builds(lambda i, b: with_id({"audio": b, "isFinal": False, "alignment": {
-        "chars": ["h", "i"], "charStartTimesMs": [0, 60], "charDurationsMs": [60, 60]}}, i),
-        ids, st.sampled_from(["AAAA", "UklGRg==", ""])),
+    st.builds(
+        lambda i, b: with_id(
+            {
+                "audio": b,
+                "isFinal": False,
+                "alignment": {"chars": ["h", "i"], "charStartTimesMs": [0, 60], "charDurationsMs": [60, 60]},
+            },
+            i,
+        ),
+        ids,
+        st.sampled_from(["AAAA", "UklGRg==", ""]),
+    ),
     st.builds(lambda i: with_id({"isFinal": True}, i), ids),
     st.builds(lambda i: with_id({"final": True}, i), ids),
     st.builds(lambda i, m: with_id({"message": m, "error": "invalid_input_message", "code": 1008}, i), ids, words),
@@ -106,7 +155,7 @@ def mutated(draw, base: st.SearchStrategy[dict[str, Any]]) -> str | bytes:
     elif kind == "splice":
         raw = json.dumps(frame)
         at = draw(st.integers(0, len(raw)))
-        return raw[:at] + draw(st.text(max_size=3)) + raw[at + draw(st.integers(0, 3)):]
+        return raw[:at] + draw(st.text(max_size=3)) + raw[at + draw(st.integers(0, 3)) :]
     elif kind == "garbage":
         return draw(st.text(max_size=30))
     elif kind == "binary":
@@ -122,14 +171,27 @@ def raw(frame: dict[str, Any] | str | bytes) -> str | bytes:
 
 # ---- 1. decoders --------------------------------------------------------------------------------
 
-CLIENT_CODECS = [(elevenlabs.decode_client, elevenlabs.encode_client),
-                 (stream_input.decode_client, stream_input.encode_client),
-                 (murf.decode_client, murf.encode_client)]
-SERVER_CODECS = [(elevenlabs.decode_server, elevenlabs.encode_server),
-                 (stream_input.decode_server, stream_input.encode_server),
-                 (murf.decode_server, murf.encode_server)]
-any_frame = st.one_of(el_valid, single_valid, murf_valid, server_valid, el_openings.map(lambda f: f[0] if f else {}),
-                      mutated(el_valid), mutated(murf_valid), mutated(server_valid), mutated(single_valid))
+CLIENT_CODECS = [
+    (elevenlabs.decode_client, elevenlabs.encode_client),
+    (stream_input.decode_client, stream_input.encode_client),
+    (murf.decode_client, murf.encode_client),
+]
+SERVER_CODECS = [
+    (elevenlabs.decode_server, elevenlabs.encode_server),
+    (stream_input.decode_server, stream_input.encode_server),
+    (murf.decode_server, murf.encode_server),
+]
+any_frame = st.one_of(
+    el_valid,
+    single_valid,
+    murf_valid,
+    server_valid,
+    el_openings.map(lambda f: f[0] if f else {}),
+    mutated(el_valid),
+    mutated(murf_valid),
+    mutated(server_valid),
+    mutated(single_valid),
+)
 
 
 def test_every_decoder_survives_generated_and_mutated_frames_and_reencodes_stably():
@@ -153,6 +215,7 @@ def test_every_decoder_survives_generated_and_mutated_frames_and_reencodes_stabl
 
 
 # ---- 2. a live server ---------------------------------------------------------------------------
+
 
 def recv_all(ws) -> list[dict[str, Any]]:
     frames = []
@@ -195,18 +258,25 @@ def server_errors(caplog):
 
 @pytest.mark.parametrize("endpoint", ["multi", "single"])
 def test_a_live_elevenlabs_socket_answers_every_batch_exactly_as_its_model_says(
-        threaded_local_server, server_errors, endpoint):
+    threaded_local_server, server_errors, endpoint
+):
     multi = endpoint == "multi"
     url = (multi_url if multi else single_url)(threaded_local_server.url, output_format="pcm_8000")
     codec = elevenlabs if multi else stream_input
     ending = {"close_socket": True} if multi else {"text": ""}
     seen = {"frames": 0}
 
-    @settings(max_examples=60, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-    @given(el_openings if multi else single_openings,
-           st.lists(el_valid if multi else single_valid, min_size=50, max_size=80),
-           st.none() | mutated(el_valid if multi else single_valid))
+    @settings(
+        max_examples=60,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(
+        el_openings if multi else single_openings,
+        st.lists(el_valid if multi else single_valid, min_size=50, max_size=80),
+        st.none() | mutated(el_valid if multi else single_valid),
+    )
     def check(openings, valid, bad):
         frames = [raw(f) for f in openings + valid] + ([bad] if bad is not None else [])
         model = (MultiContextConnection if multi else SingleStreamConnection)(ManualClock())
@@ -229,12 +299,17 @@ def test_a_live_elevenlabs_socket_answers_every_batch_exactly_as_its_model_says(
 
 
 def test_a_live_murf_socket_answers_every_bad_frame_with_an_error_and_keeps_serving(
-        threaded_local_server, server_errors):
+    threaded_local_server, server_errors
+):
     url = murf_endpoint(threaded_local_server.url, format="PCM", sample_rate=8000)
     seen = {"frames": 0}
 
-    @settings(max_examples=60, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=60,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
     @given(st.lists(murf_valid | mutated(murf_valid), min_size=50, max_size=80))
     def check(frames):
         frames = [raw(f) for f in frames]
@@ -248,7 +323,7 @@ def test_a_live_murf_socket_answers_every_bad_frame_with_an_error_and_keeps_serv
                 if got[-1].get("final") is True:
                     ended.add(got[-1].get("context_id"))
         assert sum("error" in f for f in got) == bad
-        assert ws.close_code == 1000   # closed by this client: the server never gave up on it
+        assert ws.close_code == 1000  # closed by this client: the server never gave up on it
 
     check()
     assert server_errors() == []

@@ -1,4 +1,5 @@
 """Recording: write a session, read it back byte-exact; secrets never reach the file."""
+
 import base64
 import json
 import os
@@ -34,9 +35,12 @@ REPO = Path(__file__).resolve().parent.parent
 
 def header(**overrides) -> RecordingHeader:
     values = dict(
-        provider="local", dialect="elevenlabs",
+        provider="local",
+        dialect="elevenlabs",
         url="ws://127.0.0.1:8765/v1/text-to-speech/joe/multi-stream-input?output_format=pcm_16000",
-        output_format="pcm_16000", voice="joe", model="piper",
+        output_format="pcm_16000",
+        voice="joe",
+        model="piper",
         started_at="2026-11-21T10:00:00.000000Z",
     )
     values.update(overrides)
@@ -71,8 +75,9 @@ def test_every_frame_and_action_reads_back_byte_exact_with_monotonic_offsets(tmp
     assert offsets == sorted(offsets)
     assert frames[0].offset_ms == pytest.approx(12.3)
     assert frames[-1].offset_ms == pytest.approx(6 * 12.3)
-    assert got.entries[0] == ActionEntry(0.0, TURN, {"text": "Sure, when would you like to travel?",
-                                                      "context_id": "turn_1"})
+    assert got.entries[0] == ActionEntry(
+        0.0, TURN, {"text": "Sure, when would you like to travel?", "context_id": "turn_1"}
+    )
     assert got.barge_ins == [ActionEntry(frames[-1].offset_ms, BARGE_IN, {"context_id": "turn_1"})]
 
 
@@ -117,7 +122,7 @@ def test_writing_after_close_is_ignored_and_a_bad_folder_is_a_clear_error(tmp_pa
 
 # ---- secrets -------------------------------------------------------------------------------
 
-KEY = "sk_live_7f3a9c\"e1b2+d4/5f6a7b8c9d0e1f2a3b4"   # a quote, a plus and a slash: every escape
+KEY = 'sk_live_7f3a9c"e1b2+d4/5f6a7b8c9d0e1f2a3b4'  # a quote, a plus and a slash: every escape
 
 
 def forms_of(key: str) -> list[bytes]:
@@ -173,8 +178,7 @@ while True:
 
 
 def test_a_session_killed_with_sigkill_reads_back_to_its_last_complete_line(tmp_path):
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path)], cwd=REPO,
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path)], cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
         path = Path(child.stdout.readline().strip())
         deadline = time.monotonic() + 30
@@ -198,6 +202,7 @@ def test_a_session_killed_with_sigkill_reads_back_to_its_last_complete_line(tmp_
 
 # ---- malformed recordings ----------------------------------------------------------------------
 
+
 def good_lines(tmp_path) -> list[bytes]:
     clock = FrozenClock()
     with Recorder.create(tmp_path / "src", header(), clock=clock) as rec:
@@ -207,25 +212,32 @@ def good_lines(tmp_path) -> list[bytes]:
     return rec.path.read_bytes().splitlines(keepends=True)
 
 
-@pytest.mark.parametrize("name, mutate, line, why, usable", [
-    ("truncated", lambda ls: ls[:3] + [ls[3][:-9]], 4, "incomplete", 2),
-    ("bad-json", lambda ls: ls[:2] + [b'{"t": 5, "dir": \n'] + ls[3:], 3, "not valid JSON", 1),
-    ("wrong-version", lambda ls: [ls[0].replace(b'"version":1', b'"version":7')] + ls[1:], 1,
-     "version 7 is not supported", 0),
-    ("empty", lambda ls: [], None, "empty", 0),
-    ("garbage", lambda ls: [bytes(range(128, 256)) * 3 + b"\n"], 1, "not UTF-8", 0),
-    ("not-a-recording", lambda ls: [b'{"hello": "world"}\n'], 1, "not a Switchboard recording", 0),
-    ("backwards", lambda ls: ls[:3] + [ls[3].replace(b'"t":300.0', b'"t":1.0')], 4, "goes back", 2),
-    ("no-offset", lambda ls: ls[:2] + [b'{"dir":"sent","text":"x"}\n'] + ls[3:], 3, "no offset", 1),
-])
-def test_a_malformed_recording_says_where_it_stops_and_keeps_what_is_before(
-        tmp_path, name, mutate, line, why, usable):
+@pytest.mark.parametrize(
+    "name, mutate, line, why, usable",
+    [
+        ("truncated", lambda ls: ls[:3] + [ls[3][:-9]], 4, "incomplete", 2),
+        ("bad-json", lambda ls: ls[:2] + [b'{"t": 5, "dir": \n'] + ls[3:], 3, "not valid JSON", 1),
+        (
+            "wrong-version",
+            lambda ls: [ls[0].replace(b'"version":1', b'"version":7')] + ls[1:],
+            1,
+            "version 7 is not supported",
+            0,
+        ),
+        ("empty", lambda ls: [], None, "empty", 0),
+        ("garbage", lambda ls: [bytes(range(128, 256)) * 3 + b"\n"], 1, "not UTF-8", 0),
+        ("not-a-recording", lambda ls: [b'{"hello": "world"}\n'], 1, "not a Switchboard recording", 0),
+        ("backwards", lambda ls: ls[:3] + [ls[3].replace(b'"t":300.0', b'"t":1.0')], 4, "goes back", 2),
+        ("no-offset", lambda ls: ls[:2] + [b'{"dir":"sent","text":"x"}\n'] + ls[3:], 3, "no offset", 1),
+    ],
+)
+def test_a_malformed_recording_says_where_it_stops_and_keeps_what_is_before(tmp_path, name, mutate, line, why, usable):
     lines = mutate(good_lines(tmp_path))
     path = tmp_path / f"{name}.jsonl"
     path.write_bytes(b"".join(lines))
     got = read_recording(path)
     assert got.problem is not None and why in got.problem
-    assert got.problem.startswith(f"{path}: ")   # the file as given, directory and all
+    assert got.problem.startswith(f"{path}: ")  # the file as given, directory and all
     if line is not None:
         byte = sum(len(x) for x in lines[: line - 1])
         assert f"line {line} (byte {byte}" in got.problem

@@ -1,5 +1,6 @@
 """Recordings do not grow without bound: past the cap for the folder the oldest session
 recordings are removed, never the one being written and never a curated demo."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,13 @@ from .fixtures.frozen_clock import FrozenClock
 
 
 def header(n: int) -> RecordingHeader:
-    return RecordingHeader(provider="local", dialect="elevenlabs", url="ws://x/", output_format="pcm_16000",
-                           started_at=f"2026-01-01T00:00:{n:02d}.000000Z")
+    return RecordingHeader(
+        provider="local",
+        dialect="elevenlabs",
+        url="ws://x/",
+        output_format="pcm_16000",
+        started_at=f"2026-01-01T00:00:{n:02d}.000000Z",
+    )
 
 
 def old_session(folder, n: int, size: int):
@@ -30,9 +36,9 @@ def test_past_the_cap_the_oldest_sessions_go_first_never_the_current_or_a_demo(t
     olds = [old_session(tmp_path, n, 4000) for n in range(1, 4)]
     recorder = Recorder.create(tmp_path, header(50), clock=FrozenClock(), cap_bytes=10_000)
     try:
-        assert not olds[0].exists() and olds[1].exists() and olds[2].exists()   # 8000 B fit under 10000
+        assert not olds[0].exists() and olds[1].exists() and olds[2].exists()  # 8000 B fit under 10000
         assert demo.exists() and recorder.path.exists()
-        for _ in range(100):                      # the current one grows past the cap itself
+        for _ in range(100):  # the current one grows past the cap itself
             recorder.frame("received", "y" * 200)
         recorder.rotate()
         assert recorder.path.exists() and demo.exists() and not olds[1].exists() and not olds[2].exists()

@@ -1,4 +1,5 @@
 """WAV export: one file per context, and an "as heard" mix that honours barge-ins."""
+
 import wave
 from array import array
 
@@ -31,8 +32,9 @@ class Script:
 
     def __init__(self, tmp_path, dialect="elevenlabs", output_format="pcm_16000"):
         self.clock = FrozenClock(0.0)
-        self.rec = Recorder.create(tmp_path / "rec", RecordingHeader(
-            "local", dialect, "ws://127.0.0.1/", output_format), clock=self.clock)
+        self.rec = Recorder.create(
+            tmp_path / "rec", RecordingHeader("local", dialect, "ws://127.0.0.1/", output_format), clock=self.clock
+        )
 
     def at(self, ms: float) -> Recorder:
         self.clock.now = ms / 1000
@@ -56,15 +58,15 @@ def test_the_mix_holds_what_played_until_the_barge_in_and_then_the_next_turn(tmp
     c = {n: tone(n * 1000, 100) for n in range(1, 7)}
     s.at(0).action(TURN, text="Sure, when would you like to travel?", context_id="turn_1")
     s.at(0).frame(SENT, el_open("turn_1"))
-    s.at(100).frame(RECEIVED, el_audio("turn_1", c[1]))   # plays 100-200
-    s.at(150).frame(RECEIVED, el_audio("turn_1", c[2]))   # plays 200-300
-    s.at(200).frame(RECEIVED, el_audio("turn_1", c[3]))   # plays 300-350, then cut
+    s.at(100).frame(RECEIVED, el_audio("turn_1", c[1]))  # plays 100-200
+    s.at(150).frame(RECEIVED, el_audio("turn_1", c[2]))  # plays 200-300
+    s.at(200).frame(RECEIVED, el_audio("turn_1", c[3]))  # plays 300-350, then cut
     s.at(250).frame(SENT, el_open("turn_2"))
-    s.at(260).frame(RECEIVED, el_audio("turn_2", c[4]))   # waits for turn_1: plays 350-450
-    s.at(270).frame(RECEIVED, el_audio("turn_2", c[5]))   # plays 450-550
+    s.at(260).frame(RECEIVED, el_audio("turn_2", c[4]))  # waits for turn_1: plays 350-450
+    s.at(270).frame(RECEIVED, el_audio("turn_2", c[5]))  # plays 450-550
     s.at(350).action(BARGE_IN, context_id="turn_1")
     s.at(350).frame(SENT, elevenlabs.encode_client(elevenlabs.CloseContext("turn_1")))
-    s.at(360).frame(RECEIVED, el_audio("turn_1", c[6]))   # late audio of a cut context
+    s.at(360).frame(RECEIVED, el_audio("turn_1", c[6]))  # late audio of a cut context
     s.at(380).frame(RECEIVED, elevenlabs.encode_server(Final("turn_1")))
     s.at(400).frame(RECEIVED, elevenlabs.encode_server(Final("turn_2")))
     result = export_wav(s.done(), tmp_path / "wav")
@@ -92,16 +94,19 @@ def test_a_close_context_at_the_end_of_a_turn_cuts_nothing(tmp_path):
 def test_an_unnamed_barge_in_cuts_whatever_plays_and_spares_the_next_turn(tmp_path):
     s = Script(tmp_path)
     s.at(0).frame(SENT, el_open("a"))
-    s.at(0).frame(RECEIVED, el_audio("a", tone(1, 200)))     # plays 0-200, cut at 50
+    s.at(0).frame(RECEIVED, el_audio("a", tone(1, 200)))  # plays 0-200, cut at 50
     s.at(10).frame(SENT, el_open("b"))
     s.at(20).frame(RECEIVED, el_audio("b", tone(2, 100)))
     s.at(50).action(BARGE_IN)
-    s.at(400).action(BARGE_IN)                                 # nothing playing: cuts nothing
+    s.at(400).action(BARGE_IN)  # nothing playing: cuts nothing
     s.at(500).frame(SENT, el_open("c"))
     s.at(500).frame(RECEIVED, el_audio("c", tone(3, 100)))
     spans = as_heard(build_timeline(s.done()))
     assert [(sp.context.context_id, sp.start_ms, len(sp.pcm) // 32) for sp in spans] == [
-        ("a", 0.0, 50), ("b", 50.0, 100), ("c", 500.0, 100)]
+        ("a", 0.0, 50),
+        ("b", 50.0, 100),
+        ("c", 500.0, 100),
+    ]
 
 
 def test_murf_clear_drops_the_rest_and_a_reused_id_is_a_new_context_in_ulaw(tmp_path):
@@ -112,8 +117,8 @@ def test_murf_clear_drops_the_rest_and_a_reused_id_is_a_new_context_in_ulaw(tmp_
         return murf.encode_server(Audio(data, cid))
 
     s.at(0).frame(SENT, murf.encode_client(murf.SendText("Got it.", "turn_2")))
-    s.at(10).frame(RECEIVED, audio("turn_2", law[1]))          # plays 10-60, cleared at 60
-    s.at(20).frame(RECEIVED, audio("turn_2", law[2]))          # never heard
+    s.at(10).frame(RECEIVED, audio("turn_2", law[1]))  # plays 10-60, cleared at 60
+    s.at(20).frame(RECEIVED, audio("turn_2", law[2]))  # never heard
     s.at(60).frame(SENT, murf.encode_client(murf.Clear("turn_2")))
     s.at(70).frame(RECEIVED, murf.encode_server(Final("turn_2")))
     s.at(80).frame(SENT, murf.encode_client(murf.SendText("Saturday works.", "turn_2")))
@@ -141,11 +146,14 @@ def test_a_truncated_recording_exports_what_it_holds_and_says_where_it_stops(tmp
     assert wav_frames(tmp_path / "wav/as-heard.wav")[1] == tone(5, 100)
 
 
-@pytest.mark.parametrize("fmt, dialect, why", [
-    ("mp3_44100_128", "elevenlabs", "needs the speaker's decoder"),   # tui.core.export has it
-    ("pcm_12345", "elevenlabs", "unknown output_format"),
-    ("pcm_16000", "klingon", "unknown dialect"),
-])
+@pytest.mark.parametrize(
+    "fmt, dialect, why",
+    [
+        ("mp3_44100_128", "elevenlabs", "needs the speaker's decoder"),  # tui.core.export has it
+        ("pcm_12345", "elevenlabs", "unknown output_format"),
+        ("pcm_16000", "klingon", "unknown dialect"),
+    ],
+)
 def test_audio_that_cannot_be_exported_is_a_clear_error(tmp_path, fmt, dialect, why):
     s = Script(tmp_path, dialect=dialect, output_format=fmt)
     with pytest.raises(ExportError, match=why):

@@ -5,6 +5,7 @@ downtime (it is probed every 0.5 s, quietly); a remote service keeps capped expo
 with jitter; a dead embedded server is restarted with backoff, said in the banner, and given up
 after a few failed restarts in a row until F5. Real servers on loopback, the real client.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,11 +32,19 @@ def steady(**options) -> Backoff:
 def bare_connection(url: str, clock, backoff: Backoff, **options) -> tuple[Connection, list[object]]:
     """A Connection with only the hooks a failed connect uses; every event it applies is kept."""
     events: list[object] = []
-    hooks = Hooks(apply=events.append, received=lambda raw: None, sent=lambda text: None, up=lambda: None,
-                  down=lambda *a: None, idle_after_expected_close=lambda: False, error_in=lambda raw: None,
-                  key_refused=lambda words: None)
-    return Connection(lambda: WebSocketTransport(url), hooks, clock=clock, backoff=backoff,
-                      auto_reconnect=True, **options), events
+    hooks = Hooks(
+        apply=events.append,
+        received=lambda raw: None,
+        sent=lambda text: None,
+        up=lambda: None,
+        down=lambda *a: None,
+        idle_after_expected_close=lambda: False,
+        error_in=lambda raw: None,
+        key_refused=lambda words: None,
+    )
+    return Connection(
+        lambda: WebSocketTransport(url), hooks, clock=clock, backoff=backoff, auto_reconnect=True, **options
+    ), events
 
 
 def waits_in(events: list[object], clock) -> list[float]:
@@ -51,8 +60,9 @@ def waits_in(events: list[object], clock) -> list[float]:
 
 
 def rules_in(events: list[object]) -> set[object]:
-    return {e.fields["reconnect_every"] for e in events
-            if isinstance(e, StatusUpdate) and "reconnect_every" in e.fields}
+    return {
+        e.fields["reconnect_every"] for e in events if isinstance(e, StatusUpdate) and "reconnect_every" in e.fields
+    }
 
 
 async def scheduled_waits(connection: Connection, events: list[object], clock, count: int) -> list[float]:
@@ -68,29 +78,33 @@ async def scheduled_waits(connection: Connection, events: list[object], clock, c
 
 # ---- the rule: which wait applies ---------------------------------------------------------------
 
+
 def test_a_loopback_server_not_listening_is_probed_every_half_second():
     backoff = steady()
     assert [backoff.next_probe() for _ in range(8)] == [0.5] * 8 and backoff.tries == 8
-    assert backoff.next_delay() == 0.5      # probes do not grow the backoff
-    assert Backoff(initial=0.02, cap=0.2).next_probe() == 0.2        # never past the cap
+    assert backoff.next_delay() == 0.5  # probes do not grow the backoff
+    assert Backoff(initial=0.02, cap=0.2).next_probe() == 0.2  # never past the cap
 
 
 async def test_a_remote_endpoint_that_cannot_be_reached_keeps_exponential_backoff(frozen_clock, unused_tcp_port):
     # A closed loopback port stands in for an unreachable host; the rule is told it is remote.
-    connection, events = bare_connection(f"ws://127.0.0.1:{unused_tcp_port}", frozen_clock,
-                                         steady(initial=0.01, cap=0.08), is_local=lambda url: False)
+    connection, events = bare_connection(
+        f"ws://127.0.0.1:{unused_tcp_port}", frozen_clock, steady(initial=0.01, cap=0.08), is_local=lambda url: False
+    )
     waits = await scheduled_waits(connection, events, frozen_clock, 6)
     assert waits == [0.01, 0.02, 0.04, 0.08, 0.08, 0.08]
     scheduled = [e for e in events if isinstance(e, ReconnectScheduled)]
     assert [e.attempt for e in scheduled[:6]] == [2, 3, 4, 5, 6, 7] and rules_in(events) == {None}
 
 
-async def test_a_loopback_endpoint_that_refuses_the_connect_is_probed_steadily_and_quietly(frozen_clock,
-                                                                                       unused_tcp_port):
-    connection, events = bare_connection(f"ws://127.0.0.1:{unused_tcp_port}", frozen_clock,
-                                         steady(initial=0.01, cap=0.04, local_every=0.02))
+async def test_a_loopback_endpoint_that_refuses_the_connect_is_probed_steadily_and_quietly(
+    frozen_clock, unused_tcp_port
+):
+    connection, events = bare_connection(
+        f"ws://127.0.0.1:{unused_tcp_port}", frozen_clock, steady(initial=0.01, cap=0.04, local_every=0.02)
+    )
     waits = await scheduled_waits(connection, events, frozen_clock, 6)
-    assert waits == [0.02] * 6               # steady probes, not doubling
+    assert waits == [0.02] * 6  # steady probes, not doubling
     # One line for the outage, not three per probe: later probes only move the status strip.
     failures = [e for e in events if isinstance(e, Disconnected)]
     assert len(failures) == 1, failures
@@ -101,10 +115,12 @@ async def test_a_loopback_server_that_vanishes_without_a_close_frame_is_probed_n
     # What a killed server looks like from the socket: 1006, no close frame.
     async def vanish(ws) -> None:
         ws.transport.abort()
+
     async with serve(vanish, "127.0.0.1", 0) as server:
         port = server.sockets[0].getsockname()[1]
-        connection, events = bare_connection(f"ws://127.0.0.1:{port}", frozen_clock,
-                                             steady(initial=0.01, cap=0.04, local_every=0.02))
+        connection, events = bare_connection(
+            f"ws://127.0.0.1:{port}", frozen_clock, steady(initial=0.01, cap=0.04, local_every=0.02)
+        )
         waits = await scheduled_waits(connection, events, frozen_clock, 4)
     assert waits == [0.02] * 4 and connection.backoff.attempt == 0
 
@@ -121,17 +137,19 @@ def test_the_status_strip_says_which_rule_applies():
 
 # ---- a loopback server stopped and started again ------------------------------------------------
 
+
 async def test_a_loopback_server_back_on_its_port_after_a_long_outage_is_probed_steadily_and_rejoined(
-        voice_loader, unused_tcp_port, tmp_path, shutdown_after):
+    voice_loader, unused_tcp_port, tmp_path, shutdown_after
+):
     server = LocalServer(voice_loader("tone"), port=unused_tcp_port)
     await server.start()
     config = resolve_config(provider="local", url=server.url, audio="none", record=False, rate=40)
-    console = Console(config)   # the default backoff: what the operator gets
+    console = Console(config)  # the default backoff: what the operator gets
     shutdown_after(console)
     assert await console.start() and await console.wait_connected(10)
     await server.close()
     await wait_for(lambda: not console.connected, timeout=5)
-    await asyncio.sleep(2.0)    # down long enough that exponential backoff would have grown
+    await asyncio.sleep(2.0)  # down long enough that exponential backoff would have grown
     server = LocalServer(voice_loader("tone"), port=unused_tcp_port)
     await server.start()
     try:
@@ -150,12 +168,12 @@ async def test_a_loopback_server_back_on_its_port_after_a_long_outage_is_probed_
 
 # ---- the embedded server ------------------------------------------------------------------------
 
+
 def embedded_console() -> Console:
     return Console(resolve_config(provider="local", local_voice="tone", audio="none", record=False, rate=40))
 
 
-async def test_a_killed_embedded_server_is_restarted_and_the_console_reconnects_and_a_turn_plays(
-        shutdown_after):
+async def test_a_killed_embedded_server_is_restarted_and_the_console_reconnects_and_a_turn_plays(shutdown_after):
     console = embedded_console()
     shutdown_after(console)
     assert await console.start() and await console.wait_connected(10)
@@ -177,14 +195,14 @@ async def test_an_embedded_server_that_keeps_failing_is_given_up_and_f5_tries_ag
     keeper = console.keeper
     keeper.backoff, keeper.max_restarts = steady(initial=0.05, cap=0.1), 2
     good = keeper.spawn
-    keeper.spawn = lambda: EmbeddedServer.spawn("no-such-voice")   # exits at once with code 2
+    keeper.spawn = lambda: EmbeddedServer.spawn("no-such-voice")  # exits at once with code 2
     os.kill(console.server.pid, signal.SIGKILL)
     await wait_for(lambda: keeper.gave_up, timeout=30)
     banner = console.session.banner.text
     assert "not restarting" in banner and "F5" in banner and "code 2" in banner, banner
     assert console.session.status.server_state.startswith("embedded server down"), console.session.status
     keeper.spawn = good
-    console.reconnect()                                           # F5
+    console.reconnect()  # F5
     await wait_for(lambda: console.connected, timeout=30)
     assert not keeper.gave_up and console.server.running
 

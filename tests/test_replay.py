@@ -1,4 +1,5 @@
 """Replay transport: recorded frames come out at their offsets; pause, step, seek and speed."""
+
 import asyncio
 import statistics
 import time
@@ -58,9 +59,9 @@ def test_speed_scales_the_gaps_and_can_change_midway():
     s = ReplayScheduler(session(), speed=2.0, clock=clock)
     s.due()
     assert s.seconds_until_next() == pytest.approx(0.05)
-    clock.advance(0.125)                          # recording at 250 ms
+    clock.advance(0.125)  # recording at 250 ms
     assert labels(s.due()) == ["audio 1a", "audio 1b"]
-    s.set_speed(0.5)                              # 650 ms to go at half speed: 1.3 s
+    s.set_speed(0.5)  # 650 ms to go at half speed: 1.3 s
     assert s.seconds_until_next() == pytest.approx(1.3)
     clock.advance(1.29)
     assert s.due() == []
@@ -96,7 +97,7 @@ def test_step_releases_up_to_the_next_received_frame_and_stays_paused():
     assert labels(s.due()) == ["audio 1b"]
     assert s.paused and s.position_ms() == 250.0
     s.step()
-    s.step()                                       # barge-in, its close and the next open come along
+    s.step()  # barge-in, its close and the next open come along
     assert labels(s.due()) == ["audio 1c", BARGE_IN, "close turn_1", "open turn_2", "final turn_1"]
     clock.advance(60)
     assert s.due() == []
@@ -113,7 +114,7 @@ def test_seek_fast_forwards_to_the_next_barge_in_which_then_plays_live():
     assert s.position_ms() == pytest.approx(1200)
     clock.advance(0.01)
     assert labels(s.due()) == ["open turn_2"]
-    assert not s.seek_next_barge_in()               # no barge-in left
+    assert not s.seek_next_barge_in()  # no barge-in left
 
 
 async def next_frame(frames, timeout: float = 1.0):
@@ -126,11 +127,11 @@ async def test_with_a_frozen_clock_nothing_comes_out_before_its_time():
     transport = ReplayTransport(Recording(None, HEADER, entries), clock=clock)
     assert isinstance(transport, Transport)
     clock.advance(5)
-    await transport.connect()                   # the replay clock starts here
+    await transport.connect()  # the replay clock starts here
     frames = transport.receive()
     first = asyncio.ensure_future(next_frame(frames, 5))
     await asyncio.sleep(0.05)
-    assert not first.done()                     # 100 ms of recording time, but the clock is frozen
+    assert not first.done()  # 100 ms of recording time, but the clock is frozen
     clock.advance(0.1)
     transport.wake()
     assert await first == "audio 1a"
@@ -180,7 +181,7 @@ async def test_on_the_real_clock_frames_arrive_within_10_ms_of_their_offsets():
     async for frame in transport.receive():
         errors.append((time.monotonic() - start) * 1000 - float(frame))
     assert len(errors) == len(offsets)
-    assert min(errors) >= -1.0                   # never early
+    assert min(errors) >= -1.0  # never early
     # The machine is shared: the median is the property; a single scheduling hiccup is tolerated.
     assert statistics.median(errors) <= 10.0, errors
     assert sum(e > 10.0 for e in errors) <= 1, errors
@@ -211,7 +212,7 @@ async def test_typed_controls_drive_the_replay_and_bad_ones_say_why():
     assert transport.command("pause") == "replay 0.0/1.5 s ×1 paused"
     assert transport.command("speed 2x") == "replay 0.0/1.5 s ×2 paused"
     assert transport.command("next").startswith("replay 1.2/1.5 s")
-    assert transport.command("step").startswith("replay 1.3/1.5 s")   # the barge-in, up to the final
+    assert transport.command("step").startswith("replay 1.3/1.5 s")  # the barge-in, up to the final
     assert transport.command("next") == "no barge-in ahead"
     assert transport.command("p").endswith("playing")
     assert "speed must be" in transport.command("speed 100")
@@ -231,9 +232,9 @@ async def test_while_an_entry_is_applied_the_clock_reads_its_recorded_offset_wha
         items = transport.items()
         seen = []
         for _ in range(len(session())):
-            clock.advance(0.37 / speed)        # a late wake-up: past this entry, before (or past) the next
+            clock.advance(0.37 / speed)  # a late wake-up: past this entry, before (or past) the next
             transport.wake()
             item = await asyncio.wait_for(anext(items), 1.0)
-            clock.advance(0.003)               # the wall runs on while the entry is folded
+            clock.advance(0.003)  # the wall runs on while the entry is folded
             seen.append((item.entry.offset_ms, transport.clock() * 1000))
         assert all(abs(at - offset) < 1e-9 for offset, at in seen), (speed, seen)

@@ -1,4 +1,5 @@
 """`switchboard replay` and `switchboard export` on the shipped demos and on bad input."""
+
 import wave
 from pathlib import Path
 
@@ -38,11 +39,14 @@ def test_replay_plays_a_demo_offline_and_prints_its_frame_log(capsys):
     assert len(lines) == len(read_recording(DEMOS / "demo-flush-and-keep-alive.jsonl").frames())
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["replay", "nope.jsonl"], "nope.jsonl: cannot open"),
-    (["replay", str(DEMOS / "demo-rapid-barge-in.jsonl"), "--speed", "0"], "speed must be"),
-    (["export", "nope.jsonl", "--wav", "out"], "nope.jsonl: cannot open"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["replay", "nope.jsonl"], "nope.jsonl: cannot open"),
+        (["replay", str(DEMOS / "demo-rapid-barge-in.jsonl"), "--speed", "0"], "speed must be"),
+        (["export", "nope.jsonl", "--wav", "out"], "nope.jsonl: cannot open"),
+    ],
+)
 def test_bad_input_is_one_clear_line(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(argv) in (1, 2)

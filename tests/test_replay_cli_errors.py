@@ -1,15 +1,22 @@
 """Defect 11 (replay and export): every problem is said once, names the file as typed (with its
 directory), and a recording with nothing usable fails with a reason instead of playing nothing
 or writing an empty WAV."""
+
 from __future__ import annotations
 
 import json
 
 from tui.cli import main
 
-HEADER = {"format": "switchboard-recording", "version": 1, "provider": "local", "dialect": "elevenlabs",
-          "url": "ws://127.0.0.1:1/v1/text-to-speech/v/multi-stream-input", "output_format": "pcm_16000",
-          "started_at": "2026-01-01T00:00:00Z"}
+HEADER = {
+    "format": "switchboard-recording",
+    "version": 1,
+    "provider": "local",
+    "dialect": "elevenlabs",
+    "url": "ws://127.0.0.1:1/v1/text-to-speech/v/multi-stream-input",
+    "output_format": "pcm_16000",
+    "started_at": "2026-01-01T00:00:00Z",
+}
 
 
 def write(path, *entries) -> str:

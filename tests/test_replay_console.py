@@ -1,6 +1,7 @@
 """Record → replay: a session recorded by the real console against the real local server, then
 replayed offline into a fresh console, shows the same slot states and hands the speaker the
 same audio bytes, context by context."""
+
 from __future__ import annotations
 
 import asyncio
@@ -52,8 +53,10 @@ class Watch:
     def settled(self) -> dict[str, list[str]]:
         # Live, a barge-in counts its close_context a moment before marking the slot interrupted;
         # replayed, the recorded close comes just after. Both end interrupted: fold the instant.
-        return {cid: [s for i, s in enumerate(seen) if not (s == "closing" and seen[i + 1:i + 2] == ["interrupted"])]
-                for cid, seen in self.states.items()}
+        return {
+            cid: [s for i, s in enumerate(seen) if not (s == "closing" and seen[i + 1 : i + 2] == ["interrupted"])]
+            for cid, seen in self.states.items()
+        }
 
 
 async def replay(recording, speed: float, **console_options) -> tuple[ReplayTransport, Console, Watch]:
@@ -72,9 +75,20 @@ async def replay(recording, speed: float, **console_options) -> tuple[ReplayTran
 
 
 def summary(console: Console) -> list[tuple]:
-    return [(s.context_id, s.state.value, s.occupied, s.phantom, s.metrics.audio_frames, s.metrics.audio_bytes,
-             s.metrics.late_frames, s.metrics.frames_sent, s.metrics.frames_received)
-            for s in console.session.slots]
+    return [
+        (
+            s.context_id,
+            s.state.value,
+            s.occupied,
+            s.phantom,
+            s.metrics.audio_frames,
+            s.metrics.audio_bytes,
+            s.metrics.late_frames,
+            s.metrics.frames_sent,
+            s.metrics.frames_received,
+        )
+        for s in console.session.slots
+    ]
 
 
 def transcript(console: Console) -> list[tuple]:
@@ -88,8 +102,9 @@ async def test_a_replayed_session_shows_the_same_slots_and_plays_the_same_audio(
         spies.append(SpeakerSpy(on_progress))
         return spies[-1]
 
-    config = resolve_config(provider="local", url=local_server, output_format="pcm_16000", audio="none",
-                            record_dir=tmp_path, rate=20)
+    config = resolve_config(
+        provider="local", url=local_server, output_format="pcm_16000", audio="none", record_dir=tmp_path, rate=20
+    )
     live = Console(config, speaker_factory=spy_factory)
     live_watch = Watch(live)
     try:
@@ -100,8 +115,9 @@ async def test_a_replayed_session_shows_the_same_slots_and_plays_the_same_audio(
         await wait_for(lambda: live.session.slot_for("turn_2").metrics.audio_frames > 2)
         assert live.barge_in() is not None
         live.submit_turn("Saturday works. Do you want to fly direct or stopover?")
-        await wait_for(lambda: live.session.occupied_count() == 0
-                       and live.session.slot_for("turn_3").state is SlotState.FINAL)
+        await wait_for(
+            lambda: live.session.occupied_count() == 0 and live.session.slot_for("turn_3").state is SlotState.FINAL
+        )
     finally:
         await live.shutdown()
 
@@ -124,8 +140,14 @@ async def test_seek_lands_on_the_barge_in_with_the_model_exact_and_the_skipped_a
     assert demo.problem is None
     transport = ReplayTransport(demo, speed=1, paused=True)
     await transport.connect()
-    config = resolve_config(provider="local", url=demo.header.url, dialect="murf",
-                            output_format=demo.header.output_format, audio="none", record=False)
+    config = resolve_config(
+        provider="local",
+        url=demo.header.url,
+        dialect="murf",
+        output_format=demo.header.output_format,
+        audio="none",
+        record=False,
+    )
     console = Console(config, clock=transport.clock)
     muted: list[str | None] = []
     try:
@@ -139,7 +161,7 @@ async def test_seek_lands_on_the_barge_in_with_the_model_exact_and_the_skipped_a
         assert transport.scheduler.position_ms() == demo.barge_ins[0].offset_ms
         assert console.session.slot_for("turn_1").state is SlotState.FINAL
         assert turn_2().state is not SlotState.INTERRUPTED
-        assert set(muted) == {"turn_1", "turn_2"}          # what was skipped does not play
+        assert set(muted) == {"turn_1", "turn_2"}  # what was skipped does not play
         transport.step()
         await wait_for(lambda: turn_2().state is SlotState.INTERRUPTED)
         transport.set_speed(32)
@@ -152,22 +174,29 @@ async def test_seek_lands_on_the_barge_in_with_the_model_exact_and_the_skipped_a
 
 
 async def test_an_inactivity_timeout_replays_at_twice_the_speed_as_it_happened(local_server, tmp_path):
-    config = resolve_config(provider="local", url=local_server, output_format="pcm_16000", audio="none",
-                            record_dir=tmp_path, inactivity_timeout=1)
+    config = resolve_config(
+        provider="local",
+        url=local_server,
+        output_format="pcm_16000",
+        audio="none",
+        record_dir=tmp_path,
+        inactivity_timeout=1,
+    )
     live = Console(config)
     live_watch = Watch(live)
     try:
         assert await live.start() and await live.wait_connected(10)
         assert live.send_raw('{"text": " ", "context_id": "idle"}').ok
-        await wait_for(lambda: live.session.slot_for("idle") is not None
-                       and not live.session.slot_for("idle").occupied, timeout=5)
+        await wait_for(
+            lambda: live.session.slot_for("idle") is not None and not live.session.slot_for("idle").occupied, timeout=5
+        )
     finally:
         await live.shutdown()
     assert live_watch.states["idle"][-1] == "timed out"
 
     recording = read_recording(live.recorder.path)
     options = session_options(recording)
-    assert options["inactivity_timeout"] == 1               # from the recorded URL
+    assert options["inactivity_timeout"] == 1  # from the recorded URL
     _, replayed, replay_watch = await replay(recording, 2)
     assert replay_watch.states == live_watch.states
     assert summary(replayed) == summary(live)

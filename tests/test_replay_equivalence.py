@@ -8,6 +8,7 @@ reconnect, then a turn played out and one more barge-in. The curated demos in re
 no live model beside them, so each is replayed at every speed against its replay on a stepped
 clock (exact, no wall time) and checked for what its README says happened.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,7 +31,7 @@ from .test_core_console import RAMBLING_TURN, wait_for
 RECORDINGS = Path(__file__).resolve().parent.parent / "recordings"
 DEMOS = sorted(RECORDINGS.glob("*.jsonl"))
 SPEEDS = (0.5, 1, 2, 8, 32)
-STEPPED = (0.5, 1, 2)      # on a clock the test moves: 0.5x of an 8 s recording in a fraction of that
+STEPPED = (0.5, 1, 2)  # on a clock the test moves: 0.5x of an 8 s recording in a fraction of that
 STEP_S = 0.05
 
 
@@ -72,7 +73,7 @@ async def test_every_recording_replays_to_the_same_model_at_every_speed(demo):
     for speed in SPEEDS:
         assert_same(reference, snapshot((await replayed(recording, speed)).session), f"{demo.name} at x{speed}")
     interrupted = {t["context_id"] for t in reference["transcript"] if t["interrupted"]}
-    assert interrupted == {a.fields["context_id"] for a in recording.barge_ins}   # what was cut, only that
+    assert interrupted == {a.fields["context_id"] for a in recording.barge_ins}  # what was cut, only that
     if demo.stem == "demo-flight-booking":
         assert interrupted == {"turn_2"}
     if demo.stem == "demo-rapid-barge-in":
@@ -82,30 +83,41 @@ async def test_every_recording_replays_to_the_same_model_at_every_speed(demo):
 
 
 async def record_a_session_with_a_1008_a_reconnect_and_barge_ins(start_local_server, tmp_path) -> Console:
-    server = await start_local_server("tone", generation_rtf=1.0, workers=6)   # pacing sleeps, not CPU
-    config = resolve_config(provider="local", url=server.url, output_format="pcm_16000", audio="none",
-                            record_dir=tmp_path, rate=50, guard=False)
+    server = await start_local_server("tone", generation_rtf=1.0, workers=6)  # pacing sleeps, not CPU
+    config = resolve_config(
+        provider="local",
+        url=server.url,
+        output_format="pcm_16000",
+        audio="none",
+        record_dir=tmp_path,
+        rate=50,
+        guard=False,
+    )
     live = Console(config, backoff=Backoff(initial=0.05, factor=2, cap=0.2, jitter=0))
     try:
         assert await live.start() and await live.wait_connected(10)
         live.submit_turn("Sure, when would you like to travel?")
-        await wait_for(lambda: "turn_1" in live.speaker.finished)     # heard to the end
-        for n in range(2, 7):                       # five contexts cut while still generating
+        await wait_for(lambda: "turn_1" in live.speaker.finished)  # heard to the end
+        for n in range(2, 7):  # five contexts cut while still generating
             cid = f"turn_{n}"
             live.submit_turn(RAMBLING_TURN)
-            await wait_for(lambda: live.session.slot_for(cid) is not None
-                           and live.session.slot_for(cid).metrics.audio_frames > 0)
+            await wait_for(
+                lambda: live.session.slot_for(cid) is not None and live.session.slot_for(cid).metrics.audio_frames > 0
+            )
             assert live.barge_in() == cid
-        live.submit_turn(RAMBLING_TURN)             # the sixth: refused, 1008
+        live.submit_turn(RAMBLING_TURN)  # the sixth: refused, 1008
         await wait_for(lambda: live.session.status.close_code == 1008)
-        await wait_for(lambda: live.connected)      # reconnected on its own
+        await wait_for(lambda: live.connected)  # reconnected on its own
         live.submit_turn("Saturday works.")
         cid = "turn_8"
-        await wait_for(lambda: cid in live.speaker.finished)       # heard to the end
+        await wait_for(lambda: cid in live.speaker.finished)  # heard to the end
         live.submit_turn("Do you want to fly direct, or with a stopover somewhere on the way?")
-        await wait_for(lambda: live.session.slot_for("turn_9") is not None
-                       and live.session.slot_for("turn_9").metrics.audio_frames > 0)
-        await asyncio.sleep(0.3)                    # some of it heard
+        await wait_for(
+            lambda: (
+                live.session.slot_for("turn_9") is not None and live.session.slot_for("turn_9").metrics.audio_frames > 0
+            )
+        )
+        await asyncio.sleep(0.3)  # some of it heard
         assert live.barge_in() == "turn_9"
         await wait_for(lambda: live.session.occupied_count() == 0)
         assert await live.frames_written()
@@ -118,7 +130,13 @@ async def test_a_session_with_a_1008_a_reconnect_and_barge_ins_replays_as_it_was
     live = await record_a_session_with_a_1008_a_reconnect_and_barge_ins(start_local_server, tmp_path)
     expected = snapshot(live.session)
     assert {t["context_id"] for t in expected["transcript"] if t["interrupted"]} == {
-        "turn_2", "turn_3", "turn_4", "turn_5", "turn_6", "turn_9"}
+        "turn_2",
+        "turn_3",
+        "turn_4",
+        "turn_5",
+        "turn_6",
+        "turn_9",
+    }
     recording = read_recording(live.recorder.path)
     assert recording.problem is None
     assert [a.fields.get("code") for a in recording.actions("closed")][:1] == [1008]
@@ -136,7 +154,7 @@ async def test_a_recording_without_heard_actions_replays_the_same_estimate_at_ev
     old = tmp_path / "old.jsonl"
     header, *lines = (RECORDINGS / f"{name}.jsonl").read_text().splitlines()
     header = json.loads(header)
-    header.pop("extra", None)          # no mark that heard actions were recorded
+    header.pop("extra", None)  # no mark that heard actions were recorded
     kept = []
     for line in lines:
         obj = json.loads(line)

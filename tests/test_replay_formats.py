@@ -2,6 +2,7 @@
 recorded live in each against the real local server (tone voice) replays headless to the same
 model, and exports WAVs as long as the live model says was received and heard. The audio is
 decoded by the speaker's own per-turn decoder (tui.audio.decode.turn_decoder)."""
+
 from __future__ import annotations
 
 import wave
@@ -28,15 +29,20 @@ def seconds(path) -> float:
         return w.getnframes() / w.getframerate()
 
 
-@pytest.mark.parametrize("dialect, query, name", [
-    ("elevenlabs", "output_format=mp3_44100_128&sync_alignment=true", "mp3_44100_128"),
-    ("murf", "model=FALCON&format=WAV&sample_rate=24000", "wav_24000"),
-    ("murf", "model=FALCON&format=PCM&sample_rate=24000&channel_type=STEREO", "pcm_24000_stereo"),
-])
+@pytest.mark.parametrize(
+    "dialect, query, name",
+    [
+        ("elevenlabs", "output_format=mp3_44100_128&sync_alignment=true", "mp3_44100_128"),
+        ("murf", "model=FALCON&format=WAV&sample_rate=24000", "wav_24000"),
+        ("murf", "model=FALCON&format=PCM&sample_rate=24000&channel_type=STEREO", "pcm_24000_stereo"),
+    ],
+)
 async def test_a_session_in_each_format_replays_and_exports_as_long_as_it_was_lived(
-        local_server, tmp_path, dialect, query, name):
-    config = resolve_config(provider="local", url=full_url(local_server, dialect, query), audio="none",
-                            record_dir=tmp_path / "rec", rate=40)
+    local_server, tmp_path, dialect, query, name
+):
+    config = resolve_config(
+        provider="local", url=full_url(local_server, dialect, query), audio="none", record_dir=tmp_path / "rec", rate=40
+    )
     live = Console(config)
     try:
         assert await live.start() and await live.wait_connected(10)
@@ -58,5 +64,5 @@ async def test_a_session_in_each_format_replays_and_exports_as_long_as_it_was_li
     assert len(context_wav) == 1 and seconds(context_wav[0]) == pytest.approx(m.audio_seconds, abs=1 / rate)
     assert result.heard_seconds == pytest.approx(m.heard_seconds, abs=0.03)
     assert seconds(tmp_path / "wav" / HEARD_NAME) == result.heard_seconds
-    assert main(["export", str(recording.path), "--wav", str(tmp_path / "cli")]) == 0   # the command too
+    assert main(["export", str(recording.path), "--wav", str(tmp_path / "cli")]) == 0  # the command too
     assert seconds(tmp_path / "cli" / HEARD_NAME) == result.heard_seconds

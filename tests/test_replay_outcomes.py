@@ -2,6 +2,7 @@
 operator asked for (an info note, not a warning), and an embedded server restarted on a new
 port (the replay connects to the URL the live console connected to, and says what the server
 did). Real local server, real console; the replay on a stepped clock and at x8."""
+
 from __future__ import annotations
 
 import os
@@ -20,15 +21,19 @@ def notes(console: Console) -> list[str]:
 
 
 async def test_an_f5_reconnect_replays_as_asked_not_as_a_warning(local_server, tmp_path):
-    config = resolve_config(provider="local", url=local_server, output_format="pcm_16000", audio="none",
-                            record_dir=tmp_path, rate=20)
+    config = resolve_config(
+        provider="local", url=local_server, output_format="pcm_16000", audio="none", record_dir=tmp_path, rate=20
+    )
     live = Console(config)
     try:
         assert await live.start() and await live.wait_connected(10)
         live.submit_turn(LONG_TURN)
-        await wait_for(lambda: live.session.slot_for("turn_1") is not None
-                       and live.session.slot_for("turn_1").metrics.audio_frames > 0)
-        live.reconnect()                                   # F5 with a context open
+        await wait_for(
+            lambda: (
+                live.session.slot_for("turn_1") is not None and live.session.slot_for("turn_1").metrics.audio_frames > 0
+            )
+        )
+        live.reconnect()  # F5 with a context open
         await wait_for(lambda: any(n.startswith("reconnecting (asked)") for n in notes(live)))
         await wait_for(lambda: live.connected)
         assert await live.frames_written()

@@ -1,5 +1,6 @@
 """Defect 7: the replay clock stops at the end of the recording, and a finished replay can be
 played again from the start (restart) or taken back to its start, paused (seek to start)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,7 @@ async def test_the_replay_clock_stops_at_the_end_of_the_recording():
     transport = ReplayTransport(read_recording(DEMO), speed=2, clock=clock)
     await transport.connect()
     length = transport.scheduler.duration_ms
-    clock.advance(length / 1000)            # twice the recording's length at x2
+    clock.advance(length / 1000)  # twice the recording's length at x2
     assert transport.scheduler.position_ms() == length
     assert transport.clock() <= length / 1000
     items = [item async for item in transport.items()]
@@ -52,12 +53,12 @@ async def test_a_finished_replay_restarts_and_seeks_to_its_start_with_the_model_
         assert not task.done() and "finished" in transport.caption()
         assert any("replay finished" in e.summary for e in console.session.log.entries())
 
-        transport.seek_start()                 # back to the start, paused there
+        transport.seek_start()  # back to the start, paused there
         await asyncio.sleep(0.02)
         assert transport.scheduler.paused and transport.scheduler.position_ms() == 0
-        assert all(s.context_id is None for s in console.session.slots)   # the model starts afresh
+        assert all(s.context_id is None for s in console.session.slots)  # the model starts afresh
 
-        transport.restart()                    # and play it again to the end
+        transport.restart()  # and play it again to the end
         await drive_to_end(transport, console, clock, task)
         assert [(s.context_id, s.state.value, s.metrics.audio_bytes) for s in console.session.slots] == first
         await transport.close()

@@ -5,6 +5,7 @@ never comes (the console's own close→final deadline frees the slot) and a fina
 The local server always answers a Murf `clear` with a final, so the clear that gets none is
 driven here by frames: the service's behaviour is undocumented ("a client must not wait forever").
 """
+
 from __future__ import annotations
 
 import pytest
@@ -28,15 +29,15 @@ def test_a_closed_context_whose_final_never_comes_is_released_after_the_consoles
     send(s, EL.close(cid))
     slot = s.slot_for(cid)
     grace = final_grace(Dialect.ELEVENLABS, 5)
-    assert grace > 5                                    # past the server's own drain bound
-    assert slot.countdown(frozen_clock()) == pytest.approx(grace)   # the wait is shown, counting down
+    assert grace > 5  # past the server's own drain bound
+    assert slot.countdown(frozen_clock()) == pytest.approx(grace)  # the wait is shown, counting down
     frozen_clock.advance(grace - 0.01)
     s.apply(Tick())
     assert slot.occupied and slot.state is SlotState.CLOSING
     frozen_clock.advance(0.01)
     changes = s.apply(Tick())
     assert not slot.occupied and s.can_open_context() and slot.index in changes.slots
-    assert cid in changes.end_audio                    # the speaker context ends, the turn stops
+    assert cid in changes.end_audio  # the speaker context ends, the turn stops
     assert slot.state is SlotState.ERROR and slot.error == f"no final: released after {grace:g} s"
     assert slot.countdown(frozen_clock()) is None
     note = warnings(s)[-1]
@@ -54,8 +55,8 @@ def test_a_final_that_comes_after_the_release_is_folded_without_a_phantom(frozen
     s.apply(final(cid))
     slot = s.slot_for(cid)
     assert not slot.occupied and not slot.phantom and s.occupied_count() == 0
-    assert slot.metrics.late_frames == 1 and slot.metrics.audio_bytes == 0     # counted, never played
-    assert warnings(s) == before                       # not "a final for a context that is not open"
+    assert slot.metrics.late_frames == 1 and slot.metrics.audio_bytes == 0  # counted, never played
+    assert warnings(s) == before  # not "a final for a context that is not open"
     last = s.log.entries()[-1]
     assert last.level == "info" and "came after all" in last.summary
     assert "came after all" in slot.error
@@ -66,15 +67,15 @@ def test_a_murf_clear_that_gets_no_final_frees_its_slot_after_a_few_seconds(froz
     a = s.new_context_id()
     send(s, *MURF.text(a, "Sure, let me look. ", False))
     s.apply(FrameReceived(murf.encode_server(Audio(b"\x01" * 3200, a))))
-    s.apply(Interrupted(a, 0.05))                      # the operator barged in
+    s.apply(Interrupted(a, 0.05))  # the operator barged in
     send(s, MURF.barge_in(a))
     slot = s.slot_for(a)
     grace = final_grace(Dialect.MURF, 180, clear=True)
     assert grace <= 10 and grace < final_grace(Dialect.MURF, 180)
     assert slot.countdown(frozen_clock()) == pytest.approx(grace)
     frozen_clock.advance(grace)
-    s.apply(Tick())                                    # Murf's socket timeout does not stop this one
-    assert not slot.occupied and slot.state is SlotState.INTERRUPTED   # what the listener met stays
+    s.apply(Tick())  # Murf's socket timeout does not stop this one
+    assert not slot.occupied and slot.state is SlotState.INTERRUPTED  # what the listener met stays
     assert slot.error == f"no final: released after {grace:g} s"
     assert "may still count it" in warnings(s)[-1]
     s.apply(FrameReceived(murf.encode_server(Final(a))))
@@ -112,7 +113,7 @@ def test_a_final_with_no_audio_for_an_interrupted_or_textless_context_is_not_mar
     s.apply(Interrupted(cut, 0.0))
     send(s, EL.barge_in(cut))
     s.apply(final(cut))
-    send(s, *EL.open("idle"))                          # opened, never given words
+    send(s, *EL.open("idle"))  # opened, never given words
     send(s, EL.close("idle"))
     s.apply(final("idle"))
     assert not s.slot_for(cut).no_audio_final and not s.slot_for("idle").no_audio_final
@@ -126,8 +127,9 @@ def test_a_final_with_no_audio_mid_turn_says_the_rest_was_not_sent(frozen_clock)
     send(s, *EL.open(cid))
     for word in ("one ", "two "):
         send(s, *EL.text(cid, word, False))
-    s.apply(final(cid))                                # before the turn closed: the quota's answer
+    s.apply(final(cid))  # before the turn closed: the quota's answer
     turn = s.transcript.turn(cid)
     assert turn.unsent_words == ["three", "four", "five", "six"]
-    assert turn.summary == ("final with no audio: flush→close race or exhausted quota? · "
-                            "2 of 6 words sent, the rest stopped")
+    assert turn.summary == (
+        "final with no audio: flush→close race or exhausted quota? · 2 of 6 words sent, the rest stopped"
+    )

@@ -1,5 +1,6 @@
 """The session model on a frozen clock: slots as the server counts them, deadlines, late audio,
 phantom and sixth contexts, errors and closes. Frames are built with the real protocol codecs."""
+
 from __future__ import annotations
 
 import pytest
@@ -57,6 +58,7 @@ def open_turn(s: Session, text: str = "Hello there. ") -> str:
 
 
 # ---- the state machine ---------------------------------------------------------------------
+
 
 def test_a_turn_goes_opening_streaming_generating_speaking_closing_final(frozen_clock):
     s = session(frozen_clock)
@@ -121,6 +123,7 @@ def test_a_final_keeps_the_interrupted_label_but_frees_the_slot(frozen_clock):
 
 # ---- the drain holds the slot ----------------------------------------------------------------
 
+
 def test_a_closed_context_holds_its_slot_until_the_servers_final(frozen_clock):
     s = session(frozen_clock)
     ids = [open_turn(s) for _ in range(5)]
@@ -128,7 +131,7 @@ def test_a_closed_context_holds_its_slot_until_the_servers_final(frozen_clock):
         send(s, EL.close(cid))
     assert s.occupied_count() == 5 and not s.can_open_context()
     frozen_clock.advance(5)
-    assert s.occupied_count() == 5          # time alone frees nothing
+    assert s.occupied_count() == 5  # time alone frees nothing
     s.apply(final(ids[2]))
     assert s.occupied_count() == 4 and s.can_open_context()
 
@@ -146,12 +149,16 @@ def test_a_sixth_context_is_counted_as_overflow_with_a_warning(frozen_clock):
 
 # ---- phantom contexts ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("frame", [
-    '{"context_id":"ghost","flush":true}',
-    '{"context_id":"ghost","text":""}',
-    '{"context_id":"ghost","close_context":true}',
-    '{"context_id":"ghost","text":"Boo. "}',
-])
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        '{"context_id":"ghost","flush":true}',
+        '{"context_id":"ghost","text":""}',
+        '{"context_id":"ghost","close_context":true}',
+        '{"context_id":"ghost","text":"Boo. "}',
+    ],
+)
 def test_any_frame_naming_an_unknown_context_occupies_a_slot_as_a_phantom(frozen_clock, frame):
     s = session(frozen_clock)
     assert s.context_opened_by(frame) == "ghost"
@@ -180,6 +187,7 @@ def test_a_context_less_keep_alive_opens_nothing(frozen_clock):
 
 # ---- inactivity deadlines --------------------------------------------------------------------
 
+
 def test_the_countdown_runs_from_the_last_frame_and_a_keep_alive_resets_it(frozen_clock):
     s = session(frozen_clock, inactivity_timeout=20)
     cid = open_turn(s)
@@ -206,7 +214,7 @@ def test_a_closed_context_never_times_out_its_countdown_is_the_wait_for_its_fina
     frozen_clock.advance(10)
     s.apply(Tick())
     slot = s.slot_for(cid)
-    assert slot.state is SlotState.CLOSING and slot.waiting_for_final   # no inactivity timeout once closed
+    assert slot.state is SlotState.CLOSING and slot.waiting_for_final  # no inactivity timeout once closed
     assert slot.countdown(frozen_clock()) == pytest.approx(5 + ELEVENLABS_MARGIN - 10)
 
 
@@ -216,7 +224,7 @@ def test_a_final_that_beats_the_deadline_tick_still_shows_the_context_timed_out(
     s = session(frozen_clock, inactivity_timeout=1)
     send(s, elevenlabs.encode_client(elevenlabs.SendText(" ", "idle")))
     slot = s.slot_for("idle")
-    frozen_clock.advance(1.001)                              # no Tick: the timer has not fired
+    frozen_clock.advance(1.001)  # no Tick: the timer has not fired
     s.apply(final("idle"))
     assert slot.state is SlotState.TIMED_OUT and not slot.occupied
 
@@ -230,10 +238,11 @@ def test_murf_counts_down_the_socket_not_each_context(frozen_clock):
     assert s.slot_for(a).countdown(frozen_clock()) == pytest.approx(180)
     frozen_clock.advance(200)
     s.apply(Tick())
-    assert s.slot_for(a).state is SlotState.STREAMING   # the server closes the socket instead
+    assert s.slot_for(a).state is SlotState.STREAMING  # the server closes the socket instead
 
 
 # ---- late frames and strays -------------------------------------------------------------------
+
 
 def test_audio_after_a_barge_in_is_counted_and_never_played(frozen_clock):
     s = session(frozen_clock)
@@ -262,6 +271,7 @@ def test_audio_after_a_normal_close_still_plays(frozen_clock):
 
 # ---- errors, closes, and frames that make no sense ----------------------------------------------
 
+
 def test_an_error_frame_shows_whole_in_a_banner_and_marks_its_context(frozen_clock):
     s = session(frozen_clock)
     cid = open_turn(s)
@@ -285,11 +295,20 @@ def test_an_expected_close_with_nothing_open_raises_no_banner(frozen_clock):
     assert s.apply(Disconnected(1000, "bye", expected=True)).banner is None
 
 
-@pytest.mark.parametrize("raw", [
-    "not json", "[1,2]", b"\xff\xfe", '{"audio": 5, "contextId": "x"}', '{"isFinal": "yes"}',
-    '{"contextId": 7}', '{"whatever": true}', '{"isFinal": true, "contextId": "never-opened"}',
-    '{"audio": "!!!", "contextId": "x"}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "not json",
+        "[1,2]",
+        b"\xff\xfe",
+        '{"audio": 5, "contextId": "x"}',
+        '{"isFinal": "yes"}',
+        '{"contextId": 7}',
+        '{"whatever": true}',
+        '{"isFinal": true, "contextId": "never-opened"}',
+        '{"audio": "!!!", "contextId": "x"}',
+    ],
+)
 def test_nothing_the_server_sends_raises(frozen_clock, raw):
     s = session(frozen_clock)
     open_turn(s)
@@ -304,7 +323,7 @@ def test_murf_end_and_clear_close_the_context_and_final_frees_it(frozen_clock):
     slot = s.slot_for(a)
     assert slot.state is SlotState.STREAMING and not slot.phantom
     send(s, *MURF.text(a, "okay. ", False))
-    assert slot.metrics.first_trigger_at is not None       # a sentence end starts generation
+    assert slot.metrics.first_trigger_at is not None  # a sentence end starts generation
     send(s, MURF.barge_in(a))
     assert slot.state is SlotState.CLOSING
     s.apply(FrameReceived(murf.encode_server(Final(a))))
@@ -320,7 +339,7 @@ def test_murf_audio_before_any_sentence_end_measures_ttfa_from_the_opening(froze
     frozen_clock.advance(0.35)
     s.apply(FrameReceived(murf.encode_server(Audio(b"\x01" * 3200, a))))
     frozen_clock.advance(0.4)
-    send(s, *MURF.text(a, "when? ", False))                # the sentence end comes later
+    send(s, *MURF.text(a, "when? ", False))  # the sentence end comes later
     assert s.slot_for(a).metrics.ttfa == pytest.approx(0.35)
 
 
@@ -356,8 +375,23 @@ _json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
-_keys = st.sampled_from(["audio", "isFinal", "is_final", "final", "contextId", "context_id", "error",
-                         "message", "code", "alignment", "normalizedAlignment", "flush_done", "type"])
+_keys = st.sampled_from(
+    [
+        "audio",
+        "isFinal",
+        "is_final",
+        "final",
+        "contextId",
+        "context_id",
+        "error",
+        "message",
+        "code",
+        "alignment",
+        "normalizedAlignment",
+        "flush_done",
+        "type",
+    ]
+)
 _frames = st.dictionaries(_keys, _json_values | st.sampled_from(["turn_1", "AAAA", True, 1008]), max_size=6)
 
 
@@ -365,6 +399,7 @@ _frames = st.dictionaries(_keys, _json_values | st.sampled_from(["turn_1", "AAAA
 @given(objs=st.lists(_frames, min_size=1, max_size=8), dialect=st.sampled_from(list(Dialect)))
 def test_apply_never_raises_on_generated_server_frames(frozen_clock, objs, dialect):
     import json as _json
+
     s = session(frozen_clock, dialect)
     wire = EL if dialect is Dialect.ELEVENLABS else MURF if dialect is Dialect.MURF else Wire(dialect)
     cid = None if dialect is Dialect.ELEVENLABS_SINGLE else s.new_context_id()
@@ -377,6 +412,7 @@ def test_apply_never_raises_on_generated_server_frames(frozen_clock, objs, diale
 
 def test_a_key_typed_into_a_raw_frame_never_reaches_the_log(frozen_clock):
     from tui.protocol.secret import Secret
+
     key = "sk_live_0123456789abcdef"
     s = Session(Dialect.ELEVENLABS, PCM, clock=frozen_clock, secrets=[Secret(key)])
     s.apply(Connected("ws://test"))

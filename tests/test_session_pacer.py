@@ -1,5 +1,6 @@
 """The turn pacer and the dialects' frames for a turn: word by word, flush at sentence ends,
 the end of a turn each dialect's way."""
+
 from __future__ import annotations
 
 import json
@@ -18,15 +19,20 @@ def test_words_come_one_per_interval_from_the_start():
     assert pacer.next_due == pytest.approx(10.25)
     assert pacer.take_due(10.2499) == []
     assert [s.text for s in pacer.take_due(10.25)] == ["when "]
-    assert [s.text for s in pacer.take_due(10.75)] == ["would ", "you "]   # a late caller skips none
+    assert [s.text for s in pacer.take_due(10.75)] == ["would ", "you "]  # a late caller skips none
 
 
 def test_the_sentence_ending_word_flushes_and_the_end_comes_with_the_last_word():
     pacer = TurnPacer('Got it. Morning or "evening?" Fine', rate=2, start=0.0)
     steps = pacer.take_due(100.0)
     assert [(s.text, s.flush, s.end) for s in steps] == [
-        ("Got ", False, False), ("it. ", True, False), ("Morning ", False, False),
-        ("or ", False, False), ('"evening?" ', True, False), ("Fine ", False, False), ("", False, True),
+        ("Got ", False, False),
+        ("it. ", True, False),
+        ("Morning ", False, False),
+        ("or ", False, False),
+        ('"evening?" ', True, False),
+        ("Fine ", False, False),
+        ("", False, True),
     ]
     assert pacer.done and pacer.next_due is None
 
@@ -64,6 +70,7 @@ def test_whitespace_is_normalised_to_one_trailing_space():
 
 # ---- each dialect's frames ---------------------------------------------------------------------
 
+
 def frames(texts: list[str]) -> list[dict]:
     return [json.loads(t) for t in texts]
 
@@ -73,7 +80,9 @@ def test_elevenlabs_opens_with_voice_settings_then_text_then_flush_and_close():
     assert frames(wire.open("t1")) == [{"text": " ", "context_id": "t1", "voice_settings": DEFAULT_VOICE_SETTINGS}]
     assert frames(wire.text("t1", "Hi. ", True)) == [{"text": "Hi. ", "context_id": "t1", "flush": True}]
     assert frames(wire.end_turn("t1", unflushed=True)) == [
-        {"context_id": "t1", "flush": True}, {"context_id": "t1", "close_context": True}]
+        {"context_id": "t1", "flush": True},
+        {"context_id": "t1", "close_context": True},
+    ]
     assert frames(wire.end_turn("t1", unflushed=False)) == [{"context_id": "t1", "close_context": True}]
     assert json.loads(wire.keep_alive("t1")) == {"text": "", "context_id": "t1"}
     assert json.loads(wire.barge_in("t1")) == {"context_id": "t1", "close_context": True}
@@ -83,7 +92,8 @@ def test_murf_sends_voice_config_in_every_text_frame_ends_with_end_and_barges_wi
     wire = Wire(Dialect.MURF, voice_config=murf.VoiceConfig(voice_id="en-US-natalie"))
     assert wire.open("t1") == []
     assert frames(wire.text("t1", "Sure, ", False)) == [
-        {"text": "Sure, ", "context_id": "t1", "voice_config": {"voice_id": "en-US-natalie"}}]
+        {"text": "Sure, ", "context_id": "t1", "voice_config": {"voice_id": "en-US-natalie"}}
+    ]
     (end,) = frames(wire.end_turn("t1", unflushed=True))
     assert end["end"] is True and end["text"] == "" and end["context_id"] == "t1"
     assert json.loads(wire.barge_in("t1")) == {"context_id": "t1", "clear": True}

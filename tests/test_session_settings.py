@@ -1,5 +1,6 @@
 """The live settings model (tui.session.settings): the services' ranges, bad values kept out with
 a message, defaults, what goes on the wire and in the URL, the status line, saving and loading."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,13 @@ def murf(**texts) -> tuple[Settings, dict[str, str]]:
 
 def test_defaults_are_what_the_console_sent_before_and_show_nothing_in_the_status():
     s = Settings.defaults(Dialect.ELEVENLABS)
-    assert s.voice_settings() == {"stability": 0.5, "similarity_boost": 0.75, "style": 0.0,
-                                  "use_speaker_boost": True, "speed": 1.0}
+    assert s.voice_settings() == {
+        "stability": 0.5,
+        "similarity_boost": 0.75,
+        "style": 0.0,
+        "use_speaker_boost": True,
+        "speed": 1.0,
+    }
     assert s.generation_config() is None and s.locators() is None
     assert s.query() == {} and s.summary() == [] and s.to_saved() == {}
     m = Settings.defaults(Dialect.MURF)
@@ -33,7 +39,7 @@ def test_voice_settings_take_the_services_ranges_and_refuse_the_rest_with_a_mess
     assert s.voice_settings()["stability"] == 0.3 and s.voice_settings()["speed"] == 1.1
     assert set(problems) == {"similarity_boost", "style"}
     assert "0..1" in problems["similarity_boost"] and "1.5" in problems["similarity_boost"]
-    assert s.voice_settings()["similarity_boost"] == 0.75     # the bad value kept out, the old one stays
+    assert s.voice_settings()["similarity_boost"] == 0.75  # the bad value kept out, the old one stays
     _, problems = el(speed="0.69")
     assert "0.7..1.2" in problems["speed"]
     _, problems = el(speed="nan")
@@ -64,8 +70,10 @@ def test_chunk_length_schedule_items_are_50_to_500():
 def test_pronunciation_dictionary_locators_are_id_and_version_pairs():
     s, problems = el(pronunciation_dictionary_locators="dictA:v1, dictB:v9")
     assert not problems
-    assert s.locators() == [{"pronunciation_dictionary_id": "dictA", "version_id": "v1"},
-                            {"pronunciation_dictionary_id": "dictB", "version_id": "v9"}]
+    assert s.locators() == [
+        {"pronunciation_dictionary_id": "dictA", "version_id": "v1"},
+        {"pronunciation_dictionary_id": "dictB", "version_id": "v9"},
+    ]
     _, problems = el(pronunciation_dictionary_locators="dictA")
     assert "id:version" in problems["pronunciation_dictionary_locators"]
     _, problems = el(pronunciation_dictionary_locators="a:1, b:2, c:3, d:4")
@@ -73,11 +81,23 @@ def test_pronunciation_dictionary_locators_are_id_and_version_pairs():
 
 
 def test_query_options_are_checked_and_only_changes_go_in_the_url():
-    s, problems = el(auto_mode=True, apply_text_normalization="off", language_code="de", seed="4294967295",
-                     enable_logging=False, inactivity_timeout="60")
+    s, problems = el(
+        auto_mode=True,
+        apply_text_normalization="off",
+        language_code="de",
+        seed="4294967295",
+        enable_logging=False,
+        inactivity_timeout="60",
+    )
     assert not problems
-    assert s.query() == {"auto_mode": True, "apply_text_normalization": "off", "language_code": "de",
-                         "seed": 4294967295, "enable_logging": False, "inactivity_timeout": 60}
+    assert s.query() == {
+        "auto_mode": True,
+        "apply_text_normalization": "off",
+        "language_code": "de",
+        "seed": 4294967295,
+        "enable_logging": False,
+        "inactivity_timeout": 60,
+    }
     _, problems = el(apply_text_normalization="maybe", seed="-1", language_code="german", inactivity_timeout="181")
     assert set(problems) == {"apply_text_normalization", "seed", "language_code", "inactivity_timeout"}
     assert "auto, on, off" in problems["apply_text_normalization"]
@@ -93,16 +113,32 @@ def test_which_changes_reconnect():
 
 
 def test_murf_voice_config_rate_pitch_and_the_rest():
-    s, problems = murf(voice_id="en-US-ken", style="Angry", rate="-10", pitch="50", variation="3",
-                       multi_native_locale="fr-FR",
-                       pronunciation_dictionary='{"2022": {"type": "SAY_AS", "pronunciation": "twenty twentytwo"}}')
+    s, problems = murf(
+        voice_id="en-US-ken",
+        style="Angry",
+        rate="-10",
+        pitch="50",
+        variation="3",
+        multi_native_locale="fr-FR",
+        pronunciation_dictionary='{"2022": {"type": "SAY_AS", "pronunciation": "twenty twentytwo"}}',
+    )
     assert not problems
     assert s.voice_config("en-US-natalie").to_json() == {
-        "voice_id": "en-US-ken", "style": "Angry", "rate": -10, "pitch": 50, "variation": 3,
+        "voice_id": "en-US-ken",
+        "style": "Angry",
+        "rate": -10,
+        "pitch": 50,
+        "variation": 3,
         "multi_native_locale": "fr-FR",
-        "pronunciation_dictionary": {"2022": {"type": "SAY_AS", "pronunciation": "twenty twentytwo"}}}
-    _, problems = murf(rate="51", pitch="1.5", variation="6", multi_native_locale="french",
-                       pronunciation_dictionary='{"x": {"type": "SPELL", "pronunciation": "y"}}')
+        "pronunciation_dictionary": {"2022": {"type": "SAY_AS", "pronunciation": "twenty twentytwo"}},
+    }
+    _, problems = murf(
+        rate="51",
+        pitch="1.5",
+        variation="6",
+        multi_native_locale="french",
+        pronunciation_dictionary='{"x": {"type": "SPELL", "pronunciation": "y"}}',
+    )
     assert set(problems) == {"rate", "pitch", "variation", "multi_native_locale", "pronunciation_dictionary"}
     assert "-50..50" in problems["rate"] and "whole number" in problems["pitch"]
     assert "IPA" in problems["pronunciation_dictionary"]
@@ -148,10 +184,15 @@ def test_the_status_names_what_is_not_default_shortly():
 
 
 def test_saved_settings_load_back_and_a_bad_saved_value_is_a_problem_not_a_crash():
-    s, _ = el(stability="0.3", chunk_length_schedule="80 120", seed="5", enable_logging=False,
-              pronunciation_dictionary_locators="d:v")
+    s, _ = el(
+        stability="0.3",
+        chunk_length_schedule="80 120",
+        seed="5",
+        enable_logging=False,
+        pronunciation_dictionary_locators="d:v",
+    )
     saved = s.to_saved()
-    json.dumps(saved)   # plain values only: it goes in the config file as a table
+    json.dumps(saved)  # plain values only: it goes in the config file as a table
     back, problems = Settings.from_saved(Dialect.ELEVENLABS, saved)
     assert back == s and not problems
     back, problems = Settings.from_saved(Dialect.ELEVENLABS, {"speed": 9, "stability": 0.4, "bogus": 1})

@@ -1,4 +1,5 @@
 """Transcript words with audio spans from chunk-relative alignment, and words heard at a barge-in."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,12 +17,12 @@ def chunk(text: str, ms_per_char: int = 100) -> Alignment:
 def test_alignment_times_are_offset_by_the_audio_already_received_in_the_context():
     t = Transcript().start("t1")
     t.add_text("Hi there you ")
-    t.add_audio(0.5, chunk("Hi th"))      # 0.0 .. 0.5 s
-    t.add_audio(0.8, chunk("ere you "))   # placed at 0.5 s, not 0
+    t.add_audio(0.5, chunk("Hi th"))  # 0.0 .. 0.5 s
+    t.add_audio(0.8, chunk("ere you "))  # placed at 0.5 s, not 0
     words = t.words
     assert [w.text for w in words] == ["Hi", "there", "you"]
     assert (words[0].start, words[0].end) == pytest.approx((0.0, 0.2))
-    assert (words[1].start, words[1].end) == pytest.approx((0.3, 0.8))   # spans both chunks
+    assert (words[1].start, words[1].end) == pytest.approx((0.3, 0.8))  # spans both chunks
     assert (words[2].start, words[2].end) == pytest.approx((0.9, 1.2))
 
 
@@ -36,7 +37,7 @@ def test_words_not_yet_aligned_have_no_span():
 def test_a_word_counts_as_spoken_once_the_speaker_played_past_its_middle(heard, spoken):
     t = Transcript().start("t1")
     t.add_text("Hi you all ")
-    t.add_audio(1.0, chunk("Hi you all ", 100))   # Hi 0-0.2, you 0.3-0.6, all 0.7-1.0
+    t.add_audio(1.0, chunk("Hi you all ", 100))  # Hi 0-0.2, you 0.3-0.6, all 0.7-1.0
     assert t.words_spoken(heard) == spoken
 
 
@@ -44,7 +45,7 @@ def test_an_interrupted_turn_says_how_many_words_were_spoken():
     t = Transcript().start("t1")
     t.add_text("Got it. Do you prefer morning or evening flights? ")
     t.add_audio(5.0, chunk("Got it. Do you prefer morning or evening flights? ", 100))
-    t.interrupted, t.heard_at_interrupt = True, 1.25   # "Got it. Do you" heard
+    t.interrupted, t.heard_at_interrupt = True, 1.25  # "Got it. Do you" heard
     assert t.summary == "interrupted · 4 of 9 words spoken"
 
 
@@ -72,6 +73,7 @@ def test_the_transcript_keeps_recent_turns_in_opening_order():
 
 
 # ---- the frame log -------------------------------------------------------------------------------
+
 
 def test_the_log_is_a_bounded_ring_filterable_by_context():
     log = FrameLog(capacity=3)

@@ -1,4 +1,5 @@
 """Saving a setting edits the user's config.toml in place: their comments and layout survive."""
+
 from __future__ import annotations
 
 import tomllib

@@ -1,5 +1,6 @@
 """simpleaudio never crashes the interpreter: the archived build is refused where it segfaults
 (Python 3.12+), the maintained fork (simpleaudio-patched, the `simpleaudio` extra) is used."""
+
 from __future__ import annotations
 
 import sys
@@ -24,7 +25,7 @@ def test_the_archived_build_is_refused_from_python_3_12_with_the_fix(archived_si
         problem = archived_build_problem(python)
         assert problem and "simpleaudio 1.0.4" in problem and f"Python {python[0]}.{python[1]}" in problem
         assert "pip uninstall simpleaudio" in problem and "switchboard[simpleaudio]" in problem
-    assert archived_build_problem((3, 11, 7)) is None     # it runs there: nothing to refuse
+    assert archived_build_problem((3, 11, 7)) is None  # it runs there: nothing to refuse
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="the refusal applies from Python 3.12")
@@ -39,6 +40,7 @@ def test_the_speaker_stays_silent_and_says_why_instead_of_crashing(archived_simp
 
 def test_the_fork_is_what_the_project_installs():
     from importlib import metadata
+
     # `make setup` removes the archived build (same module name) and installs the fork.
     owners = {name.lower() for name in metadata.packages_distributions().get("simpleaudio", [])}
     assert owners == {"simpleaudio-patched"}, owners

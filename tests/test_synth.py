@@ -1,4 +1,5 @@
 """The tone voice, SynthChunk.split and loading voices by name (tui/server/synth)."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -20,6 +21,7 @@ def dominant_frequency(audio: np.ndarray, rate: int) -> float:
 
 
 # ---- tone: exact and deterministic ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("rate", SUPPORTED_SAMPLE_RATES)
 def test_tone_lasts_exactly_chars_times_ms_per_char_at_every_rate(tone_voice, rate):
@@ -61,13 +63,13 @@ def test_tone_is_silent_for_spaces_and_a_faded_sine_of_the_char_elsewhere(tone_v
     audio = samples(chunk)
     per_char = 60 * rate // 1000
     for i, ch in enumerate(chunk.text):
-        note = audio[i * per_char:(i + 1) * per_char]
+        note = audio[i * per_char : (i + 1) * per_char]
         if ch == " ":
             assert not note.any()
         else:
             assert abs(dominant_frequency(note, rate) - tone_frequency(ch)) <= rate / per_char
-            assert abs(note[0]) < 50 and abs(note[-1]) < 200      # faded: no click at the edges
-            assert np.sqrt(np.mean(note ** 2)) > 3000
+            assert abs(note[0]) < 50 and abs(note[-1]) < 200  # faded: no click at the edges
+            assert np.sqrt(np.mean(note**2)) > 3000
 
 
 def test_tone_frequencies_stay_below_nyquist_at_8_khz():
@@ -91,25 +93,32 @@ def test_clauses_stream_as_separate_chunks_with_a_short_first_one(tone_voice):
 
 # ---- requests and loading --------------------------------------------------------------------
 
-@pytest.mark.parametrize("rate, speed, reason", [
-    (11025, 1.0, "unsupported sample rate 11025"),
-    (16000.0, 1.0, "unsupported sample rate"),
-    (16000, 0, "speed must be"),
-    (16000, float("nan"), "speed must be"),
-])
+
+@pytest.mark.parametrize(
+    "rate, speed, reason",
+    [
+        (11025, 1.0, "unsupported sample rate 11025"),
+        (16000.0, 1.0, "unsupported sample rate"),
+        (16000, 0, "speed must be"),
+        (16000, float("nan"), "speed must be"),
+    ],
+)
 def test_bad_requests_raise_a_voice_error_saying_what_is_wrong(tone_voice, rate, speed, reason):
     with pytest.raises(VoiceError, match=reason):
         tone_voice.synthesize("hello", rate, speed=speed)
 
 
-@pytest.mark.parametrize("name, options, reason", [
-    ("robot", {}, "unknown voice 'robot': choose one of piper, tone"),
-    ("tone", {"ms_per_char": 0}, "ms_per_char must be"),
-    ("tone", {"pitch": 3}, "bad option for the tone voice"),
-    ("tone", {"first_words": 0}, "first_words must be a whole number of at least 1"),
-    ("piper", {"threads": 0}, "threads must be a whole number of at least 1"),
-    ("piper", {"model_path": "/nonexistent/voice.onnx"}, "model file not found: /nonexistent/voice.onnx"),
-])
+@pytest.mark.parametrize(
+    "name, options, reason",
+    [
+        ("robot", {}, "unknown voice 'robot': choose one of piper, tone"),
+        ("tone", {"ms_per_char": 0}, "ms_per_char must be"),
+        ("tone", {"pitch": 3}, "bad option for the tone voice"),
+        ("tone", {"first_words": 0}, "first_words must be a whole number of at least 1"),
+        ("piper", {"threads": 0}, "threads must be a whole number of at least 1"),
+        ("piper", {"model_path": "/nonexistent/voice.onnx"}, "model file not found: /nonexistent/voice.onnx"),
+    ],
+)
 def test_loading_a_bad_voice_raises_a_voice_error(name, options, reason):
     with pytest.raises(VoiceError, match=reason):
         load_voice(name, **options)
@@ -117,9 +126,13 @@ def test_loading_a_bad_voice_raises_a_voice_error(name, options, reason):
 
 # ---- SynthChunk.split ------------------------------------------------------------------------
 
+
 def joined(frames: list[SynthChunk]) -> tuple[bytes, str, str]:
-    return (b"".join(f.pcm for f in frames), "".join(f.text for f in frames),
-            "".join(f.normalized_text for f in frames))
+    return (
+        b"".join(f.pcm for f in frames),
+        "".join(f.text for f in frames),
+        "".join(f.normalized_text for f in frames),
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -143,7 +156,7 @@ def test_split_frames_join_back_exactly_and_keep_every_char_at_its_time(text, ra
             times += [(s + offset_ms, d) for s, d in zip(frame.char_start_ms, frame.char_durations_ms)]
             offset_ms += frame.duration_ms
         assert all(abs(t - s) <= 1 for (t, _), s in zip(times, chunk.char_start_ms))
-        if max_ms >= ms_per_char + 1:    # every char fits a frame: all cuts on char boundaries
+        if max_ms >= ms_per_char + 1:  # every char fits a frame: all cuts on char boundaries
             # (to the ms: at 22050 Hz a frame of 463 samples is 20.998 ms, so its char gets 20)
             assert all(abs(d - e) <= 1 for (_, d), e in zip(times, chunk.char_durations_ms))
             assert all(f.char_start_ms[0] == 0 for f in frames)
@@ -168,7 +181,10 @@ def test_split_of_a_short_chunk_is_the_chunk_itself(tone_voice):
 def test_wire_alignments_carry_the_same_timings(tone_voice):
     (chunk,) = tone_voice.synthesize("Hi!", 16000)
     assert chunk.alignment().to_json() == {
-        "chars": ["H", "i", "!"], "charStartTimesMs": [0, 60, 120], "charDurationsMs": [60, 60, 60]}
+        "chars": ["H", "i", "!"],
+        "charStartTimesMs": [0, 60, 120],
+        "charDurationsMs": [60, 60, 60],
+    }
     assert chunk.normalized_alignment() == chunk.alignment()
 
 

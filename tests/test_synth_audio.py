@@ -1,4 +1,5 @@
 """Resampling for the voices, and exposing a model's phoneme durations (no Piper model needed)."""
+
 import numpy as np
 import onnxruntime
 import pytest
@@ -29,7 +30,7 @@ def test_resampled_length_is_the_rounded_ratio(n, out_rate):
 @pytest.mark.parametrize("out_rate", [8000, 48000])
 def test_a_tone_keeps_its_frequency_and_level_through_resampling(out_rate):
     out = resample(sine(1000, 22050), 22050, out_rate)
-    middle = out[out.size // 10: -out.size // 10]            # away from the edges
+    middle = out[out.size // 10 : -out.size // 10]  # away from the edges
     assert abs(peak_frequency(middle, out_rate) - 1000) < 5
     assert abs(rms(middle) - 0.5 / np.sqrt(2)) < 0.01
 
@@ -40,7 +41,7 @@ def test_content_above_the_new_nyquist_is_filtered_out_not_folded_back():
     out = resample(sine(5000, 22050), 22050, 8000)
     assert rms(out[400:-400]) < 0.01
     naive = sine(5000, 22050)[np.round(np.arange(4000) * 22050 / 8000).astype(int)]
-    assert rms(naive) > 0.2                                   # what the test would catch
+    assert rms(naive) > 0.2  # what the test would catch
 
 
 def test_s16le_conversion_scales_and_clips():
@@ -49,6 +50,7 @@ def test_s16le_conversion_scales_and_clips():
 
 
 # ---- exposing the Ceil tensor of a model -----------------------------------------------------
+
 
 def varint(n: int) -> bytes:
     out = bytearray()
@@ -67,13 +69,18 @@ def field(number: int, value: bytes | int) -> bytes:
 
 def tiny_model(ceil_nodes: int = 1) -> bytes:
     """y = -ceil(x) over float[3], written straight in ONNX's protobuf encoding."""
-    float3 = field(1, field(1, 1) + field(2, field(1, field(1, 3))))     # TypeProto tensor float[3]
-    nodes = [field(1, field(1, b"x") + field(2, b"c") + field(4, b"Ceil")),
-             field(1, field(1, b"c") + field(2, b"y") + field(4, b"Neg"))]
-    nodes += [field(1, field(1, b"x") + field(2, f"c{i}".encode()) + field(4, b"Ceil"))
-              for i in range(1, ceil_nodes)]
-    graph = b"".join(nodes) + field(2, b"g") + field(11, field(1, b"x") + field(2, float3)) \
+    float3 = field(1, field(1, 1) + field(2, field(1, field(1, 3))))  # TypeProto tensor float[3]
+    nodes = [
+        field(1, field(1, b"x") + field(2, b"c") + field(4, b"Ceil")),
+        field(1, field(1, b"c") + field(2, b"y") + field(4, b"Neg")),
+    ]
+    nodes += [field(1, field(1, b"x") + field(2, f"c{i}".encode()) + field(4, b"Ceil")) for i in range(1, ceil_nodes)]
+    graph = (
+        b"".join(nodes)
+        + field(2, b"g")
+        + field(11, field(1, b"x") + field(2, float3))
         + field(12, field(1, b"y") + field(2, float3))
+    )
     return field(1, 8) + field(8, field(2, 13)) + field(7, graph)
 
 
@@ -96,11 +103,14 @@ def test_a_model_already_patched_comes_back_unchanged():
     assert with_alignment_output(patched) == (patched, "c")
 
 
-@pytest.mark.parametrize("model, reason", [
-    (tiny_model(ceil_nodes=2), "expected one Ceil tensor"),
-    (b"\x07garbage", "wire type|truncated|not an ONNX model"),
-    (b"", "not an ONNX model"),
-])
+@pytest.mark.parametrize(
+    "model, reason",
+    [
+        (tiny_model(ceil_nodes=2), "expected one Ceil tensor"),
+        (b"\x07garbage", "wire type|truncated|not an ONNX model"),
+        (b"", "not an ONNX model"),
+    ],
+)
 def test_models_it_cannot_patch_give_a_value_error(model, reason):
     with pytest.raises(ValueError, match=reason):
         with_alignment_output(model)

@@ -1,4 +1,5 @@
 """The Piper voice, loaded once per session (tests/fixtures/voices.py): real speech, real timings."""
+
 import numpy as np
 import pytest
 
@@ -12,7 +13,7 @@ def pcm(chunks) -> np.ndarray:
 
 
 def rms(audio: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(audio ** 2))) if audio.size else 0.0
+    return float(np.sqrt(np.mean(audio**2))) if audio.size else 0.0
 
 
 def test_piper_speaks_for_a_plausible_time_with_char_timings_that_match_the_sound(piper_voice):
@@ -22,14 +23,14 @@ def test_piper_speaks_for_a_plausible_time_with_char_timings_that_match_the_soun
     assert_chunks_cover(chunks, text)
     assert piper_voice.has_alignments
     seconds = sum(c.duration_ms for c in chunks) / 1000
-    assert 0.25 * 5 <= seconds <= 0.9 * 5                  # five words, pauses between them
-    assert rms(pcm(chunks)) > 1500                          # speech, not silence
+    assert 0.25 * 5 <= seconds <= 0.9 * 5  # five words, pauses between them
+    assert rms(pcm(chunks)) > 1500  # speech, not silence
     # The letters' time is where the sound is; the commas' and spaces' time is the pauses.
     letters, pauses = [], []
     for chunk in chunks:
         audio = np.frombuffer(chunk.pcm, dtype="<i2").astype(np.float64)
         for ch, start, duration in zip(chunk.text, chunk.char_start_ms, chunk.char_durations_ms):
-            span = audio[start * rate // 1000:(start + duration) * rate // 1000]
+            span = audio[start * rate // 1000 : (start + duration) * rate // 1000]
             (letters if ch.isalpha() else pauses).append(span)
     assert rms(np.concatenate(letters)) > 4 * rms(np.concatenate(pauses))
     # Cut into 50 ms wire frames, the audio and text join back and every frame's timings stay valid.
@@ -40,11 +41,13 @@ def test_piper_speaks_for_a_plausible_time_with_char_timings_that_match_the_soun
 
 
 def test_the_first_chunk_comes_after_one_short_model_run_speaks_at_once_and_closing_stops_the_rest(
-        piper_voice, monkeypatch):
+    piper_voice, monkeypatch
+):
     runs = []
     model_run = piper_voice._piper.phoneme_ids_to_audio
-    monkeypatch.setattr(piper_voice._piper, "phoneme_ids_to_audio",
-                        lambda *args, **kwargs: runs.append(1) or model_run(*args, **kwargs))
+    monkeypatch.setattr(
+        piper_voice._piper, "phoneme_ids_to_audio", lambda *args, **kwargs: runs.append(1) or model_run(*args, **kwargs)
+    )
     text = "Your order ships out tomorrow morning. The courier will call you first. Thanks!"
     assert len(split_units(text)) == 4
     generation = piper_voice.synthesize(text, 24000)
@@ -57,11 +60,14 @@ def test_the_first_chunk_comes_after_one_short_model_run_speaks_at_once_and_clos
     assert len(runs) == 1
 
 
-@pytest.mark.parametrize("text, rate", [
-    ("Call 555-0199 at 3:30pm... $5 & 10% off!!! 😀 \u200b ok?", 8000),
-    ("...", 48000),
-    ("\u200b", 22050),
-])
+@pytest.mark.parametrize(
+    "text, rate",
+    [
+        ("Call 555-0199 at 3:30pm... $5 & 10% off!!! 😀 \u200b ok?", 8000),
+        ("...", 48000),
+        ("\u200b", 22050),
+    ],
+)
 def test_digits_symbols_and_unpronounceable_text_are_covered(piper_voice, text, rate):
     chunks = list(piper_voice.synthesize(text, rate))
     assert_chunks_cover(chunks, text)

@@ -1,4 +1,5 @@
 """Cutting text into synthesis units, and char timings from phoneme timings (no model needed)."""
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -8,22 +9,25 @@ from tui.server.synth.seams import trim_silence
 from tui.server.synth.units import ends_clause, split_units
 
 
-@pytest.mark.parametrize("text, units", [
-    ("Sure, I can help with that.", ["Sure, ", "I can help with that."]),
-    ("Your order ships out tomorrow.", ["Your order ", "ships out tomorrow."]),
-    ("I can help you.", ["I can ", "help you."]),
-    ("I can help.", ["I ", "can help."]),                                # no lone word left behind
-    ("Hi.", ["Hi."]),
-    ("  Hello there!  How are you? ", ["  Hello there!  ", "How are you? "]),
-    ("... Well, fine.", ["... Well, ", "fine."]),                        # bare punctuation joins
-    ("Wait... what?!  ...", ["Wait... ", "what?!  ..."]),
-    ("Ask Dr. Smith, e.g. today.", ["Ask ", "Dr. Smith, ", "e.g. today."]),  # no cut after abbreviations
-    ("J. R. Tolkien wrote it.", ["J. R. ", "Tolkien wrote it."]),
-    ("line one\nline two", ["line one\n", "line two"]),
-    ("Ask Dr.\nThen go.", ["Ask Dr.\n", "Then go."]),
-    ("Pay $3.50, or 1,000 points.", ["Pay $3.50, ", "or 1,000 points."]),
-    ("Unfortunately international regulations apply.", ["Unfortunately ", "international regulations apply."]),
-])
+@pytest.mark.parametrize(
+    "text, units",
+    [
+        ("Sure, I can help with that.", ["Sure, ", "I can help with that."]),
+        ("Your order ships out tomorrow.", ["Your order ", "ships out tomorrow."]),
+        ("I can help you.", ["I can ", "help you."]),
+        ("I can help.", ["I ", "can help."]),  # no lone word left behind
+        ("Hi.", ["Hi."]),
+        ("  Hello there!  How are you? ", ["  Hello there!  ", "How are you? "]),
+        ("... Well, fine.", ["... Well, ", "fine."]),  # bare punctuation joins
+        ("Wait... what?!  ...", ["Wait... ", "what?!  ..."]),
+        ("Ask Dr. Smith, e.g. today.", ["Ask ", "Dr. Smith, ", "e.g. today."]),  # no cut after abbreviations
+        ("J. R. Tolkien wrote it.", ["J. R. ", "Tolkien wrote it."]),
+        ("line one\nline two", ["line one\n", "line two"]),
+        ("Ask Dr.\nThen go.", ["Ask Dr.\n", "Then go."]),
+        ("Pay $3.50, or 1,000 points.", ["Pay $3.50, ", "or 1,000 points."]),
+        ("Unfortunately international regulations apply.", ["Unfortunately ", "international regulations apply."]),
+    ],
+)
 def test_clauses_become_units_with_a_short_first_one(text, units):
     assert split_units(text) == units
 
@@ -53,8 +57,9 @@ def test_units_always_join_back_to_the_text_and_each_holds_something_to_say(text
 
 # ---- char timings from phonemes ----------------------------------------------------------------
 
+
 def phonemes(spec: str, frame: int = 256) -> list[Phoneme]:
-    """"^hə lˈoʊ,$" → one phoneme per symbol, each one frame long."""
+    """ "^hə lˈoʊ,$" → one phoneme per symbol, each one frame long."""
     return [Phoneme(symbol, frame) for symbol in spec]
 
 
@@ -79,7 +84,7 @@ def test_a_number_spoken_as_two_words_takes_both():
     spoken = "^aɪ hæv fˈɔːɹɾi tˈuː ˈæpəlz$"
     bounds = char_boundaries(text, phonemes(spoken))
     spans = word_spans(text, bounds)
-    assert spans["42"] == (spoken.index("f") * 256, spoken.index("u") * 256 + 512)   # through "tˈuː"
+    assert spans["42"] == (spoken.index("f") * 256, spoken.index("u") * 256 + 512)  # through "tˈuː"
     assert spans["apples"][0] == spoken.index("ˈæ") * 256
 
 
@@ -107,18 +112,24 @@ def test_unpronounced_text_falls_back_to_estimates():
 
 # ---- seams ------------------------------------------------------------------------------------
 
+
 def test_a_unit_ends_a_clause_at_punctuation_or_a_line_break_only():
-    assert [ends_clause(u) for u in ["Your order ", "Hello, ", 'ok?" ', "line\n", "word"]] == \
-        [False, True, True, True, False]
+    assert [ends_clause(u) for u in ["Your order ", "Hello, ", 'ok?" ', "line\n", "word"]] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
 
 
 def test_quiet_head_and_tail_are_trimmed_to_short_margins_with_fades():
-    rate = 1000                                   # 1 sample per ms keeps the arithmetic readable
+    rate = 1000  # 1 sample per ms keeps the arithmetic readable
     audio = np.concatenate([np.zeros(60), np.full(100, 0.5), np.zeros(120)]).astype(np.float32)
-    bounds = [0.0, 60.0, 110.0, 160.0, 280.0]      # lead silence, two letters, trailing space
+    bounds = [0.0, 60.0, 110.0, 160.0, 280.0]  # lead silence, two letters, trailing space
     trimmed, moved = trim_silence(audio, bounds, rate, head=True, tail=True)
     assert trimmed.size == 10 + 100 + 30
     assert moved == [0.0, 10.0, 60.0, 110.0, 140.0]
-    assert trimmed[0] == 0 and trimmed[-1] == 0 and trimmed[70] == 0.5     # faded edges only
+    assert trimmed[0] == 0 and trimmed[-1] == 0 and trimmed[70] == 0.5  # faded edges only
     kept, same = trim_silence(audio, bounds, rate, head=False, tail=False)
     assert kept is audio and same == bounds

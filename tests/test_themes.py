@@ -1,4 +1,5 @@
 """Themes are data: every shipped file loads and drives Textual; a broken one is named, by line."""
+
 import re
 import tomllib
 from pathlib import Path
@@ -43,8 +44,7 @@ class SlotSample(App):
     """Every slot state as TCSS sees it through $slot-<state>."""
 
     CSS = "\n".join(
-        f"#{state.replace(' ', '-')} {{ color: $slot-{state}; text-style: $slot-text-style; }}"
-        for state in STATES
+        f"#{state.replace(' ', '-')} {{ color: $slot-{state}; text-style: $slot-text-style; }}" for state in STATES
     )
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -77,15 +77,18 @@ def line_number(text: str, needle: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
-@pytest.mark.parametrize("edit, needle, why", [
-    (lambda t: t.replace('accent = "#E5A44B"', 'accent = "#E5A44B'), 'accent = "#E5A44B', "not valid TOML"),
-    (lambda t: t.replace('warning = "#E5C07B"', 'warning = "yellowish"'), "warning =", "not a colour"),
-    (lambda t: t.replace('slot-speaking = "#98C379"', 'slot-speaking = "#98C37"'), "slot-speaking", "not a colour"),
-    (lambda t: t.replace("slot-error =", "slot-eror ="), "slot-eror", "unknown slot variable"),
-    (lambda t: t.replace("big-digits = false", "big-digits = 1"), "big-digits", "true or false"),
-    (lambda t: t.replace("primary =", "primray ="), "primray", "unknown field"),
-    (lambda t: t.replace('slot-free = "#7F848E"\n', ""), "[variables]", "lacks slot-free"),
-])
+@pytest.mark.parametrize(
+    "edit, needle, why",
+    [
+        (lambda t: t.replace('accent = "#E5A44B"', 'accent = "#E5A44B'), 'accent = "#E5A44B', "not valid TOML"),
+        (lambda t: t.replace('warning = "#E5C07B"', 'warning = "yellowish"'), "warning =", "not a colour"),
+        (lambda t: t.replace('slot-speaking = "#98C379"', 'slot-speaking = "#98C37"'), "slot-speaking", "not a colour"),
+        (lambda t: t.replace("slot-error =", "slot-eror ="), "slot-eror", "unknown slot variable"),
+        (lambda t: t.replace("big-digits = false", "big-digits = 1"), "big-digits", "true or false"),
+        (lambda t: t.replace("primary =", "primray ="), "primray", "unknown field"),
+        (lambda t: t.replace('slot-free = "#7F848E"\n', ""), "[variables]", "lacks slot-free"),
+    ],
+)
 def test_a_broken_theme_file_is_reported_by_name_and_line_and_the_default_is_used(tmp_path, edit, needle, why):
     (tmp_path / "switchboard-dark.toml").write_text(GOOD, encoding="utf-8")
     broken = edit(GOOD.replace('name = "switchboard-dark"', 'name = "mine"'))
@@ -126,7 +129,8 @@ def test_no_widget_or_stylesheet_in_tui_hard_codes_a_colour():
     hex_in_python = re.compile(r"""["'][^"'\n]*#[0-9a-fA-F]{3,8}\b""")
     hex_in_tcss = re.compile(r":[^;{}\n]*#[0-9a-fA-F]{3,8}\b")
     offenders = [
-        str(p.relative_to(TUI.parent)) for p in TUI.rglob("*")
+        str(p.relative_to(TUI.parent))
+        for p in TUI.rglob("*")
         if (p.suffix == ".py" and hex_in_python.search(p.read_text(encoding="utf-8")))
         or (p.suffix == ".tcss" and hex_in_tcss.search(p.read_text(encoding="utf-8")))
     ]
@@ -135,6 +139,7 @@ def test_no_widget_or_stylesheet_in_tui_hard_codes_a_colour():
 
 # ---- the persisted choice ----------------------------------------------------------------------
 
+
 def test_the_chosen_theme_persists_and_other_settings_survive(tmp_path):
     path = tmp_path / "switchboard" / "config.toml"
     assert load_config(path).theme is None
@@ -142,8 +147,7 @@ def test_the_chosen_theme_persists_and_other_settings_survive(tmp_path):
     assert load_config(path).theme == "stage"
     path.write_text('theme = "stage"\n[keys]\nbarge-in = "f9"\n', encoding="utf-8")
     assert save_theme("high-contrast", path) is None
-    assert tomllib.loads(path.read_text(encoding="utf-8")) == {
-        "theme": "high-contrast", "keys": {"barge-in": "f9"}}
+    assert tomllib.loads(path.read_text(encoding="utf-8")) == {"theme": "high-contrast", "keys": {"barge-in": "f9"}}
     assert config_path({"XDG_CONFIG_HOME": str(tmp_path)}) == path
 
 

@@ -5,6 +5,7 @@ the moment before its barge-in: turn_1 has finished, turn_2 is speaking. The scr
 as SVG (written to $THEME_SNAPSHOTS/<theme>.svg when that is set, for a person to look at) and
 must paint those slots in the theme's own colours on the theme's background.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,6 +29,7 @@ THEMES = load_themes([BUILTIN_DIR])
 
 def hex_of(colour: str) -> str:
     from textual.color import Color
+
     return Color.parse(colour).hex.lower()
 
 
@@ -36,11 +38,24 @@ async def test_each_theme_paints_the_slots_in_its_own_colours(name, tmp_path):
     demo = read_recording(ROOT / "recordings" / "demo-flight-booking.jsonl")
     transport = ReplayTransport(demo, paused=True)
     await transport.connect()
-    config = resolve_config(provider="local", url=demo.header.url, dialect=demo.header.dialect,
-                            output_format=demo.header.output_format, audio="none", record=False)
+    config = resolve_config(
+        provider="local",
+        url=demo.header.url,
+        dialect=demo.header.dialect,
+        output_format=demo.header.output_format,
+        audio="none",
+        record=False,
+    )
     console = Console(config, clock=transport.clock)
-    app = SwitchboardApp(console, start=False, themes=THEMES, theme=name, save_choices=False,
-                         config_path=tmp_path / "config.toml", blink=False)
+    app = SwitchboardApp(
+        console,
+        start=False,
+        themes=THEMES,
+        theme=name,
+        save_choices=False,
+        config_path=tmp_path / "config.toml",
+        blink=False,
+    )
     async with app.run_test(size=(120, 36)) as pilot:
         assert transport.seek_next_barge_in()
         task = asyncio.ensure_future(drive(transport, console))
@@ -54,7 +69,7 @@ async def test_each_theme_paints_the_slots_in_its_own_colours(name, tmp_path):
     theme = THEMES.themes[name].theme
     painted = svg.lower()
     assert hex_of(variables["slot-speaking"]) in painted
-    assert hex_of(variables["slot-free"]) in painted            # turn_1 finished, three slots free
+    assert hex_of(variables["slot-free"]) in painted  # turn_1 finished, three slots free
     assert hex_of(theme.background) in painted
     if os.environ.get("THEME_SNAPSHOTS"):
         folder = Path(os.environ["THEME_SNAPSHOTS"])

@@ -4,6 +4,7 @@ The real console (tui/core/console.py) against the real local server on loopback
 the real websockets client, and for audio the virtual speaker (a PulseAudio null sink whose
 monitor is recorded).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -15,9 +16,11 @@ from tui.net.backoff import Backoff
 from tui.session import SlotState
 from tui.session.status import ConnectionState
 
-LONG = RAMBLING_TURN      # still streaming at 4 words/s while five more are typed
-MAX_CONTEXTS_MESSAGE = ("Maximum simultaneous contexts per WebSocket connection exceeded (5). "
-                        "Please close an existing context before opening a new one.")
+LONG = RAMBLING_TURN  # still streaming at 4 words/s while five more are typed
+MAX_CONTEXTS_MESSAGE = (
+    "Maximum simultaneous contexts per WebSocket connection exceeded (5). "
+    "Please close an existing context before opening a new one."
+)
 
 
 def quick_backoff(**options) -> Backoff:
@@ -37,17 +40,26 @@ async def six_quick_turns(console: Console) -> None:
 
 # ---- defect 2: after a 1008 the speaker plays the next turn ---------------------------------
 
-async def test_after_a_1008_the_next_turn_plays_on_the_speaker(start_local_server, virtual_speaker, tmp_path,
-                                                               shutdown_after):
+
+async def test_after_a_1008_the_next_turn_plays_on_the_speaker(
+    start_local_server, virtual_speaker, tmp_path, shutdown_after
+):
     server = await start_local_server("tone")
-    config = resolve_config(provider="local", url=server.url, audio="miniaudio", output_format="pcm_24000",
-                            guard=False, rate=4, record=False)
+    config = resolve_config(
+        provider="local",
+        url=server.url,
+        audio="miniaudio",
+        output_format="pcm_24000",
+        guard=False,
+        rate=4,
+        record=False,
+    )
     console = Console(config, backoff=quick_backoff())
     shutdown_after(console)
     assert await console.start() and await console.wait_connected(10)
     assert console.speaker.speaker.backend_name == "miniaudio", console.speaker.speaker.silent_reason
     await six_quick_turns(console)
-    assert await console.wait_connected(10)                   # reconnected on its own
+    assert await console.wait_connected(10)  # reconnected on its own
     console.set_rate(40)
     asked = time.monotonic()
     assert console.submit_turn("Okay, done.").message == "streaming"
@@ -62,6 +74,7 @@ async def test_after_a_1008_the_next_turn_plays_on_the_speaker(start_local_serve
 
 # ---- defect 3: a refused key stops reconnecting; other failures back off --------------------
 
+
 def attempts_seen(console: Console) -> list[int]:
     """The attempt number of every connecting moment (observed after each apply)."""
     seen: list[int] = []
@@ -71,22 +84,25 @@ def attempts_seen(console: Console) -> list[int]:
         if s.connection is ConnectionState.CONNECTING and (not seen or seen[-1] != s.attempt or look.left):
             seen.append(s.attempt)
         look.left = s.connection is not ConnectionState.CONNECTING
+
     look.left = True
     console.add_observer(look)
     return seen
 
 
-async def test_a_refused_key_stops_reconnecting_and_says_which_key(start_local_server, frozen_clock, tmp_path,
-                                                                   shutdown_after):
+async def test_a_refused_key_stops_reconnecting_and_says_which_key(
+    start_local_server, frozen_clock, tmp_path, shutdown_after
+):
     server = await start_local_server("tone", api_key="goodkey")
-    config = resolve_config(provider="elevenlabs", url=server.url, audio="none", record=False,
-                            env={"ELEVENLABS_API_KEY": "sk_wrong"})
+    config = resolve_config(
+        provider="elevenlabs", url=server.url, audio="none", record=False, env={"ELEVENLABS_API_KEY": "sk_wrong"}
+    )
     console = Console(config, clock=frozen_clock, backoff=quick_backoff())
     shutdown_after(console)
     seen = attempts_seen(console)
     assert await console.start()
     await wait_for(lambda: console.session.status.close_code == 1008)
-    await asyncio.sleep(0.5)        # with the old code: ~25 more attempts in this time
+    await asyncio.sleep(0.5)  # with the old code: ~25 more attempts in this time
     assert len(seen) == 1, f"reconnected after an authentication refusal: attempts {seen}"
     banner = console.session.banner.text
     assert "ELEVENLABS_API_KEY" in banner and "refused" in banner and "sk_wrong" not in banner
@@ -119,8 +135,9 @@ async def refused_at_the_handshake(config, shutdown_after, banner_says: str) -> 
 
 async def test_a_handshake_refused_with_403_stops_reconnecting(start_local_server, tmp_path, shutdown_after):
     server = await start_local_server("tone", api_key="goodkey")
-    config = resolve_config(provider="murf", url=server.url, audio="none", record=False,
-                            env={"MURF_API_KEY": "sk_wrong"})
+    config = resolve_config(
+        provider="murf", url=server.url, audio="none", record=False, env={"MURF_API_KEY": "sk_wrong"}
+    )
     banner, seen = await refused_at_the_handshake(config, shutdown_after, "MURF_API_KEY")
     assert len(seen) == 1, f"reconnected after HTTP 403: attempts {seen}"
     assert "403" in banner and "sk_wrong" not in banner
@@ -136,8 +153,9 @@ async def test_a_403_refusing_the_model_is_not_called_a_refused_key(start_local_
     assert "eleven_v3" in banner and "API key" not in banner, banner
 
 
-async def test_a_connection_refused_after_opening_backs_off_longer_each_time(start_local_server, frozen_clock,
-                                                                             tmp_path, shutdown_after):
+async def test_a_connection_refused_after_opening_backs_off_longer_each_time(
+    start_local_server, frozen_clock, tmp_path, shutdown_after
+):
     # An inactivity_timeout the server does not accept: the socket opens, then an error frame and 1008.
     # Opening is not proof that the connection works, so the backoff keeps growing.
     server = await start_local_server("tone")
@@ -151,21 +169,21 @@ async def test_a_connection_refused_after_opening_backs_off_longer_each_time(sta
         s = console.session.status
         if s.connection is ConnectionState.WAITING and (not waits or waits[-1][0] != s.attempt):
             waits.append((s.attempt, round(s.reconnect_at - frozen_clock(), 6)))
+
     console.add_observer(look)
     assert await console.start()
     await wait_for(lambda: len(waits) >= 6)
     assert [a for a, _ in waits[:6]] == [2, 3, 4, 5, 6, 7]
-    assert [d for _, d in waits[:6]] == [0.01, 0.02, 0.04, 0.08, 0.08, 0.08]   # doubled, capped
+    assert [d for _, d in waits[:6]] == [0.01, 0.02, 0.04, 0.08, 0.08, 0.08]  # doubled, capped
 
 
-async def test_a_connection_that_proved_itself_starts_the_backoff_afresh(start_local_server, tmp_path,
-                                                                         shutdown_after):
+async def test_a_connection_that_proved_itself_starts_the_backoff_afresh(start_local_server, tmp_path, shutdown_after):
     server = await start_local_server("tone")
     config = resolve_config(provider="local", url=server.url, audio="none", record=False, rate=40)
     console = Console(config, backoff=quick_backoff())
     shutdown_after(console)
     assert await console.start() and await console.wait_connected(10)
-    console.connection.backoff.attempt = 4          # as after four failed attempts
+    console.connection.backoff.attempt = 4  # as after four failed attempts
     assert console.submit_turn("Hello there.").ok
     await wait_for(lambda: console.session.slots[0].state is SlotState.FINAL)
     assert console.connection.backoff.attempt == 0  # audio arrived: the connection works
@@ -173,11 +191,14 @@ async def test_a_connection_that_proved_itself_starts_the_backoff_afresh(start_l
 
 # ---- defect 10: the 1008 banner is the error frame's whole message; the turn stays ----------
 
-async def test_the_1008_banner_shows_the_whole_error_and_the_refused_turn_stays(start_local_server, tmp_path,
-                                                                               shutdown_after):
+
+async def test_the_1008_banner_shows_the_whole_error_and_the_refused_turn_stays(
+    start_local_server, tmp_path, shutdown_after
+):
     server = await start_local_server("tone")
-    config = resolve_config(provider="local", url=server.url, audio="none", guard=False, rate=4, record=False,
-                            auto_reconnect=False)
+    config = resolve_config(
+        provider="local", url=server.url, audio="none", guard=False, rate=4, record=False, auto_reconnect=False
+    )
     console = Console(config)
     shutdown_after(console)
     assert await console.start() and await console.wait_connected(10)
@@ -192,8 +213,8 @@ async def test_the_1008_banner_shows_the_whole_error_and_the_refused_turn_stays(
 
 # ---- defect 11 (part): a TLS mismatch says so ------------------------------------------------
 
-async def test_wss_against_a_plain_server_says_the_tls_handshake_failed(start_local_server, tmp_path,
-                                                                        shutdown_after):
+
+async def test_wss_against_a_plain_server_says_the_tls_handshake_failed(start_local_server, tmp_path, shutdown_after):
     server = await start_local_server("tone")
     url = server.url.replace("ws://", "wss://")
     config = resolve_config(provider="local", url=url, audio="none", record=False, auto_reconnect=False)
@@ -207,6 +228,7 @@ async def test_wss_against_a_plain_server_says_the_tls_handshake_failed(start_lo
 
 
 # ---- friction: a reconnect the operator asked for is not an error ----------------------------
+
 
 async def test_an_asked_for_reconnect_is_an_info_note_not_an_error(start_local_server, tmp_path, shutdown_after):
     server = await start_local_server("tone")
@@ -227,15 +249,17 @@ async def test_an_asked_for_reconnect_is_an_info_note_not_an_error(start_local_s
 
 
 async def test_a_connection_up_long_enough_starts_the_backoff_afresh_though_it_got_no_frame(
-        start_local_server, frozen_clock, tmp_path, shutdown_after):
+    start_local_server, frozen_clock, tmp_path, shutdown_after
+):
     from tui.core.connection import PROVEN_AFTER
+
     server = await start_local_server("tone")
     config = resolve_config(provider="local", url=server.url, audio="none", record=False, auto_reconnect=False)
     console = Console(config, clock=frozen_clock, backoff=quick_backoff())
     shutdown_after(console)
     assert await console.start() and await console.wait_connected(10)
-    console.connection.backoff.attempt = 4          # as after four failed attempts
+    console.connection.backoff.attempt = 4  # as after four failed attempts
     frozen_clock.advance(PROVEN_AFTER)
-    assert console.send_raw('{"text": 5, "context_id": "x"}').ok    # refused: an error frame, then 1008
+    assert console.send_raw('{"text": 5, "context_id": "x"}').ok  # refused: an error frame, then 1008
     await wait_for(lambda: not console.connected)
     assert console.connection.backoff.attempt == 0

@@ -3,6 +3,7 @@ local server all follow it, and nothing typed is lost silently when a context ha
 
 Against the REAL local server on loopback (tone voice) with the real client.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,7 +27,7 @@ def test_each_dialect_states_its_own_context_limit_once_in_the_protocol_layer():
     assert Dialect.ELEVENLABS.max_contexts == elevenlabs.MAX_CONTEXTS == 5
     assert Dialect.ELEVENLABS_SINGLE.max_contexts == 1
     assert Dialect.MURF.max_contexts == murf.MAX_ACTIVE_CONTEXTS
-    assert murf.MAX_ACTIVE_CONTEXTS > 5   # Murf has no cap of five (issue 8, defect 9)
+    assert murf.MAX_ACTIVE_CONTEXTS > 5  # Murf has no cap of five (issue 8, defect 9)
 
 
 @pytest.mark.parametrize("dialect", list(Dialect))
@@ -35,12 +36,13 @@ def test_the_session_has_one_slot_per_context_the_dialect_allows(dialect):
     assert len(session.slots) == dialect.slot_count
     if dialect.has_contexts:
         assert dialect.slot_count == dialect.max_contexts
-    else:   # one stream per socket; its recent turns keep their slots
+    else:  # one stream per socket; its recent turns keep their slots
         assert dialect.max_contexts == 1 and dialect.slot_count == 5
 
 
 async def test_murf_with_the_guard_off_every_one_of_seven_turns_is_in_the_transcript_and_plays(
-        local_server, tmp_path, shutdown_after):
+    local_server, tmp_path, shutdown_after
+):
     console = await murf_console(local_server, tmp_path, shutdown_after, guard=False)
     session = console.session
     texts = [f"Turn number {n} speaks." for n in range(1, 8)]
@@ -85,7 +87,8 @@ def test_text_and_audio_of_a_context_beyond_the_slots_reach_the_transcript_and_a
 
 
 async def test_murf_turn_past_the_limit_is_refused_visibly_once_and_the_next_turn_still_plays(
-        local_server, tmp_path, shutdown_after):
+    local_server, tmp_path, shutdown_after
+):
     """Guard off, one turn more than Murf allows, all open at once (slow pace): the server refuses
     the extra one by name; its text stays in the transcript, a banner names it, its words stop
     (one refusal, not one per word), and a turn typed afterwards plays."""
@@ -97,12 +100,17 @@ async def test_murf_turn_past_the_limit_is_refused_visibly_once_and_the_next_tur
     extra = f"turn_{limit + 1}"
     await wait_for(lambda: session.banner is not None and murf.CONTEXT_LIMIT_MESSAGE in session.banner.text, 10)
     assert extra in session.banner.text
-    sent = session.transcript.turn(extra).text.strip()   # the words sent before the refusal
+    sent = session.transcript.turn(extra).text.strip()  # the words sent before the refusal
     assert sent and f"Turn {limit + 1} is still being typed.".startswith(sent)
-    await wait_for(lambda: all((s := session.slot_for(f"turn_{n}")) is not None and not s.occupied
-                               for n in range(1, limit + 1)), 30)
-    refusals = [e for e in session.log.entries()
-                if e.direction == "received" and e.context_id == extra and "Exceeded" in e.summary]
+    await wait_for(
+        lambda: all((s := session.slot_for(f"turn_{n}")) is not None and not s.occupied for n in range(1, limit + 1)),
+        30,
+    )
+    refusals = [
+        e
+        for e in session.log.entries()
+        if e.direction == "received" and e.context_id == extra and "Exceeded" in e.summary
+    ]
     assert len(refusals) == 1, [e.summary for e in refusals]
     assert console.submit_turn("After the refusal.").ok
     after = f"turn_{limit + 2}"

@@ -6,6 +6,7 @@ Against the REAL local server on loopback (tone voice: whitespace is silence, ev
 60 ms of sine) with the real client, and where sound matters the virtual speaker (a PulseAudio
 null sink whose monitor is recorded).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,7 +36,7 @@ from tui.session import (
     Wire,
 )
 
-consoles = shutdown_after   # the fixture, under this module's name for it
+consoles = shutdown_after  # the fixture, under this module's name for it
 
 PCM16K = AudioFormat("pcm", 16000)
 EL = Wire(Dialect.ELEVENLABS, voice_settings=DEFAULT_VOICE_SETTINGS)
@@ -69,10 +70,16 @@ async def test_single_context_every_turn_plays_and_keeps_its_transcript_line(loc
     for n, text in enumerate(texts, 1):
         assert console.submit_turn(text).ok
         cid = f"turn_{n}"
-        await wait_for(lambda: (s := session.slot_for(cid)) is not None and s.state is SlotState.FINAL
-                       and s.metrics.audio_seconds > 0
-                       and s.metrics.heard_seconds >= s.metrics.audio_seconds - 0.05, 10)
-        await asyncio.sleep(SEGMENT_GAP + 0.15)   # silence between turns on the sink
+        await wait_for(
+            lambda: (
+                (s := session.slot_for(cid)) is not None
+                and s.state is SlotState.FINAL
+                and s.metrics.audio_seconds > 0
+                and s.metrics.heard_seconds >= s.metrics.audio_seconds - 0.05
+            ),
+            10,
+        )
+        await asyncio.sleep(SEGMENT_GAP + 0.15)  # silence between turns on the sink
     heard = virtual_speaker.record(start, time.monotonic())
     assert segments(heard) == 3, f"{segments(heard)} sound segment(s) on the sink"
     for n, text in enumerate(texts, 1):
@@ -100,6 +107,7 @@ async def test_single_context_a_barged_in_turn_keeps_its_line_and_the_next_turn_
 
 
 # ---- a barge-in after the server's final: what the listener heard decides ---------------------
+
 
 def _finished_turn(clock, seconds: float) -> tuple[Session, str]:
     """A turn whose audio (`seconds` of it at 16 kHz) and final have all arrived."""
@@ -131,7 +139,8 @@ def test_a_barge_in_after_a_turn_was_heard_to_its_end_leaves_it_final(frozen_clo
 
 
 async def test_a_barge_in_after_the_servers_final_marks_the_slot_interrupted_with_heard_vs_received(
-        local_server, consoles):
+    local_server, consoles
+):
     # 50 words/s: all the audio and the final arrive long before the (real-time) speaker has
     # played them, as with a fast LLM.
     console = await console_on(local_server, consoles, rate=50)
@@ -139,7 +148,7 @@ async def test_a_barge_in_after_the_servers_final_marks_the_slot_interrupted_wit
     assert console.submit_turn(LONG_TURN).ok
     await wait_for(lambda: (s := session.slot_for("turn_1")) is not None and s.state is SlotState.FINAL, 10)
     slot = session.slot_for("turn_1")
-    assert slot.metrics.heard_seconds < slot.metrics.audio_seconds - 1.0   # still playing
+    assert slot.metrics.heard_seconds < slot.metrics.audio_seconds - 1.0  # still playing
     assert console.barge_in() == "turn_1"
     assert slot.state is SlotState.INTERRUPTED
     assert 0 < slot.metrics.heard_seconds < slot.metrics.audio_seconds - 1.0
@@ -167,7 +176,7 @@ def test_words_spoken_are_counted_against_the_whole_typed_turn(frozen_clock):
     for frame in EL.open(cid) + [f for w in sent for f in EL.text(cid, w + " ", False)]:
         s.apply(FrameSent(frame))
     s.apply(_aligned_audio(cid, " ".join(sent) + " "))
-    s.apply(Interrupted(cid, heard_seconds=1.55))   # w5 ends at 1.4 s, w6's middle is at 1.6 s
+    s.apply(Interrupted(cid, heard_seconds=1.55))  # w5 ends at 1.4 s, w6's middle is at 1.6 s
     turn = s.transcript.turn(cid)
     assert turn.summary == "interrupted · 5 of 43 words spoken"
     assert turn.unsent_words == TYPED_43.split()[17:]
@@ -176,17 +185,24 @@ def test_words_spoken_are_counted_against_the_whole_typed_turn(frozen_clock):
 async def test_a_turn_cut_early_counts_its_spoken_words_against_all_it_typed(local_server, consoles):
     console = await console_on(local_server, consoles, rate=4)
     assert console.submit_turn(LONG_TURN).ok
-    await wait_for(lambda: (s := console.session.slot_for("turn_1")) is not None and s.metrics.audio_frames > 0
-                   and s.metrics.heard_seconds > 0.3, 10)
+    await wait_for(
+        lambda: (
+            (s := console.session.slot_for("turn_1")) is not None
+            and s.metrics.audio_frames > 0
+            and s.metrics.heard_seconds > 0.3
+        ),
+        10,
+    )
     console.barge_in()
     turn = console.session.transcript.turn("turn_1")
     typed = len(LONG_TURN.split())
-    assert len(turn.text.split()) < typed                      # cut before it was all sent
+    assert len(turn.text.split()) < typed  # cut before it was all sent
     assert turn.summary.endswith(f" of {typed} words spoken"), turn.summary
     assert turn.text.split() + turn.unsent_words == LONG_TURN.split()
 
 
 # ---- a turn that waits shows in the transcript as queued -----------------------------------
+
 
 def test_a_queued_turn_shows_as_queued_until_it_opens(frozen_clock):
     s = Session(Dialect.ELEVENLABS, PCM16K, clock=frozen_clock)
@@ -202,9 +218,11 @@ def test_a_queued_turn_shows_as_queued_until_it_opens(frozen_clock):
 
 
 async def test_a_turn_typed_while_disconnected_is_in_the_transcript_as_queued_until_it_starts(
-        voice_loader, consoles, unused_tcp_port):
-    config = resolve_config(provider="local", url=f"ws://127.0.0.1:{unused_tcp_port}", audio="none",
-                            record=False, rate=20)
+    voice_loader, consoles, unused_tcp_port
+):
+    config = resolve_config(
+        provider="local", url=f"ws://127.0.0.1:{unused_tcp_port}", audio="none", record=False, rate=20
+    )
     console = Console(config, backoff=Backoff(initial=0.05, factor=2, cap=0.2, jitter=0))
     consoles(console)
     assert await console.start()
@@ -223,6 +241,7 @@ async def test_a_turn_typed_while_disconnected_is_in_the_transcript_as_queued_un
 
 # ---- TTFA: from the first text and from the flush, both measured and named -------------------
 
+
 def test_ttfa_is_measured_from_the_first_text_and_from_the_flush(frozen_clock):
     s = Session(Dialect.ELEVENLABS, PCM16K, clock=frozen_clock)
     s.apply(Connected("ws://test"))
@@ -230,11 +249,11 @@ def test_ttfa_is_measured_from_the_first_text_and_from_the_flush(frozen_clock):
     for frame in EL.open(cid):
         s.apply(FrameSent(frame))
     frozen_clock.advance(0.1)
-    s.apply(FrameSent(EL.text(cid, "Hello ", False)[0]))     # the first text: 0.1 s
+    s.apply(FrameSent(EL.text(cid, "Hello ", False)[0]))  # the first text: 0.1 s
     frozen_clock.advance(0.4)
-    s.apply(FrameSent(EL.text(cid, "there. ", True)[0]))     # the flush: 0.5 s
+    s.apply(FrameSent(EL.text(cid, "there. ", True)[0]))  # the flush: 0.5 s
     frozen_clock.advance(0.2)
-    s.apply(FrameReceived(elevenlabs.encode_server(Audio(b"\x01\x00" * 1600, cid))))   # audio: 0.7 s
+    s.apply(FrameReceived(elevenlabs.encode_server(Audio(b"\x01\x00" * 1600, cid))))  # audio: 0.7 s
     m = s.slot_for(cid).metrics
     assert (m.text_to_audio, m.flush_to_audio) == (pytest.approx(0.6), pytest.approx(0.2))
     assert (s.status.last_ttfa_text, s.status.last_ttfa) == (pytest.approx(0.6), pytest.approx(0.2))
@@ -248,8 +267,12 @@ async def test_a_finished_context_id_used_again_opens_a_new_context_that_plays(l
 
     def played_out() -> bool:
         s = session.slot_for("turn_1")
-        return (s is not None and s.state is SlotState.FINAL and s.metrics.audio_seconds > 0
-                and s.metrics.heard_seconds >= s.metrics.audio_seconds - 0.05)
+        return (
+            s is not None
+            and s.state is SlotState.FINAL
+            and s.metrics.audio_seconds > 0
+            and s.metrics.heard_seconds >= s.metrics.audio_seconds - 0.05
+        )
 
     assert console.submit_turn("Hello there.").ok
     await wait_for(played_out, 10)

@@ -2,6 +2,7 @@
 voice), each pattern's frames read back from the session recording in the order they crossed
 the socket; and under the flush→close race (`race_empty=1`, PROTOCOL.md §5) the default
 pattern loses the turn's audio while closing after the last audio does not."""
+
 from __future__ import annotations
 
 import json
@@ -60,6 +61,7 @@ async def turn_to_final(console: Console, text: str = ONE_SENTENCE, timeout: flo
 
 # ---- the choice itself ------------------------------------------------------------------------
 
+
 def test_the_patterns_are_named_as_on_the_command_line_and_a_bad_one_is_one_line():
     assert parse_turn_end("Close-After-Last-Audio") is TurnEnd.CLOSE_AFTER_LAST_AUDIO
     with pytest.raises(ValueError, match="flush-close, close-after-first-audio, close-after-last-audio, flush-only"):
@@ -85,24 +87,25 @@ def test_cycling_the_pattern_visits_all_four_and_comes_back():
 
 def test_with_no_alignment_the_last_audio_is_the_one_followed_by_a_quiet_period():
     watch = CloseWatch(TurnEnd.CLOSE_AFTER_LAST_AUDIO, ended_at=10.0, seen=AudioSeen(0, None))
-    assert watch.due(AudioSeen(0, None), 11.0) is None                     # no audio yet: wait
+    assert watch.due(AudioSeen(0, None), 11.0) is None  # no audio yet: wait
     assert watch.due(AudioSeen(3, None), 12.0) == 12.0 + QUIET_AFTER_AUDIO  # audio came: quiet from now
     assert watch.due(AudioSeen(3, None), 12.5) == 12.0 + QUIET_AFTER_AUDIO
-    assert watch.due(AudioSeen(3, False), 12.5) is None                    # aligned, not to the end
+    assert watch.due(AudioSeen(3, False), 12.5) is None  # aligned, not to the end
     assert watch.due(AudioSeen(4, True), 12.6) == 0.0
 
 
 # ---- each pattern on the wire ------------------------------------------------------------------
 
+
 async def test_flush_close_sends_the_close_right_after_the_flush_before_any_audio(
-        local_server, tmp_path, shutdown_after):   # noqa: F811
+    local_server, tmp_path, shutdown_after
+):  # noqa: F811
     console = await console_on(local_server, tmp_path, shutdown_after, turn_end="flush-close")
     await turn_to_final(console)
     assert squeeze(story(console)) == ["open", "text", "flush", "close", "audio", "final"]
 
 
-async def test_close_after_first_audio_waits_for_the_contexts_first_audio(
-        local_server, tmp_path, shutdown_after):   # noqa: F811
+async def test_close_after_first_audio_waits_for_the_contexts_first_audio(local_server, tmp_path, shutdown_after):  # noqa: F811
     console = await console_on(local_server, tmp_path, shutdown_after, turn_end="close-after-first-audio")
     slot = await turn_to_final(console)
     labels = story(console)
@@ -112,7 +115,8 @@ async def test_close_after_first_audio_waits_for_the_contexts_first_audio(
 
 
 async def test_close_after_last_audio_closes_once_the_alignment_reaches_the_last_word(
-        local_server, tmp_path, shutdown_after):   # noqa: F811
+    local_server, tmp_path, shutdown_after
+):  # noqa: F811
     console = await console_on(local_server, tmp_path, shutdown_after, turn_end="close-after-last-audio")
     await turn_to_final(console)
     assert squeeze(story(console)) == ["open", "text", "flush", "audio", "close", "final"]
@@ -120,32 +124,37 @@ async def test_close_after_last_audio_closes_once_the_alignment_reaches_the_last
 
 
 async def test_flush_only_never_closes_and_the_servers_inactivity_timeout_sends_the_final(
-        local_server, tmp_path, shutdown_after):   # noqa: F811
-    console = await console_on(local_server, tmp_path, shutdown_after, turn_end="flush-only",
-                               inactivity_timeout=1)
+    local_server, tmp_path, shutdown_after
+):  # noqa: F811
+    console = await console_on(local_server, tmp_path, shutdown_after, turn_end="flush-only", inactivity_timeout=1)
     slot = await turn_to_final(console)
     assert squeeze(story(console)) == ["open", "text", "flush", "audio", "final"]
     assert slot.state is SlotState.TIMED_OUT
 
 
 async def test_murf_close_after_last_audio_sends_end_after_a_quiet_period_following_its_audio(
-        local_server, tmp_path, shutdown_after):   # noqa: F811
-    console = await console_on(local_server, tmp_path, shutdown_after, dialect="murf",
-                               turn_end="close-after-last-audio")
+    local_server, tmp_path, shutdown_after
+):  # noqa: F811
+    console = await console_on(
+        local_server, tmp_path, shutdown_after, dialect="murf", turn_end="close-after-last-audio"
+    )
     await turn_to_final(console)
     assert squeeze(story(console)) == ["text", "audio", "end", "final"]
 
 
 async def test_single_context_close_after_last_audio_flushes_then_ends_the_stream_after_its_audio(
-        local_server, tmp_path, shutdown_after):   # noqa: F811
-    console = await console_on(local_server, tmp_path, shutdown_after, dialect="elevenlabs-single",
-                               turn_end="close-after-last-audio")
+    local_server, tmp_path, shutdown_after
+):  # noqa: F811
+    console = await console_on(
+        local_server, tmp_path, shutdown_after, dialect="elevenlabs-single", turn_end="close-after-last-audio"
+    )
     await turn_to_final(console)
     assert squeeze(story(console, None)) == ["open", "text", "flush", "audio", "end", "final"]
 
 
 async def test_the_pattern_changes_live_for_the_next_turn_and_each_turn_shows_its_own(
-        local_server, tmp_path, shutdown_after):   # noqa: F811
+    local_server, tmp_path, shutdown_after
+):  # noqa: F811
     console = await console_on(local_server, tmp_path, shutdown_after)
     assert console.turn_end is TurnEnd.FLUSH_CLOSE
     assert console.cycle_turn_end().ok and console.session.status.turn_end == "close-after-first-audio"
@@ -159,9 +168,11 @@ async def test_the_pattern_changes_live_for_the_next_turn_and_each_turn_shows_it
 
 # ---- under the race --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("pattern, loses_audio", [("flush-close", True), ("close-after-last-audio", False)])
 async def test_under_the_race_flush_close_loses_the_audio_and_close_after_last_audio_does_not(
-        start_local_server, tmp_path, shutdown_after, pattern, loses_audio):   # noqa: F811
+    start_local_server, tmp_path, shutdown_after, pattern, loses_audio
+):  # noqa: F811
     server = await start_local_server("tone", faults=FaultPlan(parse_faults("race_empty=1")))
     console = await console_on(server.url, tmp_path, shutdown_after, turn_end=pattern)
     slot = await turn_to_final(console)

@@ -1,5 +1,6 @@
 """The virtual speaker's processes (PulseAudio, parec, the stamper) end with the test run that
 started them, even when that run is killed and never reaches the fixture's teardown."""
+
 import os
 import signal
 import subprocess
@@ -28,13 +29,19 @@ def running(pid: int) -> bool:
 
 
 def test_a_killed_test_run_leaves_no_pulseaudio_behind():
-    run = subprocess.Popen([sys.executable, "-c", STARTS_A_SPEAKER], cwd=REPO, stdout=subprocess.PIPE,
-                           stdin=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    run = subprocess.Popen(
+        [sys.executable, "-c", STARTS_A_SPEAKER],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     try:
         pids = [int(p) for p in run.stdout.readline().split()]
         assert len(pids) == 3 and all(running(p) for p in pids)
     finally:
-        run.send_signal(signal.SIGKILL)    # no teardown, as when a run crashes
+        run.send_signal(signal.SIGKILL)  # no teardown, as when a run crashes
         run.wait(timeout=10)
     deadline = time.monotonic() + 10
     while any(running(p) for p in pids) and time.monotonic() < deadline:

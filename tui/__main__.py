@@ -1,4 +1,5 @@
 """Entry point: `switchboard` / `python -m tui`."""
+
 import sys
 
 from tui.cli import main

@@ -1,12 +1,13 @@
 """`Clock`: the type of the clock callable that every layer takes wherever it computes a deadline
 or a duration (time is injected: tests freeze or advance it). One alias, so it cannot drift; and
 the one interruptible sleep on it, which the console and the server both use."""
+
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 
-Clock = Callable[[], float]   # seconds on a monotonic scale; only differences mean anything
+Clock = Callable[[], float]  # seconds on a monotonic scale; only differences mean anything
 
 
 async def sleep_until(deadline: float, clock: Clock, wake: asyncio.Event | None = None) -> bool:

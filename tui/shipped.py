@@ -9,14 +9,15 @@ Session recordings go to `./recordings` in a checkout, as they always have, and 
 user data directory when installed (`~/.local/share/switchboard/recordings` on Linux, honouring
 XDG_DATA_HOME), never into whatever folder the user happens to stand in. `--record-dir` overrides.
 """
+
 from __future__ import annotations
 
 from importlib import metadata
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
-PACKAGED = PACKAGE / "_shipped"          # present only in a built wheel
-CHECKOUT = PACKAGE.parent                # the repo's top, when running from a checkout
+PACKAGED = PACKAGE / "_shipped"  # present only in a built wheel
+CHECKOUT = PACKAGE.parent  # the repo's top, when running from a checkout
 DEMO_PREFIX = "demo-"
 RECORDING_SUFFIX = ".jsonl"
 
@@ -36,6 +37,7 @@ def default_record_dir() -> Path:
     if not installed():
         return Path("recordings")
     from platformdirs import user_data_path  # honours XDG_DATA_HOME on Linux
+
     return user_data_path("switchboard", appauthor=False) / "recordings"
 
 
@@ -64,5 +66,5 @@ def version() -> str:
     """The installed distribution's version (pyproject's `version`, the one source of it)."""
     try:
         return metadata.version("switchboard")
-    except metadata.PackageNotFoundError:   # a checkout imported without installing it
+    except metadata.PackageNotFoundError:  # a checkout imported without installing it
         return "unknown (not installed)"

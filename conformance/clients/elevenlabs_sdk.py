@@ -10,6 +10,7 @@ first frame with `voice_settings: null` and `generation_config`). Non-default: p
 The interruption is the SDK's own path: the application stops iterating and closes the generator,
 whose `with connect(...)` closes the socket.
 """
+
 import concurrent.futures
 import io
 import os
@@ -28,6 +29,7 @@ def _audio(client, name: str, output_format):
 def decoded_seconds(data: bytes) -> tuple[float, str]:
     """Seconds of sound in an MP3 stream, by a real decoder (PyAV, which LiveKit brings along)."""
     import av
+
     try:
         with av.open(io.BytesIO(data), format="mp3") as container:
             samples = sum(frame.samples for frame in container.decode(audio=0))
@@ -45,7 +47,7 @@ def spoken_turn(client, name: str, output_format) -> None:
             emit("audio", turn=name, head=chunk[:4].hex())
             first = False
     extra = {}
-    if output_format is None:   # the default, MP3: what the application receives must decode
+    if output_format is None:  # the default, MP3: what the application receives must decode
         seconds, error = decoded_seconds(bytes(data))
         extra = {"decoded_seconds": round(seconds, 3), "decode_error": error}
     emit("turn_end", turn=name, bytes=len(data), ended=True, **extra)
@@ -56,7 +58,7 @@ def interrupted_turn(client, output_format) -> None:
     chunks = _audio(client, "interrupted", output_format)
     first = next(chunks)
     emit("audio", turn="interrupted", head=first[:4].hex())
-    chunks.close()   # the listener barged in: stop iterating; the helper closes its socket
+    chunks.close()  # the listener barged in: stop iterating; the helper closes its socket
     emit("interrupted", turn="interrupted")
     time.sleep(LATE_AUDIO_WINDOW)
     emit("turn_end", turn="interrupted", bytes=len(first), ended=True)
@@ -69,17 +71,23 @@ def main() -> None:
     output_format = None if args.config == "default" else "pcm_24000"
     # The helper's final read has no timeout of its own: bound each turn from outside.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        for step in (lambda: spoken_turn(client, "turn1", output_format),
-                     lambda: interrupted_turn(client, output_format),
-                     lambda: spoken_turn(client, "final", output_format)):
+        for step in (
+            lambda: spoken_turn(client, "turn1", output_format),
+            lambda: interrupted_turn(client, output_format),
+            lambda: spoken_turn(client, "final", output_format),
+        ):
             try:
                 pool.submit(step).result(TURN_TIMEOUT)
             except concurrent.futures.TimeoutError:
-                emit("error", where="turn", message=f"the turn did not end within {TURN_TIMEOUT:.0f} s "
-                                                    "(the helper waits for the server to close the socket)")
+                emit(
+                    "error",
+                    where="turn",
+                    message=f"the turn did not end within {TURN_TIMEOUT:.0f} s "
+                    "(the helper waits for the server to close the socket)",
+                )
                 emit("done")
-                os._exit(1)   # the stuck thread would hold the executor's exit forever
-            except Exception as error:   # the SDK's ApiError, a handshake refusal: report and go on
+                os._exit(1)  # the stuck thread would hold the executor's exit forever
+            except Exception as error:  # the SDK's ApiError, a handshake refusal: report and go on
                 emit("error", where="turn", message=f"{type(error).__name__}: {error}"[:300])
     emit("done")
 

@@ -6,6 +6,7 @@ user barges in: `aclose()` on the stream still speaking (the plugin's own cleanu
 ElevenLabs plugin sends close_context, the Murf plugin drops the pooled socket). No room and no
 job: the plugins take an aiohttp session directly.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,7 +36,7 @@ async def _spoken_turn(tts, name: str) -> None:
                 first = False
             if event.is_final:
                 ended = True
-        ended = True   # the stream ran to its end without an error
+        ended = True  # the stream ran to its end without an error
 
     try:
         await asyncio.wait_for(read(), TURN_TIMEOUT)
@@ -55,7 +56,7 @@ async def _interrupted_turn(tts) -> None:
     stream = tts.stream()
     for sentence in TURNS["interrupted"]:
         stream.push_text(sentence + " ")
-    stream.flush()   # sentences go out, but the turn is not ended: the user barges in first
+    stream.flush()  # sentences go out, but the turn is not ended: the user barges in first
     audio = 0
     try:
         event = await asyncio.wait_for(stream.__anext__(), TURN_TIMEOUT)
@@ -67,7 +68,7 @@ async def _interrupted_turn(tts) -> None:
         emit("error", where="interrupted", message=f"{type(error).__name__}: {error}"[:300])
     await stream.aclose()
     emit("interrupted", turn="interrupted")
-    await asyncio.sleep(LATE_AUDIO_WINDOW)   # nothing can reach a closed stream; the wire log says what came
+    await asyncio.sleep(LATE_AUDIO_WINDOW)  # nothing can reach a closed stream; the wire log says what came
     emit("turn_end", turn="interrupted", bytes=audio, ended=True)
 
 

@@ -5,6 +5,7 @@ an LLM service pushes); the interruption is an InterruptionFrame (what pipecat p
 starts speaking), which reaches the service's `_handle_interruption`. A collector after the
 service sees what a transport would play; one before it sees errors pushed upstream.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -23,7 +24,7 @@ from pipecat.frames.frames import (
 )
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
-from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.workers.runner import WorkerRunner
 
 from .script import LATE_AUDIO_WINDOW, TURN_TIMEOUT, TURNS, emit
@@ -34,11 +35,11 @@ class Collector(FrameProcessor):
 
     def __init__(self) -> None:
         super().__init__()
-        self.contexts: list[str] = []          # in order of TTSStartedFrame
+        self.contexts: list[str] = []  # in order of TTSStartedFrame
         self.audio: dict[str, int] = {}
         self.stopped: set[str] = set()
         self.interrupted_at: dict[str, float] = {}
-        self.watch: str | None = None          # the context an InterruptionFrame, once here, cuts
+        self.watch: str | None = None  # the context an InterruptionFrame, once here, cuts
         self.changed = asyncio.Event()
 
     async def process_frame(self, frame, direction):
@@ -53,8 +54,12 @@ class Collector(FrameProcessor):
         elif isinstance(frame, TTSAudioRawFrame):
             ctx = frame.context_id
             if ctx in self.interrupted_at:
-                emit("late_audio", context=ctx, bytes=len(frame.audio),
-                     after=round(time.monotonic() - self.interrupted_at[ctx], 3))
+                emit(
+                    "late_audio",
+                    context=ctx,
+                    bytes=len(frame.audio),
+                    after=round(time.monotonic() - self.interrupted_at[ctx], 3),
+                )
             self.audio[ctx] = self.audio.get(ctx, 0) + len(frame.audio)
         elif isinstance(frame, TTSStoppedFrame):
             self.stopped.add(frame.context_id)
@@ -81,8 +86,13 @@ def _sentences(name: str) -> list:
 
 async def drive(service, params: PipelineParams) -> None:
     errors, sink = Collector(), Collector()
-    worker = PipelineWorker(Pipeline([errors, service, sink]), params=params, idle_timeout_secs=None,
-                            enable_rtvi=False, check_dangling_tasks=False)
+    worker = PipelineWorker(
+        Pipeline([errors, service, sink]),
+        params=params,
+        idle_timeout_secs=None,
+        enable_rtvi=False,
+        check_dangling_tasks=False,
+    )
     runner = WorkerRunner(handle_sigint=False, check_dangling_tasks=False)
     await runner.add_workers(worker)
     running = asyncio.create_task(runner.run())
@@ -108,15 +118,14 @@ async def drive(service, params: PipelineParams) -> None:
         await worker.queue_frame(InterruptionFrame())
         emit("interrupted", turn="interrupted", context=ctx)
         await asyncio.sleep(LATE_AUDIO_WINDOW)
-        emit("turn_end", turn="interrupted", context=ctx, bytes=sink.audio.get(ctx, 0) if ctx else 0,
-             ended=True)
+        emit("turn_end", turn="interrupted", context=ctx, bytes=sink.audio.get(ctx, 0) if ctx else 0, ended=True)
 
     try:
         await spoken_turn("turn1", 0)
         await interrupted_turn(1)
         await spoken_turn("final", 2)
     finally:
-        await worker.queue_frame(EndFrame())   # the service's stop: close_socket, then waits for the close
+        await worker.queue_frame(EndFrame())  # the service's stop: close_socket, then waits for the close
         try:
             await asyncio.wait_for(running, 10)
         except TimeoutError:

@@ -3,6 +3,7 @@
 Default configuration: only the required api_key (PCM at 24000 Hz, model falcon-2, buffer
 settings 40/300 in a settings frame and in every text frame). Non-default: PCM at 8000 Hz.
 """
+
 import asyncio
 
 from pipecat.pipeline.worker import PipelineParams

@@ -9,6 +9,7 @@ application sees it), `turn_end` (the client ended the turn: bytes of audio, `en
 that reached the application after the interruption: a client should drop it), `error` (anything
 the client surfaced as an error), `done`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,9 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-TURNS = json.loads((Path(__file__).with_name("turns.json")).read_text())   # shared with node/
-TURN_TIMEOUT = 15.0       # seconds a turn may take before the client is judged stuck
-LATE_AUDIO_WINDOW = 1.0   # seconds to watch for audio of an interrupted turn after the interruption
+TURNS = json.loads((Path(__file__).with_name("turns.json")).read_text())  # shared with node/
+TURN_TIMEOUT = 15.0  # seconds a turn may take before the client is judged stuck
+LATE_AUDIO_WINDOW = 1.0  # seconds to watch for audio of an interrupted turn after the interruption
 VOICE_ID = "conformance-voice"
 
 
@@ -39,4 +40,5 @@ def emit(event: str, **fields) -> None:
 
 def versions(*packages: str) -> dict[str, str]:
     from importlib.metadata import version
+
     return {name: version(name) for name in packages}

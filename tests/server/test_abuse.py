@@ -3,6 +3,7 @@ counts what is left (live connections, table sizes, frames), never wall-clock ti
 
 bench/abuse.py reproduces the same abuse against a server subprocess and prints the figures.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,6 +57,7 @@ async def settled(runtimes: weakref.WeakSet, timeout: float = WAIT) -> int:
 
 # ---- 1. abnormal ends leave nothing behind ------------------------------------------------
 
+
 async def abandon_mid_stream(url: str, how: str) -> None:
     """Five contexts of 200 words flushed, 20 kB read, one more frame, then gone (RST or close)."""
     ws = await connect(url, open_timeout=WAIT, max_size=None)
@@ -65,7 +67,7 @@ async def abandon_mid_stream(url: str, how: str) -> None:
     read = 0
     while read < 20_000:
         read += len(await asyncio.wait_for(ws.recv(), WAIT))
-    await ws.send(json.dumps(text("c0", "more ")))   # the server wakes its watcher as the socket dies
+    await ws.send(json.dumps(text("c0", "more ")))  # the server wakes its watcher as the socket dies
     if how == "reset":
         ws.transport.abort()
     else:
@@ -83,6 +85,7 @@ async def test_connections_that_end_abnormally_leave_no_handler_alive(start_loca
 
 # ---- 3. Murf: every per-socket table is bounded, and goes with the socket -------------------
 
+
 def test_murf_voice_configs_for_ids_beyond_the_limit_are_refused_not_remembered():
     model = MurfConnection(ManualClock())
     config = VoiceConfig(rate=10)
@@ -98,8 +101,7 @@ async def test_twenty_thousand_murf_context_requests_are_refused_past_the_limit(
     server = await start_local_server()
     async with client(murf_endpoint(server.url)) as ws:
         for n in range(3_000):
-            await ws.send({"text": "no sentence end yet", "context_id": f"ctx{n}",
-                           "voice_config": {"rate": 5}})
+            await ws.send({"text": "no sentence end yet", "context_id": f"ctx{n}", "voice_config": {"rate": 5}})
         errors = [await ws.recv() for _ in range(3_000 - murf.MAX_ACTIVE_CONTEXTS)]
         assert {e["error"] for e in errors} == {murf.CONTEXT_LIMIT_MESSAGE}
         assert {e["context_id"] for e in errors} == {f"ctx{n}" for n in range(murf.MAX_ACTIVE_CONTEXTS, 3_000)}
@@ -123,6 +125,7 @@ def test_text_waiting_to_be_spoken_is_capped_per_connection_with_each_dialects_e
 
 
 # ---- 5. one context's bad text is that context's error, nothing more ------------------------
+
 
 @pytest.mark.parametrize("bad", ["\ud800", "a\x00b"], ids=["lone-surrogate", "nul"])
 async def test_bad_text_in_one_elevenlabs_context_is_its_error_and_the_others_go_on(local_server, bad):
@@ -176,6 +179,7 @@ async def test_a_context_id_that_is_a_lone_surrogate_is_echoed_escaped_not_a_dea
 
 # ---- 6. a client that never reads is let go -------------------------------------------------
 
+
 async def silent_reader(url: str):
     """A client whose socket takes almost nothing in: it never reads."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -202,18 +206,18 @@ async def stalled_past_the_deadline(start_local_server, runtimes: weakref.WeakSe
     ws = await silent_reader(murf_endpoint(server.url))
     await ws.send(json.dumps({"text": "ab " * 20_000, "context_id": "flood", "end": True}))
     await blocked(runtimes)
-    clock.advance(SEND_STALL_SECONDS + 0.5)     # close 1008 queued behind the unread audio
+    clock.advance(SEND_STALL_SECONDS + 0.5)  # close 1008 queued behind the unread audio
     return clock, ws
 
 
 async def test_a_client_that_never_reads_is_closed_then_aborted_on_the_servers_clock(start_local_server, runtimes):
     clock, ws = await stalled_past_the_deadline(start_local_server, runtimes)
     await asyncio.sleep(0.2)
-    assert len(runtimes) == 1                    # not yet: the client may still read its close
-    clock.advance(CLOSE_GRACE_SECONDS + 0.5)    # it did not: the TCP connection is aborted
+    assert len(runtimes) == 1  # not yet: the client may still read its close
+    clock.advance(CLOSE_GRACE_SECONDS + 0.5)  # it did not: the TCP connection is aborted
     assert await settled(runtimes) == 0
     with pytest.raises(ConnectionClosed):
-        while True:                              # what it finally reads ends in the reset
+        while True:  # what it finally reads ends in the reset
             await asyncio.wait_for(ws.recv(), WAIT)
     assert ws.close_code == 1006
 
@@ -221,7 +225,7 @@ async def test_a_client_that_never_reads_is_closed_then_aborted_on_the_servers_c
 async def test_a_client_that_reads_again_after_the_stall_gets_close_1008(start_local_server, runtimes):
     _, ws = await stalled_past_the_deadline(start_local_server, runtimes)
     with pytest.raises(ConnectionClosed):
-        while True:                              # reading again: the queued audio, then the close
+        while True:  # reading again: the queued audio, then the close
             await asyncio.wait_for(ws.recv(), WAIT)
     assert (ws.close_code, ws.close_reason) == (1008, NOT_READING_REASON)
     assert await settled(runtimes) == 0
@@ -235,6 +239,6 @@ async def test_a_slow_but_reading_client_is_never_let_go(start_local_server, run
         frames = []
         while not frames or not is_final(frames[-1]):
             frames.append(await ws.recv())
-            clock.advance(1.0)    # more than SEND_STALL_SECONDS pass on the server's clock, frames keep going
+            clock.advance(1.0)  # more than SEND_STALL_SECONDS pass on the server's clock, frames keep going
         assert len(frames) > SEND_STALL_SECONDS
         assert audio_of(frames, "c") and ws.close_code is None

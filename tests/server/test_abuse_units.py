@@ -1,5 +1,6 @@
 """Synthesis units under abuse (issue 11, items 2 and 4): a long run of letters is cut into pieces
 a voice can take, splitting is linear and lazy, and a closed socket's work stops at once."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,21 +29,21 @@ def test_a_20_kb_word_is_cut_into_pieces_a_voice_can_take_and_real_words_stay_wh
     spaced = split_units(f"Say {word} now please.")
     assert "".join(spaced) == f"Say {word} now please."
     assert max(max(letter_runs(u)) for u in spaced) <= WORD_PIECE_CHARS
-    long_but_real = "pneumonoultramicroscopicsilico"                       # 30 letters
+    long_but_real = "pneumonoultramicroscopicsilico"  # 30 letters
     assert len(long_but_real) <= MAX_WORD_CHARS
     assert any(long_but_real in u for u in split_units(f"A {long_but_real} case."))
 
 
 def test_no_unit_holds_more_than_max_unit_chars_whatever_the_words():
-    sentence = " ".join(["abcdefghij" * 3] * 2_000)            # 30-letter words: 30 of them would be 930 chars
+    sentence = " ".join(["abcdefghij" * 3] * 2_000)  # 30-letter words: 30 of them would be 930 chars
     units = split_units(sentence)
     assert "".join(units) == sentence
-    assert max(len(u) for u in units) <= MAX_UNIT_CHARS + 1     # + the space that rides with the last word
+    assert max(len(u) for u in units) <= MAX_UNIT_CHARS + 1  # + the space that rides with the last word
 
 
 def test_splitting_costs_linear_work_2x_text_about_2x_time_in_the_same_run():
     def cost(size: int) -> float:
-        text = "word " * (size // 5)                            # no punctuation at all: one clause
+        text = "word " * (size // 5)  # no punctuation at all: one clause
         best = float("inf")
         for _ in range(3):
             start = time.process_time()
@@ -89,7 +90,7 @@ async def test_a_1_mb_unpunctuated_frame_speaks_at_once_and_stops_when_its_clien
         first = json.loads(await asyncio.wait_for(ws.recv(), 10))
         assert first.get("audio")
         ws.transport.abort()
-        for _ in range(100):                       # until the server has noticed (bounded)
+        for _ in range(100):  # until the server has noticed (bounded)
             if not server._server.connections:
                 break
             await asyncio.sleep(0.05)
@@ -97,5 +98,5 @@ async def test_a_1_mb_unpunctuated_frame_speaks_at_once_and_stops_when_its_clien
         await asyncio.sleep(0.1)
         stopped_at = voice.units
         await asyncio.sleep(0.5)
-        assert voice.units == stopped_at           # no unit after the socket went
-        assert stopped_at < 200                    # of the 6,667 units the text holds
+        assert voice.units == stopped_at  # no unit after the socket went
+        assert stopped_at < 200  # of the 6,667 units the text holds

@@ -1,4 +1,5 @@
 """`--api-key`: each dialect refuses a missing or wrong key the way its service does (auth.py)."""
+
 from __future__ import annotations
 
 import logging
@@ -34,8 +35,9 @@ async def test_elevenlabs_accepts_the_key_as_header_query_or_first_message(keyed
 
 @pytest.mark.parametrize("url_of", [multi_url, single_url], ids=["multi", "single"])
 @pytest.mark.parametrize("spelling", ["xi_api_key", "xi-api-key", "authorization"])
-async def test_elevenlabs_takes_the_key_in_the_first_message_in_every_spelling_clients_send(keyed_server, url_of,
-                                                                                          spelling):
+async def test_elevenlabs_takes_the_key_in_the_first_message_in_every_spelling_clients_send(
+    keyed_server, url_of, spelling
+):
     context_id = "t1" if url_of is multi_url else None
     value = f"Bearer {KEY}" if spelling == "authorization" else KEY
     async with client(url_of(keyed_server)) as ws:
@@ -68,8 +70,13 @@ async def test_elevenlabs_without_a_key_gets_needs_authorization_and_1008(keyed_
     async with client(url_of(keyed_server)) as ws:
         await ws.send(opening(voice_settings={"speed": 1.0}))
         frames = await ws.rest()
-    assert frames == [{"message": "Neither authorization header nor xi-api-key received, please provide one.",
-                       "error": "needs_authorization", "code": 1008}]
+    assert frames == [
+        {
+            "message": "Neither authorization header nor xi-api-key received, please provide one.",
+            "error": "needs_authorization",
+            "code": 1008,
+        }
+    ]
     assert ws.close_code == 1008
 
 
@@ -88,9 +95,11 @@ async def test_elevenlabs_with_a_wrong_key_in_the_first_message_gets_invalid_api
 
 
 async def test_murf_accepts_the_key_as_header_or_query(keyed_server):
-    for url, headers in ((murf_endpoint(keyed_server), {"api-key": KEY}),
-                         (murf_endpoint(keyed_server, **{"api-key": KEY}), {}),
-                         (murf_endpoint(keyed_server, api_key=KEY), {})):
+    for url, headers in (
+        (murf_endpoint(keyed_server), {"api-key": KEY}),
+        (murf_endpoint(keyed_server, **{"api-key": KEY}), {}),
+        (murf_endpoint(keyed_server, api_key=KEY), {}),
+    ):
         async with client(url, additional_headers=headers) as ws:
             await ws.send({"text": "In.", "context_id": "t", "end": True})
             assert (await ws.until(lambda f: f.get("final") is True))[-1] == {"final": True, "context_id": "t"}
@@ -121,8 +130,12 @@ async def test_the_key_never_appears_in_a_log_line_or_an_error(keyed_server, cap
 
 
 async def test_unknown_path_gets_http_404_at_the_handshake(local_server):
-    for path in ("/v1/text-to-speech/voice/other", "/", "/v1/speech/stream-input/extra",
-                 "/v1/text-to-speech//multi-stream-input"):
+    for path in (
+        "/v1/text-to-speech/voice/other",
+        "/",
+        "/v1/speech/stream-input/extra",
+        "/v1/text-to-speech//multi-stream-input",
+    ):
         with pytest.raises(InvalidStatus) as refused:
             async with client(local_server + path):
                 pass

@@ -1,4 +1,5 @@
 """`python -m tui.server` / `switchboard serve` as a real child process."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,12 @@ READY = re.compile(r"switchboard serve: listening on (ws://127\.0\.0\.1:(\d+)) \
 
 async def start_serve(*args: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tui.server", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tui.server",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -31,7 +36,7 @@ async def test_serve_prints_its_url_once_listening_serves_and_stops_cleanly_on_s
         assert int(ready.group(2)) > 0
         async with client(multi_url(ready.group(1))) as ws:
             await ws.send(text("t1", "From a child process. ", flush=True))
-            frames = await ws.until(lambda f: f.get("flush_done") is True)   # --flush-done: opted in
+            frames = await ws.until(lambda f: f.get("flush_done") is True)  # --flush-done: opted in
         assert spoken_text(frames) == "From a child process. "
         assert frames[-1] == {"type": "flush_done", "context_id": "t1", "flush_done": True}
     finally:
@@ -64,8 +69,17 @@ def test_serve_help_names_the_routes_formats_and_the_local_default_output_format
     parser = argparse.ArgumentParser(prog="switchboard serve")
     add_serve_arguments(parser)
     help_text = " ".join(parser.format_help().split())
-    for needle in ("--host", "--port", "--voice", "--api-key", "default mp3_44100_128", "ulaw_8000", "Murf",
-                   "0 picks a free one", "127.0.0.1"):
+    for needle in (
+        "--host",
+        "--port",
+        "--voice",
+        "--api-key",
+        "default mp3_44100_128",
+        "ulaw_8000",
+        "Murf",
+        "0 picks a free one",
+        "127.0.0.1",
+    ):
         assert needle in help_text
     args = parser.parse_args([])
     assert (args.host, args.port, args.voice, args.api_key) == ("127.0.0.1", 8765, "piper", None)

@@ -4,6 +4,7 @@ Compressed and wrapped audio is decoded back with a real decoder (miniaudio: dr_
 and compared with the PCM the server sends for the same text: same length (MP3 adds only
 LAME's priming and padding), same energy.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,8 +18,8 @@ from tui.protocol.urls import elevenlabs_url, murf_url
 
 from .wire import audio_bytes, client, context_of, is_final, multi_url, murf_endpoint, single_url, spoken_text, text
 
-TURN = "Tones for every format."          # the tone voice: 60 ms a char
-MP3_FRAME = 1152                          # samples in an MPEG-1 Layer III frame (576 below 32 kHz)
+TURN = "Tones for every format."  # the tone voice: 60 ms a char
+MP3_FRAME = 1152  # samples in an MPEG-1 Layer III frame (576 below 32 kHz)
 
 
 def samples(pcm: bytes, channels: int = 1) -> np.ndarray:
@@ -61,20 +62,28 @@ def assert_same_audio_as_pcm(decoded: np.ndarray, pcm: np.ndarray, rate: int) ->
 
 # ---- ElevenLabs ---------------------------------------------------------------------------
 
+
 async def test_with_no_output_format_elevenlabs_audio_is_mp3_44100_128_as_on_the_service(local_server):
     frames = await elevenlabs_turn(elevenlabs_url(local_server, "local-voice"))
     data = audio_bytes(frames)
     info = miniaudio.mp3_get_info(data)
     assert (info.sample_rate, info.nchannels) == (44100, 1)
-    assert info.duration == pytest.approx((len(TURN) + 2) * 0.060, abs=0.08)   # " " opens, " " ends
-    assert len(data) * 8 / info.duration == pytest.approx(128_000, rel=0.06)   # constant bitrate
+    assert info.duration == pytest.approx((len(TURN) + 2) * 0.060, abs=0.08)  # " " opens, " " ends
+    assert len(data) * 8 / info.duration == pytest.approx(128_000, rel=0.06)  # constant bitrate
 
 
-@pytest.mark.parametrize("output_format", [
-    "mp3_22050_32", "mp3_44100_32", "mp3_44100_64", "mp3_44100_96", "mp3_44100_128", "mp3_44100_192",
-])
-async def test_every_mp3_format_decodes_to_the_pcm_of_the_same_text_in_length_and_energy(local_server,
-                                                                                         output_format):
+@pytest.mark.parametrize(
+    "output_format",
+    [
+        "mp3_22050_32",
+        "mp3_44100_32",
+        "mp3_44100_64",
+        "mp3_44100_96",
+        "mp3_44100_128",
+        "mp3_44100_192",
+    ],
+)
+async def test_every_mp3_format_decodes_to_the_pcm_of_the_same_text_in_length_and_energy(local_server, output_format):
     _, rate, kbps = output_format.split("_")
     pcm = samples(audio_bytes(await elevenlabs_turn(multi_url(local_server, output_format=f"pcm_{rate}"))))
     mp3 = audio_bytes(await elevenlabs_turn(multi_url(local_server, output_format=output_format)))
@@ -93,7 +102,7 @@ async def test_mp3_frames_carry_every_char_and_alignment_durations_add_up_to_the
     decoded, data = decode_mp3(audio_bytes(frames))
     encoded_ms = len(data) / decoded.sample_rate * 1000
     assert aligned_ms == pytest.approx((len(TURN) + 2) * 60, abs=len(audio))
-    assert 0 <= encoded_ms - aligned_ms <= 3 * MP3_FRAME / 44.1      # only LAME's priming and padding
+    assert 0 <= encoded_ms - aligned_ms <= 3 * MP3_FRAME / 44.1  # only LAME's priming and padding
 
 
 async def test_a_flush_gets_all_its_mp3_now_and_the_context_stays_one_decodable_stream(local_server):
@@ -107,7 +116,7 @@ async def test_a_flush_gets_all_its_mp3_now_and_the_context_stays_one_decodable_
 
     async with client(multi_url(local_server, output_format="mp3_44100_128")) as ws:
         await ws.send(text("t1", "First part. ", flush=True))
-        await ws.until(all_flushed_audio_is_here)    # times out if the encoder kept the tail
+        await ws.until(all_flushed_audio_is_here)  # times out if the encoder kept the tail
         await ws.send(text("t1", "Second part. ", flush=True))
         await ws.send({"context_id": "t1", "close_context": True})
         received += await ws.until(is_final)
@@ -122,12 +131,13 @@ async def test_the_single_context_endpoint_speaks_mp3_by_default_too(local_serve
         await ws.send({"text": ""})
         frames = await ws.until(is_final)
     assert miniaudio.mp3_get_info(audio_bytes(frames)).sample_rate == 44100
-    assert single_url("ws://x").endswith("output_format=pcm_22050")   # the other tests name PCM
+    assert single_url("ws://x").endswith("output_format=pcm_22050")  # the other tests name PCM
 
 
 @pytest.mark.parametrize("output_format", ["mp3_22050_128", "mp3_48000_128", "wav_44100", "flac_44100"])
-async def test_an_output_format_the_service_does_not_list_gets_an_error_naming_the_offered_ones(local_server,
-                                                                                               output_format):
+async def test_an_output_format_the_service_does_not_list_gets_an_error_naming_the_offered_ones(
+    local_server, output_format
+):
     async with client(multi_url(local_server, output_format=output_format)) as ws:
         frames = await ws.rest()
     assert len(frames) == 1 and frames[0]["error"] == "invalid_output_format"
@@ -137,11 +147,12 @@ async def test_an_output_format_the_service_does_not_list_gets_an_error_naming_t
 
 # ---- Murf ---------------------------------------------------------------------------------
 
+
 def riff(data: bytes) -> tuple[int, int]:
     """(channels, sample_rate) from a 44-byte RIFF/WAVE PCM header."""
     assert data[:4] == b"RIFF" and data[8:12] == b"WAVE" and data[36:40] == b"data"
     tag, channels, rate = struct.unpack("<HHI", data[20:28])
-    assert tag == 1   # PCM
+    assert tag == 1  # PCM
     return channels, rate
 
 
@@ -155,19 +166,21 @@ def by_context(frames: list[dict]) -> dict[str, bytes]:
 
 async def test_murf_default_format_is_wav_with_exactly_one_riff_header_per_context(local_server):
     frames = await murf_turns(murf_url(local_server), "One turn. Two sentences.", "Another turn.")
-    pcm = by_context(await murf_turns(murf_endpoint(local_server, format="PCM", sample_rate=24000),
-                                      "One turn. Two sentences.", "Another turn."))
+    pcm = by_context(
+        await murf_turns(
+            murf_endpoint(local_server, format="PCM", sample_rate=24000), "One turn. Two sentences.", "Another turn."
+        )
+    )
     wav = by_context(frames)
     assert set(wav) == {"t0", "t1"}
     for context_id, data in wav.items():
         first = next(f for f in frames if f.get("audio") and context_of(f) == context_id)
-        assert base64.b64decode(first["audio"])[:4] == b"RIFF"        # at the start of its audio
+        assert base64.b64decode(first["audio"])[:4] == b"RIFF"  # at the start of its audio
         assert data.count(b"RIFF") == 1 and data.count(b"WAVE") == 1
         assert riff(data) == (1, 24000)
-        assert data[44:] == pcm[context_id]                            # then the same PCM
-        decoded = miniaudio.decode(data, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
-                                   sample_rate=24000)
-        assert decoded.num_frames == len(pcm[context_id]) // 2         # a real decoder reads it whole
+        assert data[44:] == pcm[context_id]  # then the same PCM
+        decoded = miniaudio.decode(data, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1, sample_rate=24000)
+        assert decoded.num_frames == len(pcm[context_id]) // 2  # a real decoder reads it whole
 
 
 @pytest.mark.parametrize("rate", [8000, 16000, 24000, 44100, 48000])
@@ -182,13 +195,14 @@ async def test_murf_mp3_decodes_to_the_pcm_of_the_same_text_at_each_listed_rate(
 @pytest.mark.parametrize("fmt", ["PCM", "WAV", "MP3"])
 async def test_murf_stereo_is_the_mono_voice_in_both_channels(local_server, fmt):
     mono = samples(by_context(await murf_turns(murf_endpoint(local_server, sample_rate=44100), TURN))["t0"])
-    data = by_context(await murf_turns(murf_endpoint(local_server, format=fmt, sample_rate=44100,
-                                                     channel_type="STEREO"), TURN))["t0"]
+    data = by_context(
+        await murf_turns(murf_endpoint(local_server, format=fmt, sample_rate=44100, channel_type="STEREO"), TURN)
+    )["t0"]
     if fmt == "MP3":
         decoded, stereo = decode_mp3(data)
         assert decoded.nchannels == 2
         assert_same_audio_as_pcm(stereo[:, 0], mono, 44100)
-        assert np.abs(stereo[:, 0] - stereo[:, 1]).max() <= 2           # joint stereo: the same both sides
+        assert np.abs(stereo[:, 0] - stereo[:, 1]).max() <= 2  # joint stereo: the same both sides
         return
     if fmt == "WAV":
         assert riff(data) == (2, 44100)

@@ -4,6 +4,7 @@ Each model takes decoded frames and a clock and answers with actions; these test
 runtime's part by hand (finishing generations when they choose), which is how races that are
 timing-dependent on a socket become exact here.
 """
+
 from __future__ import annotations
 
 from tui.protocol import elevenlabs as el, murf
@@ -38,6 +39,7 @@ def opened(clock=None, **options) -> MultiContextConnection:
 
 # ---- ElevenLabs multi-context ----------------------------------------------------------------
 
+
 def test_text_below_the_first_schedule_size_generates_nothing():
     model = opened()
     assert model.receive(SendText("x" * 118 + " ", "t1")) == []
@@ -48,10 +50,10 @@ def test_each_schedule_size_triggers_one_generation_of_whole_words():
     model = opened()
     settings = ContextSettings(generation_config={"chunk_length_schedule": [50, 80]})
     model.receive(SendText(" ", "t1", settings=settings))
-    actions = model.receive(SendText("a" * 30 + " " + "b" * 20 + " tail", "t1"))   # 57 chars
+    actions = model.receive(SendText("a" * 30 + " " + "b" * 20 + " tail", "t1"))  # 57 chars
     assert generated(actions) == [" " + "a" * 30 + " " + "b" * 20 + " "]
-    assert model.contexts["t1"].buffer == "tail"                                    # the word may grow
-    assert model.receive(SendText("s " + "c" * 60 + " ", "t1")) == []               # 67 < 80
+    assert model.contexts["t1"].buffer == "tail"  # the word may grow
+    assert model.receive(SendText("s " + "c" * 60 + " ", "t1")) == []  # 67 < 80
     assert generated(model.receive(SendText("d" * 20 + " ", "t1"))) == ["tails " + "c" * 60 + " " + "d" * 20 + " "]
 
 
@@ -80,7 +82,7 @@ def test_closing_contexts_count_toward_the_five_until_their_final_is_sent():
     model = opened()
     for n in range(5):
         model.receive(SendText("Long turn. ", f"t{n}", flush=True))
-        assert model.receive(CloseContext(f"t{n}")) == []          # still draining: no final yet
+        assert model.receive(CloseContext(f"t{n}")) == []  # still draining: no final yet
     [fail] = model.receive(SendText(" ", "t5"))
     assert fail == Fail(MAX_CONTEXTS_ERROR) and fail.error.error == "max_active_conversations"
 
@@ -121,9 +123,10 @@ def test_a_keep_alive_that_opened_a_context_makes_its_late_voice_settings_an_err
 def test_a_later_generation_config_is_accepted_and_its_schedule_applies_from_then_on():
     model = opened()
     model.receive(SendText(" ", "t1", settings=ContextSettings(generation_config={"chunk_length_schedule": [200]})))
-    actions = model.receive(SendText("x" * 60 + " ", "t1", settings=ContextSettings(
-        generation_config={"chunk_length_schedule": [50]})))
-    assert generated(actions) == [" " + "x" * 60 + " "]   # 62 chars: under 200, over the new 50
+    actions = model.receive(
+        SendText("x" * 60 + " ", "t1", settings=ContextSettings(generation_config={"chunk_length_schedule": [50]}))
+    )
+    assert generated(actions) == [" " + "x" * 60 + " "]  # 62 chars: under 200, over the new 50
     assert model.contexts["t1"].schedule == (50,) and not model.done
 
 
@@ -133,7 +136,7 @@ def test_a_timed_out_context_with_audio_pending_sends_its_final_only_after_it_dr
     flush = model.receive(SendText("Speaking. ", "t1", flush=True))
     model.receive(SendText("Never flushed. ", "t1"))
     clock.advance(10)
-    assert model.expire() == []                                   # closing, but audio still pending
+    assert model.expire() == []  # closing, but audio still pending
     assert model.contexts["t1"].closing and model.contexts["t1"].buffer == ""
     assert [type(a) for a in finish_all(model, flush)] == [SendFinal]
 
@@ -157,7 +160,7 @@ def test_an_idle_socket_without_contexts_times_out_with_input_timeout_exceeded()
     model = opened(clock, inactivity_timeout=20)
     assert model.next_deadline() == 20
     clock.advance(19)
-    model.receive(KeepAlive())                                    # pipecat's keep-alive keeps it open
+    model.receive(KeepAlive())  # pipecat's keep-alive keeps it open
     clock.advance(19)
     assert model.expire() == []
     clock.advance(1)
@@ -184,6 +187,7 @@ def test_a_bad_frame_fails_the_connection_once_and_later_frames_are_ignored():
 
 # ---- ElevenLabs single-context ---------------------------------------------------------------
 
+
 def test_single_stream_end_generates_the_rest_then_final_then_close():
     model = SingleStreamConnection(ManualClock())
     model.receive(SendText(" "))
@@ -195,13 +199,15 @@ def test_single_stream_end_generates_the_rest_then_final_then_close():
 
 # ---- Murf --------------------------------------------------------------------------------------
 
+
 def test_murf_buffers_until_a_sentence_ends_or_min_buffer_size_accumulates():
     model = MurfConnection(ManualClock())
     assert generated(model.receive(murf.SendText("Hello there. And", "t"))) == ["Hello there. "]
     model.receive(murf.BufferSettings(min_buffer_size=40))
     assert generated(model.receive(murf.SendText(" then some words", "t"))) == []
     assert generated(model.receive(murf.SendText(" without any end at all", "t"))) == [
-        "And then some words without any end at ", ]
+        "And then some words without any end at ",
+    ]
     assert model.turns["t"].buffer == "all"
 
 
@@ -219,7 +225,7 @@ def test_murf_clear_cancels_pending_synthesis_and_the_final_follows_the_cancelle
     model = MurfConnection(ManualClock())
     actions = model.receive(murf.SendText("Queued sentence. Waiting", "t"))
     cleared = model.receive(murf.Clear("t"))
-    assert cleared == [CancelPending(model.turns["t"])]            # no final while work is pending
+    assert cleared == [CancelPending(model.turns["t"])]  # no final while work is pending
     assert [type(a) for a in finish_all(model, actions)] == [SendFinal]
 
 
@@ -237,7 +243,7 @@ def test_a_job_whose_synthesis_has_not_started_can_be_cancelled_and_one_that_has
         waiting = Job(MurfConnection(ManualClock()).receive(murf.SendText("One. ", "t"))[0])
         assert waiting.try_cancel() and waiting.step(pool, encoder) is None
         running = Job(MurfConnection(ManualClock()).receive(murf.SendText("One. Two. ", "t"))[0])
-        assert running.step(pool, encoder)                       # first unit synthesized
+        assert running.step(pool, encoder)  # first unit synthesized
         assert not running.try_cancel()
     finally:
         pool.close()

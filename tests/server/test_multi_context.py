@@ -3,6 +3,7 @@
 One test per rule of PROTOCOL.md §1.2–§1.4; the exact counting rules are also pinned without
 sockets in test_server_models.py.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,8 +27,10 @@ from .wire import (
 )
 
 VOICE_SETTINGS = {"stability": 0.5, "similarity_boost": 0.75, "style": 0, "use_speaker_boost": True, "speed": 1.0}
-LONG_TURN = ("Sure, when would you like to travel? We have seats on the morning train, the afternoon "
-             "train and the late evening one, and all of them stop at the coast. ")
+LONG_TURN = (
+    "Sure, when would you like to travel? We have seats on the morning train, the afternoon "
+    "train and the late evening one, and all of them stop at the coast. "
+)
 
 
 async def test_flush_generates_the_buffer_and_keeps_the_context_open_without_is_final(local_server):
@@ -51,10 +54,10 @@ async def test_text_waits_in_the_buffer_until_the_chunk_schedule_is_reached(loca
     schedule = {"chunk_length_schedule": [50, 60]}
     async with client(multi_url(local_server)) as ws:
         await ws.send(opening("t1", generation_config=schedule))
-        await ws.send(text("t1", "Twenty letters here "))          # 21 chars buffered: below 50
+        await ws.send(text("t1", "Twenty letters here "))  # 21 chars buffered: below 50
         await ws.send(text("t1", "and another thirty chars to go "))  # 52: the first schedule step
         frames = await ws.until(speaks_up_to("go "))
-        await ws.send(text("t1", "more words "))                   # 11 of the next 60: waits
+        await ws.send(text("t1", "more words "))  # 11 of the next 60: waits
         await ws.send({"context_id": "t1", "close_context": True})
         frames += await ws.until(is_final)
     # The scheduled generation spoke exactly what was buffered; the text after it never did.
@@ -64,8 +67,8 @@ async def test_text_waits_in_the_buffer_until_the_chunk_schedule_is_reached(loca
 async def test_default_chunk_schedule_starts_at_120_characters(local_server):
     async with client(multi_url(local_server)) as ws:
         await ws.send(opening("t1"))
-        await ws.send(text("t1", "x" * 100 + " "))   # 102 chars: waits
-        await ws.send(text("t1", "y" * 17 + " "))    # 120: generates
+        await ws.send(text("t1", "x" * 100 + " "))  # 102 chars: waits
+        await ws.send(text("t1", "y" * 17 + " "))  # 120: generates
         frames = await ws.until(speaks_up_to("y "))
     assert spoken_text(frames) == " " + "x" * 100 + " " + "y" * 17 + " "
 
@@ -91,7 +94,7 @@ async def test_close_context_drains_flushed_audio_then_sends_one_final(local_ser
         frames = await ws.rest()
     assert spoken_text(frames) == " " + LONG_TURN
     finals = [f for f in frames if is_final(f)]
-    assert finals == [{"isFinal": True, "contextId": "t1"}]            # one final, no audio in it
+    assert finals == [{"isFinal": True, "contextId": "t1"}]  # one final, no audio in it
     assert frames.index(finals[0]) > max(i for i, f in enumerate(frames) if "audio" in f)
 
 
@@ -117,7 +120,7 @@ async def test_sixth_context_is_refused_with_max_active_conversations_and_close_
 
 async def test_rapid_barge_ins_exhaust_the_five_slots_because_closed_contexts_still_drain(local_server):
     async with client(multi_url(local_server)) as ws:
-        for n in range(5):   # five barge-ins: each turn flushed, then abandoned at once
+        for n in range(5):  # five barge-ins: each turn flushed, then abandoned at once
             await ws.send(opening(f"t{n}", voice_settings=VOICE_SETTINGS))
             await ws.send(text(f"t{n}", LONG_TURN * 3, flush=True))
             await ws.send({"context_id": f"t{n}", "close_context": True})
@@ -140,13 +143,16 @@ async def test_a_context_frees_its_slot_once_its_final_is_sent(local_server):
     assert spoken_text(frames) == "Room for me now. "
 
 
-@pytest.mark.parametrize("phantom", [{"context_id": "typo", "flush": True}, {"context_id": "ghost", "text": ""}],
-                         ids=["bare flush", "keep-alive"])
+@pytest.mark.parametrize(
+    "phantom",
+    [{"context_id": "typo", "flush": True}, {"context_id": "ghost", "text": ""}],
+    ids=["bare flush", "keep-alive"],
+)
 async def test_a_frame_naming_an_unknown_id_opens_a_phantom_context_that_counts(local_server, phantom):
     async with client(multi_url(local_server)) as ws:
         for n in range(4):
             await ws.send(opening(f"t{n}"))
-        await ws.send(phantom)               # the fifth context, though it says nothing
+        await ws.send(phantom)  # the fifth context, though it says nothing
         await ws.send(opening("t4"))
         frames = await ws.rest()
     assert frames[-1]["error"] == "max_active_conversations"
@@ -166,7 +172,7 @@ async def test_a_keep_alive_without_context_id_opens_nothing_and_counts_nothing(
 
 async def test_a_keep_alive_before_the_opening_message_makes_the_opening_fail(local_server):
     async with client(multi_url(local_server)) as ws:
-        await ws.send({"context_id": "t1", "text": ""})          # keep-alive races ahead
+        await ws.send({"context_id": "t1", "text": ""})  # keep-alive races ahead
         await ws.send(opening("t1", voice_settings=VOICE_SETTINGS))
         frames = await ws.rest()
     assert frames == [{"message": el.VOICE_SETTINGS_MESSAGE, "code": 1008}]
@@ -194,8 +200,13 @@ async def test_unparseable_json_is_refused_with_input_message_json_decode_fail_a
     async with client(multi_url(local_server)) as ws:
         await ws.send("{not json")
         frames = await ws.rest()
-    assert frames == [{"message": "Could not parse input message as JSON, ensure to send a valid JSON.",
-                       "error": "input_message_json_decode_fail", "code": 1008}]
+    assert frames == [
+        {
+            "message": "Could not parse input message as JSON, ensure to send a valid JSON.",
+            "error": "input_message_json_decode_fail",
+            "code": 1008,
+        }
+    ]
     assert ws.close_code == 1008
 
 
@@ -209,13 +220,14 @@ async def test_a_frame_outside_the_schema_is_refused_with_invalid_input_message(
 
 
 async def test_inactive_context_is_closed_after_the_timeout_then_drains_and_sends_its_final(
-        start_local_server, manual_clock):
+    start_local_server, manual_clock
+):
     server = await start_local_server(clock=manual_clock)
     async with client(multi_url(server.url, inactivity_timeout=5)) as ws:
         await ws.send(opening("t1"))
         await ws.send(text("t1", "Spoken before the timeout. ", flush=True))
         await ws.send(text("t1", "Buffered, never flushed. "))
-        await ws.until(lasts(len(" Spoken before the timeout. ") * 0.060))   # all of the flush is out
+        await ws.until(lasts(len(" Spoken before the timeout. ") * 0.060))  # all of the flush is out
         manual_clock.advance(5)
         frames = await ws.until(is_final)
     assert frames == [{"isFinal": True, "contextId": "t1"}]
@@ -229,9 +241,9 @@ async def test_keep_alive_resets_the_context_inactivity_clock(start_local_server
         frames = await ws.until(speaks_up_to("First. "))
         manual_clock.advance(8)
         await ws.send({"context_id": "t1", "text": ""})
-        await ws.send(text("sync", "x", flush=True))   # its audio proves the keep-alive was read
+        await ws.send(text("sync", "x", flush=True))  # its audio proves the keep-alive was read
         frames += await ws.until(lambda f: context_of(f) == "sync" and "audio" in f)
-        manual_clock.advance(8)                  # 16 s since opening, 8 since the keep-alive
+        manual_clock.advance(8)  # 16 s since opening, 8 since the keep-alive
         await ws.send(text("t1", "Second. ", flush=True))
         frames += await ws.until(speaks_up_to("Second. "))
         manual_clock.advance(10)
@@ -241,8 +253,7 @@ async def test_keep_alive_resets_the_context_inactivity_clock(start_local_server
     assert spoken_text(mine) == " First. Second. "
 
 
-async def test_a_socket_with_no_context_left_times_out_with_input_timeout_exceeded(
-        start_local_server, manual_clock):
+async def test_a_socket_with_no_context_left_times_out_with_input_timeout_exceeded(start_local_server, manual_clock):
     server = await start_local_server(clock=manual_clock)
     async with client(multi_url(server.url, inactivity_timeout=20)) as ws:
         await ws.send({"text": ""})
@@ -320,16 +331,24 @@ async def test_without_sync_alignment_each_units_timing_rides_on_its_first_frame
     for unit in units:
         unit_ms = len(audio_bytes(unit)) / 2 / 22050 * 1000
         align = unit[0]["alignment"]
-        assert all(s >= 0 and s + d <= unit_ms + 1
-                   for s, d in zip(align["charStartTimesMs"], align["charDurationsMs"]))
+        assert all(s >= 0 and s + d <= unit_ms + 1 for s, d in zip(align["charStartTimesMs"], align["charDurationsMs"]))
 
 
-@pytest.mark.parametrize("output_format, bytes_per_second", [
-    ("pcm_8000", 16000), ("pcm_16000", 32000), ("pcm_22050", 44100), ("pcm_24000", 48000),
-    ("pcm_32000", 64000), ("pcm_44100", 88200), ("pcm_48000", 96000), ("ulaw_8000", 8000), ("alaw_8000", 8000),
-])
-async def test_every_playable_output_format_is_produced_at_its_byte_rate(local_server, output_format,
-                                                                         bytes_per_second):
+@pytest.mark.parametrize(
+    "output_format, bytes_per_second",
+    [
+        ("pcm_8000", 16000),
+        ("pcm_16000", 32000),
+        ("pcm_22050", 44100),
+        ("pcm_24000", 48000),
+        ("pcm_32000", 64000),
+        ("pcm_44100", 88200),
+        ("pcm_48000", 96000),
+        ("ulaw_8000", 8000),
+        ("alaw_8000", 8000),
+    ],
+)
+async def test_every_playable_output_format_is_produced_at_its_byte_rate(local_server, output_format, bytes_per_second):
     async with client(multi_url(local_server, output_format=output_format)) as ws:
         await ws.send(text("t1", "Ten chars.", flush=True))
         await ws.send({"context_id": "t1", "close_context": True})
@@ -340,6 +359,7 @@ async def test_every_playable_output_format_is_produced_at_its_byte_rate(local_s
 
 async def test_mulaw_output_decodes_back_to_the_same_audio_as_pcm(local_server):
     from tui.protocol.formats import ulaw_decode, ulaw_encode
+
     heard = {}
     for output_format in ("pcm_8000", "ulaw_8000"):
         async with client(multi_url(local_server, output_format=output_format)) as ws:
@@ -352,7 +372,8 @@ async def test_mulaw_output_decodes_back_to_the_same_audio_as_pcm(local_server):
 
 @pytest.mark.parametrize("output_format", ["opus_48000_64", "opus_48000_192"])
 async def test_a_format_the_server_cannot_produce_gets_an_error_frame_naming_the_offered_ones_and_close(
-        local_server, output_format):
+    local_server, output_format
+):
     async with client(multi_url(local_server, output_format=output_format)) as ws:
         frames = await ws.rest()
     assert frames[0]["error"] == "unsupported_output_format"
@@ -386,7 +407,7 @@ async def test_a_context_id_can_be_reused_as_a_new_context_after_its_final(local
         await ws.send(opening("t1", voice_settings=VOICE_SETTINGS))
         await ws.send({"context_id": "t1", "close_context": True})
         await ws.until(is_final)
-        await ws.send(opening("t1", voice_settings={**VOICE_SETTINGS, "speed": 1.1}))   # new settings: fine
+        await ws.send(opening("t1", voice_settings={**VOICE_SETTINGS, "speed": 1.1}))  # new settings: fine
         await ws.send(text("t1", "Again. ", flush=True))
         frames = await ws.until(speaks_up_to("Again. "))
     assert spoken_text(frames) == " Again. "

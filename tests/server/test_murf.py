@@ -1,4 +1,5 @@
 """Murf stream-input against the real local server on loopback (PROTOCOL.md §2)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -52,12 +53,12 @@ async def test_murf_voice_config_rides_in_text_frames_and_voiceId_is_accepted(lo
 async def test_murf_text_without_sentence_end_waits_for_min_buffer_size(local_server):
     async with client(murf_endpoint(local_server)) as ws:
         await ws.send({"min_buffer_size": 40, "max_buffer_delay_in_ms": 1000})
-        await ws.send({"text": "words without any end ", "context_id": "t"})             # 22 chars: waits
-        await ws.send({"text": "until forty chars are here ", "context_id": "t"})       # 49: goes
+        await ws.send({"text": "words without any end ", "context_id": "t"})  # 22 chars: waits
+        await ws.send({"text": "until forty chars are here ", "context_id": "t"})  # 49: goes
         frames = await ws.until(heard_seconds(49 * 0.060))
         await ws.send({"context_id": "t", "end": True})
         frames += await ws.until(is_final)
-    assert pcm_seconds(frames) == pytest.approx(49 * 0.060, abs=0.001)   # all of it, before the end
+    assert pcm_seconds(frames) == pytest.approx(49 * 0.060, abs=0.001)  # all of it, before the end
 
 
 async def test_murf_max_buffer_delay_sends_the_waiting_text(start_local_server, manual_clock):
@@ -65,9 +66,9 @@ async def test_murf_max_buffer_delay_sends_the_waiting_text(start_local_server, 
     async with client(murf_endpoint(server.url)) as ws:
         await ws.send({"max_buffer_delay_in_ms": 300})
         await ws.send({"text": "no end yet", "context_id": "t"})
-        await ws.send({"text": "Sync.", "context_id": "sync"})        # its audio proves the text was read
+        await ws.send({"text": "Sync.", "context_id": "sync"})  # its audio proves the text was read
         before = await ws.until(lambda f: context_of(f) == "sync")
-        assert not [f for f in before if context_of(f) == "t"]         # held: no end, short of the buffer
+        assert not [f for f in before if context_of(f) == "t"]  # held: no end, short of the buffer
         manual_clock.advance(0.3)
         spoken: list = []
 
@@ -76,7 +77,7 @@ async def test_murf_max_buffer_delay_sends_the_waiting_text(start_local_server, 
                 spoken.append(frame)
             return pcm_seconds(spoken) >= 10 * 0.060 - 0.001
 
-        await ws.until(all_of_t)                                       # the delay released all ten chars
+        await ws.until(all_of_t)  # the delay released all ten chars
         await ws.send({"context_id": "t", "end": True})
         spoken += [f for f in await ws.until(lambda f: is_final(f, "t")) if context_of(f) == "t"]
     assert pcm_seconds(spoken) == pytest.approx(10 * 0.060, abs=0.001)  # and the end added nothing
@@ -111,31 +112,41 @@ async def test_murf_clear_lets_a_started_turn_finish_then_sends_its_final(local_
     assert frames[-1] == {"final": True, "context_id": "t"}
 
 
-@pytest.mark.parametrize("fmt, rate, bytes_per_second", [
-    ("PCM", 8000, 16000), ("PCM", 16000, 32000), ("PCM", 24000, 48000), ("PCM", 44100, 88200),
-    ("PCM", 48000, 96000), ("ULAW", 8000, 8000), ("ALAW", 8000, 8000),
-])
-async def test_murf_formats_and_sample_rates_are_produced_at_their_byte_rate(local_server, fmt, rate,
-                                                                             bytes_per_second):
+@pytest.mark.parametrize(
+    "fmt, rate, bytes_per_second",
+    [
+        ("PCM", 8000, 16000),
+        ("PCM", 16000, 32000),
+        ("PCM", 24000, 48000),
+        ("PCM", 44100, 88200),
+        ("PCM", 48000, 96000),
+        ("ULAW", 8000, 8000),
+        ("ALAW", 8000, 8000),
+    ],
+)
+async def test_murf_formats_and_sample_rates_are_produced_at_their_byte_rate(local_server, fmt, rate, bytes_per_second):
     async with client(murf_endpoint(local_server, format=fmt, sample_rate=rate)) as ws:
         await ws.send({"text": "Ten chars.", "context_id": "t", "end": True})
         frames = await ws.until(is_final)
     assert len(audio_bytes(frames)) == pytest.approx(0.6 * bytes_per_second, abs=2)
 
 
-@pytest.mark.parametrize("query, says", [
-    ({"format": "FLAC"}, "format FLAC is not produced"),
-    ({"format": "OGG"}, "format OGG is not produced"),
-    ({"format": "WAV", "sample_rate": 22050}, "sample_rate 22050"),
-    ({"format": "PCM", "sample_rate": 22050}, "sample_rate 22050"),
-    ({"format": "ULAW", "sample_rate": 24000}, "sample_rate 24000"),
-    ({"model": "NOPE"}, "model must be one of"),
-    ({"channel_type": "QUAD"}, "channel_type must be MONO or STEREO"),
-])
+@pytest.mark.parametrize(
+    "query, says",
+    [
+        ({"format": "FLAC"}, "format FLAC is not produced"),
+        ({"format": "OGG"}, "format OGG is not produced"),
+        ({"format": "WAV", "sample_rate": 22050}, "sample_rate 22050"),
+        ({"format": "PCM", "sample_rate": 22050}, "sample_rate 22050"),
+        ({"format": "ULAW", "sample_rate": 24000}, "sample_rate 24000"),
+        ({"model": "NOPE"}, "model must be one of"),
+        ({"channel_type": "QUAD"}, "channel_type must be MONO or STEREO"),
+    ],
+)
 async def test_murf_options_it_cannot_serve_get_a_clear_error_frame_and_close(local_server, query, says):
     async with client(murf_endpoint(local_server, **query)) as ws:
         frames = await ws.rest()
-    assert len(frames) == 1 and says in frames[0]["error"]   # Murf's errors are human text in `error`
+    assert len(frames) == 1 and says in frames[0]["error"]  # Murf's errors are human text in `error`
     assert ws.close_code == 1008
 
 

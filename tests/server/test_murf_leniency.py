@@ -4,6 +4,7 @@ structure; errors carry human text in `error` and the context id (issue 9, items
 Each test is named after its rule; all run the real local server on loopback (tone voice:
 60 ms of audio per character).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,7 @@ def seconds_of(frames, rate: int = 24000) -> float:
     return len(audio_bytes(frames)) / 2 / rate
 
 
-async def test_murf_out_of_range_buffer_settings_in_text_and_end_frames_are_clamped_and_the_turn_speaks(
-        local_server):
+async def test_murf_out_of_range_buffer_settings_in_text_and_end_frames_are_clamped_and_the_turn_speaks(local_server):
     sentences = ["Sure, when would you like to travel?", "Next Friday works."]
     async with client(murf_endpoint(local_server, format="PCM", sample_rate=24000)) as ws:
         for sentence in sentences:
@@ -49,7 +49,7 @@ async def test_murf_min_buffer_size_in_a_text_frame_applies(start_local_server, 
     server = await start_local_server(clock=manual_clock)
     async with client(murf_endpoint(server.url)) as ws:
         await ws.send({"text": waiting, "context_id": "t", "min_buffer_size": 160, "max_buffer_delay_in_ms": 1000})
-        await ws.send({"text": "Sync.", "context_id": "sync"})       # its audio proves t was read
+        await ws.send({"text": "Sync.", "context_id": "sync"})  # its audio proves t was read
         before = await ws.until(lambda f: context_of(f) == "sync" and "audio" in f)
         await ws.send({"context_id": "t", "end": True})
         after = await ws.until(lambda f: is_final(f, "t"))
@@ -63,17 +63,19 @@ async def test_murf_rate_and_pitch_out_of_range_are_clamped_never_dropped(local_
         await ws.send({"text": "Twelve chars", "context_id": "t", "voice_config": config, "end": True})
         frames = await ws.until(is_final)
     assert not [f for f in frames if "error" in f]
-    assert seconds_of(frames) == pytest.approx(12 * 0.060 / 1.5, abs=0.001)   # rate clamped to +50
+    assert seconds_of(frames) == pytest.approx(12 * 0.060 / 1.5, abs=0.001)  # rate clamped to +50
 
 
-@pytest.mark.parametrize("frame, named", [
-    ('[{"text": "not an object"}]', None),
-    ('{"text": 5, "context_id": "t"}', "t"),
-    ('{"text": "x", "context_id": "t", "min_buffer_size": "big"}', "t"),
-    ('{"context_id": "t", "clear": "yes"}', "t"),
-])
-async def test_murf_bad_structure_is_refused_with_human_text_in_error_and_the_context_id(local_server, frame,
-                                                                                         named):
+@pytest.mark.parametrize(
+    "frame, named",
+    [
+        ('[{"text": "not an object"}]', None),
+        ('{"text": 5, "context_id": "t"}', "t"),
+        ('{"text": "x", "context_id": "t", "min_buffer_size": "big"}', "t"),
+        ('{"context_id": "t", "clear": "yes"}', "t"),
+    ],
+)
+async def test_murf_bad_structure_is_refused_with_human_text_in_error_and_the_context_id(local_server, frame, named):
     async with client(murf_endpoint(local_server)) as ws:
         await ws.send(frame)
         error = await ws.recv()
@@ -81,7 +83,7 @@ async def test_murf_bad_structure_is_refused_with_human_text_in_error_and_the_co
         frames = await ws.until(is_final)
         assert ws.close_code is None
     assert set(error) <= {"error", "context_id"} and error["error"].startswith("Invalid message: ")
-    assert " " in error["error"]   # a sentence a person reads, not a machine id
+    assert " " in error["error"]  # a sentence a person reads, not a machine id
     assert context_of(error) == named
     assert seconds_of(frames) > 0
 

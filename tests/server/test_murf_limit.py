@@ -2,6 +2,7 @@
 tui/protocol/murf.py): a context beyond it gets an error frame with Murf's human text and its
 context id, and the socket stays open for the contexts it holds.
 """
+
 from __future__ import annotations
 
 from tui.protocol import murf
@@ -18,7 +19,7 @@ LIMIT = murf.MAX_ACTIVE_CONTEXTS
 def test_a_context_beyond_murfs_limit_is_refused_by_name_and_the_held_ones_go_on():
     model = MurfConnection(ManualClock())
     for n in range(LIMIT):
-        assert model.receive(SendText("waiting words", f"c{n}")) == []   # buffered: no sentence end yet
+        assert model.receive(SendText("waiting words", f"c{n}")) == []  # buffered: no sentence end yet
     refused = model.receive(SendText("one too many", "extra"))
     assert refused == [SendError(murf.context_limit_error("extra"))]
     error = refused[0].error
@@ -27,7 +28,7 @@ def test_a_context_beyond_murfs_limit_is_refused_by_name_and_the_held_ones_go_on
     assert "extra" not in model.turns and len(model.turns) == LIMIT
     # A held context still takes text; once one is finished a new id fits again.
     assert model.receive(SendText("more words", "c0")) == []
-    for action in model.receive(End("c0")):   # the runtime finishes its generation
+    for action in model.receive(End("c0")):  # the runtime finishes its generation
         if isinstance(action, Generate):
             model.generation_finished(action)
     assert "c0" not in model.turns

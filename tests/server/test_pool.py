@@ -1,6 +1,7 @@
 """The synthesis pool serves the most urgent step first: the earliest audio deadline, a new
 turn's first unit counting as due FIRST_UNIT_LEAD before it arrived (ahead of drains that are
 not that late), and no drain held back longer than that by new turns."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,8 +13,9 @@ from tui.server import ManualClock
 from tui.server.pool import FIRST_UNIT_LEAD, DeadlinePool
 
 
-async def run_in_order(pool: DeadlinePool, clock: ManualClock,
-                       queued: list[tuple[float, str, float | None]]) -> list[str]:
+async def run_in_order(
+    pool: DeadlinePool, clock: ManualClock, queued: list[tuple[float, str, float | None]]
+) -> list[str]:
     """Hold the only worker, queue `queued` (clock time at submission, name, deadline) in that
     order, then let the worker go: the order the steps ran in."""
     gate = threading.Event()
@@ -25,15 +27,16 @@ async def run_in_order(pool: DeadlinePool, clock: ManualClock,
                 gate.wait(5)
             order.append(name)
             return name
+
         return run
 
     busy = asyncio.ensure_future(pool.run(step("busy"), 0))
-    await asyncio.sleep(0.05)                       # the only worker is now held by "busy"
+    await asyncio.sleep(0.05)  # the only worker is now held by "busy"
     tasks = []
     for at, name, deadline in queued:
         clock.advance(at - clock())
         tasks.append(asyncio.ensure_future(pool.run(step(name), deadline)))
-        await asyncio.sleep(0)                      # submitted now, at this clock time
+        await asyncio.sleep(0)  # submitted now, at this clock time
     gate.set()
     results = await asyncio.wait_for(asyncio.gather(busy, *tasks), 5)
     assert results == ["busy"] + [name for _, name, _ in queued]
@@ -50,9 +53,17 @@ def clock_and_pool():
 
 async def test_earliest_deadline_first_and_a_first_unit_ahead_of_drains_not_yet_that_late(clock_and_pool):
     clock, pool = clock_and_pool
-    order = await run_in_order(pool, clock, [
-        (10, "plays at 13", 13.0), (10, "plays at 11", 11.0), (10, "first unit", None), (10, "also 11", 11.0),
-        (10, "overdue by 3 s", 7.0)])
+    order = await run_in_order(
+        pool,
+        clock,
+        [
+            (10, "plays at 13", 13.0),
+            (10, "plays at 11", 11.0),
+            (10, "first unit", None),
+            (10, "also 11", 11.0),
+            (10, "overdue by 3 s", 7.0),
+        ],
+    )
     assert order == ["first unit", "overdue by 3 s", "plays at 11", "also 11", "plays at 13"]
 
 
@@ -66,11 +77,16 @@ async def test_no_starvation_a_drain_overdue_past_the_lead_runs_before_later_new
     """A playing context whose audio ran out at 10 waits while new turns keep arriving: those
     that arrive within FIRST_UNIT_LEAD of its deadline go first, later ones queue behind it."""
     clock, pool = clock_and_pool
-    order = await run_in_order(pool, clock, [
-        (10, "drain due at 10", 10.0),
-        (10 + FIRST_UNIT_LEAD - 1, "new turn, 4 s later", None),
-        (10 + FIRST_UNIT_LEAD + 1, "new turn, 6 s later", None),
-        (10 + FIRST_UNIT_LEAD + 2, "another, 7 s later", None)])
+    order = await run_in_order(
+        pool,
+        clock,
+        [
+            (10, "drain due at 10", 10.0),
+            (10 + FIRST_UNIT_LEAD - 1, "new turn, 4 s later", None),
+            (10 + FIRST_UNIT_LEAD + 1, "new turn, 6 s later", None),
+            (10 + FIRST_UNIT_LEAD + 2, "another, 7 s later", None),
+        ],
+    )
     assert order == ["new turn, 4 s later", "drain due at 10", "new turn, 6 s later", "another, 7 s later"]
 
 

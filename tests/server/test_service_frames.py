@@ -1,4 +1,5 @@
 """Only the service's own frames and refusals (issue 9, item 4; PROTOCOL.md §5), on loopback."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,6 +35,11 @@ async def test_malformed_json_gets_the_services_quoted_json_decode_error_on_both
     async with client(url_of(local_server)) as ws:
         await ws.send(raw)
         frames = await ws.rest()
-    assert frames == [{"message": "Could not parse input message as JSON, ensure to send a valid JSON.",
-                       "error": "input_message_json_decode_fail", "code": 1008}]
+    assert frames == [
+        {
+            "message": "Could not parse input message as JSON, ensure to send a valid JSON.",
+            "error": "input_message_json_decode_fail",
+            "code": 1008,
+        }
+    ]
     assert ws.close_code == 1008

@@ -1,4 +1,5 @@
 """ElevenLabs single-context stream-input against the real local server (PROTOCOL.md §1.5)."""
+
 from __future__ import annotations
 
 from tui.protocol import elevenlabs as el
@@ -57,7 +58,7 @@ async def test_flush_keeps_the_single_stream_open(local_server):
 async def test_try_trigger_generation_generates_once_the_buffer_holds_enough(local_server):
     async with client(single_url(local_server)) as ws:
         await ws.send(opening())
-        await ws.send(text(None, "Short, ", try_trigger_generation=True))    # 8 chars: not enough
+        await ws.send(text(None, "Short, ", try_trigger_generation=True))  # 8 chars: not enough
         await ws.send(text(None, "but this sentence makes it long enough to try. ", try_trigger_generation=True))
         frames = await ws.until(speaks_up_to("to try. "))
     assert spoken_text(frames) == " Short, but this sentence makes it long enough to try. "
@@ -94,8 +95,8 @@ async def test_changed_voice_settings_on_the_single_stream_are_refused(local_ser
 async def test_single_stream_text_waits_for_the_chunk_schedule_from_the_first_message(local_server):
     async with client(single_url(local_server)) as ws:
         await ws.send(opening(generation_config={"chunk_length_schedule": [50]}))
-        await ws.send(text(None, "Twenty five chars or so, "))                 # 26 buffered: waits
-        await ws.send(text(None, "and now past fifty characters. tail"))       # 61: generates
+        await ws.send(text(None, "Twenty five chars or so, "))  # 26 buffered: waits
+        await ws.send(text(None, "and now past fifty characters. tail"))  # 61: generates
         frames = await ws.until(speaks_up_to("characters. "))
         await ws.send({"text": ""})
         frames += await ws.rest()

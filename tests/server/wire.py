@@ -1,4 +1,5 @@
 """A JSON client over a real `websockets` connection to the local server, every wait bounded."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tui.protocol.urls import elevenlabs_url, murf_url
 
-WAIT = 5.0   # seconds any single expected frame may take; generous for a loaded 2-core machine
+WAIT = 5.0  # seconds any single expected frame may take; generous for a loaded 2-core machine
 
 Frame = dict[str, Any]
 
@@ -82,6 +83,7 @@ async def client(url: str, **options: Any) -> AsyncIterator[WireClient]:
 
 
 # ---- reading frames -----------------------------------------------------------------------
+
 
 def is_final(frame: Frame, context_id: str | None = None) -> bool:
     final = frame.get("isFinal") is True or frame.get("final") is True

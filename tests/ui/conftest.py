@@ -1,4 +1,5 @@
 """The console's tests never read or write the operator's real config: XDG_CONFIG_HOME is a tmp dir."""
+
 import pytest
 
 

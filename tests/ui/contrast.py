@@ -5,6 +5,7 @@
 (reverse swapped, dim blended the way Textual's DimFilter does) and returns the segments whose
 ratio is below what WCAG asks of them: 4.5 for text.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from textual.app import App
 from textual.color import Color
 from textual.filter import dim_style
 
-BODY_TEXT = 4.5          # WCAG 2 success criterion 1.4.3, normal-size text
+BODY_TEXT = 4.5  # WCAG 2 success criterion 1.4.3, normal-size text
 
 # Box drawing, block elements and geometric shapes: graphics (borders, scrollbars, slot glyphs),
 # not text. WCAG holds them to 3:1 as non-text contrast; this check is about text.
@@ -26,6 +27,7 @@ def relative_luminance(rgb: ColorTriplet) -> float:
     def channel(value: int) -> float:
         c = value / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
     r, g, b = rgb
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
@@ -36,8 +38,7 @@ def contrast_ratio(a: ColorTriplet, b: ColorTriplet) -> float:
 
 
 def is_text(text: str) -> bool:
-    return any(not ch.isspace() and not any(lo <= ord(ch) <= hi for lo, hi in GRAPHIC_RANGES)
-               for ch in text)
+    return any(not ch.isspace() and not any(lo <= ord(ch) <= hi for lo, hi in GRAPHIC_RANGES) for ch in text)
 
 
 @dataclass(frozen=True)

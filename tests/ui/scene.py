@@ -7,6 +7,7 @@ frames on a frozen clock, the way a replay feeds the console (nothing is sent, n
     turn_4  streaming    text going out, not flushed yet
     slot 5  free
 """
+
 from __future__ import annotations
 
 import base64
@@ -16,24 +17,36 @@ from tests.fixtures.frozen_clock import FrozenClock
 from tui.core import Console
 from tui.session import Connected, Interrupted, SpeakerProgress, StatusUpdate
 
-RATE = 22050          # pcm_22050, the local default
-CHAR_MS = 60          # the tone voice's pace: 60 ms per character
+RATE = 22050  # pcm_22050, the local default
+CHAR_MS = 60  # the tone voice's pace: 60 ms per character
 
 
 def _audio_frame(cid: str, text: str) -> str:
     """An ElevenLabs audio frame for `text`, silent PCM, with its character alignment."""
     ms = CHAR_MS * len(text)
     pcm = bytes(RATE * 2 * ms // 1000)
-    alignment = {"chars": list(text), "charStartTimesMs": [i * CHAR_MS for i in range(len(text))],
-                 "charDurationsMs": [CHAR_MS] * len(text)}
-    return json.dumps({"audio": base64.b64encode(pcm).decode(), "isFinal": False, "contextId": cid,
-                       "alignment": alignment, "normalizedAlignment": alignment})
+    alignment = {
+        "chars": list(text),
+        "charStartTimesMs": [i * CHAR_MS for i in range(len(text))],
+        "charDurationsMs": [CHAR_MS] * len(text),
+    }
+    return json.dumps(
+        {
+            "audio": base64.b64encode(pcm).decode(),
+            "isFinal": False,
+            "contextId": cid,
+            "alignment": alignment,
+            "normalizedAlignment": alignment,
+        }
+    )
 
 
 def _open(console: Console, cid: str) -> None:
-    console.session.new_context_id()   # the id the live console would have chosen: a turn, not a phantom
-    console.ingest("sent", json.dumps({"text": " ", "context_id": cid,
-                                       "voice_settings": {"stability": 0.5, "similarity_boost": 0.75}}))
+    console.session.new_context_id()  # the id the live console would have chosen: a turn, not a phantom
+    console.ingest(
+        "sent",
+        json.dumps({"text": " ", "context_id": cid, "voice_settings": {"stability": 0.5, "similarity_boost": 0.75}}),
+    )
 
 
 def _say(console: Console, cid: str, words: list[str], *, flush: bool) -> None:
@@ -46,8 +59,16 @@ def _say(console: Console, cid: str, words: list[str], *, flush: bool) -> None:
 
 def build_scene(console: Console, clock: FrozenClock) -> None:
     s = console.session
-    s.apply(StatusUpdate({"provider": "local", "model": "tone", "audio_backend": "miniaudio",
-                          "url": "ws://127.0.0.1:8765/v1/text-to-speech/joe/multi-stream-input"}))
+    s.apply(
+        StatusUpdate(
+            {
+                "provider": "local",
+                "model": "tone",
+                "audio_backend": "miniaudio",
+                "url": "ws://127.0.0.1:8765/v1/text-to-speech/joe/multi-stream-input",
+            }
+        )
+    )
     s.apply(Connected("ws://127.0.0.1:8765/v1/text-to-speech/joe/multi-stream-input"))
 
     _open(console, "turn_1")
@@ -80,4 +101,4 @@ def build_scene(console: Console, clock: FrozenClock) -> None:
     clock.advance(0.7)
     _open(console, "turn_4")
     _say(console, "turn_4", ["Let", "me", "check"], flush=False)
-    clock.advance(3.25)   # countdowns differ: each context's last frame was at a different time
+    clock.advance(3.25)  # countdowns differ: each context's last frame was at a different time

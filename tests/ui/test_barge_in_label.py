@@ -3,6 +3,7 @@ output latency the speaker's backend reports, labelled as such and never as "sil
 
 The real figure, key → last audible sample, is measured from outside by bench/barge_in.py.
 """
+
 from __future__ import annotations
 
 import time
@@ -39,8 +40,11 @@ def barge_in_field(status: StatusStrip, view: StatusView) -> str:
 async def test_the_output_figure_is_the_one_the_backend_reports():
     clock = time.monotonic
     config = resolve_config(provider="local", url=UNUSED_URL, audio="none", record=False)
-    console = Console(config, clock=clock, speaker_factory=lambda progress: Speaker(
-        HoldingDevice(clock), on_progress=progress, clock=clock))
+    console = Console(
+        config,
+        clock=clock,
+        speaker_factory=lambda progress: Speaker(HoldingDevice(clock), on_progress=progress, clock=clock),
+    )
     assert await console.start(connect=False)
     try:
         console.barge_in()
@@ -71,6 +75,6 @@ def test_backends_report_the_output_buffer_they_asked_for():
     assert MiniaudioDevice(time.monotonic, buffer_ms=15).output_latency == 0.015
     speaker = Speaker(SilentDevice(time.monotonic))
     try:
-        assert speaker.output_latency is None           # nothing is heard
+        assert speaker.output_latency is None  # nothing is heard
     finally:
         speaker.close()

@@ -4,6 +4,7 @@ and a turn its final stopped mid-way keeps its whole text on screen at 80×24 wi
 
 Built from wire frames on a frozen clock (as tests/ui/scene.py), no connection, no speaker.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,7 +54,7 @@ def test_a_final_with_no_audio_is_marked_on_its_slot():
 
 async def test_a_turn_stopped_by_a_final_with_no_audio_shows_why_and_its_unsent_words_at_80x24():
     console, _ = console_with_turn_1(12)
-    console.ingest("received", FINAL)                   # mid-turn: the quota's answer
+    console.ingest("received", FINAL)  # mid-turn: the quota's answer
     app = make_app(console, start=False, blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -61,4 +62,4 @@ async def test_a_turn_stopped_by_a_final_with_no_audio_shows_why_and_its_unsent_
         assert NO_AUDIO in shown and "12 of 33 words sent, the rest stopped" in shown
         # It wraps: cut at the edge, the line would end inside the note, before any word.
         words = words_on_screen(app)
-        assert TYPED.split()[11] in words and TYPED.split()[12] in words   # the last sent, the first not
+        assert TYPED.split()[11] in words and TYPED.split()[12] in words  # the last sent, the first not

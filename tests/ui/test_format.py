@@ -1,4 +1,5 @@
 """Numbers as the panels show them."""
+
 from tui.ui.format import countdown, human_bytes, millis
 
 

@@ -1,4 +1,5 @@
 """The keymap file: remapping by binding id, and bad files that never stop the console."""
+
 from pathlib import Path
 
 from tui.ui.actions import ACTIONS, binding_ids
@@ -57,7 +58,7 @@ def test_the_readme_documents_every_binding_id():
 
 def test_a_key_another_action_owns_is_reported_and_the_rest_of_the_keymap_applies():
     loaded = parse_keymap('raw-send = "ctrl+q"\nflush = "f11,f4"\nkeep-alive = "ctrl+r"\n')
-    assert loaded.keymap == {"flush": "f11", "keep-alive": "ctrl+r"}   # raw-send keeps its f7
+    assert loaded.keymap == {"flush": "f11", "keep-alive": "ctrl+r"}  # raw-send keeps its f7
     assert any("raw-send cannot use ctrl+q: quit has it" in p for p in loaded.problems)
     assert any("flush cannot use f4: close-context has it" in p for p in loaded.problems)
 
@@ -66,12 +67,13 @@ def test_two_remaps_to_one_key_and_a_swap():
     clash = parse_keymap('flush = "f11"\nkeep-alive = "f11"\n')
     assert clash.keymap == {"flush": "f11"}
     assert any("keep-alive cannot use f11: flush has it" in p for p in clash.problems)
-    swap = parse_keymap('flush = "f2"\nkeep-alive = "f3"\n')    # both move: no clash
+    swap = parse_keymap('flush = "f2"\nkeep-alive = "f3"\n')  # both move: no clash
     assert swap.keymap == {"flush": "f2", "keep-alive": "f3"} and swap.problems == ()
 
 
 async def test_a_clashing_keymap_is_shown_and_the_owner_keeps_its_key(tmp_path: Path):
     from .consoles import make_app, make_console
+
     path = tmp_path / "keymap.toml"
     path.write_text('raw-send = "ctrl+q"\nkeep-alive = "f11"\n', encoding="utf-8")
     app = make_app(make_console(), start=False, keymap=load_keymap(path), blink=False)
@@ -80,6 +82,6 @@ async def test_a_clashing_keymap_is_shown_and_the_owner_keeps_its_key(tmp_path: 
         problems = [e.summary for e in app.session.log if "keymap" in e.summary]
         assert any("raw-send cannot use ctrl+q: quit has it (raw-send keeps f7)" in p for p in problems), problems
         assert app.keys_for()["raw-send"] == "f7" and app.keys_for()["keep-alive"] == "f11"
-        await pilot.press("f7")                      # raw send still opens on its own key
+        await pilot.press("f7")  # raw send still opens on its own key
         await pilot.pause()
         assert type(app.screen).__name__ == "RawSendScreen"

@@ -1,5 +1,6 @@
 """The console app, driven by keys (Textual Pilot), against the REAL local server on loopback
 (tone voice) with the real client, the real recorder and, for barge-in, the virtual speaker."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,10 +22,14 @@ from tui.ui.widgets.transcript import TranscriptView
 from .consoles import make_app, make_console
 
 # One long sentence: once flushed, its generation outlasts five barge-ins on a paced voice.
-RAMBLING_TURN = ("Sure, I can look at the morning and the evening flights for you and tell you which of them "
-                 "fly direct and which of them stop over somewhere on the way there and back again.")
-LONG_TURN = ("Sure, when would you like to travel? I can look at morning and evening flights "
-             "for you, and tell you which ones fly direct. Just say the word.")
+RAMBLING_TURN = (
+    "Sure, I can look at the morning and the evening flights for you and tell you which of them "
+    "fly direct and which of them stop over somewhere on the way there and back again."
+)
+LONG_TURN = (
+    "Sure, when would you like to travel? I can look at morning and evening flights "
+    "for you, and tell you which ones fly direct. Just say the word."
+)
 
 
 async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
@@ -84,7 +89,7 @@ async def test_typing_a_turn_fills_a_slot_and_reaches_final(live_app, dialect):
         await pilot.press(*"Hello there.")
         await pilot.press("enter")
         composer = app.screen.query_one(Composer)
-        assert composer.value == ""                       # accepted: the line is clear
+        assert composer.value == ""  # accepted: the line is clear
         await wait_until(pilot, lambda: app.session.slots[0].state is SlotState.FINAL, what="final")
         await wait_until(pilot, lambda: "final" in label(app, 0), 2, "the panel repainted")
         slot = app.session.slots[0]
@@ -96,7 +101,8 @@ async def test_typing_a_turn_fills_a_slot_and_reaches_final(live_app, dialect):
 
 
 async def test_escape_mid_turn_silences_the_speaker_sends_close_context_and_frees_the_slot_after_final(
-        live_app, virtual_speaker):
+    live_app, virtual_speaker
+):
     app = live_app(audio="miniaudio", rate=8)
     async with app.run_test(size=(80, 24)) as pilot:
         await connected(pilot)
@@ -108,22 +114,27 @@ async def test_escape_mid_turn_silences_the_speaker_sends_close_context_and_free
         seen: list[tuple[SlotState, bool]] = []
         app.core.add_observer(lambda _: seen.append((app.session.slots[0].state, app.session.slots[0].occupied)))
         await pilot.press("escape")
-        pressed = app.session.status.last_barge_in.pressed_at   # when the key reached the core
+        pressed = app.session.status.last_barge_in.pressed_at  # when the key reached the core
         slot = app.session.slots[0]
         await wait_until(pilot, lambda: not slot.occupied, what="turn_1 final after the barge-in")
         # Cut, but still counted (occupied) until the server's final: only then free.
-        assert (SlotState.INTERRUPTED, True) in seen and seen.index((SlotState.INTERRUPTED, True)) < \
-            seen.index((SlotState.INTERRUPTED, False))
+        assert (SlotState.INTERRUPTED, True) in seen and seen.index((SlotState.INTERRUPTED, True)) < seen.index(
+            (SlotState.INTERRUPTED, False)
+        )
         await asyncio.sleep(0.3)
         after = virtual_speaker.record(pressed + speaker.stop_period + 0.005, time.monotonic())
         assert after.onset() is None, f"sound {after.onset() - pressed:.3f} s after the barge-in"
         assert slot.metrics.final_at >= slot.metrics.closed_at
-        await wait_until(pilot, lambda: "interrupted" in label(app, 0) and "…" not in label(app, 0), 2,
-                         "the panel shows the drained, interrupted context")
+        await wait_until(
+            pilot,
+            lambda: "interrupted" in label(app, 0) and "…" not in label(app, 0),
+            2,
+            "the panel shows the drained, interrupted context",
+        )
         transcript = app.screen.query_one(TranscriptView)
         await wait_until(pilot, lambda: "words spoken" in str(transcript.render()), 2, "the transcript repainted")
         assert app.session.status.last_barge_in.silenced_after is not None
-        assert app.session.status.last_barge_in.was_playing   # audible: a stop call, timed
+        assert app.session.status.last_barge_in.was_playing  # audible: a stop call, timed
         frames = sent_frames(app.core)
         assert frames[-1] == {"context_id": "turn_1", "close_context": True}
 
@@ -143,32 +154,41 @@ async def test_five_rapid_barge_ins_with_the_guard_off_show_the_servers_1008(sta
     # Each Escape closes a context whose flushed sentence the server is still generating (a tone
     # voice paced like a real model); closed contexts hold their slots until their finals, so
     # after five barge-ins the sixth turn is refused.
-    server = await start_local_server("tone", generation_rtf=1.0, workers=6)   # pacing sleeps, not CPU
-    app = make_app(make_console(server.url, record_dir=tmp_path, record=True, auto_reconnect=False, rate=50),
-                   blink=False)
+    server = await start_local_server("tone", generation_rtf=1.0, workers=6)  # pacing sleeps, not CPU
+    app = make_app(
+        make_console(server.url, record_dir=tmp_path, record=True, auto_reconnect=False, rate=50), blink=False
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await connected(pilot)
-        await press_now(app, "f6")                             # guard off
+        await press_now(app, "f6")  # guard off
         assert not app.session.guard
         for n in range(1, 6):
             await type_turn(pilot, RAMBLING_TURN)
-            slot = lambda: app.session.slot_for(f"turn_{n}")   # noqa: E731
-            await wait_until(pilot, lambda: slot() is not None and slot().metrics.audio_frames > 0,
-                             what=f"turn_{n} speaks")
+            slot = lambda: app.session.slot_for(f"turn_{n}")  # noqa: E731
+            await wait_until(
+                pilot, lambda: slot() is not None and slot().metrics.audio_frames > 0, what=f"turn_{n} speaks"
+            )
             await press_now(app, "escape")
             await wait_until(pilot, lambda: slot().state is SlotState.INTERRUPTED, what=f"turn_{n} interrupted")
-        assert app.session.occupied_count() == 5               # all five still draining
+        assert app.session.occupied_count() == 5  # all five still draining
         await type_turn(pilot, RAMBLING_TURN)
         await wait_until(pilot, lambda: app.session.status.overflow_contexts == ["turn_6"], what="sixth")
         await wait_until(pilot, lambda: app.session.status.close_code is not None, what="the server's close")
         await wait_until(pilot, lambda: app.screen.query_one(ErrorBanner).shown, what="the banner")
         banner = app.screen.query_one(ErrorBanner)
-        assert banner.shown and ("max_active_conversations" in banner.message or "1008" in banner.message
-                                 or "Maximum simultaneous contexts" in banner.message)
+        assert banner.shown and (
+            "max_active_conversations" in banner.message
+            or "1008" in banner.message
+            or "Maximum simultaneous contexts" in banner.message
+        )
         assert any("1008" in e.summary or "max_active_conversations" in e.summary for e in app.session.log)
-        log = app.screen.query_one(FrameLogView)   # the error frame, as the server sent it, in the pane
-        await wait_until(pilot, lambda: any("Maximum simultaneous contexts" in e.summary and e.direction == "received"
-                                            for e in log.rows), 2, "the log pane caught up")
+        log = app.screen.query_one(FrameLogView)  # the error frame, as the server sent it, in the pane
+        await wait_until(
+            pilot,
+            lambda: any("Maximum simultaneous contexts" in e.summary and e.direction == "received" for e in log.rows),
+            2,
+            "the log pane caught up",
+        )
 
 
 async def test_a_countdown_reaches_zero_and_the_slot_times_out_unless_kept_alive(live_app):
@@ -199,12 +219,12 @@ async def test_f4_closes_the_chosen_context_and_f10_filters_the_log_to_it(live_a
             await type_turn(pilot, LONG_TURN)
         await wait_until(pilot, lambda: app.session.occupied_count() == 2, what="two contexts open")
         await pilot.press("f4")
-        await pilot.press("2")                                   # the second entry: turn_2
+        await pilot.press("2")  # the second entry: turn_2
         second = app.session.slot_for("turn_2")
         await wait_until(pilot, lambda: second.metrics.final_at is not None, what="turn_2 final")
         assert second.close_sent and app.session.slot_for("turn_1").occupied
         await pilot.press("f10")
-        await pilot.press("2")                                   # "all", then newest first: turn_2
+        await pilot.press("2")  # "all", then newest first: turn_2
         log = app.screen.query_one(FrameLogView)
         assert log.filter_context == "turn_2"
         assert {e.context_id for e in log.rows} <= {"turn_2", None}

@@ -1,5 +1,6 @@
 """The default pace is the measured one (bench/pace.py, docs/PERFORMANCE.md "Turn pace"), set in
 one place; the slow pace for exploring flushes is one key away, and the footer shows that key."""
+
 from __future__ import annotations
 
 from tui.cli import build_parser
@@ -34,8 +35,7 @@ async def test_the_footer_fits_at_120_columns_without_keys_running_into_each_oth
     app = make_app(make_console(), blink=False)
     async with app.run_test(size=(120, 24)) as pilot:
         await pilot.pause()
-        regions = sorted((key.region for key in app.screen.query("FooterKey") if key.display),
-                         key=lambda r: r.x)
+        regions = sorted((key.region for key in app.screen.query("FooterKey") if key.display), key=lambda r: r.x)
         assert regions and regions[-1].right <= 120, [(r.x, r.right) for r in regions]
         for left, right in zip(regions, regions[1:]):
             assert left.right <= right.x, f"footer keys overlap at column {right.x}"

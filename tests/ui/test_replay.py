@@ -1,4 +1,5 @@
 """Replaying a curated recording in the console: the same slots and transcript, replay keys."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +21,9 @@ def replay_app(speed: float, paused: bool = False):
     recording = read_recording(DEMO)
     transport = ReplayTransport(recording, speed=speed, paused=paused)
     config = resolve_config(provider="local", audio="none", record=False, **session_options(recording))
-    console = Console(config, clock=transport.clock,
-                      speaker_factory=lambda progress: make_speaker("none", on_progress=progress))
+    console = Console(
+        config, clock=transport.clock, speaker_factory=lambda progress: make_speaker("none", on_progress=progress)
+    )
     return make_app(console, replay=transport, blink=False), transport
 
 
@@ -55,34 +57,39 @@ async def test_replay_keys_pause_step_and_change_speed_and_live_keys_are_off():
         before = transport.scheduler.position_ms()
         await pilot.press("n")
         assert transport.scheduler.position_ms() > before
-        assert app.screen.check_action("barge_in", ()) is False   # no live keys in a replay
+        assert app.screen.check_action("barge_in", ()) is False  # no live keys in a replay
         await pilot.press("escape")
         assert app.session.status.last_barge_in is None
 
 
 async def test_a_finished_replay_restarts_and_goes_back_to_its_start_from_keys_footer_and_palette():
     from tui.ui.commands import ConsoleCommands
+
     recording = read_recording(DEMO.with_name("demo-flush-and-keep-alive.jsonl"))
     transport = ReplayTransport(recording, speed=32, hold_at_end=True)
     config = resolve_config(provider="local", audio="none", record=False, **session_options(recording))
-    console = Console(config, clock=transport.clock,
-                      speaker_factory=lambda progress: make_speaker("none", on_progress=progress))
+    console = Console(
+        config, clock=transport.clock, speaker_factory=lambda progress: make_speaker("none", on_progress=progress)
+    )
     app = make_app(console, replay=transport, blink=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await until(lambda: transport.finished)
         length = transport.scheduler.duration_ms / 1000
-        await asyncio.sleep(0.2)                       # the clock stays at the end
+        await asyncio.sleep(0.2)  # the clock stays at the end
         assert app.console_screen.replay_caption.startswith(f"replay {length:.1f}/{length:.1f} s")
-        shown = {b.binding.key: b.binding.description for b in app.screen.active_bindings.values()
-                 if b.binding.show and b.enabled}
+        shown = {
+            b.binding.key: b.binding.description
+            for b in app.screen.active_bindings.values()
+            if b.binding.show and b.enabled
+        }
         assert shown.get("r") == "restart" and shown.get("0") == "to start"
         titles = [title for title, _, _ in ConsoleCommands(app.screen)._commands()]
         assert "Restart (r)" in titles and "To start (0)" in titles
         final = [(s.context_id, s.state.value) for s in app.session.slots]
 
-        await pilot.press("0")                         # back to the start, paused, model afresh
+        await pilot.press("0")  # back to the start, paused, model afresh
         assert transport.scheduler.paused and transport.scheduler.position_ms() == 0
         assert all(s.context_id is None for s in app.session.slots)
-        await pilot.press("r")                         # and again to the end
+        await pilot.press("r")  # and again to the end
         await until(lambda: transport.finished)
         assert [(s.context_id, s.state.value) for s in app.session.slots] == final

@@ -1,4 +1,5 @@
 """The palette's Screenshot saves where the operator can find it, and says where."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,11 +10,12 @@ from .consoles import make_app, make_console
 
 
 async def test_the_palette_screenshot_without_a_downloads_folder_saves_in_the_current_directory(
-        tmp_path: Path, monkeypatch):
+    tmp_path: Path, monkeypatch
+):
     home, work = tmp_path / "home", tmp_path / "work"
     home.mkdir()
     work.mkdir()
-    monkeypatch.setenv("HOME", str(home))             # no ~/Downloads here
+    monkeypatch.setenv("HOME", str(home))  # no ~/Downloads here
     monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
     monkeypatch.chdir(work)
     app = make_app(make_console(), start=False, blink=False)

@@ -2,6 +2,7 @@
 local server (tone voice): what is changed there goes out with the next context, a query option
 reconnects with the new URL, a bad value is a message beside its field while the rest applies,
 and the settings are saved per provider and loaded at the next start."""
+
 from __future__ import annotations
 
 import logging
@@ -54,13 +55,13 @@ async def test_voice_settings_changed_in_the_screen_go_out_with_the_next_context
         screen = await open_settings(pilot)
         type_into(screen, stability="0.3", speed="1.1", chunk_length_schedule="60 120")
         await apply(pilot)
-        assert not isinstance(app.screen, SettingsScreen)          # all good: it closed
+        assert not isinstance(app.screen, SettingsScreen)  # all good: it closed
         await wait_until(pilot, lambda: "voice: stab 0.3" in strip_text(app), 2, "the strip names them")
         assert "speed 1.1" in strip_text(app)
         await type_turn(pilot, "Hello there.")
         await wait_until(pilot, lambda: app.session.slots[0].metrics.final_at is not None, what="final")
         shown = [e.summary for e in app.session.log if e.direction == "sent" and e.context_id == "turn_1"]
-        assert any('"stability":0.3' in line and '"speed":1.1' in line for line in shown)   # the frame log
+        assert any('"stability":0.3' in line and '"speed":1.1' in line for line in shown)  # the frame log
         opening = next(f for f in sent_frames(app.core) if "voice_settings" in f)
         assert opening["voice_settings"]["stability"] == 0.3 and opening["voice_settings"]["speed"] == 1.1
         assert opening["generation_config"] == {"chunk_length_schedule": [60, 120]}
@@ -73,10 +74,10 @@ async def test_a_bad_value_is_a_message_beside_its_field_and_the_rest_applies(li
         screen = await open_settings(pilot)
         type_into(screen, stability="2", speed="1.1")
         await apply(pilot)
-        assert app.screen is screen                                 # stays open on the bad one
+        assert app.screen is screen  # stays open on the bad one
         problem = str(screen.query_one("#problem-stability", Static).render())
         assert "0..1" in problem and "2" in problem
-        assert screen.query_one("#setting-stability", Input).value == "2"   # kept as typed, to fix
+        assert screen.query_one("#setting-stability", Input).value == "2"  # kept as typed, to fix
         assert str(screen.query_one("#problem-speed", Static).render()).strip() == ""
         assert app.core.settings.get("speed") == 1.1 and app.core.settings.get("stability") == 0.5
         type_into(screen, stability="0.25")
@@ -93,8 +94,14 @@ async def test_a_query_option_changed_in_the_screen_reconnects_with_the_new_url(
         screen.query_one("#setting-auto_mode", Switch).value = True
         type_into(screen, apply_text_normalization="off")
         await apply(pilot)
-        await wait_until(pilot, lambda: any("auto_mode=true" in r.getMessage() and "apply_text_normalization=off"
-                                            in r.getMessage() for r in caplog.records), what="the server saw it")
+        await wait_until(
+            pilot,
+            lambda: any(
+                "auto_mode=true" in r.getMessage() and "apply_text_normalization=off" in r.getMessage()
+                for r in caplog.records
+            ),
+            what="the server saw it",
+        )
         await connected(pilot)
         assert "auto_mode=true" in app.session.status.url
         assert any("reconnecting: auto_mode, apply_text_normalization" in e.summary for e in app.session.log)
@@ -106,15 +113,17 @@ async def test_murf_voice_config_changed_in_the_screen_rides_in_the_next_text_fr
     async with app.run_test(size=(80, 24)) as pilot:
         await connected(pilot)
         screen = await open_settings(pilot)
-        assert not screen.query("#setting-stability")               # ElevenLabs' fields are not Murf's
+        assert not screen.query("#setting-stability")  # ElevenLabs' fields are not Murf's
         type_into(screen, style="Conversational", rate="-10", pitch="5", max_buffer_delay_in_ms="100")
         await apply(pilot)
         await type_turn(pilot, "Hello there.")
         await wait_until(pilot, lambda: app.session.slots[0].metrics.final_at is not None, what="final")
         texts = [f for f in sent_frames(app.core) if f.get("context_id") == "turn_1" and f.get("text")]
-        assert texts and all(f["voice_config"] == {"voice_id": "en-US-natalie", "style": "Conversational",
-                                                   "rate": -10, "pitch": 5}
-                             and f["max_buffer_delay_in_ms"] == 100 for f in texts)
+        assert texts and all(
+            f["voice_config"] == {"voice_id": "en-US-natalie", "style": "Conversational", "rate": -10, "pitch": 5}
+            and f["max_buffer_delay_in_ms"] == 100
+            for f in texts
+        )
 
 
 async def test_settings_are_saved_per_provider_and_loaded_at_the_next_start(live_app, private_config_home):
@@ -122,16 +131,16 @@ async def test_settings_are_saved_per_provider_and_loaded_at_the_next_start(live
     path.parent.mkdir(parents=True)
     path.write_text('theme = "stage"\n[providers.murf.murf]\nrate = 7\n', encoding="utf-8")
     app = live_app(rate=20)
-    app._save_choices = True            # as the CLI opens it: choices are saved
+    app._save_choices = True  # as the CLI opens it: choices are saved
     async with app.run_test(size=(80, 24)) as pilot:
         await connected(pilot)
         screen = await open_settings(pilot)
         type_into(screen, stability="0.3", seed="42")
         await apply(pilot)
     saved = tomllib.loads(path.read_text(encoding="utf-8"))
-    assert saved["theme"] == "stage" and saved["providers"]["murf"] == {"murf": {"rate": 7}}   # the rest kept
+    assert saved["theme"] == "stage" and saved["providers"]["murf"] == {"murf": {"rate": 7}}  # the rest kept
     assert saved["providers"]["local"]["elevenlabs"] == {"stability": 0.3, "seed": 42}
-    app = live_app(rate=20)                                          # the next start
+    app = live_app(rate=20)  # the next start
     async with app.run_test(size=(80, 24)) as pilot:
         await connected(pilot)
         assert app.core.settings.get("stability") == 0.3 and "seed=42" in app.session.status.url

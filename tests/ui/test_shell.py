@@ -1,4 +1,5 @@
 """The console shell on a bare session: layout, help, banner, themes, keymap, palette, raw send."""
+
 from tests.fixtures.frozen_clock import FrozenClock
 from tui.ui.actions import ACTIONS
 from tui.ui.commands import ConsoleCommands
@@ -88,7 +89,7 @@ async def test_themes_switch_live_and_only_switchboard_themes_are_offered():
         app.switch_theme("stage")
         await pilot.pause()
         assert app.theme == "stage" and panel.styles.border_top[1] != before
-        assert "-big-digits" in app.screen.classes   # stage asks for big countdown digits
+        assert "-big-digits" in app.screen.classes  # stage asks for big countdown digits
 
 
 async def test_an_unknown_theme_falls_back_with_a_message():
@@ -148,8 +149,11 @@ async def test_big_digits_show_the_countdown_as_soon_as_they_appear_even_on_a_st
     app = make_app(console, start=False, theme="stage", blink=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
-        counting = [(p, s.countdown(clock())) for p, s in zip(app.console_screen._panels, console.session.slots)
-                    if s.countdown(clock()) is not None]
+        counting = [
+            (p, s.countdown(clock()))
+            for p, s in zip(app.console_screen._panels, console.session.slots)
+            if s.countdown(clock()) is not None
+        ]
         assert counting, "the scene has open contexts"
         for panel, remaining in counting:
             assert panel._digits.styles.display == "block"

@@ -3,6 +3,7 @@
 Driven by keys (Textual Pilot) against the REAL local server on loopback (tone voice); the
 speaker is the silent backend, which plays in real time, so what it plays is known.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -47,8 +48,9 @@ async def test_exactly_one_slot_is_marked_playing_while_a_turn_plays_even_off_th
         await type_turn(pilot, "First turn.")
         await wait_until(pilot, lambda: session.slots[0].state is SlotState.FINAL, what="turn_1 final")
         first = session.slots[0].metrics
-        await wait_until(pilot, lambda: 0 < first.audio_seconds <= first.heard_seconds + 0.05, 10,
-                         "turn_1 heard to its end")
+        await wait_until(
+            pilot, lambda: 0 < first.audio_seconds <= first.heard_seconds + 0.05, 10, "turn_1 heard to its end"
+        )
         await wait_until(pilot, lambda: not on_air(app), 2, "turn_1 no longer marked")
         # The next turn takes a slot that was never used: it plays in the second panel.
         await type_turn(pilot, "The second turn plays for a while.")

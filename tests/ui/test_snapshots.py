@@ -5,6 +5,7 @@ starts (tests/ui/scene.py), no connection, no speaker, no cursor blink. To accep
 change, run `SNAPSHOT_UPDATE=1 .venv/bin/python -m pytest -q tests/ui/test_snapshots.py` and
 look at the SVGs in tests/snapshots/ before committing them.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,7 @@ from .scene import build_scene
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
 UPDATE = os.environ.get("SNAPSHOT_UPDATE") == "1"
-THEMES = sorted(load_themes([BUILTIN_DIR]).themes)   # the shipped ones, never the operator's
+THEMES = sorted(load_themes([BUILTIN_DIR]).themes)  # the shipped ones, never the operator's
 
 
 async def screenshot(size: tuple[int, int], theme: str = "switchboard-dark") -> str:
@@ -43,7 +44,8 @@ def check(name: str, svg: str) -> None:
         return
     assert path.exists(), f"missing snapshot {path.name}: run with SNAPSHOT_UPDATE=1 and commit it"
     assert svg == path.read_text(encoding="utf-8"), (
-        f"{path.name} changed: if the change is meant, run with SNAPSHOT_UPDATE=1 and look at the SVG")
+        f"{path.name} changed: if the change is meant, run with SNAPSHOT_UPDATE=1 and look at the SVG"
+    )
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])

@@ -5,6 +5,7 @@ stand between separators, never run into its neighbour (`miniaudio12 w/s`). A ba
 time to the speaker's stop call (not to silence at the speaker, which it cannot see) and, when
 nothing was playing, says so instead of a proud `0.0ms`.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -27,9 +28,20 @@ class StripOnly(App):
 
 def strip_for(connection, silent, replay, queued, barge, model, fmt) -> tuple[StatusStrip, list[str], list[str]]:
     """A strip with these fields, and the fields each line must show, in order."""
-    s = StatusStrip(provider="local", dialect="elevenlabs", url=URL, connection=connection, model=model,
-                    output_format=fmt, audio_backend="miniaudio", silent_reason=silent, rate=12.0,
-                    queued_turns=queued, last_ttfa=0.182, last_barge_in=barge)
+    s = StatusStrip(
+        provider="local",
+        dialect="elevenlabs",
+        url=URL,
+        connection=connection,
+        model=model,
+        output_format=fmt,
+        audio_backend="miniaudio",
+        silent_reason=silent,
+        rate=12.0,
+        queued_turns=queued,
+        last_ttfa=0.182,
+        last_barge_in=barge,
+    )
     if connection is ConnectionState.WAITING:
         s.reconnect_at, s.attempt = NOW + 2.5, 3
         state = "● reconnecting in 2.5s (attempt 3)"
@@ -44,22 +56,30 @@ def strip_for(connection, silent, replay, queued, barge, model, fmt) -> tuple[St
     line1 += [URL]
     line2 = ["text→audio –", "flush→audio 182ms"]
     if barge is not None:
-        line2 += ["barge-in: stop call 0.8ms" if barge.was_playing else "barge-in: nothing was playing",
-                  "→close 4.0ms", "→final –"]
+        line2 += [
+            "barge-in: stop call 0.8ms" if barge.was_playing else "barge-in: nothing was playing",
+            "→close 4.0ms",
+            "→final –",
+        ]
     line2 += ["guard on", f"model {model or '–'}", f"fmt {fmt or '–'}"]
     return s, line1, line2
 
 
-COMBINATIONS = list(itertools.product(
-    [ConnectionState.CONNECTED, ConnectionState.WAITING, ConnectionState.DISCONNECTED],
-    [None, "no audio device"],
-    [None, "replay 1.0/8.6s ×1"],
-    [0, 2],
-    [None, BargeInTiming("turn_2", NOW - 1, 0.0008, 0.004),
-     BargeInTiming("turn_2", NOW - 1, 0.0002, 0.004, was_playing=False)],
-    [None, "tone"],
-    ["", "pcm_22050"],
-))
+COMBINATIONS = list(
+    itertools.product(
+        [ConnectionState.CONNECTED, ConnectionState.WAITING, ConnectionState.DISCONNECTED],
+        [None, "no audio device"],
+        [None, "replay 1.0/8.6s ×1"],
+        [0, 2],
+        [
+            None,
+            BargeInTiming("turn_2", NOW - 1, 0.0008, 0.004),
+            BargeInTiming("turn_2", NOW - 1, 0.0002, 0.004, was_playing=False),
+        ],
+        [None, "tone"],
+        ["", "pcm_22050"],
+    )
+)
 
 
 async def test_every_combination_of_status_fields_renders_each_field_between_separators():
@@ -79,7 +99,7 @@ async def test_a_barge_in_when_nothing_was_playing_says_so_instead_of_a_stop_tim
         await connected(pilot)
         await type_turn(pilot, "Sure, when would you like to travel? I can look at morning flights.")
         await wait_until(pilot, lambda: app.session.slots[0].occupied, what="turn_1 open")
-        await pilot.press("escape")   # words are still going out: no audio has reached the speaker
+        await pilot.press("escape")  # words are still going out: no audio has reached the speaker
         await wait_until(pilot, lambda: app.session.status.last_barge_in is not None, what="the barge-in")
         assert app.session.status.last_barge_in.was_playing is False
         await pilot.pause(0.1)

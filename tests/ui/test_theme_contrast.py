@@ -4,6 +4,7 @@ The console shows the snapshot scene (five slots in five states, a barge-in, fra
 with an error in the banner, in each theme in `themes/`; every text segment the compositor
 paints is measured against its own background.
 """
+
 from __future__ import annotations
 
 import pytest

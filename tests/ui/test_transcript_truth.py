@@ -4,6 +4,7 @@ there (dimmed), and a turn that waits says it is queued until it starts.
 
 Built from wire frames on a frozen clock (as tests/ui/scene.py), no connection, no speaker.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,10 @@ from .consoles import make_app, make_console
 from .scene import CHAR_MS, RATE, _audio_frame, _open, _say
 
 # 33 words typed; 12 sent before the barge-in, 3 of them heard.
-TYPED = ("Sure, I can look at the morning and the evening flights for you and tell you which of them "
-         "fly direct and which stop over somewhere on the way there and back again.")
+TYPED = (
+    "Sure, I can look at the morning and the evening flights for you and tell you which of them "
+    "fly direct and which stop over somewhere on the way there and back again."
+)
 SENT = TYPED.split()[:12]
 
 
@@ -45,8 +48,13 @@ def transcript_rows(app) -> list[list[tuple[str, Style]]]:
 
 
 def words_on_screen(app, *, struck: bool | None = None) -> list[str]:
-    return [w for row in transcript_rows(app) for text, style in row
-            if struck is None or bool(style.strike) == struck for w in text.split()]
+    return [
+        w
+        for row in transcript_rows(app)
+        for text, style in row
+        if struck is None or bool(style.strike) == struck
+        for w in text.split()
+    ]
 
 
 def app_with_a_cut_turn():
@@ -72,8 +80,8 @@ async def test_at_80x24_the_struck_part_of_an_interrupted_turn_wraps_and_its_las
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         struck = words_on_screen(app, struck=True)
-        assert struck and struck[-1] == SENT[-1], struck     # the last word sent and not heard
-        assert "3 of 33 words spoken" in " ".join(words_on_screen(app))   # against all it typed
+        assert struck and struck[-1] == SENT[-1], struck  # the last word sent and not heard
+        assert "3 of 33 words spoken" in " ".join(words_on_screen(app))  # against all it typed
 
 
 async def test_the_words_typed_but_never_sent_are_shown_after_the_sent_ones():
@@ -82,7 +90,7 @@ async def test_the_words_typed_but_never_sent_are_shown_after_the_sent_ones():
         await pilot.pause()
         shown = words_on_screen(app, struck=False)
         unsent = TYPED.split()[12:]
-        assert shown[-len(unsent):] == unsent, shown
+        assert shown[-len(unsent) :] == unsent, shown
         unsent_style = component_style(app.screen.query_one(TranscriptView), "transcript--unsent")
         last = [style for row in transcript_rows(app) for text, style in row if unsent[-1] in text.split()]
         assert [(s.color, bool(s.italic), bool(s.strike)) for s in last] == [(unsent_style.color, True, False)]

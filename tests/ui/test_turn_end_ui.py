@@ -1,5 +1,6 @@
 """The end-of-turn pattern (tui.core.turn_end) is one key away, in the footer and the palette; the
 status strip names it when it is not the default, and a slot names the pattern its turn used."""
+
 from __future__ import annotations
 
 from rich.text import Text
@@ -24,7 +25,7 @@ async def test_one_key_in_the_footer_and_the_palette_cycles_the_pattern_and_the_
         await pilot.pause()
         assert "ending" in await offered(app) and "Next end-of-turn pattern" in await offered(app)
         strip = app.screen.query_one(StatusView)
-        assert "flush-close" not in str(strip.render())          # the default is not named
+        assert "flush-close" not in str(strip.render())  # the default is not named
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert app.core.turn_end.value == app.session.status.turn_end == "close-after-first-audio"

@@ -3,6 +3,7 @@
 `make_speaker()` is the entry point; see `speaker.Speaker` for the interface. Textual-free:
 progress reaches the UI only through the `on_progress` callback.
 """
+
 from __future__ import annotations
 
 import time
@@ -27,7 +28,7 @@ _DEVICES: dict[str, Callable[[Clock], Device]] = {
     "simpleaudio": SimpleaudioDevice,
 }
 BACKENDS = (*_DEVICES, "none")
-DEFAULT_BACKEND = "miniaudio"   # measured: docs/PERFORMANCE.md, "Speaker"
+DEFAULT_BACKEND = "miniaudio"  # measured: docs/PERFORMANCE.md, "Speaker"
 
 
 def make_speaker(

@@ -5,6 +5,7 @@ the terminal Textual draws on (Textual writes its frames to stderr). Installing 
 handler in libasound silences them for every user of the library in this process: PortAudio
 (sounddevice), simpleaudio and miniaudio's ALSA backend all share the one loaded libasound.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -14,9 +15,7 @@ import functools
 # void (*snd_lib_error_handler_t)(const char *file, int line, const char *function, int err,
 #                                 const char *fmt, ...)
 # The handler ignores its arguments, so declaring the fixed ones is enough for the variadic call.
-_HANDLER_TYPE = ctypes.CFUNCTYPE(
-    None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
-)
+_HANDLER_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
 
 
 def _ignore(_file, _line, _function, _err, _fmt) -> None:
@@ -56,8 +55,7 @@ def default_output_problem() -> str | None:
         # ALSA reads its configuration once per process, and the pulse plugin's hook looks for a
         # running server only then: a server that came up since is seen after a reload.
         lib.snd_config_update_free_global()
-        err = lib.snd_pcm_open(ctypes.byref(pcm), b"default", _SND_PCM_STREAM_PLAYBACK,
-                               _SND_PCM_NONBLOCK)
+        err = lib.snd_pcm_open(ctypes.byref(pcm), b"default", _SND_PCM_STREAM_PLAYBACK, _SND_PCM_NONBLOCK)
     if err < 0:
         lib.snd_strerror.restype = ctypes.c_char_p
         why = lib.snd_strerror(err).decode(errors="replace")

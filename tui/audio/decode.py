@@ -21,6 +21,7 @@ a piece completes comes out at once, so nothing waits for the turn's end.
   frame the decoder rejects plays as silence of its length, so the counts never drift.
 - Opus: refused (the local server does not produce it and nothing here decodes it).
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -75,7 +76,7 @@ class Mp3Decoder:
     def __init__(self, fmt: AudioFormat) -> None:
         self._rate = fmt.sample_rate
         self._frames = Mp3Frames()
-        self._history: deque[bytes] = deque()    # the last frames decoded: the next batch's warm-up
+        self._history: deque[bytes] = deque()  # the last frames decoded: the next batch's warm-up
 
     def decode(self, data: bytes) -> bytes:
         frames = self._frames.push(data)
@@ -84,7 +85,7 @@ class Mp3Decoder:
         samples = sum(header.samples for _, header in frames)
         new = b"".join(frame for frame, _ in frames)
         pcm = self._decode(b"".join((*self._history, new)), samples) if self._history else None
-        if pcm is None:      # a stream's first frames, or a warm-up the decoder would not take
+        if pcm is None:  # a stream's first frames, or a warm-up the decoder would not take
             pcm = self._decode(new, samples)
         self._remember([frame for frame, _ in frames])
         if pcm is None:
@@ -97,8 +98,9 @@ class Mp3Decoder:
         import miniaudio
 
         try:
-            out = miniaudio.decode(stream, output_format=miniaudio.SampleFormat.SIGNED16,
-                                   nchannels=1, sample_rate=self._rate).samples.tobytes()
+            out = miniaudio.decode(
+                stream, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1, sample_rate=self._rate
+            ).samples.tobytes()
         except miniaudio.DecodeError:
             return None
         need = 2 * samples
@@ -111,8 +113,9 @@ class Mp3Decoder:
         history = self._history
         history.extend(frames)
         # bytes of history[1:-2]: what is left for the reservoir once the oldest frame goes
-        middle = sum(map(len, history)) - len(history[0]) - len(history[-1]) - len(history[-2]) \
-            if len(history) > 3 else 0
+        middle = (
+            sum(map(len, history)) - len(history[0]) - len(history[-1]) - len(history[-2]) if len(history) > 3 else 0
+        )
         while len(history) > 3 and middle >= MAX_RESERVOIR:
             history.popleft()
             middle -= len(history[0])

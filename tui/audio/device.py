@@ -4,13 +4,14 @@ A device plays s16le mono at one sample rate, pulling its audio from a `Source` 
 thread. It is opened on demand (when a turn is due) and closed when nothing is left to hear;
 `halt` silences it at once. Devices never call into the UI.
 """
+
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 from typing import Protocol
 
-_RT_PRIORITY = 10      # low among real-time threads: below PulseAudio's own, above everything else
+_RT_PRIORITY = 10  # low among real-time threads: below PulseAudio's own, above everything else
 
 Source = Callable[[int, float], bytes]
 """(frames wanted, clock time the first of them becomes audible) -> exactly frames*2 bytes."""

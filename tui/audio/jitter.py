@@ -10,6 +10,7 @@ ahead of its playhead). A turn's worst lateness swings with how late its own fir
 to be, so one lucky turn must not lower the wait: the peak is held over a window of turns. Before
 any turn has been seen, the window holds the cautious initial guess.
 """
+
 from __future__ import annotations
 
 from collections import deque

@@ -5,6 +5,7 @@ its null backend, which would swallow audio silently, is never used. After `stop
 miniaudio device replays the interrupted buffer on its next `start()`, so a halted device is
 closed and a fresh one made for the next turn.
 """
+
 from __future__ import annotations
 
 from collections.abc import Generator
@@ -46,8 +47,11 @@ class MiniaudioDevice:
 
         try:
             return miniaudio.PlaybackDevice(
-                output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1, sample_rate=rate,
-                buffersize_msec=self._buffer_ms, app_name="switchboard",
+                output_format=miniaudio.SampleFormat.SIGNED16,
+                nchannels=1,
+                sample_rate=rate,
+                buffersize_msec=self._buffer_ms,
+                app_name="switchboard",
                 backends=[miniaudio.Backend.PULSEAUDIO, miniaudio.Backend.ALSA],
             )
         except miniaudio.MiniaudioError as exc:
@@ -65,10 +69,10 @@ class MiniaudioDevice:
             raise DeviceError(f"audio output failed to start ({exc})") from None
         self._device = device
 
-    def _frames(self, source: Source) -> Generator[bytes, int, None]:   # sent: the frames wanted
+    def _frames(self, source: Source) -> Generator[bytes, int, None]:  # sent: the frames wanted
         clock, latency = self._clock, self.prefill
         wanted = yield b""
-        raise_priority()                 # the first send comes from miniaudio's audio thread
+        raise_priority()  # the first send comes from miniaudio's audio thread
         while True:
             wanted = yield source(wanted, clock() + latency)
 

@@ -10,6 +10,7 @@ Thread-safety: one lock, held only for queue bookkeeping (never while decoding o
 device), so the audio thread never waits on slow work. Feeds of one context come from one
 thread (the receive loop), in wire order.
 """
+
 from __future__ import annotations
 
 import threading
@@ -22,8 +23,8 @@ from tui.protocol.formats import AudioFormat
 from .decode import TurnDecoder, turn_decoder
 from .jitter import PlayoutDelay, lateness
 
-SAMPLE_BYTES = 2            # s16le mono
-_REMEMBERED_TURNS = 256     # finished turns kept for heard_samples() look-ups
+SAMPLE_BYTES = 2  # s16le mono
+_REMEMBERED_TURNS = 256  # finished turns kept for heard_samples() look-ups
 
 
 @dataclass(frozen=True)
@@ -50,25 +51,40 @@ class Want:
 
 class _Turn:
     __slots__ = (
-        "context_id", "rate", "chunks", "offset", "queued", "decoder", "fed", "pulled",
-        "first_arrival", "worst_lateness", "ended", "stopped", "drained", "final_heard",
-        "reported", "underruns", "starving", "blocks",
+        "context_id",
+        "rate",
+        "chunks",
+        "offset",
+        "queued",
+        "decoder",
+        "fed",
+        "pulled",
+        "first_arrival",
+        "worst_lateness",
+        "ended",
+        "stopped",
+        "drained",
+        "final_heard",
+        "reported",
+        "underruns",
+        "starving",
+        "blocks",
     )
 
     def __init__(self, context_id: str) -> None:
         self.context_id = context_id
         self.rate = 0
         self.chunks: deque[bytes] = deque()
-        self.offset = 0                 # bytes of chunks[0] already pulled
-        self.queued = 0                 # bytes waiting to be pulled
-        self.decoder: TurnDecoder | None = None   # wire bytes → mono PCM, made at the first feed
-        self.fed = 0                    # samples queued so far
-        self.pulled = 0                 # samples handed to the device
+        self.offset = 0  # bytes of chunks[0] already pulled
+        self.queued = 0  # bytes waiting to be pulled
+        self.decoder: TurnDecoder | None = None  # wire bytes → mono PCM, made at the first feed
+        self.fed = 0  # samples queued so far
+        self.pulled = 0  # samples handed to the device
         self.first_arrival: float | None = None
         self.worst_lateness: float | None = None
-        self.ended = False              # its final arrived: no more audio will come
+        self.ended = False  # its final arrived: no more audio will come
         self.stopped = False
-        self.drained = False            # ended and every sample pulled
+        self.drained = False  # ended and every sample pulled
         self.final_heard: int | None = None
         self.reported: tuple[int, bool] | None = None
         self.underruns = 0
@@ -92,12 +108,12 @@ class _Turn:
             head = self.chunks[0]
             avail = len(head) - self.offset
             if avail <= need:
-                parts.append(head[self.offset:] if self.offset else head)
+                parts.append(head[self.offset :] if self.offset else head)
                 self.chunks.popleft()
                 self.offset = 0
                 need -= avail
             else:
-                parts.append(head[self.offset:self.offset + need])
+                parts.append(head[self.offset : self.offset + need])
                 self.offset += need
                 need = 0
         self.queued -= nbytes - need
@@ -106,12 +122,15 @@ class _Turn:
     def rewind(self, now: float) -> None:
         """Queue again what was pulled but not heard (the device dropped it)."""
         heard = self.heard(now)
-        back = [data[max(0, heard - first) * SAMPLE_BYTES:]
-                for _, first, count, data in self.blocks if first + count > heard]
+        back = [
+            data[max(0, heard - first) * SAMPLE_BYTES :]
+            for _, first, count, data in self.blocks
+            if first + count > heard
+        ]
         if not back:
             return
         if self.offset:
-            self.chunks[0] = self.chunks[0][self.offset:]
+            self.chunks[0] = self.chunks[0][self.offset :]
             self.offset = 0
         again = b"".join(back)
         self.chunks.appendleft(again)
@@ -125,15 +144,16 @@ class _Turn:
 
 
 class Playout:
-    def __init__(self, delay: PlayoutDelay | None = None, prefill: float = 0.0,
-                 on_first_audio: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, delay: PlayoutDelay | None = None, prefill: float = 0.0, on_first_audio: Callable[[], None] | None = None
+    ) -> None:
         self._lock = threading.Lock()
         self._turns: OrderedDict[str, _Turn] = OrderedDict()
-        self._order: deque[_Turn] = deque()      # neither drained nor stopped, in open order
-        self._reporting: list[_Turn] = []        # progress not yet final
+        self._order: deque[_Turn] = deque()  # neither drained nor stopped, in open order
+        self._reporting: list[_Turn] = []  # progress not yet final
         self._delay = delay or PlayoutDelay()
-        self.prefill = prefill                   # how far the device pulls ahead (seconds)
-        self._busy_until = 0.0                   # when the last pulled sample will be heard
+        self.prefill = prefill  # how far the device pulls ahead (seconds)
+        self._busy_until = 0.0  # when the last pulled sample will be heard
         # Called (lock released) when a turn's first audio is queued: the only feed that can
         # change what `want` says; later chunks of a turn change nothing the device's owner
         # decides on, so they wake no one.
@@ -161,8 +181,10 @@ class Playout:
             if turn.stopped or turn.drained:
                 return None
             if turn.rate and turn.rate != fmt.sample_rate:
-                return (f"context {context_id!r} changed from {turn.rate} Hz to "
-                        f"{fmt.sample_rate} Hz mid-turn; chunk dropped")
+                return (
+                    f"context {context_id!r} changed from {turn.rate} Hz to "
+                    f"{fmt.sample_rate} Hz mid-turn; chunk dropped"
+                )
             if turn.decoder is None:
                 try:
                     turn.decoder = turn_decoder(fmt)
@@ -179,7 +201,7 @@ class Playout:
                 return None
             turn.rate = fmt.sample_rate
             first = turn.first_arrival is None
-            if turn.first_arrival is None:     # not `if first`: mypy narrows only this form
+            if turn.first_arrival is None:  # not `if first`: mypy narrows only this form
                 turn.first_arrival = now
             else:
                 late = lateness(now, turn.first_arrival, turn.fed, turn.rate)

@@ -6,6 +6,7 @@ stream at the server silences it within a few milliseconds instead. This goes th
 one command per barge-in, and nothing at all without a pulse server (the caller then stops the
 slow way).
 """
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,9 @@ def _pactl(*args: str) -> subprocess.CompletedProcess[str] | None:
     if pactl is None:
         return None
     try:
-        done = subprocess.run([pactl, *args], capture_output=True, text=True, timeout=_TIMEOUT,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            [pactl, *args], capture_output=True, text=True, timeout=_TIMEOUT, stdin=subprocess.DEVNULL
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return done if done.returncode == 0 else None
@@ -41,8 +43,11 @@ def newest_own_stream() -> int | None:
     except ValueError:
         return None
     pid = str(os.getpid())
-    own = [s.get("index") for s in streams if isinstance(s, dict)
-           and (s.get("properties") or {}).get("application.process.id") == pid]
+    own = [
+        s.get("index")
+        for s in streams
+        if isinstance(s, dict) and (s.get("properties") or {}).get("application.process.id") == pid
+    ]
     return max((i for i in own if isinstance(i, int)), default=None)
 
 

@@ -3,6 +3,7 @@
 It is the `--audio none` backend and what the speaker falls back to when no audio output can
 be opened. Progress then says how much *would* have been heard.
 """
+
 from __future__ import annotations
 
 import threading
@@ -16,7 +17,7 @@ class SilentDevice:
     name = "none"
     prefill = 0.0
     stop_period = 0.0
-    output_latency: float | None = None     # nothing is heard
+    output_latency: float | None = None  # nothing is heard
 
     def __init__(self, clock: Clock, tick: float = 0.02) -> None:
         self._clock = clock
@@ -28,8 +29,7 @@ class SilentDevice:
 
     def open(self, rate: int, source: Source) -> None:
         stop = self._stop = threading.Event()
-        threading.Thread(target=self._run, args=(rate, source, stop), name="speaker-silent",
-                         daemon=True).start()
+        threading.Thread(target=self._run, args=(rate, source, stop), name="speaker-silent", daemon=True).start()
 
     def _run(self, rate: int, source: Source, stop: threading.Event) -> None:
         start = self._clock()

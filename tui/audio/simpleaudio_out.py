@@ -19,6 +19,7 @@ allocation). The `simpleaudio-patched` fork (same `simpleaudio` module; the `sim
 allocates with PyMem_RawMalloc and runs on 3.11 to 3.13. The probe refuses the archived build
 where it is known to crash instead of letting the console die mid-turn.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -32,10 +33,10 @@ from .alsa import default_output_problem
 from .device import DeviceError, Source
 
 SEGMENT_SECONDS = 60.0
-ALSA_BUFFER = 0.1          # simpleaudio's fixed latency
-START_LATENCY = 0.005      # play_buffer call → first sample audible (PulseAudio null sink, measured)
+ALSA_BUFFER = 0.1  # simpleaudio's fixed latency
+START_LATENCY = 0.005  # play_buffer call → first sample audible (PulseAudio null sink, measured)
 INSTALL_HINT = "pip install 'switchboard[simpleaudio]'"
-CRASHES_FROM = (3, 12)     # the archived build's PyMem_Malloc off the GIL segfaults from here on
+CRASHES_FROM = (3, 12)  # the archived build's PyMem_Malloc off the GIL segfaults from here on
 
 
 def archived_build_problem(python: tuple[int, ...] = tuple(sys.version_info[:3])) -> str | None:
@@ -47,22 +48,23 @@ def archived_build_problem(python: tuple[int, ...] = tuple(sys.version_info[:3])
         version = metadata.version("simpleaudio")
     except metadata.PackageNotFoundError:
         return None
-    return (f"simpleaudio {version} (archived) crashes Python {python[0]}.{python[1]}; "
-            f"pip uninstall simpleaudio, then {INSTALL_HINT} (the maintained fork)")
+    return (
+        f"simpleaudio {version} (archived) crashes Python {python[0]}.{python[1]}; "
+        f"pip uninstall simpleaudio, then {INSTALL_HINT} (the maintained fork)"
+    )
 
 
 class SimpleaudioDevice:
     name = "simpleaudio"
-    output_latency: float | None = None   # simpleaudio does not report it
+    output_latency: float | None = None  # simpleaudio does not report it
 
-    def __init__(self, clock: Callable[[], float], lead: float = 0.12, head: float = 0.22,
-                 tick: float = 0.01) -> None:
+    def __init__(self, clock: Callable[[], float], lead: float = 0.12, head: float = 0.22, tick: float = 0.01) -> None:
         self._clock = clock
-        self._lead = lead          # written this far ahead of the playhead: > ALSA_BUFFER + tick
-        self._head = head          # written before play_buffer: its first reads take two buffers
+        self._lead = lead  # written this far ahead of the playhead: > ALSA_BUFFER + tick
+        self._head = head  # written before play_buffer: its first reads take two buffers
         self._tick = tick
         self.prefill = max(lead, head)
-        self.stop_period = ALSA_BUFFER + 0.03   # without a pulse server to mute the stream
+        self.stop_period = ALSA_BUFFER + 0.03  # without a pulse server to mute the stream
         self._writer: _Writer | None = None
 
     def probe(self) -> str | None:
@@ -107,7 +109,7 @@ class _Segment:
         except Exception as exc:  # simpleaudio's own error type, or ValueError for a bad rate
             raise DeviceError(f"simpleaudio could not play ({exc})") from None
         self.t0 = planned
-        self.stream: int | None = None    # its index at the pulse server, once looked up
+        self.stream: int | None = None  # its index at the pulse server, once looked up
 
     def silence(self) -> None:
         if self.stream is not None:
@@ -120,12 +122,13 @@ class _Segment:
 
 
 class _Writer:
-    def __init__(self, rate: int, source: Source, clock: Callable[[], float], lead: float,
-                 head: float, tick: float) -> None:
+    def __init__(
+        self, rate: int, source: Source, clock: Callable[[], float], lead: float, head: float, tick: float
+    ) -> None:
         self._rate, self._source, self._clock = rate, source, clock
         self._lead, self._head, self._tick = lead, head, tick
         self._halted = threading.Event()
-        self._lock = threading.Lock()          # halt vs. a segment being started
+        self._lock = threading.Lock()  # halt vs. a segment being started
         self._segments: list[_Segment] = []
         self._thread = threading.Thread(target=self._run, name="speaker-simpleaudio", daemon=True)
 
@@ -146,7 +149,7 @@ class _Writer:
             if target > seg.written:
                 n = target - seg.written
                 data = self._source(n, seg.t0 + START_LATENCY + seg.written / rate)
-                seg.buf[seg.written * 2: target * 2] = data
+                seg.buf[seg.written * 2 : target * 2] = data
                 seg.written = target
             end = seg.t0 + seg.frames / rate
             if seg.written == seg.frames and now >= end - self._tick:
@@ -157,7 +160,7 @@ class _Writer:
                     try:
                         self._segments = [seg, self._new_segment()]
                     except DeviceError:
-                        return   # the output went away: the speaker hears no more from us
+                        return  # the output went away: the speaker hears no more from us
                 self._segments[-1].stream = pulse_mute.newest_own_stream()
 
     def halt(self) -> None:

@@ -4,6 +4,7 @@ PortAudio reaches the sound server through ALSA's default device (Debian's libpo
 the ALSA pulse plugin). It stamps every callback with when its first frame reaches the DAC,
 which makes the heard-sample count exact to the block. `abort()` drops what the stream holds.
 """
+
 from __future__ import annotations
 
 from tui.clock import Clock
@@ -23,13 +24,13 @@ class SounddeviceDevice:
         self._clock = clock
         self._latency = latency
         self.prefill = self.stop_period = latency
-        self.output_latency: float | None = latency   # PortAudio's own figure once a stream is open
+        self.output_latency: float | None = latency  # PortAudio's own figure once a stream is open
         self._stream = None
 
     def probe(self) -> str | None:
         try:
             import sounddevice as sd
-        except (ImportError, OSError) as exc:   # OSError: libportaudio2 missing
+        except (ImportError, OSError) as exc:  # OSError: libportaudio2 missing
             return f"sounddevice is unavailable ({exc})"
         problem = _output_problem(sd)
         if problem is not None:
@@ -55,8 +56,9 @@ class SounddeviceDevice:
             outdata[:] = source(frames, clock() + ahead)
 
         try:
-            stream = sd.RawOutputStream(samplerate=rate, channels=1, dtype="int16",
-                                        latency=self._latency, callback=callback)
+            stream = sd.RawOutputStream(
+                samplerate=rate, channels=1, dtype="int16", latency=self._latency, callback=callback
+            )
             stream.start()
         except sd.PortAudioError as exc:
             raise DeviceError(f"audio output failed to open ({exc})") from None

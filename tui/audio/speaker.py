@@ -7,6 +7,7 @@ reports progress. Nothing here touches the UI: progress leaves through `on_progr
 from the control thread at most ~25 times a second per active turn, which must not block
 (the console turns it into a coalescing message).
 """
+
 from __future__ import annotations
 
 import threading
@@ -24,8 +25,8 @@ from .silent import SilentDevice
 ProgressCallback = Callable[[str, int, int, bool], None]
 """on_progress(context_id, heard_samples, sample_rate, finished)."""
 
-PROGRESS_INTERVAL = 0.04   # 25 reports a second while something plays
-IDLE_CLOSE = 0.3           # keep the device this long after the last sound, for a next turn
+PROGRESS_INTERVAL = 0.04  # 25 reports a second while something plays
+IDLE_CLOSE = 0.3  # keep the device this long after the last sound, for a next turn
 
 
 class Speaker:
@@ -46,7 +47,7 @@ class Speaker:
         self._wake = threading.Condition()
         self._poked = False
         self._playout = Playout(delay, prefill=device.prefill, on_first_audio=self._poke)
-        self._device_lock = threading.Lock()     # serialises open / halt / close
+        self._device_lock = threading.Lock()  # serialises open / halt / close
         self._open_rate: int | None = None
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)

@@ -8,9 +8,17 @@ the embedded local server. The Textual UI is one client of `Console`; tests are 
     console.barge_in()
     await console.shutdown()
 """
+
 from .config import ConfigError, ConsoleConfig, resolve_config
 from .console import CommandResult, Console
 from .embedded import EmbeddedServer, EmbeddedServerError
 
-__all__ = ["CommandResult", "ConfigError", "Console", "ConsoleConfig", "EmbeddedServer",
-           "EmbeddedServerError", "resolve_config"]
+__all__ = [
+    "CommandResult",
+    "ConfigError",
+    "Console",
+    "ConsoleConfig",
+    "EmbeddedServer",
+    "EmbeddedServerError",
+    "resolve_config",
+]

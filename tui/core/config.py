@@ -3,6 +3,7 @@
 Validation lives here (one-line `ConfigError` messages), so the CLI and any other front end
 (tests, the UI's settings) reject the same bad values the same way.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -45,21 +46,21 @@ class ConfigError(ValueError):
 class ConsoleConfig:
     provider: str = "local"
     dialect: Dialect = Dialect.ELEVENLABS
-    url: str | None = None              # None: the embedded server (local) or the provider's host
+    url: str | None = None  # None: the embedded server (local) or the provider's host
     voice: str | None = None
     model: str | None = None
-    output_format: str = "pcm_22050"    # ElevenLabs spelling for both dialects (parse_format_spelling)
+    output_format: str = "pcm_22050"  # ElevenLabs spelling for both dialects (parse_format_spelling)
     inactivity_timeout: int = elevenlabs.DEFAULT_INACTIVITY_TIMEOUT
-    audio: str | None = None            # speaker backend; None = the speaker's own default
-    local_voice: str = "piper"          # voice of the embedded server
+    audio: str | None = None  # speaker backend; None = the speaker's own default
+    local_voice: str = "piper"  # voice of the embedded server
     api_key: Secret | None = None
     theme: str | None = None
     record: bool = True
-    record_dir: Path = field(default_factory=default_record_dir)   # ./recordings, or the user data dir
-    rate: float = DEFAULT_RATE          # words per second of the turn pacer
-    guard: bool = True                  # refuse to open a sixth context client-side
+    record_dir: Path = field(default_factory=default_record_dir)  # ./recordings, or the user data dir
+    rate: float = DEFAULT_RATE  # words per second of the turn pacer
+    guard: bool = True  # refuse to open a sixth context client-side
     auto_reconnect: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)   # room for other front ends' options
+    extra: dict[str, Any] = field(default_factory=dict)  # room for other front ends' options
 
     @property
     def audio_format(self) -> AudioFormat:
@@ -76,19 +77,29 @@ class ConsoleConfig:
         """The full WebSocket URL, with the dialect's path and query unless `url` has a path.
         `options`: the live query options (tui.session.settings); they replace the URL's own."""
         base = base or self.url or (MURF_BASE if self.provider == "murf" else ELEVENLABS_BASE)
-        query: dict[str, Any] = dict(options or {})   # checked by tui.session.settings
-        if urlsplit(base).path not in ("", "/"):   # the operator's full endpoint
+        query: dict[str, Any] = dict(options or {})  # checked by tui.session.settings
+        if urlsplit(base).path not in ("", "/"):  # the operator's full endpoint
             return replacing_query(naming_format(base, self.dialect, self.audio_format), query)
         fmt = self.audio_format
         if self.dialect is Dialect.MURF:
-            return murf_url(base, model=query.pop("model", self.model), sample_rate=fmt.sample_rate,
-                            format=fmt.encoding.upper(), channel_type=_CHANNEL_TYPES[fmt.channels], **query)
+            return murf_url(
+                base,
+                model=query.pop("model", self.model),
+                sample_rate=fmt.sample_rate,
+                format=fmt.encoding.upper(),
+                channel_type=_CHANNEL_TYPES[fmt.channels],
+                **query,
+            )
         return elevenlabs_url(
-            base, self.voice or "", multi=self.dialect is Dialect.ELEVENLABS,
-            model_id=self.model, output_format=fmt.name,
+            base,
+            self.voice or "",
+            multi=self.dialect is Dialect.ELEVENLABS,
+            model_id=self.model,
+            output_format=fmt.name,
             inactivity_timeout=query.pop("inactivity_timeout", self.inactivity_timeout),
             # timing with every audio chunk: the transcript's heard words follow it
-            sync_alignment=query.pop("sync_alignment", True), **query,
+            sync_alignment=query.pop("sync_alignment", True),
+            **query,
         )
 
 
@@ -99,11 +110,12 @@ def replacing_query(url: str, options: Mapping[str, object]) -> str:
     parts = urlsplit(url)
     spelled = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in options.items()}
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in spelled]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query + list(spelled.items())),
-                       parts.fragment))
+    return urlunsplit(
+        (parts.scheme, parts.netloc, parts.path, urlencode(query + list(spelled.items())), parts.fragment)
+    )
 
 
-PROVIDERS_KEY = "providers"   # the config file's [providers.<provider>.<elevenlabs|murf>] tables
+PROVIDERS_KEY = "providers"  # the config file's [providers.<provider>.<elevenlabs|murf>] tables
 
 
 def provider_settings(data: Mapping[str, object], provider: str, dialect: Dialect) -> tuple[Settings, list[str]]:
@@ -120,8 +132,9 @@ def provider_settings(data: Mapping[str, object], provider: str, dialect: Dialec
 def with_provider_settings(data: Mapping[str, object], provider: str, settings: Settings) -> dict[str, object]:
     """The config file's providers table with `settings` saved for `provider`; the rest kept."""
     table = data.get(PROVIDERS_KEY, {})
-    table = ({k: dict(v) if isinstance(v, Mapping) else v for k, v in table.items()}
-             if isinstance(table, Mapping) else {})
+    table = (
+        {k: dict(v) if isinstance(v, Mapping) else v for k, v in table.items()} if isinstance(table, Mapping) else {}
+    )
     mine = table.get(provider)
     table[provider] = {**(mine if isinstance(mine, dict) else {}), settings.family: settings.to_saved()}
     return table
@@ -148,9 +161,11 @@ def naming_format(url: str, dialect: Dialect, fmt: AudioFormat) -> str:
 
 _CHANNEL_TYPES = {1: "MONO", 2: "STEREO"}
 _MURF_FORMAT_KEYS = ("format", "sample_rate", "channel_type")
-MURF_DEFAULT_FORMAT, MURF_DEFAULT_RATE = "WAV", 24000     # what Murf sends for what a URL leaves out
-FORMAT_HINT = ("ElevenLabs: pcm_8000 ... pcm_48000, ulaw_8000, alaw_8000, mp3_22050_32, mp3_44100_32/64/96/128/192; "
-               "Murf: pcm_, wav_, mp3_ + 8000/16000/24000/44100/48000, ulaw_8000, alaw_8000, '_stereo' for STEREO")
+MURF_DEFAULT_FORMAT, MURF_DEFAULT_RATE = "WAV", 24000  # what Murf sends for what a URL leaves out
+FORMAT_HINT = (
+    "ElevenLabs: pcm_8000 ... pcm_48000, ulaw_8000, alaw_8000, mp3_22050_32, mp3_44100_32/64/96/128/192; "
+    "Murf: pcm_, wav_, mp3_ + 8000/16000/24000/44100/48000, ulaw_8000, alaw_8000, '_stereo' for STEREO"
+)
 
 
 def url_format(url: str, dialect: Dialect) -> AudioFormat | None:
@@ -185,13 +200,20 @@ def url_format(url: str, dialect: Dialect) -> AudioFormat | None:
 def check_format(fmt: AudioFormat, dialect: Dialect, spelled: str) -> None:
     """Raise ConfigError unless the console plays `fmt` and `dialect` offers it."""
     if fmt.encoding == "opus":
-        raise ConfigError(f"{spelled}: the console cannot play Opus (and the local server does not produce it); "
-                          "use mp3_44100_128 or pcm_22050")
+        raise ConfigError(
+            f"{spelled}: the console cannot play Opus (and the local server does not produce it); "
+            "use mp3_44100_128 or pcm_22050"
+        )
     if dialect is Dialect.MURF:
-        if (fmt.encoding not in ("pcm", "wav", "mp3", "ulaw", "alaw") or fmt.bitrate
-                or fmt.sample_rate not in MURF_RATES):
-            raise ConfigError(f"{spelled} has no Murf equivalent (Murf: pcm_, wav_, mp3_ at 8000, 16000, 24000, "
-                              "44100 or 48000 Hz, ulaw_8000, alaw_8000; '_stereo' for STEREO)")
+        if (
+            fmt.encoding not in ("pcm", "wav", "mp3", "ulaw", "alaw")
+            or fmt.bitrate
+            or fmt.sample_rate not in MURF_RATES
+        ):
+            raise ConfigError(
+                f"{spelled} has no Murf equivalent (Murf: pcm_, wav_, mp3_ at 8000, 16000, 24000, "
+                "44100 or 48000 Hz, ulaw_8000, alaw_8000; '_stereo' for STEREO)"
+            )
         if fmt.encoding in ("ulaw", "alaw") and fmt.sample_rate != 8000:
             raise ConfigError(f"{spelled}: Murf's {fmt.encoding} is 8000 Hz only")
     elif fmt.channels != 1 or isinstance(parse_output_format(fmt.name), DecodeError):
@@ -251,13 +273,16 @@ def resolve_config(
     asked = url_format(url, d_dialect) if url is not None and urlsplit(url).path not in ("", "/") else None
     if asked is not None:
         if output_format is not None and given != asked:
-            raise ConfigError(f"--output-format {output_format} conflicts with the URL's format ({asked.name}); "
-                              "give one of them")
+            raise ConfigError(
+                f"--output-format {output_format} conflicts with the URL's format ({asked.name}); give one of them"
+            )
         check_format(asked, d_dialect, f"--url format {asked.name}")
         fmt = asked
     if rest.get("server_faults") and (provider != "local" or url is not None):
-        raise ConfigError("--server-faults needs the embedded server (--provider local, no --url); "
-                          "give a standalone server --faults instead")
+        raise ConfigError(
+            "--server-faults needs the embedded server (--provider local, no --url); "
+            "give a standalone server --faults instead"
+        )
     timeout = elevenlabs.DEFAULT_INACTIVITY_TIMEOUT if inactivity_timeout is None else inactivity_timeout
     if not 1 <= timeout <= elevenlabs.MAX_INACTIVITY_TIMEOUT:
         raise ConfigError(f"--inactivity-timeout must be 1..{elevenlabs.MAX_INACTIVITY_TIMEOUT} seconds, not {timeout}")
@@ -272,7 +297,9 @@ def resolve_config(
         raise ConfigError(f"--rate: {exc}") from None
     # How turns end (turn_end.py) and where the key goes (urls.py): kept in `extra`.
     checks: tuple[tuple[str, Callable[[Any], str]], ...] = (
-        ("turn_end", lambda v: parse_turn_end(v).value), ("auth", lambda v: check_auth(v, d_dialect.value)))
+        ("turn_end", lambda v: parse_turn_end(v).value),
+        ("auth", lambda v: check_auth(v, d_dialect.value)),
+    )
     for name, check in checks:
         if rest.get(name) is not None:
             try:
@@ -283,15 +310,25 @@ def resolve_config(
     if provider in KEY_VARIABLES:
         name = KEY_VARIABLES[provider]
         if not env.get(name):
-            raise ConfigError(f"--provider {provider} needs an API key: set {name} in the environment "
-                              "or in .env (see .env.example)")
+            raise ConfigError(
+                f"--provider {provider} needs an API key: set {name} in the environment or in .env (see .env.example)"
+            )
         api_key = Secret(env[name])
     known = {k: rest.pop(k) for k in ("theme", "record", "record_dir", "guard", "auto_reconnect") if k in rest}
     if "record_dir" in known:
         known["record_dir"] = Path(known["record_dir"])
     return ConsoleConfig(
-        provider=provider, dialect=d_dialect, url=url, voice=voice or d_voice,
-        model=model if model is not None else d_model, output_format=fmt.name,
-        inactivity_timeout=timeout, audio=audio, local_voice=local_voice, api_key=api_key,
-        rate=rate, extra=dict(rest), **known,
+        provider=provider,
+        dialect=d_dialect,
+        url=url,
+        voice=voice or d_voice,
+        model=model if model is not None else d_model,
+        output_format=fmt.name,
+        inactivity_timeout=timeout,
+        audio=audio,
+        local_voice=local_voice,
+        api_key=api_key,
+        rate=rate,
+        extra=dict(rest),
+        **known,
     )

@@ -17,6 +17,7 @@ move the status strip. Everything else (a remote host, a socket that opened and 
 off exponentially with jitter. While the embedded server is being restarted the connection is
 held (`hold()`): its old port is dead, and `release()` connects to the new one at once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,30 +35,37 @@ from tui.session.status import ConnectionState
 
 from .config import KEY_VARIABLES
 
-ABNORMAL_CLOSE = 1006   # the socket ended without a close frame
-PROVEN_AFTER = 10.0   # seconds up after which a connection counts as working, frames or not
+ABNORMAL_CLOSE = 1006  # the socket ended without a close frame
+PROVEN_AFTER = 10.0  # seconds up after which a connection counts as working, frames or not
 
 
 @dataclass
 class Hooks:
     """What the console does at each moment of the connection's life (all on the loop thread)."""
 
-    apply: Callable[[object], None]                 # fold an event into the session
-    received: Callable[[str | bytes], None]         # one frame from the server
-    sent: Callable[[str], None]                     # one frame is on the socket (record it)
-    up: Callable[[], None]                          # connected: start what waits
-    down: Callable[[int | None, str, bool], None]   # closed: code, reason, expected
-    idle_after_expected_close: Callable[[], bool]   # stay down until asked (single-context end)
-    error_in: Callable[[str | bytes], ErrorFrame | None]   # the error a received frame carries, if any
-    key_refused: Callable[[str], None]              # the server refused the key (its words): not retrying
+    apply: Callable[[object], None]  # fold an event into the session
+    received: Callable[[str | bytes], None]  # one frame from the server
+    sent: Callable[[str], None]  # one frame is on the socket (record it)
+    up: Callable[[], None]  # connected: start what waits
+    down: Callable[[int | None, str, bool], None]  # closed: code, reason, expected
+    idle_after_expected_close: Callable[[], bool]  # stay down until asked (single-context end)
+    error_in: Callable[[str | bytes], ErrorFrame | None]  # the error a received frame carries, if any
+    key_refused: Callable[[str], None]  # the server refused the key (its words): not retrying
 
 
 class Connection:
-    def __init__(self, factory: Callable[[], Transport], hooks: Hooks, *, clock: Clock,
-                 backoff: Backoff, auto_reconnect: bool,
-                 is_local: Callable[[str], bool] = is_loopback_url) -> None:
+    def __init__(
+        self,
+        factory: Callable[[], Transport],
+        hooks: Hooks,
+        *,
+        clock: Clock,
+        backoff: Backoff,
+        auto_reconnect: bool,
+        is_local: Callable[[str], bool] = is_loopback_url,
+    ) -> None:
         self._factory = factory
-        self.is_local = is_local      # the rule's input: is this endpoint on this machine (a bench swaps it)
+        self.is_local = is_local  # the rule's input: is this endpoint on this machine (a bench swaps it)
         self._hooks = hooks
         self._clock = clock
         self.backoff = backoff
@@ -66,11 +74,11 @@ class Connection:
         self._outbox: asyncio.Queue[str] | None = None
         self._up = asyncio.Event()
         self._wake = asyncio.Event()
-        self._asked = asyncio.Event()     # the operator asked to connect (after a refused key)
+        self._asked = asyncio.Event()  # the operator asked to connect (after a refused key)
         self._expect_close = False
         self._closing = False
-        self._probing = False   # a loopback outage is being probed (already said once)
-        self._held = False      # the endpoint is being replaced (embedded server restarting)
+        self._probing = False  # a loopback outage is being probed (already said once)
+        self._held = False  # the endpoint is being replaced (embedded server restarting)
 
     @property
     def connected(self) -> bool:
@@ -159,7 +167,7 @@ class Connection:
                 await transport.connect()
             except ConnectError as exc:
                 probe = exc.not_listening and self.is_local(transport.url)
-                if not (probe and self._probing):   # one line per outage, not one per probe
+                if not (probe and self._probing):  # one line per outage, not one per probe
                     self._hooks.apply(Disconnected(None, "", error=str(exc)))
                 if exc.key_refused is not None:
                     self._probing = False
@@ -204,7 +212,7 @@ class Connection:
         try:
             async for raw in transport.receive():
                 self._hooks.received(raw)
-                if not proven:   # read frames for errors only until the connection has proved itself
+                if not proven:  # read frames for errors only until the connection has proved itself
                     error = self._hooks.error_in(raw)
                     proven = error is None
                     if proven:
@@ -270,9 +278,17 @@ class Connection:
             return deadline
         every = self.backoff.next_probe()
         deadline, attempt = self._clock() + every, self.backoff.tries + 1
-        if self._probing:   # quietly: the strip moves, the log does not
-            self._hooks.apply(StatusUpdate({"connection": ConnectionState.WAITING, "reconnect_at": deadline,
-                                            "attempt": attempt, "reconnect_every": every}))
+        if self._probing:  # quietly: the strip moves, the log does not
+            self._hooks.apply(
+                StatusUpdate(
+                    {
+                        "connection": ConnectionState.WAITING,
+                        "reconnect_at": deadline,
+                        "attempt": attempt,
+                        "reconnect_every": every,
+                    }
+                )
+            )
         else:
             self._hooks.apply(ReconnectScheduled(deadline, attempt))
             self._hooks.apply(StatusUpdate({"reconnect_every": every}))
@@ -285,14 +301,19 @@ def key_refused_message(provider: str, words: str) -> str:
 
     Names the variable that holds the key, never the key.
     """
-    if not names_the_key(words):   # a 403 for something else (the model): still no point retrying
-        return (f"The server refused the connection ({words.rstrip('. ')}). Not reconnecting: fix "
-                "what it names (--model, --url options), then reconnect (F5).")
+    if not names_the_key(words):  # a 403 for something else (the model): still no point retrying
+        return (
+            f"The server refused the connection ({words.rstrip('. ')}). Not reconnecting: fix "
+            "what it names (--model, --url options), then reconnect (F5)."
+        )
     variable = KEY_VARIABLES.get(provider)
-    if variable is None:   # the local provider sends no key: this server wants one
-        fix = ("the local provider sends no key: connect with --provider elevenlabs (ELEVENLABS_API_KEY) "
-               "or --provider murf (MURF_API_KEY)")
+    if variable is None:  # the local provider sends no key: this server wants one
+        fix = (
+            "the local provider sends no key: connect with --provider elevenlabs (ELEVENLABS_API_KEY) "
+            "or --provider murf (MURF_API_KEY)"
+        )
     else:
         fix = f"check {variable} (environment or .env)"
-    return (f"The server refused the API key ({words.rstrip('. ')}). Not reconnecting with it: {fix}, "
-            "then reconnect (F5).")
+    return (
+        f"The server refused the API key ({words.rstrip('. ')}). Not reconnecting with it: {fix}, then reconnect (F5)."
+    )

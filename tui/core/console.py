@@ -19,6 +19,7 @@ Decisions a UI can rely on:
 - Live settings (`settings`, `set_settings`; tui.core.settings): per-context ones go out with
   the next context, a changed query option reconnects with it in the URL.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -92,48 +93,74 @@ class Console:
     ) -> None:
         self.config = config
         self.clock = clock
-        self.session = Session(config.dialect, config.audio_format, clock=clock,
-                               inactivity_timeout=config.inactivity_timeout, guard=config.guard,
-                               secrets=[config.api_key])
+        self.session = Session(
+            config.dialect,
+            config.audio_format,
+            clock=clock,
+            inactivity_timeout=config.inactivity_timeout,
+            guard=config.guard,
+            secrets=[config.api_key],
+        )
         self.session.status.rate = config.rate
-        self.auth = str(config.extra.get("auth") or "header")   # checked by resolve_config
+        self.auth = str(config.extra.get("auth") or "header")  # checked by resolve_config
         self.settings = Settings.defaults(config.dialect)
-        self.wire = Wire(config.dialect, api_key=config.api_key if self.auth == AUTH_BODY else None
-                         ).with_settings(self.settings, voice=config.voice)
-        self.keeper: EmbeddedKeeper | None = None   # the embedded server, restarted when it dies
+        self.wire = Wire(config.dialect, api_key=config.api_key if self.auth == AUTH_BODY else None).with_settings(
+            self.settings, voice=config.voice
+        )
+        self.keeper: EmbeddedKeeper | None = None  # the embedded server, restarted when it dies
         self.recorder: RecorderLike | None = None
         self.speaker: SpeakerLink | None = None
-        self._base: str | None = None   # the embedded server's URL, once it is up
+        self._base: str | None = None  # the embedded server's URL, once it is up
         self.endpoint = self.query_endpoint() if not config.embedded else ""
         self._speaker_factory = speaker_factory or (lambda cb: default_speaker(config, cb, clock))
         self._recorder_factory = recorder_factory or (lambda cfg, url: default_recorder(cfg, url, clock))
         self._transport_factory = transport_factory or (lambda url, headers: default_transport(config, url, headers))
         self._observers: list[Observer] = []
-        self.turns = Turns(self.wire, TurnHooks(
-            new_context_id=self.session.new_context_id, can_start=self._can_start_turn, emit=self.emit,
-            opened=self._turn_opened, spawn=self._spawn, ended=self._turn_ended,
-            started=self._turn_started, audio_seen=self._audio_seen,
-            queue_changed=lambda n: self.apply(StatusUpdate({"queued_turns": n}))),
-            clock=clock, rate=config.rate,
-            turn_end=parse_turn_end(config.extra.get("turn_end") or DEFAULT_TURN_END))
+        self.turns = Turns(
+            self.wire,
+            TurnHooks(
+                new_context_id=self.session.new_context_id,
+                can_start=self._can_start_turn,
+                emit=self.emit,
+                opened=self._turn_opened,
+                spawn=self._spawn,
+                ended=self._turn_ended,
+                started=self._turn_started,
+                audio_seen=self._audio_seen,
+                queue_changed=lambda n: self.apply(StatusUpdate({"queued_turns": n})),
+            ),
+            clock=clock,
+            rate=config.rate,
+            turn_end=parse_turn_end(config.extra.get("turn_end") or DEFAULT_TURN_END),
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         self.connection = Connection(
             lambda: self._transport_factory(self.endpoint, self._headers()),
-            Hooks(apply=self.apply, received=self._on_received, sent=self._on_sent, up=self._on_up,
-                  down=self._on_down, idle_after_expected_close=self._idle_after_stream_end,
-                  error_in=self._error_in, key_refused=self._key_refused),
-            clock=clock, backoff=backoff or Backoff(), auto_reconnect=config.auto_reconnect)
+            Hooks(
+                apply=self.apply,
+                received=self._on_received,
+                sent=self._on_sent,
+                up=self._on_up,
+                down=self._on_down,
+                idle_after_expected_close=self._idle_after_stream_end,
+                error_in=self._error_in,
+                key_refused=self._key_refused,
+            ),
+            clock=clock,
+            backoff=backoff or Backoff(),
+            auto_reconnect=config.auto_reconnect,
+        )
         self._closing = False
         self._deadline_timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_sent_at = clock()
         self._reconnect_asked = False
-        self._key_sent = False   # auth in the body: a frame carrying the key went out on this socket
+        self._key_sent = False  # auth in the body: a frame carrying the key went out on this socket
         # A replay sets this: the model's heard seconds are the recorded ones (folded by
         # tui.core.replay); its speaker only plays the sound for the operator.
         self.heard_from_recording = False
         self._heard_recorded: dict[str, tuple[float, bool]] = {}  # per context, the last recorded
-        self._heard_unrecorded: dict[str, SpeakerProgress] = {}   # applied since, below the step
+        self._heard_unrecorded: dict[str, SpeakerProgress] = {}  # applied since, below the step
 
     # ---- life cycle -----------------------------------------------------------------------
 
@@ -147,19 +174,35 @@ class Console:
         hop = ProgressHop(self._loop, self._on_progress)
         self.speaker = SpeakerLink(self._speaker_factory(hop), self._speaker_problem)
         sp = self.speaker.speaker
-        self.apply(StatusUpdate({"provider": self.config.provider, "model": self.config.model,
-                                  "voice": self.config.voice, "audio_backend": sp.backend_name,
-                                  "silent_reason": sp.silent_reason, "turn_end": self.turn_end.value}))
+        self.apply(
+            StatusUpdate(
+                {
+                    "provider": self.config.provider,
+                    "model": self.config.model,
+                    "voice": self.config.voice,
+                    "audio_backend": sp.backend_name,
+                    "silent_reason": sp.silent_reason,
+                    "turn_end": self.turn_end.value,
+                }
+            )
+        )
         if self.config.embedded:
-            extra = self.config.extra   # --server-faults: the console is never told what fires
+            extra = self.config.extra  # --server-faults: the console is never told what fires
             # Spawned on the loop thread on purpose: the child's parent-death signal is tied
             # to the thread that forked it.
             self.keeper = EmbeddedKeeper(
-                lambda: EmbeddedServer.spawn(self.config.local_voice, faults=extra.get("server_faults"),
-                                             fault_seed=extra.get("fault_seed")),
-                KeeperHooks(down=self.connection.hold, up=self._server_restarted, say=self._server_says,
-                            state=self._server_state),
-                clock=self.clock, timeout=server_timeout)
+                lambda: EmbeddedServer.spawn(
+                    self.config.local_voice, faults=extra.get("server_faults"), fault_seed=extra.get("fault_seed")
+                ),
+                KeeperHooks(
+                    down=self.connection.hold,
+                    up=self._server_restarted,
+                    say=self._server_says,
+                    state=self._server_state,
+                ),
+                clock=self.clock,
+                timeout=server_timeout,
+            )
             try:
                 base = await self.keeper.start()
             except EmbeddedServerError as exc:
@@ -172,10 +215,15 @@ class Console:
         if connect:
             self._spawn(self.connection.run())
             if self.config.dialect is Dialect.ELEVENLABS:
-                self._spawn(keep_socket_alive(
-                    interval=lambda: keep_alive_interval(self.session.inactivity_timeout), clock=self.clock,
-                    last_sent=lambda: self._last_sent_at, connected=self._may_keep_socket_alive,
-                    send=lambda: self.emit(self.wire.keep_alive(None))))
+                self._spawn(
+                    keep_socket_alive(
+                        interval=lambda: keep_alive_interval(self.session.inactivity_timeout),
+                        clock=self.clock,
+                        last_sent=lambda: self._last_sent_at,
+                        connected=self._may_keep_socket_alive,
+                        send=lambda: self.emit(self.wire.keep_alive(None)),
+                    )
+                )
         return True
 
     @property
@@ -185,12 +233,12 @@ class Console:
 
     def _server_restarted(self, base: str) -> None:
         self._base = base
-        self.endpoint = self.query_endpoint()   # the live query options hold on the new server too
+        self.endpoint = self.query_endpoint()  # the live query options hold on the new server too
         self.apply(StatusUpdate({"url": redact_url(self.endpoint)}))
         self.connection.release()
 
     def _server_says(self, text: str, level: Level) -> None:
-        self.record_action("server-said", text=text, level=level)   # a replay shows it too
+        self.record_action("server-said", text=text, level=level)  # a replay shows it too
         self.apply(Notice(text, level, banner=True))
 
     def _server_state(self, text: str) -> None:
@@ -214,9 +262,9 @@ class Console:
         if self._closing:
             return
         self._closing = True
-        self._record_unrecorded_heard()   # the model ends on what the recording ends on
+        self._record_unrecorded_heard()  # the model ends on what the recording ends on
         if self.keeper is not None:
-            self.keeper.stop_restarting()   # first: a child dying from now on is not restarted
+            self.keeper.stop_restarting()  # first: a child dying from now on is not restarted
         self.turns.cancel_all()
         await self.connection.close()
         for task in list(self._tasks):
@@ -251,9 +299,12 @@ class Console:
         if not text:
             return CommandResult(False, "nothing to send: the turn is empty")
         if not self.turns.submit(text):
-            self.apply(TurnQueued(text))   # the transcript shows it waiting
-            why = ("not connected" if not self.connected
-                   else f"all {self.config.dialect.max_contexts} contexts busy (guard on)")
+            self.apply(TurnQueued(text))  # the transcript shows it waiting
+            why = (
+                "not connected"
+                if not self.connected
+                else f"all {self.config.dialect.max_contexts} contexts busy (guard on)"
+            )
             if self.config.dialect is Dialect.ELEVENLABS_SINGLE and self.connected:
                 why = "the previous turn is still on the socket"
             if not self.connected:
@@ -268,18 +319,22 @@ class Console:
 
     def keep_alive(self) -> CommandResult:
         """Reset the inactivity clock of every open context (empty text for each)."""
+
         def one(cid: str) -> None:
             self.emit(self.wire.keep_alive(wire_cid(cid)))
             self.record_action("keep-alive", context_id=cid)
+
         return self._each_open_context(one, "keep alive", "keep-alive sent to")
 
     def flush_now(self) -> CommandResult:
         """Flush every open context: generate what the server has buffered."""
         if not self.wire.can_flush:
             return CommandResult(False, "Murf has no flush: text is generated at sentence ends or buffer limits")
+
         def one(cid: str) -> None:
             self.emit(self.wire.flush(wire_cid(cid)))
             self.turns.flushed(cid)
+
         return self._each_open_context(one, "flush", "flushed")
 
     def _each_open_context(self, action: Callable[[str], None], verb: str, done: str) -> CommandResult:
@@ -298,8 +353,11 @@ class Console:
             return CommandResult(False, "not connected")
         slot = self.session.slot_for(context_id)
         if slot is None or not slot.occupied:
-            return CommandResult(False, f"context {context_id} is not open (naming it would open a phantom "
-                                        "context; send a raw frame if that is what you want)")
+            return CommandResult(
+                False,
+                f"context {context_id} is not open (naming it would open a phantom "
+                "context; send a raw frame if that is what you want)",
+            )
         if slot.close_sent:
             return CommandResult(False, f"context {context_id} is already closing")
         self.turns.cancel(context_id)
@@ -316,9 +374,12 @@ class Console:
         opened = self.session.context_opened_by(text)
         if isinstance(opened, str) and self.session.guard and not self.session.can_open_context():
             limit = self.session.dialect.max_contexts
-            return CommandResult(False, f"not sent: it would open context {opened} past the {limit} "
-                                        f"{self.session.dialect.value} allows at once; turn the guard "
-                                        "off to see the server refuse it")
+            return CommandResult(
+                False,
+                f"not sent: it would open context {opened} past the {limit} "
+                f"{self.session.dialect.value} allows at once; turn the guard "
+                "off to see the server refuse it",
+            )
         self.emit(text)
         if isinstance(opened, DecodeError):
             return CommandResult(True, f"sent, but it does not fit the schema ({opened.reason})")
@@ -374,8 +435,8 @@ class Console:
         """Drop the connection (if any) and connect again now, without waiting for backoff; an
         embedded server that was given up on is started again."""
         if self.keeper is not None and self.keeper.retry():
-            return   # the connection follows once it listens
-        self._reconnect_asked = self.connected   # its close is the operator's doing: not an error
+            return  # the connection follows once it listens
+        self._reconnect_asked = self.connected  # its close is the operator's doing: not an error
         if not self.connected:
             self.apply(Notice("reconnecting (asked)"))
         self.connection.reconnect()
@@ -417,9 +478,9 @@ class Console:
 
     def _turn_opened(self, cid: str, text: str) -> None:
         self.record_action("turn", text=text, context_id=cid, turn_end=self.turns.turn_end.value)
-        self.apply(TurnOpened(cid, text))   # the transcript counts words against all of it
+        self.apply(TurnOpened(cid, text))  # the transcript counts words against all of it
         assert self.speaker is not None
-        self.speaker.open(cid)   # its place in the play order is the order turns open
+        self.speaker.open(cid)  # its place in the play order is the order turns open
 
     def _turn_started(self, cid: str, pattern: TurnEnd) -> None:
         # The pattern is the core's choice, not a frame: the model keeps it beside the turn.
@@ -442,7 +503,7 @@ class Console:
 
     def _turn_ended(self, cid: str) -> None:
         if self.config.dialect is Dialect.ELEVENLABS_SINGLE:
-            self.connection.expect_close()   # `{"text": ""}` ends the stream and the socket
+            self.connection.expect_close()  # `{"text": ""}` ends the stream and the socket
 
     # ---- the connection's moments ----------------------------------------------------------
 
@@ -477,7 +538,7 @@ class Console:
         self.record_action("closed", code=code, reason=reason, expected=expected, asked=asked)
         self.apply(Disconnected(code, reason, expected=expected, asked=asked))
         if self.speaker is not None:
-            self.speaker.end_all()   # the speaker follows the connection: no more audio will come
+            self.speaker.end_all()  # the speaker follows the connection: no more audio will come
 
     def _error_in(self, raw: str | bytes) -> ErrorFrame | None:
         event = self.session.dialect.decode_server(raw)
@@ -513,24 +574,25 @@ class Console:
         try:
             changes = self.session.apply(event)  # type: ignore[arg-type]
         except Exception as exc:  # a model bug must not take the console down
-            changes = self.session.apply(Notice(f"internal error handling {type(event).__name__}: {exc!r}",
-                                                "error", banner=True))
+            changes = self.session.apply(
+                Notice(f"internal error handling {type(event).__name__}: {exc!r}", "error", banner=True)
+            )
         self._after(changes)
 
     def _after(self, changes: Changes) -> None:
         if self.speaker is not None:
             for cid in changes.opened:
-                self.speaker.reopen(cid)   # a finished id used again is a new context: it plays
+                self.speaker.reopen(cid)  # a finished id used again is a new context: it plays
             if changes.play is not None:
                 self.speaker.feed(changes.play.context_id, changes.play.data, changes.play.format)
             for cid in changes.end_audio:
                 self.speaker.end(cid)
         for cid in changes.end_audio:
-            self.turns.cancel(cid)   # its context is over (final, or refused by name): stop its words
+            self.turns.cancel(cid)  # its context is over (final, or refused by name): stop its words
         if changes.slots or changes.transcript:
-            self.turns.audio_changed()   # a close waiting for audio looks again
+            self.turns.audio_changed()  # a close waiting for audio looks again
         if changes.end_audio:
-            self._pump_queue()   # a slot came free
+            self._pump_queue()  # a slot came free
         if changes.slots:
             self._arm_deadline_timer()
         self._notify(changes)
@@ -560,7 +622,7 @@ class Console:
             if report.finished:
                 self.speaker.finished.add(report.context_id)
             if self.heard_from_recording or self._closing:
-                continue   # a replay folds what was heard live; after shutdown the recording has ended
+                continue  # a replay folds what was heard live; after shutdown the recording has ended
             self._record_heard(report)
             self.apply(report)
 
@@ -574,13 +636,19 @@ class Console:
         last = self._heard_recorded.get(cid)
         self._heard_unrecorded.pop(cid, None)
         if last == (heard, report.finished):
-            return   # said already
+            return  # said already
         if not (force or report.finished or last is None or abs(heard - last[0]) >= HEARD_STEP_S):
             self._heard_unrecorded[cid] = report
             return
         self._heard_recorded[cid] = (heard, report.finished)
-        self.record_action("heard", context_id=cid, heard=heard, samples=report.heard_samples,
-                           rate=report.sample_rate, finished=report.finished)
+        self.record_action(
+            "heard",
+            context_id=cid,
+            heard=heard,
+            samples=report.heard_samples,
+            rate=report.sample_rate,
+            finished=report.finished,
+        )
 
     def _record_unrecorded_heard(self) -> None:
         for report in list(self._heard_unrecorded.values()):
@@ -589,8 +657,11 @@ class Console:
     def may_still_play(self, cid: str) -> bool:
         """Audio of this context was received and the speaker has not finished playing it."""
         slot = self.session.slot_for(cid)
-        return (slot is not None and cid not in (self.speaker.finished if self.speaker else set())
-                and slot.metrics.audio_seconds > slot.metrics.heard_seconds)
+        return (
+            slot is not None
+            and cid not in (self.speaker.finished if self.speaker else set())
+            and slot.metrics.audio_seconds > slot.metrics.heard_seconds
+        )
 
     def _speaker_problem(self, message: str) -> None:
         self.apply(Notice(message, "warning"))

@@ -13,6 +13,7 @@ new child (at once, then with backoff), whose new port the connection then joins
 that was up STABLE_AFTER seconds before it died counts as having worked: the count starts afresh.
 Nothing is restarted once the console is closing.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,12 +35,12 @@ from tui.net.backoff import Backoff
 from tui.session import Level
 
 READY = re.compile(r"listening on (ws://\S+)")
-START_TIMEOUT = 60.0       # the Piper voice loads and warms before the line appears
-GRACE = 3.0                # between terminate and kill
+START_TIMEOUT = 60.0  # the Piper voice loads and warms before the line appears
+GRACE = 3.0  # between terminate and kill
 PR_SET_PDEATHSIG = 1
-MAX_RESTARTS = 5           # failed restarts in a row before the keeper gives up (F5 tries again)
-STABLE_AFTER = 10.0        # seconds up after which a child counts as having worked
-EXIT_WAIT = 5.0            # its output ended: how long to wait for its exit code
+MAX_RESTARTS = 5  # failed restarts in a row before the keeper gives up (F5 tries again)
+STABLE_AFTER = 10.0  # seconds up after which a child counts as having worked
+EXIT_WAIT = 5.0  # its output ended: how long to wait for its exit code
 
 
 class EmbeddedServerError(RuntimeError):
@@ -53,7 +54,7 @@ def _die_with_parent() -> None:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
-        pass   # not Linux: atexit and stop() still apply
+        pass  # not Linux: atexit and stop() still apply
 
 
 class EmbeddedServer:
@@ -68,7 +69,7 @@ class EmbeddedServer:
         self._exit_watchers: list[Callable[[EmbeddedServer], None]] = []
         self._exited = False
         self._lock = threading.Lock()
-        self.stopping = False       # stop() was called: its exit is expected
+        self.stopping = False  # stop() was called: its exit is expected
         atexit.register(self.stop)
         threading.Thread(target=self._pump, name="embedded-server-output", daemon=True).start()
 
@@ -85,9 +86,15 @@ class EmbeddedServer:
         return " | ".join(self._tail)
 
     @classmethod
-    def spawn(cls, voice: str = "piper", *, python: str = sys.executable,
-              clock: Clock = time.monotonic, faults: str | None = None,
-              fault_seed: int | None = None) -> EmbeddedServer:
+    def spawn(
+        cls,
+        voice: str = "piper",
+        *,
+        python: str = sys.executable,
+        clock: Clock = time.monotonic,
+        faults: str | None = None,
+        fault_seed: int | None = None,
+    ) -> EmbeddedServer:
         """Start the child (returns at once). Call from the main thread: see _die_with_parent.
 
         `faults`/`fault_seed` are passed on as `--faults`/`--fault-seed` (fault rehearsal)."""
@@ -97,8 +104,14 @@ class EmbeddedServer:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         try:
             proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                text=True, bufsize=1, env=env, start_new_session=True,
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
+                env=env,
+                start_new_session=True,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
             )
         except OSError as exc:
@@ -106,8 +119,9 @@ class EmbeddedServer:
         return cls(proc, clock=clock)
 
     @classmethod
-    def start(cls, voice: str = "piper", *, timeout: float = START_TIMEOUT,
-              python: str = sys.executable) -> EmbeddedServer:
+    def start(
+        cls, voice: str = "piper", *, timeout: float = START_TIMEOUT, python: str = sys.executable
+    ) -> EmbeddedServer:
         """Spawn and wait for the listening line (blocking, bounded by `timeout`)."""
         server = cls.spawn(voice, python=python)
         server.wait_ready(timeout)
@@ -125,7 +139,7 @@ class EmbeddedServer:
                 self.url = match.group(1)
                 self._ready.set()
         self._ready.set()
-        try:   # the output ends when the child exits: fetch its code for whoever watches
+        try:  # the output ends when the child exits: fetch its code for whoever watches
             self.proc.wait(EXIT_WAIT)
         except subprocess.TimeoutExpired:
             pass
@@ -155,12 +169,12 @@ class EmbeddedServer:
         if self.url:
             return self.url
         try:
-            code = self.proc.wait(1.0) if self._ready.is_set() else None   # its output ended: it exits
+            code = self.proc.wait(1.0) if self._ready.is_set() else None  # its output ended: it exits
         except subprocess.TimeoutExpired:
             code = None
         self.stop()
         why = f"exited with code {code}" if code is not None else f"was not ready within {timeout:g} s"
-        last = f": {self._tail[-1]}" if self._tail else ""   # the error line, not the usage above it
+        last = f": {self._tail[-1]}" if self._tail else ""  # the error line, not the usage above it
         raise EmbeddedServerError(f"the local server {why}{last}")
 
     def stop(self, grace: float = GRACE) -> int | None:
@@ -181,7 +195,7 @@ class EmbeddedServer:
 
     def _signal(self, sig: int) -> None:
         try:
-            os.killpg(self.proc.pid, sig)   # its own group: the child and anything it started
+            os.killpg(self.proc.pid, sig)  # its own group: the child and anything it started
         except (ProcessLookupError, PermissionError):
             try:
                 self.proc.send_signal(sig)
@@ -193,26 +207,33 @@ class EmbeddedServer:
 class KeeperHooks:
     """What the console does as the keeper works (all on the loop thread)."""
 
-    down: Callable[[], None]            # the child died: make no attempt on its dead port
-    up: Callable[[str], None]           # a new child listens at this base URL: connect to it
-    say: Callable[[str, Level], None]   # one line for the banner and the log, with its level
-    state: Callable[[str], None]        # the status strip's server field ("" when all is well)
+    down: Callable[[], None]  # the child died: make no attempt on its dead port
+    up: Callable[[str], None]  # a new child listens at this base URL: connect to it
+    say: Callable[[str, Level], None]  # one line for the banner and the log, with its level
+    state: Callable[[str], None]  # the status strip's server field ("" when all is well)
 
 
 class EmbeddedKeeper:
     """Keeps the embedded server running (see the module's docstring). `server` is the current child."""
 
-    def __init__(self, spawn: Callable[[], EmbeddedServer], hooks: KeeperHooks, *,
-                 clock: Clock = time.monotonic, timeout: float = START_TIMEOUT,
-                 max_restarts: int = MAX_RESTARTS, backoff: Backoff | None = None) -> None:
-        self.spawn = spawn                  # called on the loop thread: see _die_with_parent
+    def __init__(
+        self,
+        spawn: Callable[[], EmbeddedServer],
+        hooks: KeeperHooks,
+        *,
+        clock: Clock = time.monotonic,
+        timeout: float = START_TIMEOUT,
+        max_restarts: int = MAX_RESTARTS,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.spawn = spawn  # called on the loop thread: see _die_with_parent
         self.hooks = hooks
         self.clock = clock
         self.timeout = timeout
         self.max_restarts = max_restarts
         self.backoff = backoff or Backoff(initial=1.0, cap=10.0)
         self.server: EmbeddedServer | None = None
-        self.failures = 0                   # failed restarts in a row
+        self.failures = 0  # failed restarts in a row
         self.gave_up = False
         self._closing = False
         self._closed = asyncio.Event()
@@ -260,12 +281,13 @@ class EmbeddedKeeper:
         self._ready_at = self.clock()
         loop = self._loop
 
-        def exited(child: EmbeddedServer) -> None:   # on the child's output thread
+        def exited(child: EmbeddedServer) -> None:  # on the child's output thread
             try:
                 assert loop is not None
                 loop.call_soon_threadsafe(self._exited, child)
             except RuntimeError:
-                pass   # the loop is closed: the console is gone, nothing to restart
+                pass  # the loop is closed: the console is gone, nothing to restart
+
         server.on_exit(exited)
 
     def _exited(self, child: EmbeddedServer) -> None:
@@ -283,15 +305,18 @@ class EmbeddedKeeper:
             if self.failures > self.max_restarts:
                 self.gave_up = True
                 self.hooks.state(f"embedded server down ({why})")
-                self.hooks.say(f"embedded server {why}{_lines(last)}; not restarting it after {self.max_restarts} "
-                               "failed restarts in a row: press F5 to try again", "error")
+                self.hooks.say(
+                    f"embedded server {why}{_lines(last)}; not restarting it after {self.max_restarts} "
+                    "failed restarts in a row: press F5 to try again",
+                    "error",
+                )
                 return
             attempt, delay = self.failures, (0.0 if self.failures == 1 else self.backoff.next_delay())
             when = f" in {delay:.1f} s" if delay else ""
             self.hooks.state(f"embedded server {why}; restarting (attempt {attempt}){when}")
             self.hooks.say(f"embedded server {why}{_lines(last)}; restarting (attempt {attempt}){when}", "warning")
             if delay and await sleep_until(self.clock() + delay, self.clock, self._closed):
-                return   # closing
+                return  # closing
             began = self.clock()
             try:
                 self.server = self.spawn()
@@ -300,11 +325,13 @@ class EmbeddedKeeper:
                 why, last = str(exc).removeprefix("the local server "), ""
                 continue
             if self._closing:
-                return   # close() stops it
+                return  # close() stops it
             self._watch(self.server)
             self.hooks.state("")
-            self.hooks.say(f"embedded server restarted at {base} (attempt {attempt}, "
-                           f"{self.clock() - began:.1f} s to start)", "info")
+            self.hooks.say(
+                f"embedded server restarted at {base} (attempt {attempt}, {self.clock() - began:.1f} s to start)",
+                "info",
+            )
             self.hooks.up(base)
             return
 

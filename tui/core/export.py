@@ -1,6 +1,7 @@
 """`switchboard export`: the recording layer's export (tui.recording.export) with the speaker's
 per-turn decoder, so MP3, Murf WAV and stereo sessions export as they played. The recording
 layer may import only the protocol; the decoder lives in tui/audio, which core may import."""
+
 from __future__ import annotations
 
 import os

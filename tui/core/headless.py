@@ -5,6 +5,7 @@ Each line is a turn; a line starting with "/" is a command (/help). The frame lo
 as it grows. At the end of input it waits (bounded) for the turns to finish, then exits.
 SIGINT and SIGTERM stop it cleanly: the socket is closed and the embedded server stopped.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,8 +25,8 @@ from .replay import drive_console, open_replay_or_exit_code
 ARROWS = {"sent": "→", "received": "←", "note": "·"}
 DRAIN_TIMEOUT = 60.0
 PLAY_OUT_TIMEOUT = 30.0
-PLAYED_OUT = 0.02          # seconds still to hear that count as none (the speaker's last block)
-STALLED_AFTER = 2.0        # the speaker heard nothing more for this long: stop waiting for it
+PLAYED_OUT = 0.02  # seconds still to hear that count as none (the speaker's last block)
+STALLED_AFTER = 2.0  # the speaker heard nothing more for this long: stop waiting for it
 CONNECT_WAIT = 10.0
 HELP = """commands:
   any text          stream it as a turn
@@ -109,7 +110,7 @@ class LineConsole:
                 c.set_guard(arg == "on")
                 self._say(CommandResult(True, f"guard {arg}"))
             case "rate":
-                self._say(c.set_rate(arg))   # type: ignore[arg-type]
+                self._say(c.set_rate(arg))  # type: ignore[arg-type]
             case "reconnect":
                 c.reconnect()
             case "slots":
@@ -133,10 +134,12 @@ class LineConsole:
         for slot in self.console.session.slots:
             m = slot.metrics
             left = slot.countdown(now)
-            self.print(f"[{slot.index + 1}] {slot.state.value:<11} {slot.context_id or '-':<10} "
-                       f"sent {m.chars_sent} chars/{m.frames_sent} frames, audio {m.audio_seconds:.2f} s "
-                       f"heard {m.heard_seconds:.2f} s, late {m.late_frames}"
-                       + (f", {left:.1f} s left" if left is not None else ""))
+            self.print(
+                f"[{slot.index + 1}] {slot.state.value:<11} {slot.context_id or '-':<10} "
+                f"sent {m.chars_sent} chars/{m.frames_sent} frames, audio {m.audio_seconds:.2f} s "
+                f"heard {m.heard_seconds:.2f} s, late {m.late_frames}"
+                + (f", {left:.1f} s left" if left is not None else "")
+            )
 
 
 class InputLines:
@@ -147,8 +150,7 @@ class InputLines:
     CHUNK = 65536
     MAX_LINE = 1 << 20
 
-    def __init__(self, on_line: Callable[[str], None], say: Callable[[str], None],
-                 on_eof: Callable[[], None]) -> None:
+    def __init__(self, on_line: Callable[[str], None], say: Callable[[str], None], on_eof: Callable[[], None]) -> None:
         self._on_line, self._say, self._on_eof = on_line, say, on_eof
         self._buffer = b""
         self._count = 0
@@ -159,7 +161,7 @@ class InputLines:
         loop = asyncio.get_running_loop()
         try:
             self._fd = stdin.fileno()
-        except (AttributeError, OSError, ValueError):   # no descriptor (a StringIO): read it whole
+        except (AttributeError, OSError, ValueError):  # no descriptor (a StringIO): read it whole
             self.feed(stdin.read().encode("utf-8", "surrogateescape"))
             self.feed(b"")
             return
@@ -209,8 +211,7 @@ class InputLines:
         if len(self._buffer) > self.MAX_LINE:
             complete.append(self._buffer[: self.MAX_LINE])
             self._buffer = b""
-            self._say(f"warning: input line {self._count + len(complete)} is over "
-                      f"{self.MAX_LINE:,} bytes: cut there")
+            self._say(f"warning: input line {self._count + len(complete)} is over {self.MAX_LINE:,} bytes: cut there")
         if not data and self._buffer:
             complete.append(self._buffer)
             self._buffer = b""
@@ -225,8 +226,7 @@ class InputLines:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             text = raw.decode("utf-8", "replace")
-            self._say(f"warning: input line {self._count} is not valid UTF-8: "
-                      "its undecodable bytes are sent as \ufffd")
+            self._say(f"warning: input line {self._count} is not valid UTF-8: its undecodable bytes are sent as \ufffd")
         self._on_line(text)
 
 
@@ -235,8 +235,11 @@ def _to_hear(console: Console) -> float:
     heard, not from finals: a turn cut by a disconnect never gets its final, and waiting for one
     would wait the whole bound (interrupted turns are never played out)."""
     heard = console.speaker.finished if console.speaker is not None else set()
-    return sum(max(0.0, s.metrics.audio_seconds - s.metrics.heard_seconds) for s in console.session.slots
-               if s.metrics.audio_bytes and s.context_id not in heard and s.state.value != "interrupted")
+    return sum(
+        max(0.0, s.metrics.audio_seconds - s.metrics.heard_seconds)
+        for s in console.session.slots
+        if s.metrics.audio_bytes and s.context_id not in heard and s.state.value != "interrupted"
+    )
 
 
 def _playing(console: Console) -> bool:
@@ -313,14 +316,15 @@ def run_headless(config: ConsoleConfig) -> int:
         sys.stdout.flush()
 
 
-async def replay_lines(path: Path, *, speed: float, paused: bool, audio: str | None,
-                       stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+async def replay_lines(
+    path: Path, *, speed: float, paused: bool, audio: str | None, stdin: TextIO | None = None, out: TextIO | None = None
+) -> int:
     """Play a recording in the line console; controls typed on stdin: p, step, next, speed X."""
     stdin, out = stdin or sys.stdin, out or sys.stdout
     replay = open_replay_or_exit_code(path, speed=speed, paused=paused, audio=audio)
     if isinstance(replay, int):
         return replay
-    if replay.problem:   # plays what is before the problem
+    if replay.problem:  # plays what is before the problem
         print(f"switchboard: {replay.problem}", file=sys.stderr)
     transport, console = replay.transport, replay.console
     await transport.connect()
@@ -333,14 +337,15 @@ async def replay_lines(path: Path, *, speed: float, paused: bool, audio: str | N
             loop.remove_reader(stdin.fileno())
         elif line.strip():
             print(transport.command(line), file=out, flush=True)
+
     try:
         loop.add_reader(stdin.fileno(), typed)
-    except (OSError, ValueError):   # no pollable stdin (a file, a test): play on
+    except (OSError, ValueError):  # no pollable stdin (a file, a test): play on
         pass
     try:
         await console.start(connect=False)
         await drive_console(transport, console)
-        await _play_out(console)   # let the last turn play out
+        await _play_out(console)  # let the last turn play out
     finally:
         try:
             loop.remove_reader(stdin.fileno())

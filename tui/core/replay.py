@@ -4,6 +4,7 @@
 on the recording's clock, the speaker on the wall's). `drive_console` feeds the recording into
 it through `tui.replay.drive`, with the hooks that make it show what it showed live.
 """
+
 from __future__ import annotations
 
 import sys
@@ -42,11 +43,18 @@ class UnreadableRecording(Exception):
 class Replay:
     transport: ReplayTransport
     console: Console
-    problem: str | None   # where the file stops being readable; what comes before plays
+    problem: str | None  # where the file stops being readable; what comes before plays
 
 
-def open_replay(path: Path, *, speed: float = 1.0, paused: bool = False, audio: str | None = None,
-                hold_at_end: bool = False, clock: Clock = time.monotonic) -> Replay:
+def open_replay(
+    path: Path,
+    *,
+    speed: float = 1.0,
+    paused: bool = False,
+    audio: str | None = None,
+    hold_at_end: bool = False,
+    clock: Clock = time.monotonic,
+) -> Replay:
     """The transport and the (unstarted) console for replaying `path`.
 
     `hold_at_end`: a finished replay waits to be restarted (the full-screen console); `clock`
@@ -59,22 +67,34 @@ def open_replay(path: Path, *, speed: float = 1.0, paused: bool = False, audio: 
     if recording.header is None:
         raise UnreadableRecording(recording.problem or f"{path}: not a recording")
     if not recording.entries:
-        raise UnreadableRecording(f"{path}: nothing to play: no frame or action after the header"
-                                  + (f" ({recording.problem})" if recording.problem else ""))
-    transport = ReplayTransport(recording, speed=check_speed(speed), paused=paused, hold_at_end=hold_at_end,
-                                clock=clock)
+        raise UnreadableRecording(
+            f"{path}: nothing to play: no frame or action after the header"
+            + (f" ({recording.problem})" if recording.problem else "")
+        )
+    transport = ReplayTransport(
+        recording, speed=check_speed(speed), paused=paused, hold_at_end=hold_at_end, clock=clock
+    )
     try:
         config = resolve_config(provider="local", audio=audio, record=False, **session_options(recording))
     except ConfigError as exc:
         raise ConfigError(bad_header_field(path, str(exc))) from None
-    console = Console(config, clock=transport.clock,
-                      speaker_factory=lambda progress: default_speaker(config, progress, time.monotonic))
+    console = Console(
+        config,
+        clock=transport.clock,
+        speaker_factory=lambda progress: default_speaker(config, progress, time.monotonic),
+    )
     return Replay(transport, console, recording.problem)
 
 
 # The header fields a replay configures its console from, by the option each becomes.
-_HEADER_FIELDS = {"--dialect": "dialect", "--output-format": "output_format", "--url": "url",
-                  "--inactivity-timeout": "url", "--voice": "voice", "--model": "model"}
+_HEADER_FIELDS = {
+    "--dialect": "dialect",
+    "--output-format": "output_format",
+    "--url": "url",
+    "--inactivity-timeout": "url",
+    "--voice": "voice",
+    "--model": "model",
+}
 
 
 def bad_header_field(path: Path, message: str) -> str:
@@ -82,13 +102,14 @@ def bad_header_field(path: Path, message: str) -> str:
     gave no --dialect or --output-format: the file did)."""
     for option, name in _HEADER_FIELDS.items():
         if message.startswith(option):
-            why = message[len(option):].lstrip(": ") or message
+            why = message[len(option) :].lstrip(": ") or message
             return redact_query_secrets(f"recording {path} line 1: bad header field {name!r}: {why}")
     return redact_query_secrets(f"recording {path} line 1: bad header: {message}")
 
 
-def open_replay_or_exit_code(path: Path, *, speed: float, paused: bool, audio: str | None,
-                             hold_at_end: bool = False) -> Replay | int:
+def open_replay_or_exit_code(
+    path: Path, *, speed: float, paused: bool, audio: str | None, hold_at_end: bool = False
+) -> Replay | int:
     """`open_replay` for the command line: a problem is one line on stderr and the exit code
     (1: nothing to play, 2: a bad value); a file readable only in part says where it stops."""
     try:
@@ -96,7 +117,7 @@ def open_replay_or_exit_code(path: Path, *, speed: float, paused: bool, audio: s
     except UnreadableRecording as exc:
         print(f"switchboard: {exc}", file=sys.stderr)
         return 1
-    except ValueError as exc:   # ConfigError included
+    except ValueError as exc:  # ConfigError included
         print(f"switchboard: error: {exc}", file=sys.stderr)
         return 2
 
@@ -156,14 +177,14 @@ class ConsoleSink:
         # estimate, before its slot is taken by another or at the end, is the same at any speed.
         for slot in self.session.slots:
             if slot.context_id is None or slot.state is SlotState.INTERRUPTED:
-                continue   # an interruption carries its own figure
+                continue  # an interruption carries its own figure
             heard = _estimated_heard(slot, now)
             if heard is not None and abs(heard - slot.metrics.heard_seconds) >= 1e-6:
                 self.console.apply(SpeakerProgress(slot.context_id, round(heard * 1_000_000), 1_000_000))
 
     def on_turn(self, context_id: str, text: str) -> None:
         self.session.adopt_turn(context_id)
-        self.console._turn_opened(context_id, text)   # what a turn opening did live (nothing is recorded)
+        self.console._turn_opened(context_id, text)  # what a turn opening did live (nothing is recorded)
 
     def connected(self, url: str) -> None:
         self.tick()
@@ -171,7 +192,7 @@ class ConsoleSink:
 
     def closed(self, code: int | None, reason: str, expected: bool, asked: bool) -> None:
         self.tick()
-        self.console._on_down(code, reason, expected, asked)   # what the live connection's close did
+        self.console._on_down(code, reason, expected, asked)  # what the live connection's close did
 
     def interrupted(self, context_id: str, heard_seconds: float | None, first: bool) -> None:
         self.tick()
@@ -180,13 +201,14 @@ class ConsoleSink:
         if first:
             self._pressed_at = now
             if speaker is not None:
-                speaker.call("barge_in")      # the key silences everything first, as live
+                speaker.call("barge_in")  # the key silences everything first, as live
         if speaker is not None:
             speaker.call("stop", context_id)
         if heard_seconds is None:
             heard_seconds = _estimated_heard(self.session.slot_for(context_id), now)
-        self.console.apply(Interrupted(context_id, heard_seconds, self._pressed_at if first else None,
-                                       0.0 if first else None))
+        self.console.apply(
+            Interrupted(context_id, heard_seconds, self._pressed_at if first else None, 0.0 if first else None)
+        )
 
     def reset(self) -> None:
         """Start the model afresh in place (the UI keeps its references to the session and its
@@ -195,9 +217,14 @@ class ConsoleSink:
         if console.speaker is not None:
             console.speaker.call("barge_in")
             console.speaker.finished.clear()
-        fresh = Session(old.dialect, old.output_format, clock=old.clock,
-                        inactivity_timeout=console.config.inactivity_timeout, guard=console.config.guard,
-                        log_capacity=old.log.capacity)
+        fresh = Session(
+            old.dialect,
+            old.output_format,
+            clock=old.clock,
+            inactivity_timeout=console.config.inactivity_timeout,
+            guard=console.config.guard,
+            log_capacity=old.log.capacity,
+        )
         for name in _SETUP_FIELDS:
             setattr(fresh.status, name, getattr(old.status, name))
         log = old.log
@@ -239,7 +266,7 @@ async def drive_console(transport: ReplayTransport, console: Console) -> None:
     sink = ConsoleSink(console, estimate_heard=not records_heard(transport.recording.header))
 
     def finished() -> None:
-        sink.tick()   # the end of the recording: deadlines and estimates up to it
+        sink.tick()  # the end of the recording: deadlines and estimates up to it
         console.apply(Notice(FINISHED))
 
     transport.on_finished = finished

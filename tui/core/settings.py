@@ -6,6 +6,7 @@ service refuses a changed `voice_settings` mid-context). Query options live in t
 change of one means a new connection: the console rebuilds its endpoint, says which options
 changed (a note in the frame log, the status strip's URL), and reconnects at once.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -31,13 +32,13 @@ def apply_settings(console: Console, settings: Settings) -> CommandResult:
     before, console.settings = console.settings, settings
     console.wire = console.wire.with_settings(settings, voice=console.config.voice)
     console.turns.wire = console.wire
-    if console.config.dialect is not Dialect.MURF:   # the model's inactivity deadlines follow the URL's
+    if console.config.dialect is not Dialect.MURF:  # the model's inactivity deadlines follow the URL's
         console.session.inactivity_timeout = settings.get("inactivity_timeout") or console.config.inactivity_timeout
     console.apply(StatusUpdate({"settings": settings.summary()}))
     names = changed_query(before, settings)
     if not names:
         return CommandResult(True, "settings apply from the next context")
-    if console.endpoint:   # not yet started (the embedded server's URL comes at start): start uses them
+    if console.endpoint:  # not yet started (the embedded server's URL comes at start): start uses them
         console.endpoint = console.query_endpoint()
         console.apply(StatusUpdate({"url": redact_url(console.endpoint)}))
     if not console.started:

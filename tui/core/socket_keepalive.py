@@ -5,6 +5,7 @@ The service closes a socket that receives nothing for `inactivity_timeout` secon
 context-less `{"text": ""}` when nothing else went out for a while: it opens no context and
 resets no context's countdown, so what the slots show stays the operator's doing.
 """
+
 from __future__ import annotations
 
 import asyncio

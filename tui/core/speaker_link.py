@@ -5,6 +5,7 @@ one `deque.append` plus, when no drain is pending, one `call_soon_threadsafe`; t
 drains every report and keeps only the latest per context (coalescing, as Toolong's
 `can_replace` does for messages).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,7 +49,7 @@ class ProgressHop:
             try:
                 self._loop.call_soon_threadsafe(self._drain)
             except RuntimeError:
-                pass   # the loop is closed: the console is gone
+                pass  # the loop is closed: the console is gone
 
     def _drain(self) -> None:
         # Clear the flag before popping: a report appended after the last pop then schedules
@@ -73,13 +74,13 @@ class SpeakerLink:
         self.speaker = speaker
         self._on_problem = on_problem
         self._opened: set[str] = set()
-        self._unended: set[str] = set()     # opened, and no end yet: the play order waits on them
+        self._unended: set[str] = set()  # opened, and no end yet: the play order waits on them
         self.finished: set[str] = set()
 
     def call(self, name: str, *args: Any) -> Any:
         try:
             return getattr(self.speaker, name)(*args)
-        except Exception as exc:   # a backend failing in a way it did not document
+        except Exception as exc:  # a backend failing in a way it did not document
             self._on_problem(f"speaker {name} failed: {exc}")
             return None
 

@@ -36,6 +36,7 @@ A deferred close is never sent for a context that has ended meanwhile (its final
 barge-in or a lost connection): waiting for audio that never comes ends with the server's own
 inactivity close, which is the behaviour under study.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -94,7 +95,7 @@ class CloseWatch:
     def __init__(self, pattern: TurnEnd, ended_at: float, seen: AudioSeen) -> None:
         self.pattern = pattern
         self._frames = seen.frames
-        self._last_change = ended_at   # the quiet period counts from the end or the last audio
+        self._last_change = ended_at  # the quiet period counts from the end or the last audio
 
     def due(self, seen: AudioSeen, now: float) -> float | None:
         if seen.frames != self._frames:
@@ -105,4 +106,4 @@ class CloseWatch:
             return 0.0
         if seen.aligned_to_end is None:
             return self._last_change + QUIET_AFTER_AUDIO
-        return None   # aligned, not to the end yet: the rest is on its way
+        return None  # aligned, not to the end yet: the rest is on its way

@@ -7,6 +7,7 @@ a deferred close is sent by the same task once the context's audio says so. Canc
 (barge-in, closing by hand, its final, a lost connection) stops the words and any close still
 waiting; it never takes back what was sent.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,10 +32,10 @@ class ActiveTurn:
     context_id: str
     pacer: TurnPacer
     wake: asyncio.Event
-    wire: Wire   # the one it opened with: its settings hold to its end (tui.session.settings)
+    wire: Wire  # the one it opened with: its settings hold to its end (tui.session.settings)
     turn_end: TurnEnd = DEFAULT_TURN_END
-    unflushed: bool = False   # text sent since the last flush
-    watch: CloseWatch | None = None   # a deferred close still to send
+    unflushed: bool = False  # text sent since the last flush
+    watch: CloseWatch | None = None  # a deferred close still to send
 
 
 @dataclass
@@ -42,22 +43,23 @@ class TurnHooks:
     new_context_id: Callable[[], str]
     can_start: Callable[[], bool]
     emit: Callable[[str], bool]
-    opened: Callable[[str, str], None]      # (context_id, text): record it, give it a speaker place
+    opened: Callable[[str, str], None]  # (context_id, text): record it, give it a speaker place
     queue_changed: Callable[[int], None]
     spawn: Callable[[Coroutine[Any, Any, None]], object]
-    ended: Callable[[str], None]            # the turn's end frames went out
+    ended: Callable[[str], None]  # the turn's end frames went out
     started: Callable[[str, TurnEnd], None]  # its first frames went out (the slot is taken)
     audio_seen: Callable[[str], AudioSeen]  # what has arrived for the context so far
 
 
 class Turns:
-    def __init__(self, wire: Wire, hooks: TurnHooks, *, clock: Clock, rate: float,
-                 turn_end: TurnEnd = DEFAULT_TURN_END) -> None:
-        self.wire = wire   # for turns that start from now on (live settings replace it)
+    def __init__(
+        self, wire: Wire, hooks: TurnHooks, *, clock: Clock, rate: float, turn_end: TurnEnd = DEFAULT_TURN_END
+    ) -> None:
+        self.wire = wire  # for turns that start from now on (live settings replace it)
         self._hooks = hooks
         self._clock = clock
         self.rate = rate
-        self.turn_end = turn_end   # for turns that start from now on
+        self.turn_end = turn_end  # for turns that start from now on
         self.queue: deque[str] = deque()
         self.active: dict[str, ActiveTurn] = {}
 
@@ -84,7 +86,7 @@ class Turns:
             self._hooks.emit(frame)
         turn = ActiveTurn(cid, TurnPacer(text, self.rate, self._clock()), asyncio.Event(), wire, self.turn_end)
         self.active[cid] = turn
-        self._send_due(turn)   # the first word goes with the opening, not a loop turn later
+        self._send_due(turn)  # the first word goes with the opening, not a loop turn later
         self._hooks.started(cid, turn.turn_end)
         if turn.pacer.done and turn.watch is None:
             self.active.pop(cid, None)
@@ -135,7 +137,7 @@ class Turns:
                         return
                     if due is None:
                         turn.wake.clear()
-                        await turn.wake.wait()   # the next audio, or a cancel, sets it
+                        await turn.wake.wait()  # the next audio, or a cancel, sets it
                         continue
                 if due is None:
                     return

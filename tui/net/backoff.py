@@ -6,6 +6,7 @@ simply not listening yet (restarting, or its port not bound): a refused connect 
 next to nothing, so it is probed every `local_every` seconds, and the console is back within that
 much of the server being ready, whatever the downtime.
 """
+
 from __future__ import annotations
 
 import random
@@ -34,14 +35,18 @@ class Backoff:
     probes: int = 0
 
     def __post_init__(self) -> None:
-        if not (self.initial > 0 and self.factor >= 1 and self.cap >= self.initial and 0 <= self.jitter < 1
-                and self.local_every > 0):
-            raise ValueError("backoff needs initial > 0, factor >= 1, cap >= initial, 0 <= jitter < 1, "
-                             "local_every > 0")
+        if not (
+            self.initial > 0
+            and self.factor >= 1
+            and self.cap >= self.initial
+            and 0 <= self.jitter < 1
+            and self.local_every > 0
+        ):
+            raise ValueError("backoff needs initial > 0, factor >= 1, cap >= initial, 0 <= jitter < 1, local_every > 0")
 
     def next_delay(self) -> float:
         """The delay before the next attempt, and count the attempt."""
-        base = min(self.cap, self.initial * self.factor ** self.attempt)
+        base = min(self.cap, self.initial * self.factor**self.attempt)
         self.attempt += 1
         spread = base * self.jitter * (2 * self.rand() - 1)
         return max(0.0, min(self.cap, base + spread))

@@ -5,6 +5,7 @@ which both services answer (neither sends application-level pings); no retries i
 console owns reconnecting. Every error message is one line with the URL's credentials redacted
 and any known secret scrubbed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -27,14 +28,14 @@ MAX_FRAME = 16 * 1024 * 1024
 PING_INTERVAL = 20.0
 PING_TIMEOUT = 20.0
 MESSAGE_TOO_BIG = 1009
-CLOSE_TIMEOUT = 2.0   # pipecat waits up to 2 s for the server's close
+CLOSE_TIMEOUT = 2.0  # pipecat waits up to 2 s for the server's close
 
 
 def is_loopback_url(url: str) -> bool:
     """The URL's host is this machine (localhost or a loopback address)."""
     try:
         host = urlsplit(url).hostname or ""
-    except ValueError:   # a malformed port or bracket
+    except ValueError:  # a malformed port or bracket
         return False
     return is_loopback_host(host)
 
@@ -58,7 +59,7 @@ class WebSocketTransport:
         self._open_timeout = open_timeout
         self._max_size = max_size
         self._ws: ClientConnection | None = None
-        self._too_big = False   # we closed 1009: the server never answers a close it is still sending over
+        self._too_big = False  # we closed 1009: the server never answers a close it is still sending over
 
     @property
     def close_code(self) -> int | None:
@@ -94,8 +95,9 @@ class WebSocketTransport:
             refused = None
             if isinstance(exc, InvalidStatus) and exc.response.status_code in AUTH_STATUSES:
                 refused = self._scrub(f"HTTP {exc.response.status_code}{_body_of(exc)}")
-            raise ConnectError(self._scrub(describe_connect_error(exc, self.url)), key_refused=refused,
-                               not_listening=_refused(exc)) from None
+            raise ConnectError(
+                self._scrub(describe_connect_error(exc, self.url)), key_refused=refused, not_listening=_refused(exc)
+            ) from None
 
     async def send(self, text: str) -> None:
         if self._ws is None:
@@ -115,7 +117,7 @@ class WebSocketTransport:
             # A frame over max_size: websockets closes 1009 itself, and a server that does not
             # answer leaves 1006 ("connection lost"), which hides what happened.
             self._too_big = exc.sent is not None and exc.sent.code == MESSAGE_TOO_BIG
-            return   # close_code / close_reason say how
+            return  # close_code / close_reason say how
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         if self._ws is not None:
@@ -129,8 +131,11 @@ def describe_connect_error(exc: BaseException, url: str) -> str:
     """One line saying why a connection to `url` (already redacted) failed."""
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
-        hint = {401: " (check the API key)", 403: " (check the API key)",
-                404: " (check the URL path and voice id)"}.get(status, "")
+        hint = {
+            401: " (check the API key)",
+            403: " (check the API key)",
+            404: " (check the URL path and voice id)",
+        }.get(status, "")
         return f"{url} refused the connection: HTTP {status}{hint}{_body_of(exc)}"
     if isinstance(exc, InvalidURI):
         return f"not a WebSocket URL: {url} (expected ws:// or wss://)"
@@ -140,8 +145,7 @@ def describe_connect_error(exc: BaseException, url: str) -> str:
         return f"TLS handshake with {url} failed: its certificate is not trusted ({_why(exc)})"
     if url.startswith("wss://") and isinstance(exc, (ssl.SSLError, ConnectionResetError, ConnectionAbortedError)):
         # A plain server answers a TLS hello with an HTTP error or by hanging up: say what it means.
-        return (f"TLS handshake with {url} failed ({_why(exc)}): the server does not speak TLS "
-                "there (try ws://)")
+        return f"TLS handshake with {url} failed ({_why(exc)}): the server does not speak TLS there (try ws://)"
     if isinstance(exc, OSError):
         return f"cannot reach {url}: {_why(exc)}"
     if isinstance(exc, InvalidHandshake):
@@ -159,7 +163,7 @@ def _refused(exc: BaseException) -> bool:
 
 
 def _body_of(exc: InvalidStatus) -> str:
-    """": <the response body on one line>" (its first 200 bytes), or "" when it has none."""
+    """ ": <the response body on one line>" (its first 200 bytes), or "" when it has none."""
     body = (exc.response.body or b"")[:200].decode("utf-8", "replace")
     return f": {' '.join(body.split())}" if body.strip() else ""
 

@@ -9,6 +9,7 @@ service does):
 Retrying either only hammers the service with the same wrong key: the console stops and says
 which key to fix. Every other failure is worth retrying with backoff.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,10 +19,18 @@ POLICY_VIOLATION = 1008
 
 # Machine ids of key errors: ElevenLabs' REST wording (what the local server sends) and the
 # spellings other gateways use.
-AUTH_ERROR_IDS = frozenset({
-    "invalid_api_key", "needs_authorization", "missing_api_key", "unauthorized", "unauthenticated",
-    "invalid_authorization", "authentication_error", "authentication_failed",
-})
+AUTH_ERROR_IDS = frozenset(
+    {
+        "invalid_api_key",
+        "needs_authorization",
+        "missing_api_key",
+        "unauthorized",
+        "unauthenticated",
+        "invalid_authorization",
+        "authentication_error",
+        "authentication_failed",
+    }
+)
 # Human texts, for services that send only words (Murf's `error` field, a close reason).
 _AUTH_WORDS = re.compile(r"api[-_ ]?key|unauthori[sz]ed|unauthenticated|authenticat|authori[sz]ation", re.I)
 
@@ -38,6 +47,6 @@ def is_auth_refusal(close_code: int | None, texts: tuple[str | None, ...], error
     """
     if error_id and error_id.strip().lower() in AUTH_ERROR_IDS:
         return True
-    if close_code not in (POLICY_VIOLATION, 4001, 4003):   # 4001/4003: the 401/403 of app close codes
+    if close_code not in (POLICY_VIOLATION, 4001, 4003):  # 4001/4003: the 401/403 of app close codes
         return False
     return any(text and _AUTH_WORDS.search(text) for text in texts)

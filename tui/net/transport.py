@@ -4,6 +4,7 @@
 protocol from a recording. One transport object is one connection attempt: after it closes,
 the console makes a new one through its factory.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator

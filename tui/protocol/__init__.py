@@ -7,12 +7,23 @@
   and `DecodeError`, which every decoder returns instead of raising.
 - `formats`: output formats and G.711; `urls`: endpoints, auth headers, redaction.
 """
+
 from .dialect import Dialect
 from .formats import AudioFormat, parse_output_format
 from .frames import Alignment, Audio, DecodeError, ErrorFrame, Final, FlushDone, ServerEvent, Unknown
 from .secret import Secret
 
 __all__ = [
-    "Alignment", "Audio", "AudioFormat", "DecodeError", "Dialect", "ErrorFrame", "Final",
-    "FlushDone", "Secret", "ServerEvent", "Unknown", "parse_output_format",
+    "Alignment",
+    "Audio",
+    "AudioFormat",
+    "DecodeError",
+    "Dialect",
+    "ErrorFrame",
+    "Final",
+    "FlushDone",
+    "Secret",
+    "ServerEvent",
+    "Unknown",
+    "parse_output_format",
 ]

@@ -1,4 +1,5 @@
 """Alignment objects on the wire: tolerant decoding, canonical encoding."""
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,10 @@ def _millis(name: str, seq: Any, count: int) -> tuple[int, ...] | DecodeError:
     if len(seq) != count:
         return DecodeError(f"alignment.{name} has {len(seq)} entries for {count} chars")
     if seq and not (min(seq) >= 0 and max(seq) <= MAX_TIMING_MS):
-        return DecodeError(f"alignment.{name} must be from 0 to {MAX_TIMING_MS:,} ms "
-                           f"(got {str(min(seq) if min(seq) < 0 else max(seq))[:24]})")
+        return DecodeError(
+            f"alignment.{name} must be from 0 to {MAX_TIMING_MS:,} ms "
+            f"(got {str(min(seq) if min(seq) < 0 else max(seq))[:24]})"
+        )
     return tuple(map(round, seq)) if float in kinds else tuple(seq)
 
 
@@ -38,12 +41,14 @@ def decode_alignment(value: Any) -> Alignment | None | DecodeError:
     chars = value.get("chars")
     if not isinstance(chars, list) or not set(map(type, chars)) <= _STRINGS:
         return DecodeError("alignment.chars must be a list of strings")
-    starts = _millis("charStartTimesMs",
-                     first_of(value, "charStartTimesMs", "charsStartTimesMs", "char_start_times_ms"), len(chars))
+    starts = _millis(
+        "charStartTimesMs", first_of(value, "charStartTimesMs", "charsStartTimesMs", "char_start_times_ms"), len(chars)
+    )
     if isinstance(starts, DecodeError):
         return starts
-    durations = _millis("charDurationsMs",
-                        first_of(value, "charDurationsMs", "charsDurationsMs", "char_durations_ms"), len(chars))
+    durations = _millis(
+        "charDurationsMs", first_of(value, "charDurationsMs", "charsDurationsMs", "char_durations_ms"), len(chars)
+    )
     if isinstance(durations, DecodeError):
         return durations
     return Alignment(tuple(chars), starts, durations)

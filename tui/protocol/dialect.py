@@ -1,4 +1,5 @@
 """The three endpoints as one table: which codec decodes what a server sends."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,9 +10,9 @@ from .frames import DecodeError, ServerEvent
 
 
 class Dialect(str, Enum):
-    ELEVENLABS = "elevenlabs"                # multi-stream-input: contexts, flush, close_context
+    ELEVENLABS = "elevenlabs"  # multi-stream-input: contexts, flush, close_context
     ELEVENLABS_SINGLE = "elevenlabs-single"  # stream-input: one stream per socket
-    MURF = "murf"                            # stream-input: context_id, end, clear
+    MURF = "murf"  # stream-input: context_id, end, clear
 
     @property
     def has_contexts(self) -> bool:
@@ -44,7 +45,7 @@ _SERVER_DECODERS: dict[Dialect, Callable[[str | bytes], ServerEvent | DecodeErro
 _RECENT_STREAMS = 5
 _MAX_CONTEXTS: dict[Dialect, int] = {
     Dialect.ELEVENLABS: elevenlabs.MAX_CONTEXTS,
-    Dialect.ELEVENLABS_SINGLE: 1,   # stream-input: one stream per socket, no context id
+    Dialect.ELEVENLABS_SINGLE: 1,  # stream-input: one stream per socket, no context id
     Dialect.MURF: murf.MAX_ACTIVE_CONTEXTS,
 }
 _CLIENT_DECODERS: dict[Dialect, Callable[[str | bytes], object]] = {

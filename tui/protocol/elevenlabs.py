@@ -4,6 +4,7 @@ Client frames are sent with snake_case `context_id`; server frames with camelCas
 as the live service does (pipecat reads only `contextId`). Decoders accept every spelling in
 PROTOCOL.md §1.3 and return `DecodeError` for anything malformed.
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,7 +29,7 @@ from .frames import (
 )
 from .secret import Secret
 
-MAX_CONTEXTS = 5   # per socket, counting closing contexts until their isFinal (PROTOCOL.md §1.4)
+MAX_CONTEXTS = 5  # per socket, counting closing contexts until their isFinal (PROTOCOL.md §1.4)
 DEFAULT_INACTIVITY_TIMEOUT = 20
 MAX_INACTIVITY_TIMEOUT = 180
 DEFAULT_CHUNK_SCHEDULE = (120, 160, 250, 290)
@@ -46,14 +47,12 @@ MAX_CONTEXTS_MESSAGE = (
     "Please close an existing context before opening a new one."
 )
 VOICE_SETTINGS_MESSAGE = (
-    "voice_settings field must be provided in the first message and then either be "
-    "not provided or not change."
+    "voice_settings field must be provided in the first message and then either be not provided or not change."
 )
 # Malformed JSON: the only publicly quoted text (PROTOCOL.md §5); the schema text below is not.
 JSON_DECODE_MESSAGE = "Could not parse input message as JSON, ensure to send a valid JSON."
 INVALID_INPUT_MESSAGE = (
-    "Could not parse input message, make sure it is a json and follows the schema "
-    "outlined in protocol."
+    "Could not parse input message, make sure it is a json and follows the schema outlined in protocol."
 )
 
 
@@ -69,6 +68,7 @@ def input_timeout_message(seconds: float) -> str:
 
 
 # ---- client → server ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ContextSettings:
@@ -199,10 +199,7 @@ def _decode_generation_config(value: Any) -> dict[str, Any] | None | DecodeError
     schedule = config.get("chunk_length_schedule")
     if schedule is not None:
         # `type: number` in the vendor's schema: a whole-number float (50.0) is a size too.
-        if (
-            not isinstance(schedule, list) or not schedule
-            or not all(_whole(n) and 50 <= n <= 500 for n in schedule)
-        ):
+        if not isinstance(schedule, list) or not schedule or not all(_whole(n) and 50 <= n <= 500 for n in schedule):
             return DecodeError("generation_config.chunk_length_schedule must be whole numbers in 50..500")
         config = {**config, "chunk_length_schedule": [int(n) for n in schedule]}
     return config
@@ -220,9 +217,7 @@ def _decode_settings(obj: dict[str, Any]) -> ContextSettings | None | DecodeErro
     if isinstance(gen, DecodeError):
         return gen
     locators = obj.get("pronunciation_dictionary_locators")
-    if locators is not None and (
-        not isinstance(locators, list) or not all(isinstance(x, dict) for x in locators)
-    ):
+    if locators is not None and (not isinstance(locators, list) or not all(isinstance(x, dict) for x in locators)):
         return DecodeError("pronunciation_dictionary_locators must be a list of objects")
     if voice is None and gen is None and locators is None:
         return None
@@ -274,7 +269,10 @@ def decode_client(raw: str | bytes) -> ClientFrame | DecodeError:
         return CloseContext(context_id)
     if text:
         return SendText(
-            text, context_id, flags["flush"], settings,
+            text,
+            context_id,
+            flags["flush"],
+            settings,
             Secret(api_key) if api_key is not None else None,
             flags["try_trigger_generation"],
         )
@@ -289,6 +287,7 @@ def decode_client(raw: str | bytes) -> ClientFrame | DecodeError:
 
 
 # ---- server → client ---------------------------------------------------------------------
+
 
 def encode_server(event: ServerEvent, *, with_context: bool = True) -> str:
     """Canonical server frame; `with_context=False` for the single-context endpoint."""

@@ -7,6 +7,7 @@ with it and the speaker decodes with it. Stdlib only, table driven.
 divided by the rate is right for PCM and G.711 only (MP3 is counted by its frames, a WAV
 stream's header is no audio, stereo has two samples per instant).
 """
+
 from __future__ import annotations
 
 import sys
@@ -23,10 +24,10 @@ MURF_RATES = (8000, 16000, 24000, 44100, 48000)
 
 @dataclass(frozen=True)
 class AudioFormat:
-    encoding: str          # "pcm" (s16le), "ulaw", "alaw", "wav" (s16le behind a RIFF header), "mp3", "opus"
+    encoding: str  # "pcm" (s16le), "ulaw", "alaw", "wav" (s16le behind a RIFF header), "mp3", "opus"
     sample_rate: int
     bitrate: int | None = None
-    channels: int = 1      # Murf channel_type STEREO: 2, interleaved
+    channels: int = 1  # Murf channel_type STEREO: 2, interleaved
 
     @property
     def name(self) -> str:
@@ -57,11 +58,16 @@ def parse_format_spelling(name: str) -> AudioFormat | DecodeError:
     `wav_24000` / `mp3_24000` / `pcm_24000`, any of them with `_stereo` (Murf STEREO)."""
     if not isinstance(name, str):
         return DecodeError(f"unknown output_format {name!r}")
-    base, stereo = (name[:-len("_stereo")], True) if name.endswith("_stereo") else (name, False)
+    base, stereo = (name[: -len("_stereo")], True) if name.endswith("_stereo") else (name, False)
     parts = base.split("_")
     fmt = parse_output_format(base)
-    if isinstance(fmt, DecodeError) and len(parts) == 2 and parts[0] in ("wav", "mp3") \
-            and parts[1].isdigit() and int(parts[1]) in MURF_RATES:
+    if (
+        isinstance(fmt, DecodeError)
+        and len(parts) == 2
+        and parts[0] in ("wav", "mp3")
+        and parts[1].isdigit()
+        and int(parts[1]) in MURF_RATES
+    ):
         fmt = AudioFormat(parts[0], int(parts[1]))
     if isinstance(fmt, DecodeError):
         return DecodeError(f"unknown output_format {name!r}")
@@ -101,6 +107,7 @@ def murf_format(fmt: str, sample_rate: int) -> AudioFormat | DecodeError:
 
 
 # ---- G.711 -------------------------------------------------------------------------------
+
 
 def _ulaw_to_linear(byte: int) -> int:
     byte = ~byte & 0xFF
@@ -218,7 +225,7 @@ def from_pcm16(fmt: AudioFormat, pcm: bytes) -> bytes:
 
 # ---- counting what a turn received -------------------------------------------------------
 
-RIFF_MAX_HEADER = 4096     # past this without a `data` chunk, the bytes are taken as raw PCM
+RIFF_MAX_HEADER = 4096  # past this without a `data` chunk, the bytes are taken as raw PCM
 
 
 class RiffHeader:
@@ -228,7 +235,7 @@ class RiffHeader:
 
     def __init__(self, channels: int = 1) -> None:
         self.channels = channels
-        self._head: bytearray | None = bytearray()   # None once the header is behind us
+        self._head: bytearray | None = bytearray()  # None once the header is behind us
 
     def push(self, data: bytes) -> bytes:
         """The audio bytes in `data` (none until the header is complete)."""
@@ -243,12 +250,12 @@ class RiffHeader:
             return bytes(head)
         at = 12
         while len(head) - at >= 8:
-            chunk, size = bytes(head[at:at + 4]), int.from_bytes(head[at + 4:at + 8], "little")
+            chunk, size = bytes(head[at : at + 4]), int.from_bytes(head[at + 4 : at + 8], "little")
             if chunk == b"data":
                 self._head = None
-                return bytes(head[at + 8:])
+                return bytes(head[at + 8 :])
             if chunk == b"fmt " and len(head) - at >= 8 + 4:
-                self.channels = int.from_bytes(head[at + 10:at + 12], "little") or self.channels
+                self.channels = int.from_bytes(head[at + 10 : at + 12], "little") or self.channels
             if len(head) - at < 8 + size:
                 break
             at += 8 + size + (size & 1)

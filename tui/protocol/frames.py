@@ -3,6 +3,7 @@
 Every dialect's server decoder produces these, so the session model never needs to know
 which vendor sent a frame. Decoders return `DecodeError` instead of raising.
 """
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ Stdlib only: enough of ISO 11172-3 / 13818-3 layer III headers to know each fram
 how many samples it decodes to. Both the session (counting the seconds a turn received) and the
 speaker (decoding frame by frame as they complete) cut the stream here, so they agree.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -20,8 +21,8 @@ MAX_RESERVOIR = 511
 
 
 class FrameHeader(NamedTuple):
-    size: int             # bytes of the whole frame, header included
-    samples: int          # samples per channel it decodes to
+    size: int  # bytes of the whole frame, header included
+    samples: int  # samples per channel it decodes to
     sample_rate: int
     channels: int
 
@@ -47,7 +48,7 @@ def frame_header(data: bytes | bytearray | memoryview, at: int = 0) -> FrameHead
 def is_info_frame(frame: bytes) -> bool:
     """A Xing/Info (LAME tag) frame: it carries the stream's length and delays, no audio, and
     decoders that honour it skip it."""
-    head = frame[4:4 + 40]
+    head = frame[4 : 4 + 40]
     return b"Xing" in head or b"Info" in head
 
 
@@ -56,7 +57,7 @@ class Mp3Frames:
 
     def __init__(self) -> None:
         self._pending = bytearray()
-        self.skipped = 0              # bytes that were no frame (an ID3 tag, junk)
+        self.skipped = 0  # bytes that were no frame (an ID3 tag, junk)
 
     def push(self, data: bytes) -> list[tuple[bytes, FrameHeader]]:
         """The frames `data` completes, in order, with their headers (Info frames left out)."""
@@ -67,7 +68,7 @@ class Mp3Frames:
         while len(buf) - at >= HEADER_BYTES:
             header = frame_header(buf, at)
             if header is None:
-                if buf[at:at + 3] == b"ID3":
+                if buf[at : at + 3] == b"ID3":
                     if len(buf) - at < 10:
                         break
                     tag = 10 + ((buf[at + 6] << 21) | (buf[at + 7] << 14) | (buf[at + 8] << 7) | buf[at + 9])
@@ -76,14 +77,14 @@ class Mp3Frames:
                     at += tag
                     self.skipped += tag
                     continue
-                sync = buf.find(b"\xff", at + 1)     # resynchronise on the next header
+                sync = buf.find(b"\xff", at + 1)  # resynchronise on the next header
                 sync = len(buf) - HEADER_BYTES + 1 if sync < 0 else sync
                 self.skipped += sync - at
                 at = sync
                 continue
             if len(buf) - at < header.size:
                 break
-            frame = bytes(buf[at:at + header.size])
+            frame = bytes(buf[at : at + header.size])
             at += header.size
             if not is_info_frame(frame):
                 out.append((frame, header))

@@ -21,6 +21,7 @@ frame, and `rate`/`pitch` outside -50..50 is brought to the nearest bound. Any n
 (a float is rounded); a value of the wrong type (a string, a bool) is still a decode error.
 Buffer settings may ride in any frame (`buffer` on `SendText`, `End`, `SetVoiceConfig`).
 """
+
 from __future__ import annotations
 
 import base64
@@ -49,7 +50,7 @@ DEFAULT_MIN_BUFFER_SIZE = 40
 DEFAULT_MAX_BUFFER_DELAY_MS = 300
 RATE_PITCH_RANGE = (-50, 50)
 SOCKET_INACTIVITY_TIMEOUT = 180
-MAX_ACTIVE_CONTEXTS = 15   # see the module docstring for why 15
+MAX_ACTIVE_CONTEXTS = 15  # see the module docstring for why 15
 # The service's text (PROTOCOL.md §5); Murf errors carry human text in `error`.
 CONTEXT_LIMIT_MESSAGE = "Exceeded Active context limit"
 
@@ -80,6 +81,7 @@ def context_limit_error(context_id: str | None) -> ErrorFrame:
 
 
 # ---- client → server ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BufferSettings:
@@ -241,6 +243,7 @@ def decode_client(raw: str | bytes) -> ClientFrame | DecodeError:
 
 
 # ---- server → client ---------------------------------------------------------------------
+
 
 def encode_server(event: ServerEvent) -> str:
     obj: dict[str, Any]

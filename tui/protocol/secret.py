@@ -1,4 +1,5 @@
 """A value that never renders: API keys travel as `Secret` so no repr, log line or error shows them."""
+
 from __future__ import annotations
 
 

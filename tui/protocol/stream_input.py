@@ -4,6 +4,7 @@ One stream per socket, no context id. The first message is `{"text": " ", ...set
 afterwards a single space is a keep-alive and `{"text": ""}` ends the stream and the socket.
 Server frames are the multi-context ones without a context id.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -13,8 +14,16 @@ from . import elevenlabs
 from .elevenlabs import CloseSocket, ContextSettings, Flush, KeepAlive, SendText
 from .frames import DecodeError, ServerEvent, dumps
 
-__all__ = ["EndOfStream", "SendText", "Flush", "ContextSettings", "decode_client", "encode_client",
-           "encode_server", "decode_server"]
+__all__ = [
+    "EndOfStream",
+    "SendText",
+    "Flush",
+    "ContextSettings",
+    "decode_client",
+    "encode_client",
+    "encode_server",
+    "decode_server",
+]
 
 
 @dataclass(frozen=True)

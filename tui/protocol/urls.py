@@ -1,4 +1,5 @@
 """Endpoint URLs, authentication headers, and redaction of secrets in URLs and text."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -31,8 +32,9 @@ def check_auth(mode: object, dialect: str) -> str:
     if mode not in AUTH_MODES:
         raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, not {mode!r}")
     if mode == AUTH_BODY and dialect == "murf":
-        raise ValueError("auth body: Murf takes the key only at the handshake (header api-key or query "
-                         "api-key); use auth header")
+        raise ValueError(
+            "auth body: Murf takes the key only at the handshake (header api-key or query api-key); use auth header"
+        )
     return str(mode)
 
 
@@ -59,9 +61,12 @@ def elevenlabs_url(
 ) -> str:
     path = (MULTI_STREAM_PATH if multi else STREAM_INPUT_PATH).format(voice_id=voice_id)
     params = {
-        "model_id": model_id, "output_format": output_format,
-        "inactivity_timeout": inactivity_timeout, "sync_alignment": sync_alignment,
-        "auto_mode": auto_mode, **extra,
+        "model_id": model_id,
+        "output_format": output_format,
+        "inactivity_timeout": inactivity_timeout,
+        "sync_alignment": sync_alignment,
+        "auto_mode": auto_mode,
+        **extra,
     }
     return _with_query(base, path, params)
 
@@ -75,8 +80,7 @@ def murf_url(
     channel_type: str | None = None,
     **extra: object,
 ) -> str:
-    params = {"model": model, "sample_rate": sample_rate, "format": format,
-              "channel_type": channel_type, **extra}
+    params = {"model": model, "sample_rate": sample_rate, "format": format, "channel_type": channel_type, **extra}
     return _with_query(base, MURF_PATH, params)
 
 
@@ -107,7 +111,8 @@ def redact_url(url: str) -> str:
 # A secret query parameter anywhere in free text (an error quoting a URL that does not parse, so
 # redact_url cannot take it apart): its value, up to the next separator, becomes ***.
 _SECRET_PARAM_IN_TEXT = re.compile(
-    "(?i)((?<![0-9a-z_-])(?:" + "|".join(re.escape(k) for k in sorted(SECRET_QUERY_KEYS)) + ")=)[^&;#\\s'\"]*")
+    "(?i)((?<![0-9a-z_-])(?:" + "|".join(re.escape(k) for k in sorted(SECRET_QUERY_KEYS)) + ")=)[^&;#\\s'\"]*"
+)
 
 
 def redact_query_secrets(text: str) -> str:

@@ -5,6 +5,7 @@
 - `read_recording(path) -> Recording(header, entries, problem)`: never raises on bad content.
 - `export_wav(recording, directory)`: one WAV per context and one mixed "as heard".
 """
+
 from .entries import (
     BARGE_IN,
     CLOSED,
@@ -29,8 +30,28 @@ from .reader import Recording, read_recording
 from .writer import Recorder, RecordingError
 
 __all__ = [
-    "BARGE_IN", "CLOSED", "CONNECTED", "FORMAT_VERSION", "HEARD", "KEEP_ALIVE", "RECEIVED", "SENT", "SERVER_SAID",
-    "SERVER_STATE", "TURN",
-    "ActionEntry", "Entry", "ExportError", "ExportResult", "FrameEntry", "Recorder", "Recording", "RecordingError",
-    "RecordingHeader", "export_wav", "heard_mark", "read_recording", "records_heard",
+    "BARGE_IN",
+    "CLOSED",
+    "CONNECTED",
+    "FORMAT_VERSION",
+    "HEARD",
+    "KEEP_ALIVE",
+    "RECEIVED",
+    "SENT",
+    "SERVER_SAID",
+    "SERVER_STATE",
+    "TURN",
+    "ActionEntry",
+    "Entry",
+    "ExportError",
+    "ExportResult",
+    "FrameEntry",
+    "Recorder",
+    "Recording",
+    "RecordingError",
+    "RecordingHeader",
+    "export_wav",
+    "heard_mark",
+    "read_recording",
+    "records_heard",
 ]

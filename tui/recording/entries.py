@@ -12,6 +12,7 @@ The file is JSON Lines, one object per line, written as the session runs:
 `t` is the monotonic offset in milliseconds since the recorder started. A frame's `text` is
 the frame exactly as on the wire (so replay is exact), except that known secrets are scrubbed.
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,16 +29,17 @@ RECEIVED = "received"
 DIRECTIONS = (SENT, RECEIVED)
 
 # Operator actions the console records (any other kind is kept and shown, never fatal).
-TURN = "turn"              # fields: text, context_id
-BARGE_IN = "barge-in"      # fields: context_id (the context that was speaking and got cut)
+TURN = "turn"  # fields: text, context_id
+BARGE_IN = "barge-in"  # fields: context_id (the context that was speaking and got cut)
 KEEP_ALIVE = "keep-alive"  # fields: context_id
-CLOSED = "closed"          # fields: code, reason, expected, asked (the connection ended; asked: F5)
-CONNECTED = "connected"    # fields: url (redacted): the connection came up there (a restarted
-                           # embedded server listens on a new port; a changed option is in the query)
-SERVER_SAID = "server-said"    # fields: text, level: what the embedded server's keeper said (banner)
+CLOSED = "closed"  # fields: code, reason, expected, asked (the connection ended; asked: F5)
+CONNECTED = "connected"  # fields: url (redacted): the connection came up there (a restarted
+# embedded server listens on a new port; a changed option is in the query)
+SERVER_SAID = "server-said"  # fields: text, level: what the embedded server's keeper said (banner)
 SERVER_STATE = "server-state"  # fields: text: the status strip's embedded server field ("" when up)
-HEARD = "heard"            # fields: context_id, heard (seconds), samples, rate, finished: what the
-                           # listener had heard of it, as the speaker reported (a replay folds it)
+HEARD = "heard"  # fields: context_id, heard (seconds), samples, rate, finished: what the
+# listener had heard of it, as the speaker reported (a replay folds it)
+
 
 # In a header's `extra`: the console that wrote it recorded `heard` actions, so a context without
 # one was heard not at all (a recording without this mark gets an estimate instead).
@@ -78,9 +80,15 @@ class RecordingHeader:
 
     def to_json(self) -> dict[str, Any]:
         obj: dict[str, Any] = {
-            "format": FORMAT_NAME, "version": self.version, "provider": self.provider,
-            "dialect": self.dialect, "url": self.url, "output_format": self.output_format,
-            "voice": self.voice, "model": self.model, "started_at": self.started_at,
+            "format": FORMAT_NAME,
+            "version": self.version,
+            "provider": self.provider,
+            "dialect": self.dialect,
+            "url": self.url,
+            "output_format": self.output_format,
+            "voice": self.voice,
+            "model": self.model,
+            "started_at": self.started_at,
         }
         if self.extra:
             obj["extra"] = self.extra
@@ -128,6 +136,7 @@ Entry = FrameEntry | ActionEntry
 
 # ---- decoding (the reader's half), each returning a reason string instead of raising ----------
 
+
 def header_from_json(obj: Any) -> RecordingHeader | str:
     if not isinstance(obj, dict):
         return "the first line is not a JSON object, so this is not a recording"
@@ -146,9 +155,15 @@ def header_from_json(obj: Any) -> RecordingHeader | str:
     if not isinstance(extra, dict):
         return "the header's 'extra' is not an object"
     return RecordingHeader(
-        provider=obj["provider"], dialect=obj["dialect"], url=obj["url"],
-        output_format=obj["output_format"], voice=obj.get("voice"), model=obj.get("model"),
-        started_at=obj["started_at"], version=version, extra=extra,
+        provider=obj["provider"],
+        dialect=obj["dialect"],
+        url=obj["url"],
+        output_format=obj["output_format"],
+        voice=obj.get("voice"),
+        model=obj.get("model"),
+        started_at=obj["started_at"],
+        version=version,
+        extra=extra,
     )
 
 
@@ -158,7 +173,7 @@ def entry_from_json(obj: Any) -> Entry | str:
     t = obj.get("t")
     if isinstance(t, bool) or not isinstance(t, (int, float)):
         return "no offset 't' (a non-negative number of milliseconds)"
-    if not 0 <= t <= MAX_OFFSET_MS:   # also true of NaN
+    if not 0 <= t <= MAX_OFFSET_MS:  # also true of NaN
         return f"bad offset 't' {str(t)[:20]}: not a number of milliseconds from 0 to {MAX_OFFSET_MS:.0f} (a week)"
     if "action" in obj:
         if not isinstance(obj["action"], str):

@@ -6,6 +6,7 @@ without it PCM and G.711 are decoded with tui.protocol.formats). The mixed file 
 back to back, without the silences between them, so its length is exactly the audio the listener
 heard.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,7 +25,7 @@ HEARD_NAME = "as-heard.wav"
 class ExportResult:
     files: list[Path] = field(default_factory=list)
     heard_seconds: float = 0.0
-    problem: str | None = None        # the recording's own problem (exported up to it)
+    problem: str | None = None  # the recording's own problem (exported up to it)
     skipped_frames: int = 0
 
 
@@ -46,20 +47,25 @@ def write_wav(path: Path, pcm: bytes, rate: int) -> None:
         out.writeframes(pcm)
 
 
-def export_wav(recording: Recording | str | os.PathLike[str], directory: str | os.PathLike[str],
-               decoder: DecoderFactory = SampleDecoder) -> ExportResult:
+def export_wav(
+    recording: Recording | str | os.PathLike[str],
+    directory: str | os.PathLike[str],
+    decoder: DecoderFactory = SampleDecoder,
+) -> ExportResult:
     """Write the WAVs into `directory` (created if missing). Raises ExportError if impossible."""
     if not isinstance(recording, Recording):
         recording = read_recording(recording)
-    if recording.header is None:   # the reader's problem already names the file
+    if recording.header is None:  # the reader's problem already names the file
         raise ExportError(recording.problem or f"{recording.path}: not a recording")
     try:
         timeline = build_timeline(recording, decoder)
     except TimelineError as exc:
         raise ExportError(f"{recording.path}: {exc}") from None
     if not any(ctx.chunks for ctx in timeline.contexts):
-        raise ExportError(f"{recording.path}: nothing to export: the recording has no audio"
-                          + (f" before the point where it stops ({recording.problem})" if recording.problem else ""))
+        raise ExportError(
+            f"{recording.path}: nothing to export: the recording has no audio"
+            + (f" before the point where it stops ({recording.problem})" if recording.problem else "")
+        )
     folder = Path(directory)
     result = ExportResult(problem=recording.problem, skipped_frames=timeline.skipped_frames)
     spans = as_heard(timeline)

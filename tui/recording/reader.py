@@ -4,6 +4,7 @@ A recording cut short (SIGKILL, full disk), edited by hand, or not a recording a
 far as it is sound; `Recording.problem` then says at which line and byte it stops, why, and how
 much before it is usable.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,15 +40,11 @@ class Recording:
 
     def frames(self, direction: str | None = None) -> list[FrameEntry]:
         return [
-            e for e in self.entries
-            if isinstance(e, FrameEntry) and (direction is None or e.direction == direction)
+            e for e in self.entries if isinstance(e, FrameEntry) and (direction is None or e.direction == direction)
         ]
 
     def actions(self, kind: str | None = None) -> list[ActionEntry]:
-        return [
-            e for e in self.entries
-            if isinstance(e, ActionEntry) and (kind is None or e.kind == kind)
-        ]
+        return [e for e in self.entries if isinstance(e, ActionEntry) and (kind is None or e.kind == kind)]
 
     @property
     def sent(self) -> list[FrameEntry]:
@@ -65,7 +62,8 @@ class Recording:
 def _stop(recording: Recording, line_no: int, byte: int, why: str) -> Recording:
     usable = (
         f"the {len(recording.entries)} entries before it ({recording.duration_ms / 1000:.3f} s) are usable"
-        if recording.entries else "nothing before it is usable"
+        if recording.entries
+        else "nothing before it is usable"
     )
     recording.problem = f"{recording.path}: stops at line {line_no} (byte {byte}): {why}; {usable}"
     return recording
@@ -97,7 +95,7 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     try:
         stream = open(path, "rb")  # noqa: SIM115  (closed by the `with stream:` below, after the error case)
     except OSError as exc:
-        recording.problem = f"{path}: cannot open: {exc.strerror or exc}"   # as typed, directory and all
+        recording.problem = f"{path}: cannot open: {exc.strerror or exc}"  # as typed, directory and all
         return recording
     with stream:
         byte = 0
@@ -105,8 +103,12 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
         line_no = 0
         for line_no, raw in enumerate(_lines(stream), start=1):
             if byte + len(raw) > MAX_RECORDING_BYTES:
-                return _stop(recording, line_no, byte, f"the recording goes on past {MAX_RECORDING_BYTES >> 30} GiB, "
-                             "more than any session writes")
+                return _stop(
+                    recording,
+                    line_no,
+                    byte,
+                    f"the recording goes on past {MAX_RECORDING_BYTES >> 30} GiB, more than any session writes",
+                )
             if len(raw) > (MAX_HEADER_BYTES if line_no == 1 else MAX_LINE_BYTES):
                 limit = "64 KiB (a header line)" if line_no == 1 else f"{MAX_LINE_BYTES >> 20} MiB"
                 return _stop(recording, line_no, byte, f"a line longer than {limit}, so this is not a recording")
@@ -132,8 +134,7 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
                 if isinstance(entry, str):
                     return _stop(recording, line_no, byte, entry)
                 if entry.offset_ms < last_t:
-                    return _stop(recording, line_no, byte,
-                                 f"offset {entry.offset_ms} ms goes back before {last_t} ms")
+                    return _stop(recording, line_no, byte, f"offset {entry.offset_ms} ms goes back before {last_t} ms")
                 last_t = entry.offset_ms
                 recording.entries.append(entry)
             byte += len(raw)

@@ -6,6 +6,7 @@ encoded (a binary frame is stored as base64, so key bytes inside it turn into ba
 one of three alignments). The recorder scrubs the raw forms before encoding and every form
 from the finished line, so what reaches the disk holds none of them.
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,8 +34,8 @@ def base64_cores(value: bytes) -> list[str]:
     cores = []
     for lead in range(3):
         encoded = base64.b64encode(bytes(lead) + value).decode("ascii").rstrip("=")
-        first = (8 * lead + 5) // 6                     # first char with no bits of the lead
-        last = (8 * (lead + len(value))) // 6           # chars before this are whole
+        first = (8 * lead + 5) // 6  # first char with no bits of the lead
+        last = (8 * (lead + len(value))) // 6  # chars before this are whole
         core = encoded[first:last]
         cores.append(core)
         cores.append(core.replace("+", "-").replace("/", "_"))  # the URL-safe alphabet
@@ -45,10 +46,7 @@ class Scrubber:
     """Replaces every form of the given secrets with `***`."""
 
     def __init__(self, secrets: Iterable[Secret | str | None]) -> None:
-        values = {
-            (s.reveal() if isinstance(s, Secret) else s)
-            for s in secrets if s
-        }
+        values = {(s.reveal() if isinstance(s, Secret) else s) for s in secrets if s}
         values = {v for v in values if len(v) >= MIN_SECRET_LEN}
         forms: set[str] = set()
         for value in values:

@@ -15,6 +15,7 @@ Each context's bytes are decoded to mono s16le PCM by a decoder of its own, fed 
 which this layer may not import; tui.core.export passes it in). Without one, PCM and G.711
 mono are decoded here with tui.protocol.formats.
 """
+
 from __future__ import annotations
 
 import math
@@ -64,11 +65,11 @@ class ContextAudio:
     """One context's audio as received, decoded to s16le PCM at the recording's rate."""
 
     context_id: str | None
-    generation: int                 # 1 for the first use of this id, 2 after a reuse, ...
+    generation: int  # 1 for the first use of this id, 2 after a reuse, ...
     opened_ms: float
     chunks: list[tuple[float, bytes]] = field(default_factory=list)  # (arrival ms, PCM)
     final_ms: float | None = None
-    cut_ms: float | None = None     # a barge-in or clear aimed at this context
+    cut_ms: float | None = None  # a barge-in or clear aimed at this context
     decoder: Decoder | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -79,9 +80,9 @@ class ContextAudio:
 @dataclass
 class Timeline:
     audio_format: AudioFormat
-    contexts: list[ContextAudio]            # in the order their turns were opened
-    unnamed_cuts: list[float]               # barge-ins that did not name a context
-    skipped_frames: int = 0                 # received frames that did not decode
+    contexts: list[ContextAudio]  # in the order their turns were opened
+    unnamed_cuts: list[float]  # barge-ins that did not name a context
+    skipped_frames: int = 0  # received frames that did not decode
 
     @property
     def rate(self) -> int:
@@ -115,7 +116,7 @@ def build_timeline(recording: Recording, decoder: DecoderFactory = SampleDecoder
     `decoder(format)`; raises TimelineError if impossible."""
     dialect, fmt = _audio_format(recording, decoder)
     contexts: list[ContextAudio] = []
-    live: dict[str | None, ContextAudio] = {}   # the current use of each id
+    live: dict[str | None, ContextAudio] = {}  # the current use of each id
     uses: dict[str | None, int] = {}
     timeline = Timeline(fmt, contexts, [])
 

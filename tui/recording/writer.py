@@ -5,6 +5,7 @@ SIGKILL leaves a file that reads back to its last complete line (the page cache 
 process). A failed write (disk full, folder removed) stops the recording and says why in
 `problem`; it never breaks the session that is being recorded.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,10 +23,10 @@ from tui.protocol.secret import Secret
 from .entries import DIRECTIONS, ActionEntry, FrameEntry, RecordingHeader
 from .scrub import Scrubber
 
-DEFAULT_CAP_MB = 200          # the recordings folder's cap (sessions only; demos are never removed)
-PRIVATE_DIR = 0o700           # a folder the recorder creates
-PRIVATE_FILE = 0o600          # every recording it writes
-ROTATE_EVERY = 4_000_000      # bytes written between checks of the cap while recording
+DEFAULT_CAP_MB = 200  # the recordings folder's cap (sessions only; demos are never removed)
+PRIVATE_DIR = 0o700  # a folder the recorder creates
+PRIVATE_FILE = 0o600  # every recording it writes
+ROTATE_EVERY = 4_000_000  # bytes written between checks of the cap while recording
 # What the recorder names a session file (`_file_stem`): only these are ever rotated away.
 _SESSION_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}T[0-9A-Za-z_-]*\.jsonl$")
 
@@ -88,8 +89,9 @@ class Recorder:
     (seconds, monotonic) since `create`.
     """
 
-    def __init__(self, path: Path, stream: IO[bytes], scrubber: Scrubber, clock: Clock,
-                 cap_bytes: int | None = None) -> None:
+    def __init__(
+        self, path: Path, stream: IO[bytes], scrubber: Scrubber, clock: Clock, cap_bytes: int | None = None
+    ) -> None:
         self.path = path
         self.cap_bytes = cap_bytes
         self._since_rotate = 0
@@ -166,7 +168,7 @@ class Recorder:
             return
         try:
             stream.flush()
-            os.fsync(stream.fileno())   # a finished session survives a power cut too
+            os.fsync(stream.fileno())  # a finished session survives a power cut too
         except OSError as exc:
             self.problem = self.problem or f"recording {self.path.name}: {exc.strerror or exc}"
         finally:
@@ -199,7 +201,7 @@ class Recorder:
     def _write_locked(self, obj: dict[str, Any]) -> None:
         try:
             data = _encode_line(obj, self._scrub)
-        except (ValueError, TypeError, RecursionError) as exc:   # never the session's problem
+        except (ValueError, TypeError, RecursionError) as exc:  # never the session's problem
             self.problem = f"recording {self.path.name}: an entry could not be written ({type(exc).__name__})"
             return
         try:

@@ -17,11 +17,21 @@ The timing lives in `ReplayScheduler` (pure, clock injected, no asyncio), so it 
 frozen clock; `ReplayTransport` only waits for the scheduler's next deadline. `drive()` feeds a
 whole recording into a sink; `tui.core.replay` makes the console one, as `switchboard replay` does.
 """
+
 from .driver import TICK_SECONDS, ReplaySink, drive, session_options
 from .scheduler import EPSILON_MS, MAX_SPEED, MIN_SPEED, ReplayItem, ReplayScheduler, check_speed
 from .transport import ReplayTransport
 
 __all__ = [
-    "EPSILON_MS", "MAX_SPEED", "MIN_SPEED", "TICK_SECONDS", "ReplayItem", "ReplayScheduler", "ReplaySink",
-    "ReplayTransport", "check_speed", "drive", "session_options",
+    "EPSILON_MS",
+    "MAX_SPEED",
+    "MIN_SPEED",
+    "TICK_SECONDS",
+    "ReplayItem",
+    "ReplayScheduler",
+    "ReplaySink",
+    "ReplayTransport",
+    "check_speed",
+    "drive",
+    "session_options",
 ]

@@ -1,6 +1,7 @@
 """Feeding a replay into a sink: `drive`, and the options a replaying console needs
 (`session_options`). The console's own sink is `tui.core.replay.drive_console` (replay does not
 import core)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -65,9 +66,13 @@ class RecordedOutcomes(Protocol):
         """The replay went back to its start: start the model afresh."""
 
 
-async def drive(transport: ReplayTransport, sink: ReplaySink, *,
-                mute: Callable[[str | None], None] | None = None,
-                on_turn: Callable[[str, str], None] | None = None) -> None:
+async def drive(
+    transport: ReplayTransport,
+    sink: ReplaySink,
+    *,
+    mute: Callable[[str | None], None] | None = None,
+    on_turn: Callable[[str, str], None] | None = None,
+) -> None:
     """Play the whole recording into `sink` at its recorded times (scaled, pausable).
 
     Frames go to `sink.ingest` in recorded order, sent ones included, so the session opens and
@@ -99,22 +104,33 @@ async def _tick(sink: Any) -> None:
         sink.tick()
 
 
-async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect | None,
-                mute: Callable[[str | None], None] | None, on_turn: Callable[[str, str], None] | None) -> None:
+async def _feed(
+    transport: ReplayTransport,
+    sink: ReplaySink,
+    dialect: Dialect | None,
+    mute: Callable[[str | None], None] | None,
+    on_turn: Callable[[str, str], None] | None,
+) -> None:
     last_barge_in: float | None = None
-    outcomes: Any = sink if all(callable(getattr(sink, name, None)) for name in
-                                ("connected", "closed", "interrupted", "heard", "server_said", "reset")) else None
+    outcomes: Any = (
+        sink
+        if all(
+            callable(getattr(sink, name, None))
+            for name in ("connected", "closed", "interrupted", "heard", "server_said", "reset")
+        )
+        else None
+    )
     epoch, up, url = transport.epoch, False, transport.url
     if outcomes is not None:
         transport.on_rewind = outcomes.reset
     async for item in transport.items():
         entry = item.entry
-        if transport.epoch != epoch:    # rewound to the start (the sink reset then): play afresh
+        if transport.epoch != epoch:  # rewound to the start (the sink reset then): play afresh
             epoch, up, last_barge_in, url = transport.epoch, False, None, transport.url
         if isinstance(entry, ActionEntry) and entry.kind == CONNECTED and isinstance(entry.fields.get("url"), str):
-            url, up = entry.fields["url"], False     # recorded where it connected: up here, there
+            url, up = entry.fields["url"], False  # recorded where it connected: up here, there
         if outcomes is not None and not up and (isinstance(entry, FrameEntry) or entry.kind in (TURN, CONNECTED)):
-            up = True       # (a recording without `connected` actions: up at the first frame after a close)
+            up = True  # (a recording without `connected` actions: up at the first frame after a close)
             outcomes.connected(url)
         if isinstance(entry, FrameEntry):
             sink.ingest(entry.direction, entry.data)
@@ -128,8 +144,9 @@ async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect |
             first = entry.offset_ms != last_barge_in
             last_barge_in = entry.offset_ms
             heard = entry.fields.get("heard")
-            outcomes.interrupted(str(entry.fields.get("context_id")),
-                                 float(heard) if isinstance(heard, (int, float)) else None, first)
+            outcomes.interrupted(
+                str(entry.fields.get("context_id")), float(heard) if isinstance(heard, (int, float)) else None, first
+            )
         elif entry.kind == BARGE_IN and entry.offset_ms != last_barge_in:
             last_barge_in = entry.offset_ms
             sink.barge_in()
@@ -139,8 +156,9 @@ async def _feed(transport: ReplayTransport, sink: ReplaySink, dialect: Dialect |
         elif entry.kind == HEARD and outcomes is not None and (heard := heard_fields(entry)) is not None:
             outcomes.heard(*heard)
         elif entry.kind in (SERVER_SAID, SERVER_STATE) and outcomes is not None:
-            outcomes.server_said(str(entry.fields.get("text") or ""), as_level(entry.fields.get("level")),
-                                 entry.kind == SERVER_STATE)
+            outcomes.server_said(
+                str(entry.fields.get("text") or ""), as_level(entry.fields.get("level")), entry.kind == SERVER_STATE
+            )
 
 
 MICROSECONDS = 1_000_000
@@ -178,9 +196,13 @@ def session_options(recording: Recording) -> dict[str, Any]:
     header = recording.header
     if header is None:
         return {}
-    options: dict[str, Any] = {"url": header.url, "dialect": header.dialect,
-                               "output_format": header.output_format, "voice": header.voice,
-                               "model": header.model}
+    options: dict[str, Any] = {
+        "url": header.url,
+        "dialect": header.dialect,
+        "output_format": header.output_format,
+        "voice": header.voice,
+        "model": header.model,
+    }
     timeout = parse_qs(urlsplit(header.url).query).get("inactivity_timeout", [""])[0]
     if timeout.isdigit():
         options["inactivity_timeout"] = int(timeout)

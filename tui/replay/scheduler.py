@@ -1,5 +1,6 @@
 """The replay's timing: which recorded entries are due, on a clock that pauses, jumps and changes
 speed. Pure (no asyncio, the clock injected), so it is tested with a frozen clock."""
+
 from __future__ import annotations
 
 import math
@@ -41,8 +42,9 @@ class ReplayScheduler:
     finished replay reads its length, not the time since). Entries at or before it are due.
     """
 
-    def __init__(self, entries: Sequence[Entry], *, speed: float = 1.0, clock: Clock = time.monotonic,
-                 paused: bool = False) -> None:
+    def __init__(
+        self, entries: Sequence[Entry], *, speed: float = 1.0, clock: Clock = time.monotonic, paused: bool = False
+    ) -> None:
         self._entries = list(entries)
         self._next = 0
         self._clock = clock
@@ -50,7 +52,7 @@ class ReplayScheduler:
         self._paused = paused
         self._anchor_ms = 0.0
         self._anchor_s = clock()
-        self._pending: list[ReplayItem] = []   # released by step/seek, not yet taken
+        self._pending: list[ReplayItem] = []  # released by step/seek, not yet taken
 
     # ---- state -------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 """`ReplayTransport`: the `Transport` protocol (tui/net/transport.py) served from a recording."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,13 +28,20 @@ class ReplayTransport:
     each rewind bumps `epoch`, which tells a driver to start its model afresh.
     """
 
-    def __init__(self, recording: Recording, *, speed: float = 1.0, clock: Clock = time.monotonic,
-                 paused: bool = False, hold_at_end: bool = False) -> None:
+    def __init__(
+        self,
+        recording: Recording,
+        *,
+        speed: float = 1.0,
+        clock: Clock = time.monotonic,
+        paused: bool = False,
+        hold_at_end: bool = False,
+    ) -> None:
         self.recording = recording
         self.url = recording.header.url if recording.header else "replay"
         self.scheduler = ReplayScheduler(recording.entries, speed=speed, clock=clock, paused=paused)
         self.dropped_sends = 0
-        self._ready: deque[ReplayItem] = deque()   # a seek releases many at once: popleft, not pop(0)
+        self._ready: deque[ReplayItem] = deque()  # a seek releases many at once: popleft, not pop(0)
         self._wake = asyncio.Event()
         self._closed = False
         self._connected = False
@@ -41,11 +49,11 @@ class ReplayTransport:
         self._close_reason = ""
         self.hold_at_end = hold_at_end
         self.epoch = 0
-        self.finished = False          # the last entry has been handed out
-        self.on_finished: Callable[[], None] | None = None   # called once per play-through, held at the end
-        self.on_rewind: Callable[[], None] | None = None     # called at restart/seek_start: start afresh
-        self._at_ms = 0.0              # the offset of the entry handed out last
-        self._applying = False         # that entry is being applied (until the next is asked for)
+        self.finished = False  # the last entry has been handed out
+        self.on_finished: Callable[[], None] | None = None  # called once per play-through, held at the end
+        self.on_rewind: Callable[[], None] | None = None  # called at restart/seek_start: start afresh
+        self._at_ms = 0.0  # the offset of the entry handed out last
+        self._applying = False  # that entry is being applied (until the next is asked for)
 
     def clock(self) -> float:
         """The recording's clock in seconds: give it to the session so countdowns and timings
@@ -56,7 +64,7 @@ class ReplayTransport:
         deadline between two entries, at its recorded time whatever the speed or a late wake-up
         (at x32 a wake-up 10 ms late is 320 ms of recording)."""
         if self._applying:
-            return self._at_ms / 1000.0   # not the wall's position: that depends on when we woke
+            return self._at_ms / 1000.0  # not the wall's position: that depends on when we woke
         upper = self._ready[0].entry.offset_ms if self._ready else self.scheduler.next_offset_ms()
         position = self.scheduler.position_ms()
         if upper is not None:
@@ -67,8 +75,9 @@ class ReplayTransport:
         """One line for a status strip: position, length, speed, paused."""
         s = self.scheduler
         state = "finished" if self.finished else ("paused" if s.paused else "playing")
-        return (f"replay {min(s.position_ms(), s.duration_ms) / 1000:.1f}/{s.duration_ms / 1000:.1f} s "
-                f"×{s.speed:g} {state}")
+        return (
+            f"replay {min(s.position_ms(), s.duration_ms) / 1000:.1f}/{s.duration_ms / 1000:.1f} s ×{s.speed:g} {state}"
+        )
 
     def command(self, line: str) -> str:
         """Apply one typed control (`p` toggles, `pause`, `play`, `step`, `next`, `speed X`,
@@ -196,7 +205,7 @@ class ReplayTransport:
     # ---- waiting -------------------------------------------------------------------------------
 
     async def _next_item(self) -> ReplayItem | None:
-        self._applying = False   # the previous entry is done: between entries the clock runs
+        self._applying = False  # the previous entry is done: between entries the clock runs
         while not self._closed:
             if not self._ready:
                 self._ready.extend(self.scheduler.due())

@@ -88,6 +88,7 @@ audio, no error), first-audio delay and jitter on the server's clock, a dropped 
 `fault_plan` (a wrapper around the dialect model, and the pacing of each turn's audio); the models
 themselves stay faithful. Each fault is logged when it fires (logger `tui.server.faults`).
 """
+
 from .clock import ManualClock, real_clock
 from .server import LocalServer, match_route
 

@@ -1,4 +1,5 @@
 """`python -m tui.server [options]`: the same as `switchboard serve [options]`."""
+
 import argparse
 import sys
 

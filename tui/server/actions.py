@@ -4,6 +4,7 @@ A dialect model (`contexts`, `single_stream`, `murf_turns`) takes decoded client
 the clock, and answers with a list of these actions; `connection.py` carries them out. Nothing
 here touches a socket or a thread, so every protocol rule is testable without either.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -30,10 +31,10 @@ class Turn:
 
     context_id: str | None
     speed: float = 1.0
-    buffer: str = ""          # text received and not yet handed to the voice
-    pending: int = 0          # generations handed to the voice whose audio is not all sent
-    queued: int = 0           # chars of those generations
-    closing: bool = False     # no new text accepted; the final follows the last pending audio
+    buffer: str = ""  # text received and not yet handed to the voice
+    pending: int = 0  # generations handed to the voice whose audio is not all sent
+    queued: int = 0  # chars of those generations
+    closing: bool = False  # no new text accepted; the final follows the last pending audio
     deadline: float | None = None
 
 
@@ -43,7 +44,7 @@ class Generate:
 
     turn: Turn
     text: str
-    flush: bool = False       # answer with flush_done once this audio is out (ElevenLabs)
+    flush: bool = False  # answer with flush_done once this audio is out (ElevenLabs)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ came, 403 when it is wrong.
 
 The key is compared in constant time and never written to a log line or an error.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -37,7 +38,8 @@ class KeyCheck(Enum):
 # Statuses and messages as the ElevenLabs REST API words them (the WebSocket's are not published).
 ELEVENLABS_KEY_MISSING = ErrorFrame(
     message="Neither authorization header nor xi-api-key received, please provide one.",
-    error="needs_authorization", code=POLICY_VIOLATION,
+    error="needs_authorization",
+    code=POLICY_VIOLATION,
 )
 ELEVENLABS_KEY_WRONG = ErrorFrame(message="Invalid API key", error="invalid_api_key", code=POLICY_VIOLATION)
 
@@ -62,5 +64,4 @@ def elevenlabs_handshake_key(headers: Mapping[str, str], query: Mapping[str, str
 
 
 def murf_handshake_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
-    return (headers.get("api-key") or headers.get("api_key") or query.get("api-key") or query.get("api_key")
-            or None)
+    return headers.get("api-key") or headers.get("api_key") or query.get("api-key") or query.get("api_key") or None

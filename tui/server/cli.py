@@ -5,6 +5,7 @@
 parent process can wait for it:
 `switchboard serve: listening on ws://127.0.0.1:8765 (voice piper)`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,6 +34,7 @@ READY_LINE = "switchboard serve: listening on {url} (voice {voice})"
 
 def _whole_number(what: str, low: int, high: int):
     """An argparse type: a whole number from `low` to `high`, or a one-line reason."""
+
     def parse(value: str) -> int:
         try:
             number = int(value)
@@ -41,6 +43,7 @@ def _whole_number(what: str, low: int, high: int):
         if not low <= number <= high:
             raise argparse.ArgumentTypeError(f"{what} must be from {low} to {high}, got {number}")
         return number
+
     return parse
 
 
@@ -52,72 +55,110 @@ def fault_spec(value: str):
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-FAULTS_HELP = ("rehearse the services' known failures, e.g. race=0.025,quota,ttfa=180ms±60ms,jitter=20ms,"
-               "drop=0.01,murf_limit=2 (race: close_context right after a flush gets an isFinal with no audio "
-               "or none at all; race_empty/race_silent: only one of the two; quota: an isFinal at once, no "
-               "audio, no error; ttfa: delay before each generation's first audio; jitter: before later "
-               "frames; drop: abort the TCP connection, 1006, after a generation's first audio; murf_limit: "
-               f"Murf's active-context limit). P is 0.025 or 2.5%%. Profiles: {', '.join(PROFILES)}")
+FAULTS_HELP = (
+    "rehearse the services' known failures, e.g. race=0.025,quota,ttfa=180ms±60ms,jitter=20ms,"
+    "drop=0.01,murf_limit=2 (race: close_context right after a flush gets an isFinal with no audio "
+    "or none at all; race_empty/race_silent: only one of the two; quota: an isFinal at once, no "
+    "audio, no error; ttfa: delay before each generation's first audio; jitter: before later "
+    "frames; drop: abort the TCP connection, 1006, after a generation's first audio; murf_limit: "
+    f"Murf's active-context limit). P is 0.025 or 2.5%%. Profiles: {', '.join(PROFILES)}"
+)
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("local server", SERVE_DESCRIPTION)
-    group.add_argument("--host", default="127.0.0.1",
-                       help="address to listen on (default 127.0.0.1: this machine only)")
-    group.add_argument("--port", type=_whole_number("port", 0, 65535), default=8765,
-                       help="port to listen on; 0 picks a free one (default 8765)")
-    group.add_argument("--voice", choices=VOICE_NAMES, default="piper",
-                       help="piper: offline neural voice (default); tone: deterministic tones for tests")
-    group.add_argument("--api-key", metavar="KEY", default=None,
-                       help="require this key from clients, as each service does (ElevenLabs: header "
-                            "xi-api-key or Authorization, query authorization, or xi_api_key/xi-api-key/"
-                            "authorization in the first message; Murf: header or query api-key or api_key)")
-    group.add_argument("--workers", type=_whole_number("workers", 1, 16), default=DEFAULT_WORKERS,
-                       help=f"synthesis threads shared by all connections (default {DEFAULT_WORKERS})")
+    group.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
+    group.add_argument(
+        "--port",
+        type=_whole_number("port", 0, 65535),
+        default=8765,
+        help="port to listen on; 0 picks a free one (default 8765)",
+    )
+    group.add_argument(
+        "--voice",
+        choices=VOICE_NAMES,
+        default="piper",
+        help="piper: offline neural voice (default); tone: deterministic tones for tests",
+    )
+    group.add_argument(
+        "--api-key",
+        metavar="KEY",
+        default=None,
+        help="require this key from clients, as each service does (ElevenLabs: header "
+        "xi-api-key or Authorization, query authorization, or xi_api_key/xi-api-key/"
+        "authorization in the first message; Murf: header or query api-key or api_key)",
+    )
+    group.add_argument(
+        "--workers",
+        type=_whole_number("workers", 1, 16),
+        default=DEFAULT_WORKERS,
+        help=f"synthesis threads shared by all connections (default {DEFAULT_WORKERS})",
+    )
     group.add_argument("--faults", metavar="SPEC", type=fault_spec, default=None, help=FAULTS_HELP)
-    group.add_argument("--fault-seed", metavar="N", type=_whole_number("fault seed", 0, 2**32 - 1),
-                       default=DEFAULT_FAULT_SEED,
-                       help=f"seed of the fault draws: the same seed and client give the same faults "
-                            f"(default {DEFAULT_FAULT_SEED})")
-    group.add_argument("--flush-done", action="store_true",
-                       help="answer each ElevenLabs flush with a flush_done frame once its audio is out (off by "
-                            "default: the service is not known to send one; shape unverified)")
-    group.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="warning",
-                       help="log detail on stderr (default warning); API keys are never logged")
+    group.add_argument(
+        "--fault-seed",
+        metavar="N",
+        type=_whole_number("fault seed", 0, 2**32 - 1),
+        default=DEFAULT_FAULT_SEED,
+        help=f"seed of the fault draws: the same seed and client give the same faults (default {DEFAULT_FAULT_SEED})",
+    )
+    group.add_argument(
+        "--flush-done",
+        action="store_true",
+        help="answer each ElevenLabs flush with a flush_done frame once its audio is out (off by "
+        "default: the service is not known to send one; shape unverified)",
+    )
+    group.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        default="warning",
+        help="log detail on stderr (default warning); API keys are never logged",
+    )
 
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; 0 on a clean stop, 1 if the voice or the port is unusable."""
-    logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(),
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr, level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
     try:
         voice = load_voice(args.voice)
         return asyncio.run(_serve(args, voice))
     except VoiceError as error:
         print(f"switchboard serve: cannot load the {args.voice} voice: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:   # Ctrl-C before the signal handlers are in place (voice loading)
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers are in place (voice loading)
         return 0
 
 
 async def _serve(args: argparse.Namespace, voice) -> int:
     faults = FaultPlan(args.faults, args.fault_seed) if getattr(args, "faults", None) else None
-    server = LocalServer(voice, host=args.host, port=args.port, api_key=args.api_key, workers=args.workers,
-                         flush_done=args.flush_done,
-                         faults=faults)
+    server = LocalServer(
+        voice,
+        host=args.host,
+        port=args.port,
+        api_key=args.api_key,
+        workers=args.workers,
+        flush_done=args.flush_done,
+        faults=faults,
+    )
     try:
         await server.start()
     except OSError as error:
-        print(f"switchboard serve: cannot listen on {args.host}:{args.port}: {error.strerror or error}",
-              file=sys.stderr)
+        print(
+            f"switchboard serve: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr
+        )
         return 1
     if not is_loopback_host(args.host):
         guard = "clients need the API key" if args.api_key else "with no API key required"
-        print(f"switchboard serve: warning: listening on {args.host}, reachable from other machines, {guard}",
-              file=sys.stderr)
+        print(
+            f"switchboard serve: warning: listening on {args.host}, reachable from other machines, {guard}",
+            file=sys.stderr,
+        )
     if faults is not None:
-        logging.getLogger("tui.server.faults").warning("faults on: %s (seed %d)", faults.spec.describe(),
-                                                       faults.seed)
+        logging.getLogger("tui.server.faults").warning("faults on: %s (seed %d)", faults.spec.describe(), faults.seed)
     print(READY_LINE.format(url=server.url, voice=voice.name), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -4,6 +4,7 @@ Every deadline the server keeps (context inactivity, Murf's buffer delay, socket
 number on a clock callable. The runtime waits for the earliest one with `wait_until`; with the
 real clock that is a timed wait, with a `ManualClock` it is a wait for the test to move time.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -9,6 +9,7 @@ SEND_STALL_SECONDS while one is waiting to, the socket is closed with 1008 ("cli
 since such a client does not read the close frame either, the TCP connection is aborted
 CLOSE_GRACE_SECONDS later (it sees 1006), whatever the close was for. Both are on the clock.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -65,8 +66,11 @@ def close_reason(message: str, limit: int = 123) -> str:
 
 
 def synthesis_error(error: Exception) -> ErrorFrame:
-    return ErrorFrame(message=f"synthesis failed: {type(error).__name__}: {error}"[:300],
-                      error="synthesis_failed", code=INTERNAL_ERROR)
+    return ErrorFrame(
+        message=f"synthesis failed: {type(error).__name__}: {error}"[:300],
+        error="synthesis_failed",
+        code=INTERNAL_ERROR,
+    )
 
 
 def utf8(frame: str) -> bytes:
@@ -80,11 +84,19 @@ def utf8(frame: str) -> bytes:
 
 
 class ConnectionRuntime:
-    def __init__(self, ws: ServerConnection, model: Model, decode: Callable[[str | bytes], object],
-                 encode: Callable[[ServerEvent], str], encoder: AudioEncoder, pool: SynthesisPool,
-                 clock: Clock, faults: ConnectionFaults | None = None) -> None:
+    def __init__(
+        self,
+        ws: ServerConnection,
+        model: Model,
+        decode: Callable[[str | bytes], object],
+        encode: Callable[[ServerEvent], str],
+        encoder: AudioEncoder,
+        pool: SynthesisPool,
+        clock: Clock,
+        faults: ConnectionFaults | None = None,
+    ) -> None:
         self._ws = ws
-        self._faults = faults   # fault rehearsal (fault_plan.py); the model comes wrapped already
+        self._faults = faults  # fault rehearsal (fault_plan.py); the model comes wrapped already
         self._model = model
         self._decode = decode
         self._encode = encode
@@ -95,11 +107,11 @@ class ConnectionRuntime:
         self._wake = asyncio.Event()
         self._closing = False
         self._closer: asyncio.Task[None] | None = None
-        self._close_started: float | None = None   # when a close began (its abort deadline)
-        self._stopped = False        # run() is over: the watcher ends even if a cancel was lost
-        self._sending = 0            # frames handed to the socket and not yet written out
-        self._send_progress = clock()   # when a frame last went out (or the first began waiting)
-        self._watching: float | None = None   # the deadline the watcher waits for
+        self._close_started: float | None = None  # when a close began (its abort deadline)
+        self._stopped = False  # run() is over: the watcher ends even if a cancel was lost
+        self._sending = 0  # frames handed to the socket and not yet written out
+        self._send_progress = clock()  # when a frame last went out (or the first began waiting)
+        self._watching: float | None = None  # the deadline the watcher waits for
         self.frames_received = 0
 
     @property
@@ -140,10 +152,9 @@ class ConnectionRuntime:
                 continue
             actions = self._model.expire()
             await self._apply(actions)
-            if (not actions and deadline is not None and deadline <= self._clock()
-                    and self._next_deadline() == deadline):
+            if not actions and deadline is not None and deadline <= self._clock() and self._next_deadline() == deadline:
                 self._watching = None
-                await self._wake.wait()   # a passed deadline with nothing to do: wait for news, never spin
+                await self._wake.wait()  # a passed deadline with nothing to do: wait for news, never spin
 
     def _next_deadline(self) -> float | None:
         """The model's earliest deadline, or the send stall's / the close's if earlier."""
@@ -182,7 +193,7 @@ class ConnectionRuntime:
                 case SendFinal(turn=turn):
                     lane = self._lanes.pop(turn, None)
                     tail = lane.tail(turn.context_id) if lane is not None else None
-                    if tail is not None:   # what the turn's encoder still held (MP3): before its final
+                    if tail is not None:  # what the turn's encoder still held (MP3): before its final
                         await self._send(tail)
                     await self._send(self._encode(Final(turn.context_id)))
                 case SendFlushDone(turn=turn):
@@ -198,7 +209,7 @@ class ConnectionRuntime:
                     await self._close(action.code, close_reason(error.message))
                 case CloseSocket(code=code, reason=reason):
                     await self._close(code, reason)
-                case Abandon(turn=turn, final=final):   # an injected fault: its audio stops here
+                case Abandon(turn=turn, final=final):  # an injected fault: its audio stops here
                     lane = self._lanes.pop(turn, None)
                     if lane is not None:
                         lane.stop()
@@ -217,7 +228,7 @@ class ConnectionRuntime:
         if not self._sending:
             self._send_progress = self._clock()
             if self._watching is None or self._watching > self._send_progress + SEND_STALL_SECONDS:
-                self._wake.set()   # the watcher must see this send's stall deadline
+                self._wake.set()  # the watcher must see this send's stall deadline
         self._sending += 1
         try:
             await self._ws.send(utf8(frame), text=True)
@@ -232,7 +243,7 @@ class ConnectionRuntime:
         # watcher that decided to close is never cancelled halfway through the handshake.
         self._closing = True
         self._wake.set()
-        for lane in self._lanes.values():   # nothing more goes out: no more synthesis either
+        for lane in self._lanes.values():  # nothing more goes out: no more synthesis either
             lane.abandon()
         if self._closer is None:
             self._close_started = self._clock()

@@ -28,6 +28,7 @@ Decisions where the published material leaves room (each one tested):
   message only): its `chunk_length_schedule` applies to that context's generations from then on,
   continuing from the step the schedule has reached.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -70,8 +71,10 @@ def input_timeout_error(seconds: float) -> ErrorFrame:
     return ErrorFrame(el.input_timeout_message(seconds), "input_timeout_exceeded", POLICY_VIOLATION)
 
 
-TEXT_CAP_MESSAGE = (f"Too much text waiting to be spoken on this connection (more than {MAX_UNSPOKEN_CHARS} "
-                    "characters); the frame was ignored")
+TEXT_CAP_MESSAGE = (
+    f"Too much text waiting to be spoken on this connection (more than {MAX_UNSPOKEN_CHARS} "
+    "characters); the frame was ignored"
+)
 
 
 def unspeakable_text_error(context_id: str | None, reason: str) -> ErrorFrame:
@@ -104,14 +107,19 @@ class Context(Turn):
 
     settings: ContextSettings = field(default_factory=ContextSettings)
     schedule: tuple[int, ...] = el.DEFAULT_CHUNK_SCHEDULE
-    scheduled: int = 0        # generations the chunk schedule has triggered so far
+    scheduled: int = 0  # generations the chunk schedule has triggered so far
 
 
 def open_context(context_id: str | None, settings: ContextSettings | None, deadline: float | None) -> Context:
     settings = settings or ContextSettings()
     speed = (settings.voice_settings or {}).get("speed", 1.0)
-    return Context(context_id, speed=float(speed), deadline=deadline, settings=settings,
-                   schedule=settings.chunk_schedule or el.DEFAULT_CHUNK_SCHEDULE)
+    return Context(
+        context_id,
+        speed=float(speed),
+        deadline=deadline,
+        settings=settings,
+        schedule=settings.chunk_schedule or el.DEFAULT_CHUNK_SCHEDULE,
+    )
 
 
 def later_settings(context: Context, offered: ContextSettings | None) -> ErrorFrame | None:
@@ -151,13 +159,20 @@ def flush_buffer(context: Context) -> Generate:
 class ElevenLabsModel:
     """What both ElevenLabs endpoints share: the clock, the key check, failing once."""
 
-    def __init__(self, clock: Clock, *, inactivity_timeout: float = el.DEFAULT_INACTIVITY_TIMEOUT,
-                 auto_mode: bool = False, api_key: Secret | None = None, key_check: KeyCheck = KeyCheck.OK,
-                 flush_done: bool = False):
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        inactivity_timeout: float = el.DEFAULT_INACTIVITY_TIMEOUT,
+        auto_mode: bool = False,
+        api_key: Secret | None = None,
+        key_check: KeyCheck = KeyCheck.OK,
+        flush_done: bool = False,
+    ):
         self.clock = clock
         self.timeout = inactivity_timeout
         self.auto_mode = auto_mode
-        self.flush_done = flush_done   # opt-in: the service is not known to send it (see the module docstring)
+        self.flush_done = flush_done  # opt-in: the service is not known to send it (see the module docstring)
         self.done = False
         self.last_frame = clock()
         self._api_key = api_key
@@ -215,7 +230,7 @@ class MultiContextConnection(ElevenLabsModel):
                 context = self.contexts.get(context_id)
                 return [] if context is None or context.closing else self._close(context)
             case KeepAlive(context_id=None, settings=None) if None not in self.contexts:
-                return []   # a connection keep-alive: opens nothing
+                return []  # a connection keep-alive: opens nothing
             case KeepAlive() | Flush() | SendText():
                 return self._to_context(frame)
         return self._fail(INVALID_INPUT_ERROR)
@@ -282,7 +297,7 @@ class MultiContextConnection(ElevenLabsModel):
 
     def _close(self, context: Context) -> list[Action]:
         context.closing = True
-        context.buffer = ""      # never flushed: discarded (see the module docstring)
+        context.buffer = ""  # never flushed: discarded (see the module docstring)
         return self._finish(context)
 
     def _finish(self, context: Context) -> list[Action]:

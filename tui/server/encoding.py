@@ -16,6 +16,7 @@ order, piece by piece, as the voice yields it: nothing waits for the turn to end
   concatenated streams; each adds LAME's ~50 ms of priming and padding silence).
 - Stereo (Murf `channel_type=STEREO`): the mono voice in both channels, interleaved.
 """
+
 from __future__ import annotations
 
 import struct
@@ -29,7 +30,7 @@ from .synth.chunk import SynthChunk
 # Murf publishes no bitrate: the highest LAME allows for each MPEG version at its rates
 # (MPEG-2.5 at 8000 Hz tops out at 64 kbps for mono), so MP3 costs as little quality as it can.
 MURF_MP3_KBPS = {8000: 64, 16000: 128, 24000: 128, 44100: 128, 48000: 128}
-LAME_QUALITY = 7          # LAME's "fast" setting (0 best .. 9 worst): well inside the TTFA budget
+LAME_QUALITY = 7  # LAME's "fast" setting (0 best .. 9 worst): well inside the TTFA budget
 WAV_HEADER_BYTES = 44
 UNKNOWN_LENGTH = 0xFFFFFFFF
 
@@ -46,7 +47,7 @@ class StreamEncoder(Protocol):
 
 def _stereo(pcm: bytes, sample_bytes: int) -> bytes:
     """Mono samples, each written twice: left and right."""
-    if sample_bytes == 1:   # slice assignment: a generator per byte costs ~100x on this path
+    if sample_bytes == 1:  # slice assignment: a generator per byte costs ~100x on this path
         doubled_bytes = bytearray(len(pcm) * 2)
         doubled_bytes[0::2] = pcm
         doubled_bytes[1::2] = pcm
@@ -61,9 +62,15 @@ def _stereo(pcm: bytes, sample_bytes: int) -> bytes:
 def wav_header(sample_rate: int, channels: int) -> bytes:
     """A RIFF/WAVE header for s16le PCM of unknown length."""
     block = 2 * channels
-    return (b"RIFF" + struct.pack("<I", UNKNOWN_LENGTH) + b"WAVE"
-            + b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, sample_rate, sample_rate * block, block, 16)
-            + b"data" + struct.pack("<I", UNKNOWN_LENGTH))
+    return (
+        b"RIFF"
+        + struct.pack("<I", UNKNOWN_LENGTH)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<IHHIIHH", 16, 1, channels, sample_rate, sample_rate * block, block, 16)
+        + b"data"
+        + struct.pack("<I", UNKNOWN_LENGTH)
+    )
 
 
 class SampleEncoder:
@@ -93,14 +100,14 @@ class Mp3Encoder:
         self._rate = output.sample_rate
         self._kbps = output.bitrate or MURF_MP3_KBPS.get(output.sample_rate, 128)
         self._channels = channels
-        self._lame: Any = None   # a lameenc.Encoder (untyped), made on the first audio
+        self._lame: Any = None  # a lameenc.Encoder (untyped), made on the first audio
 
     def _encoder(self) -> Any:
         import lameenc  # only MP3 connections need it
 
         lame = lameenc.Encoder()
         lame.set_in_sample_rate(self._rate)
-        lame.set_out_sample_rate(self._rate)   # else LAME resamples low bitrates down
+        lame.set_out_sample_rate(self._rate)  # else LAME resamples low bitrates down
         lame.set_channels(self._channels)
         lame.set_bit_rate(self._kbps)
         lame.set_quality(LAME_QUALITY)
@@ -131,8 +138,10 @@ def join_chunks(first: SynthChunk, second: SynthChunk) -> SynthChunk:
     """`first` then `second` as one chunk: the second's char times move by the first's length."""
     offset = int(first.duration_ms + 0.5)
     return SynthChunk(
-        first.pcm + second.pcm, first.sample_rate,
-        first.text + second.text, first.char_start_ms + tuple(s + offset for s in second.char_start_ms),
+        first.pcm + second.pcm,
+        first.sample_rate,
+        first.text + second.text,
+        first.char_start_ms + tuple(s + offset for s in second.char_start_ms),
         first.char_durations_ms + second.char_durations_ms,
         first.normalized_text + second.normalized_text,
         first.normalized_char_start_ms + tuple(s + offset for s in second.normalized_char_start_ms),

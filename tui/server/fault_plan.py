@@ -18,6 +18,7 @@ the context still had to send are dropped, then an isFinal with no audio, or not
 server forgets the context); with no close in time the held audio goes out late and nothing
 else happens (the race needs the close).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -37,7 +38,7 @@ from .faults import RACE_WINDOW, FaultSpec
 from .logs import RedactingLogger
 from .murf_turns import MurfConnection
 
-_LOGGER = logging.getLogger("tui.server.faults")   # the name `--log-level` and tests filter on
+_LOGGER = logging.getLogger("tui.server.faults")  # the name `--log-level` and tests filter on
 DEFAULT_FAULT_SEED = 1
 _NO_ID = object()
 
@@ -85,7 +86,7 @@ class ConnectionFaults:
 
     def rng(self, fault: str) -> random.Random:
         if fault not in self._rngs:
-            self._rngs[fault] = random.Random(f"{self._seed}/{fault}")   # str seeds are stable across runs
+            self._rngs[fault] = random.Random(f"{self._seed}/{fault}")  # str seeds are stable across runs
         return self._rngs[fault]
 
     def roll(self, fault: str, probability: float) -> bool:
@@ -127,8 +128,8 @@ class FaultyModel:
         self._holds: dict[Turn, _Hold] = {}
         self._quota_drawn: weakref.WeakSet[Turn] = weakref.WeakSet()
         self._abandoned: weakref.WeakSet[Turn] = weakref.WeakSet()
-        self._spent: set[str | None] = set()   # ids the quota answered: frames ignored until their close
-        self._races = isinstance(model, MultiContextConnection)   # the race needs close_context
+        self._spent: set[str | None] = set()  # ids the quota answered: frames ignored until their close
+        self._races = isinstance(model, MultiContextConnection)  # the race needs close_context
         if faults.spec.murf_limit and isinstance(model, MurfConnection):
             model.max_contexts = faults.spec.murf_limit
 
@@ -143,14 +144,14 @@ class FaultyModel:
     def receive(self, frame: object) -> list[Action]:
         cid = getattr(frame, "context_id", _NO_ID)
         if cid in self._spent:
-            self._model.last_frame = self._clock()   # still a frame: the socket is not idle
+            self._model.last_frame = self._clock()  # still a frame: the socket is not idle
             if isinstance(frame, (el.CloseContext, murf.End, murf.Clear)) or getattr(frame, "end", False):
                 self._spent.discard(cid)
             return []
         turn = self._open_context(cid) if isinstance(frame, el.CloseContext) else None
         actions = self._model.receive(frame)
         hold = self._holds.pop(turn, None) if turn is not None else None
-        if hold is not None:   # the close came while the flush's audio was held: the race is lost
+        if hold is not None:  # the close came while the flush's audio was held: the race is lost
             outcome = "no isFinal" if hold.silent else "isFinal with no audio"
             self._faults.fired("race", f"close_context {cid} right after its flush: {outcome}")
             actions = [a for a in actions if not (isinstance(a, SendFinal) and a.turn is turn)]
@@ -167,7 +168,7 @@ class FaultyModel:
         actions = self._filter(self._model.expire())
         now = self._clock()
         for turn, hold in list(self._holds.items()):
-            if hold.deadline <= now:   # no close in time: the held audio goes out late, no race
+            if hold.deadline <= now:  # no close in time: the held audio goes out late, no race
                 del self._holds[turn]
                 actions += hold.actions
         return actions
@@ -190,7 +191,7 @@ class FaultyModel:
         for action in actions:
             turn = getattr(action, "turn", None)
             if turn is not None and turn in self._abandoned and not isinstance(action, Abandon):
-                continue   # the fault has answered this turn already
+                continue  # the fault has answered this turn already
             if isinstance(action, Generate):
                 if turn not in self._quota_drawn:
                     self._quota_drawn.add(turn)
@@ -199,7 +200,7 @@ class FaultyModel:
                         self._spent.add(turn.context_id)
                         out.append(self._abandon(turn, final=True))
                         continue
-                if turn in self._holds:        # later audio waits behind the held flush: order kept
+                if turn in self._holds:  # later audio waits behind the held flush: order kept
                     self._holds[turn].actions.append(action)
                     continue
                 if action.flush and self._races and (outcome := self._faults.race_outcome()) is not None:
@@ -214,7 +215,7 @@ class FaultyModel:
         table = getattr(self._model, "contexts", None)
         if table is None:
             table = getattr(self._model, "turns", {})
-        if table.get(turn.context_id) is turn:   # the server no longer counts it
+        if table.get(turn.context_id) is turn:  # the server no longer counts it
             del table[turn.context_id]
         return Abandon(turn, final)
 
@@ -224,21 +225,23 @@ class FaultyModel:
         for action in actions:
             if isinstance(action, SendError) and action.error.message == murf.CONTEXT_LIMIT_MESSAGE:
                 error: ErrorFrame = action.error
-                self._faults.fired("murf_limit", f"context {error.context_id} refused: more than "
-                                   f"{self._faults.spec.murf_limit} active")
+                self._faults.fired(
+                    "murf_limit", f"context {error.context_id} refused: more than {self._faults.spec.murf_limit} active"
+                )
 
 
 class AudioPacing:
     """One turn's audio frames on their way out: first-audio delay, jitter, the dropped connection."""
 
-    def __init__(self, faults: ConnectionFaults, turn: Turn, send: Send, finished: Finished,
-                 abort: Callable[[], None]) -> None:
+    def __init__(
+        self, faults: ConnectionFaults, turn: Turn, send: Send, finished: Finished, abort: Callable[[], None]
+    ) -> None:
         self._faults = faults
         self._turn = turn
         self._send = send
         self._finished = finished
         self._abort = abort
-        self._first = True    # the next frame is the first of a generation
+        self._first = True  # the next frame is the first of a generation
 
     async def send(self, frame: str) -> None:
         spec, faults, cid = self._faults.spec, self._faults, self._turn.context_id
@@ -260,4 +263,3 @@ class AudioPacing:
     async def finished(self, generate: Generate) -> None:
         self._first = True
         await self._finished(generate)
-

@@ -24,6 +24,7 @@ asking the local server to fail the same way, seeded so that a run can be repeat
 P is a probability, `0.025` or `2.5%`. A profile names a set of items; later items override it:
 `--faults peak-hour,drop=0.01`. A bad spec raises `FaultSpecError` with one line.
 """
+
 from __future__ import annotations
 
 import re
@@ -102,8 +103,9 @@ def _probability(name: str, value: str) -> float:
     try:
         number = float(text.rstrip("%")) / (100.0 if percent else 1.0)
     except ValueError:
-        raise FaultSpecError(f"{name}={value}: a probability is 0..1 or a percentage, e.g. {name}=0.025 "
-                             f"or {name}=2.5%") from None
+        raise FaultSpecError(
+            f"{name}={value}: a probability is 0..1 or a percentage, e.g. {name}=0.025 or {name}=2.5%"
+        ) from None
     if not 0.0 <= number <= 1.0:
         raise FaultSpecError(f"{name}={value}: a probability must be from 0 to 1 (0% to 100%)")
     return number
@@ -130,8 +132,9 @@ def _murf_limit(name: str, value: str) -> int:
     except ValueError:
         limit = 0
     if not 1 <= limit <= murf.MAX_ACTIVE_CONTEXTS:
-        raise FaultSpecError(f"{name}={value}: a whole number from 1 to {murf.MAX_ACTIVE_CONTEXTS} "
-                             "(it lowers Murf's limit)")
+        raise FaultSpecError(
+            f"{name}={value}: a whole number from 1 to {murf.MAX_ACTIVE_CONTEXTS} (it lowers Murf's limit)"
+        )
     return limit
 
 
@@ -141,7 +144,7 @@ _VALUES = {
     "jitter": lambda name, value: _seconds(name, value, MAX_JITTER),
     "murf_limit": _murf_limit,
 }
-_FLAGS = {"quota": 1.0}   # names that may stand alone
+_FLAGS = {"quota": 1.0}  # names that may stand alone
 
 
 def parse_faults(text: str, *, _depth: int = 0) -> FaultSpec:
@@ -149,8 +152,7 @@ def parse_faults(text: str, *, _depth: int = 0) -> FaultSpec:
     spec = FaultSpec()
     items = [item.strip() for item in text.split(",")]
     if not any(items):
-        raise FaultSpecError("empty fault spec; e.g. race=0.025,ttfa=180ms±60ms, or a profile: "
-                             + ", ".join(PROFILES))
+        raise FaultSpecError("empty fault spec; e.g. race=0.025,ttfa=180ms±60ms, or a profile: " + ", ".join(PROFILES))
     for item in items:
         if not item:
             raise FaultSpecError(f"empty item in {text!r} (two commas in a row?)")
@@ -165,13 +167,13 @@ def parse_faults(text: str, *, _depth: int = 0) -> FaultSpec:
         elif name in _VALUES:
             raise FaultSpecError(f"{item}: needs a value, e.g. {name}=" + _EXAMPLES[name])
         else:
-            raise FaultSpecError(f"unknown fault {item!r}; faults: {', '.join(_VALUES)}; "
-                                 f"profiles: {', '.join(PROFILES)}")
+            raise FaultSpecError(
+                f"unknown fault {item!r}; faults: {', '.join(_VALUES)}; profiles: {', '.join(PROFILES)}"
+            )
     return spec
 
 
-_EXAMPLES = {**{name: "0.025" for name in _PROBABILITIES}, "ttfa": "180ms±60ms", "jitter": "20ms",
-             "murf_limit": "2"}
+_EXAMPLES = {**{name: "0.025" for name in _PROBABILITIES}, "ttfa": "180ms±60ms", "jitter": "20ms", "murf_limit": "2"}
 
 
 def _merge(base: FaultSpec, over: FaultSpec) -> FaultSpec:

@@ -5,6 +5,7 @@ server's own, or any other it sends by mistake) would land in the log as is. Eve
 passes through `redact_credentials` first: credential query parameters, headers and JSON
 fields lose their values, and the server's own key is masked wherever it appears.
 """
+
 from __future__ import annotations
 
 import logging

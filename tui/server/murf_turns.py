@@ -23,6 +23,7 @@ Decisions where Murf publishes nothing (each tested):
   context limit" error with its context id, and the socket stays open; the id is not remembered,
   so each later frame naming it is refused the same way until a turn has finished.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,8 +50,10 @@ from .clock import Clock
 from .text_buffer import SENTENCE_END, cut_after_last, cut_at_word, unspeakable
 
 IDLE_CLOSE_REASON = "closing idle connection: no message for 180 seconds"
-TEXT_CAP_ERROR = (f"Exceeded text buffer limit: more than {MAX_UNSPOKEN_CHARS} characters waiting to be "
-                  "spoken on this connection; the message was ignored")
+TEXT_CAP_ERROR = (
+    f"Exceeded text buffer limit: more than {MAX_UNSPOKEN_CHARS} characters waiting to be "
+    "spoken on this connection; the message was ignored"
+)
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,12 @@ class MurfConnection:
         self.clock = clock
         self.timeout = inactivity_timeout
         self.turns: dict[str | None, MurfTurn] = {}
-        self.speeds: dict[str | None, float] = {}   # from voice_config, per context id (None: socket)
+        self.speeds: dict[str | None, float] = {}  # from voice_config, per context id (None: socket)
         self.min_buffer_size = murf.DEFAULT_MIN_BUFFER_SIZE
         self.max_buffer_delay = murf.DEFAULT_MAX_BUFFER_DELAY_MS / 1000.0
         self.done = False
         self.last_frame = clock()
-        self.max_contexts = murf.MAX_ACTIVE_CONTEXTS   # a fault spec may lower it (fault_plan.py)
+        self.max_contexts = murf.MAX_ACTIVE_CONTEXTS  # a fault spec may lower it (fault_plan.py)
 
     def receive(self, frame: object) -> list[Action]:
         if self.done:
@@ -118,11 +121,11 @@ class MurfConnection:
                 self._buffer(buffer)
                 return self._configure(context_id, config)
             case SendText(text=text, context_id=context_id, end=end, voice_config=config, buffer=buffer):
-                if (reason := unspeakable(text)) is not None:   # that context's error, nothing more
+                if (reason := unspeakable(text)) is not None:  # that context's error, nothing more
                     return [SendError(invalid_frame_error(reason, context_id))]
                 self._buffer(buffer)
                 if not text and not end:
-                    return self._configure(context_id, config)   # empty text: opens nothing
+                    return self._configure(context_id, config)  # empty text: opens nothing
                 return self._configure(context_id, config) or self._add_text(context_id, text, end)
             case End(context_id=context_id, voice_config=config, buffer=buffer):
                 self._buffer(buffer)
@@ -155,7 +158,7 @@ class MurfConnection:
         if turn is not None and not turn.closing:
             turn.speed = speed
         elif turn is None:
-            self.speeds[context_id] = speed   # for the turn this id opens next
+            self.speeds[context_id] = speed  # for the turn this id opens next
         return []
 
     def _add_text(self, context_id: str | None, text: str, end: bool) -> list[Action]:
@@ -169,7 +172,7 @@ class MurfConnection:
             speed = speed if speed is not None else self.speeds.get(None, 1.0)
             turn = self.turns[context_id] = MurfTurn(context_id, speed=speed)
         elif turn.closing:
-            return []   # the turn has ended; its final is on the way
+            return []  # the turn has ended; its final is on the way
         if not turn.buffer and text:
             turn.deadline = self.last_frame + self.max_buffer_delay
         turn.buffer += text

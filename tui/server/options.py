@@ -8,6 +8,7 @@ naming the formats offered and close 1008 (the code the services use for a refus
 these sockets), never answered with silence. Error ids are the local server's own; the services
 do not publish theirs.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,8 @@ from tui.protocol.frames import DecodeError, ErrorFrame
 
 from .actions import POLICY_VIOLATION
 
-DEFAULT_OUTPUT_FORMAT = "mp3_44100_128"     # the service's default (PROTOCOL.md §5)
-DEFAULT_MURF_FORMAT = "WAV"                  # Murf's default (PROTOCOL.md §5)
+DEFAULT_OUTPUT_FORMAT = "mp3_44100_128"  # the service's default (PROTOCOL.md §5)
+DEFAULT_MURF_FORMAT = "WAV"  # Murf's default (PROTOCOL.md §5)
 DEFAULT_MURF_SAMPLE_RATE = 24000
 MURF_MODELS = ("FALCON", "GEN2", "FALCON-2")
 MURF_FORMATS = ("PCM", "WAV", "MP3", "ULAW", "ALAW")
@@ -37,8 +38,8 @@ class StreamOptions:
     output: AudioFormat
     inactivity_timeout: float = elevenlabs.DEFAULT_INACTIVITY_TIMEOUT
     auto_mode: bool = False
-    sync_alignment: bool = False   # ElevenLabs: timing data with every audio frame (server.py)
-    channels: int = 1         # Murf channel_type STEREO: 2 (the mono voice in both)
+    sync_alignment: bool = False  # ElevenLabs: timing data with every audio frame (server.py)
+    channels: int = 1  # Murf channel_type STEREO: 2 (the mono voice in both)
 
 
 def _query_error(message: str, error: str = "invalid_query_parameter") -> ErrorFrame:
@@ -73,11 +74,16 @@ def _int_in(query: Mapping[str, str], name: str, low: int, high: int) -> int | N
 def _output_format(name: str) -> AudioFormat | ErrorFrame:
     fmt = parse_output_format(name)
     if isinstance(fmt, DecodeError) or (fmt.encoding == "mp3" and fmt.name not in MP3_FORMATS):
-        return _query_error(f"output_format {name[:40]!r} is not an output format; use one of {PRODUCED_FORMATS}",
-                            "invalid_output_format")
+        return _query_error(
+            f"output_format {name[:40]!r} is not an output format; use one of {PRODUCED_FORMATS}",
+            "invalid_output_format",
+        )
     if not fmt.playable and fmt.encoding != "mp3":
-        return _query_error(f"output_format {fmt.name} is not produced by the local server (no {fmt.encoding} "
-                            f"encoder); use one of {PRODUCED_FORMATS}", "unsupported_output_format")
+        return _query_error(
+            f"output_format {fmt.name} is not produced by the local server (no {fmt.encoding} "
+            f"encoder); use one of {PRODUCED_FORMATS}",
+            "unsupported_output_format",
+        )
     return fmt
 
 
@@ -92,8 +98,10 @@ def websocket_model_refusal(query: Mapping[str, str]) -> str | None:
     model = query.get("model_id", "")
     if not _NO_WEBSOCKET_MODEL.match(model):
         return None
-    return (f"The model {model[:40]} is not available over WebSocket streaming (stream-input or "
-            "multi-stream-input); use it through the HTTP text-to-speech or text-to-dialogue endpoints.\n")
+    return (
+        f"The model {model[:40]} is not available over WebSocket streaming (stream-input or "
+        "multi-stream-input); use it through the HTTP text-to-speech or text-to-dialogue endpoints.\n"
+    )
 
 
 def elevenlabs_options(query: Mapping[str, str]) -> StreamOptions | ErrorFrame:
@@ -144,9 +152,12 @@ def murf_options(query: Mapping[str, str]) -> StreamOptions | ErrorFrame:
     if isinstance(fmt, DecodeError):
         return _query_error(f"{fmt.reason} (format {encoding[:40]!r}, sample_rate {rate})", "invalid_format")
     if encoding.upper() not in MURF_FORMATS:
-        return _query_error(f"format {encoding.upper()} is not produced by the local server; use one of "
-                            f"{', '.join(MURF_FORMATS)}", "unsupported_format")
-    if fmt.sample_rate not in MURF_RATES:   # murf_format checks PCM/G.711 rates only
-        return _query_error(f"sample_rate must be one of {rates} (format {encoding.upper()}, sample_rate {rate})",
-                            "invalid_format")
+        return _query_error(
+            f"format {encoding.upper()} is not produced by the local server; use one of {', '.join(MURF_FORMATS)}",
+            "unsupported_format",
+        )
+    if fmt.sample_rate not in MURF_RATES:  # murf_format checks PCM/G.711 rates only
+        return _query_error(
+            f"sample_rate must be one of {rates} (format {encoding.upper()}, sample_rate {rate})", "invalid_format"
+        )
     return StreamOptions(fmt, float(murf.SOCKET_INACTIVITY_TIMEOUT), channels=MURF_CHANNELS[channels.upper()])

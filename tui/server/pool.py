@@ -13,6 +13,7 @@ Deadlines do not run away into the past under overload: a lane's next deadline r
 now plus the audio just sent (synthesis.py), so only time spent waiting in this queue makes a
 step overdue.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,16 +46,16 @@ def _settle(future: asyncio.Future, result: Any, error: BaseException | None) ->
 class DeadlinePool:
     """A fixed set of daemon threads running submitted callables by deadline, then by arrival."""
 
-    def __init__(self, workers: int, clock: Clock = real_clock, name: str = "synth",
-                 first_unit_lead: float = FIRST_UNIT_LEAD) -> None:
+    def __init__(
+        self, workers: int, clock: Clock = real_clock, name: str = "synth", first_unit_lead: float = FIRST_UNIT_LEAD
+    ) -> None:
         if workers < 1:
             raise ValueError("a pool needs at least one worker")
         self.clock = clock
         self.first_unit_lead = first_unit_lead
         self._queue: queue.PriorityQueue = queue.PriorityQueue()
         self._order = itertools.count()
-        self._threads = [threading.Thread(target=self._work, name=f"{name}-{n}", daemon=True)
-                         for n in range(workers)]
+        self._threads = [threading.Thread(target=self._work, name=f"{name}-{n}", daemon=True) for n in range(workers)]
         for thread in self._threads:
             thread.start()
 
@@ -86,10 +87,10 @@ class DeadlinePool:
             return True
         try:
             result, error = work(), None
-        except BaseException as exc:   # handed to the awaiting coroutine, which reports it
+        except BaseException as exc:  # handed to the awaiting coroutine, which reports it
             result, error = None, exc
         try:
             loop.call_soon_threadsafe(_settle, future, result, error)
-        except RuntimeError:   # the loop closed meanwhile: nobody waits for this any more
+        except RuntimeError:  # the loop closed meanwhile: nobody waits for this any more
             pass
         return True

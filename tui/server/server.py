@@ -9,6 +9,7 @@ Any voice id is accepted: there is one local voice. Options come from the query 
 the optional API key is checked as each service checks it (auth.py). An ElevenLabs `model_id`
 of `eleven_v3` or v4 is refused at the handshake with HTTP 403 on both routes, as the service does.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -70,7 +71,7 @@ def _malloc_trim() -> Callable[[], None] | None:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         trim = libc.malloc_trim
-    except (OSError, AttributeError):   # not glibc: nothing to do
+    except (OSError, AttributeError):  # not glibc: nothing to do
         return None
     return lambda: trim(0)
 
@@ -114,10 +115,19 @@ class LocalServer:
     (off by default: the service is not known to send one; `switchboard serve --flush-done`).
     """
 
-    def __init__(self, voice: Voice, *, host: str = "127.0.0.1", port: int = 0,
-                 api_key: str | Secret | None = None, clock: Clock = real_clock,
-                 workers: int = DEFAULT_WORKERS, max_frame_ms: int = MAX_FRAME_MS, flush_done: bool = False,
-                 faults: FaultPlan | None = None) -> None:
+    def __init__(
+        self,
+        voice: Voice,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str | Secret | None = None,
+        clock: Clock = real_clock,
+        workers: int = DEFAULT_WORKERS,
+        max_frame_ms: int = MAX_FRAME_MS,
+        flush_done: bool = False,
+        faults: FaultPlan | None = None,
+    ) -> None:
         self.voice = voice
         self.host = host
         self.port = port
@@ -129,8 +139,8 @@ class LocalServer:
         self._pool = SynthesisPool(voice, workers, clock)
         self._server: Server | None = None
         self._log = RedactingLogger(_LOGGER, self.api_key)
-        self._open = 0                 # connections being served
-        self._trimmed = clock()        # when freed memory last went back to the system
+        self._open = 0  # connections being served
+        self._trimmed = clock()  # when freed memory last went back to the system
 
     @property
     def url(self) -> str:
@@ -140,9 +150,14 @@ class LocalServer:
 
     async def start(self) -> str:
         self._server = await serve(
-            self._handle, self.host, self.port, process_request=self._check_request,
-            compression=None,            # audio frames are base64: deflate costs CPU and saves little
-            max_size=MAX_CLIENT_FRAME_BYTES, write_limit=WRITE_LIMIT_BYTES, logger=self._log,
+            self._handle,
+            self.host,
+            self.port,
+            process_request=self._check_request,
+            compression=None,  # audio frames are base64: deflate costs CPU and saves little
+            max_size=MAX_CLIENT_FRAME_BYTES,
+            write_limit=WRITE_LIMIT_BYTES,
+            logger=self._log,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         return self.url
@@ -179,14 +194,14 @@ class LocalServer:
             if check is KeyCheck.WRONG:
                 return connection.respond(HTTPStatus.FORBIDDEN, MURF_KEY_WRONG)
         elif (refusal := websocket_model_refusal(route.query)) is not None:
-            return connection.respond(HTTPStatus.FORBIDDEN, refusal)   # eleven_v3/v4: both routes
+            return connection.respond(HTTPStatus.FORBIDDEN, refusal)  # eleven_v3/v4: both routes
         return None
 
     # ---- one connection ------------------------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
         route = match_route(ws.request.path)
-        if route is None:   # process_request refused it already
+        if route is None:  # process_request refused it already
             return
         self._log.info("%s open: %s %s", ws.id, route.dialect.value, redact_url(ws.request.path))
         options, model = self._model_for(route, ws.request.headers)
@@ -195,11 +210,18 @@ class LocalServer:
             await ws.send(encode(options))
             await ws.close(options.code or 1008, close_reason(options.message))
             return
-        encoder = AudioEncoder(options.output, encode, route.dialect is not Dialect.MURF, self.max_frame_ms,
-                               options.channels, options.sync_alignment)
+        encoder = AudioEncoder(
+            options.output,
+            encode,
+            route.dialect is not Dialect.MURF,
+            self.max_frame_ms,
+            options.channels,
+            options.sync_alignment,
+        )
         faults = self.faults.connection(str(ws.id)[:8], self.clock) if self.faults else None
-        runtime = ConnectionRuntime(ws, faults.wrap(model) if faults else model, decode, encode, encoder,
-                                    self._pool, self.clock, faults)
+        runtime = ConnectionRuntime(
+            ws, faults.wrap(model) if faults else model, decode, encode, encoder, self._pool, self.clock, faults
+        )
         self._open += 1
         try:
             await runtime.run()
@@ -228,6 +250,11 @@ class LocalServer:
         if isinstance(options, ErrorFrame):
             return options, None
         cls = MultiContextConnection if route.dialect is Dialect.ELEVENLABS else SingleStreamConnection
-        return options, cls(self.clock, inactivity_timeout=options.inactivity_timeout, auto_mode=options.auto_mode,
-                            api_key=self.api_key, key_check=key_check, flush_done=self.flush_done)
-
+        return options, cls(
+            self.clock,
+            inactivity_timeout=options.inactivity_timeout,
+            auto_mode=options.auto_mode,
+            api_key=self.api_key,
+            key_check=key_check,
+            flush_done=self.flush_done,
+        )

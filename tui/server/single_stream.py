@@ -9,6 +9,7 @@ schema: the buffer "is automatically emptied with a final audio generation ... w
 closed"), then `{"isFinal": true}`, then close 1000. A socket that receives nothing for
 `inactivity_timeout` seconds gets `input_timeout_exceeded` and close 1008, as the service does.
 """
+
 from __future__ import annotations
 
 from tui.protocol.elevenlabs import Flush, SendText

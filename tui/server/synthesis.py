@@ -11,6 +11,7 @@ current one's frames are sent.
 Encoding (frame split, G.711 / WAV / MP3 per turn (encoding.py), base64, JSON) runs in the
 worker too, off the event loop.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -72,8 +73,8 @@ class AudioEncoder:
     encode: Callable[[ServerEvent], str]
     alignment: bool = True
     max_frame_ms: int = MAX_FRAME_MS
-    channels: int = 1         # Murf channel_type=STEREO: 2
-    sync_alignment: bool = True   # ElevenLabs `sync_alignment`: timing on every frame (else per unit)
+    channels: int = 1  # Murf channel_type=STEREO: 2
+    sync_alignment: bool = True  # ElevenLabs `sync_alignment`: timing on every frame (else per unit)
 
     def stream(self) -> TurnAudio:
         """The encoder state of one turn (encoding.py): one per lane."""
@@ -108,10 +109,15 @@ def timing_on_first(pieces: list[SynthChunk], unit: SynthChunk) -> list[SynthChu
     frame's start, which is the unit's), and the unit's later frames carry `alignment: null`."""
     if len(pieces) < 2:
         return pieces
-    first = replace(pieces[0], text=unit.text, char_start_ms=unit.char_start_ms,
-                    char_durations_ms=unit.char_durations_ms, normalized_text=unit.normalized_text,
-                    normalized_char_start_ms=unit.normalized_char_start_ms,
-                    normalized_char_durations_ms=unit.normalized_char_durations_ms)
+    first = replace(
+        pieces[0],
+        text=unit.text,
+        char_start_ms=unit.char_start_ms,
+        char_durations_ms=unit.char_durations_ms,
+        normalized_text=unit.normalized_text,
+        normalized_char_start_ms=unit.normalized_char_start_ms,
+        normalized_char_durations_ms=unit.normalized_char_durations_ms,
+    )
     return [first] + [SynthChunk.plain(piece.pcm, piece.sample_rate, "", (), ()) for piece in pieces[1:]]
 
 
@@ -122,7 +128,7 @@ class Job:
         self.generate = generate
         self.started = False
         self.cancelled = False
-        self.abandoned = False     # the socket is gone: a running step stops at its next unit
+        self.abandoned = False  # the socket is gone: a running step stops at its next unit
         self._lock = threading.Lock()
         self._units: Iterator[SynthChunk] | None = None
         self._tail_sent = False
@@ -145,8 +151,9 @@ class Job:
             if self._units is None:
                 self.started = True
                 turn = self.generate.turn
-                self._units = iter(pool.voice.synthesize(self.generate.text, encoder.output.sample_rate,
-                                                         speed=turn.speed))
+                self._units = iter(
+                    pool.voice.synthesize(self.generate.text, encoder.output.sample_rate, speed=turn.speed)
+                )
         for chunk in self._units:
             if self.abandoned:
                 return None
@@ -164,15 +171,21 @@ class Job:
 class Lane:
     """Plays one turn's generations in order; reports each one finished (or dropped)."""
 
-    def __init__(self, pool: SynthesisPool, encoder: AudioEncoder, send: Callable[[str], Awaitable[None]],
-                 finished: Callable[[Generate], Awaitable[None]], failed: Callable[[Exception], Awaitable[None]]):
+    def __init__(
+        self,
+        pool: SynthesisPool,
+        encoder: AudioEncoder,
+        send: Callable[[str], Awaitable[None]],
+        finished: Callable[[Generate], Awaitable[None]],
+        failed: Callable[[Exception], Awaitable[None]],
+    ):
         self._pool = pool
         self._encoder = encoder
         self._send = send
         self._finished = finished
         self._failed = failed
         self._jobs: deque[Job] = deque()
-        self._audio = encoder.stream()    # one encoder per turn: its audio is one stream
+        self._audio = encoder.stream()  # one encoder per turn: its audio is one stream
         self._task: asyncio.Task[None] | None = None
         # When the turn's client runs out of the audio sent so far, played from its first frame:
         # the deadline of the turn's next unit (None: nothing sent yet, so the next is urgent).

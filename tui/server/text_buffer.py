@@ -3,6 +3,7 @@
 Text arrives in arbitrary pieces ("text should end with a space", but often does not), so a cut
 never splits a word that may still be growing: what follows the last whitespace stays buffered.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,7 @@ def cut_at_word(buffer: str) -> tuple[str, str]:
     match = _LAST_SPACE.search(buffer)
     if match is None:
         return buffer, ""
-    return buffer[:match.end()], buffer[match.end():]
+    return buffer[: match.end()], buffer[match.end() :]
 
 
 def schedule_threshold(schedule: Sequence[int], generations: int) -> int:

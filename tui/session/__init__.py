@@ -7,6 +7,7 @@
 - `TurnPacer`: a typed turn as word-by-word steps at an adjustable rate; `Wire`: those steps in
   each dialect's frames.
 """
+
 from .changes import Banner, Changes, PlayAudio
 from .events import (
     Connected,
@@ -34,11 +35,47 @@ from .transcript import Transcript, TurnTranscript, Word
 from .wire import DEFAULT_VOICE_SETTINGS, Wire
 
 __all__ = [
-    "Banner", "BargeInTiming", "Changes", "Connected", "Connecting", "ConnectionState", "ContextSlot",
-    "DEFAULT_CONTEXT", "DEFAULT_RATE", "DEFAULT_VOICE_SETTINGS", "Disconnected", "FrameLog", "LEVELS", "Level",
-    "FrameReceived", "FrameSent", "Interrupted", "LogEntry", "MAX_RATE", "MIN_RATE", "Notice",
-    "PlayAudio", "ReconnectScheduled", "SendFailed", "Session", "SessionEvent",
-    "SlotMetrics", "SlotState", "SpeakerProgress", "StatusStrip", "StatusUpdate", "Step", "Tick",
-    "Transcript", "TurnOpened", "TurnPacer", "TurnQueued", "TurnTranscript", "Word", "Wire", "as_level", "check_rate",
+    "Banner",
+    "BargeInTiming",
+    "Changes",
+    "Connected",
+    "Connecting",
+    "ConnectionState",
+    "ContextSlot",
+    "DEFAULT_CONTEXT",
+    "DEFAULT_RATE",
+    "DEFAULT_VOICE_SETTINGS",
+    "Disconnected",
+    "FrameLog",
+    "LEVELS",
+    "Level",
+    "FrameReceived",
+    "FrameSent",
+    "Interrupted",
+    "LogEntry",
+    "MAX_RATE",
+    "MIN_RATE",
+    "Notice",
+    "PlayAudio",
+    "ReconnectScheduled",
+    "SendFailed",
+    "Session",
+    "SessionEvent",
+    "SlotMetrics",
+    "SlotState",
+    "SpeakerProgress",
+    "StatusStrip",
+    "StatusUpdate",
+    "Step",
+    "Tick",
+    "Transcript",
+    "TurnOpened",
+    "TurnPacer",
+    "TurnQueued",
+    "TurnTranscript",
+    "Word",
+    "Wire",
+    "as_level",
+    "check_rate",
     "summarize",
 ]

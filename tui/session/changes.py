@@ -1,4 +1,5 @@
 """What one `apply` changed, so a client repaints only those areas (as pipecat Tail does)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ class Banner:
 
     text: str
     level: Level = "error"
-    at: float = 0.0               # seconds since the session started
+    at: float = 0.0  # seconds since the session started
 
 
 @dataclass(frozen=True)
@@ -28,18 +29,26 @@ class PlayAudio:
 
 @dataclass
 class Changes:
-    slots: set[int] = field(default_factory=set)   # indexes of slots that changed
+    slots: set[int] = field(default_factory=set)  # indexes of slots that changed
     log: bool = False
     transcript: bool = False
     status: bool = False
-    banner: Banner | None = None                   # a new banner to show
+    banner: Banner | None = None  # a new banner to show
     play: PlayAudio | None = None
     end_audio: set[str] = field(default_factory=set)  # contexts whose audio is complete
-    opened: list[str] = field(default_factory=list)   # contexts that took a slot, in order
+    opened: list[str] = field(default_factory=list)  # contexts that took a slot, in order
 
     def __bool__(self) -> bool:
-        return bool(self.slots or self.log or self.transcript or self.status
-                    or self.banner or self.play or self.end_audio or self.opened)
+        return bool(
+            self.slots
+            or self.log
+            or self.transcript
+            or self.status
+            or self.banner
+            or self.play
+            or self.end_audio
+            or self.opened
+        )
 
     def merge(self, other: Changes) -> Changes:
         """Fold a later change into this one (a later banner wins; audio is not merged)."""

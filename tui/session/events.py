@@ -3,6 +3,7 @@
 Frames enter as wire text (`FrameSent`, `FrameReceived`), exactly as they crossed the socket,
 so a live connection and a replayed recording drive the model the same way.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,13 +37,13 @@ class SendFailed:
 
 @dataclass(frozen=True)
 class Connecting:
-    url: str          # redacted
+    url: str  # redacted
     attempt: int = 1
 
 
 @dataclass(frozen=True)
 class Connected:
-    url: str          # redacted
+    url: str  # redacted
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,14 @@ class Disconnected:
 
     code: int | None
     reason: str = ""
-    error: str | None = None      # a client-side description when there was no close frame
-    expected: bool = False        # the client asked for it (shutdown, reconnect, end of stream)
-    asked: bool = False           # the operator asked for a reconnect (F5): a note, not an error
+    error: str | None = None  # a client-side description when there was no close frame
+    expected: bool = False  # the client asked for it (shutdown, reconnect, end of stream)
+    asked: bool = False  # the operator asked for a reconnect (F5): a note, not an error
 
 
 @dataclass(frozen=True)
 class ReconnectScheduled:
-    at: float                     # session clock time of the next attempt
+    at: float  # session clock time of the next attempt
     attempt: int
 
 
@@ -133,7 +134,18 @@ class StatusUpdate:
 
 
 SessionEvent = (
-    FrameSent | FrameReceived | SendFailed | Connecting | Connected | Disconnected
-    | ReconnectScheduled | SpeakerProgress | Interrupted | TurnQueued | TurnOpened | Tick | Notice
+    FrameSent
+    | FrameReceived
+    | SendFailed
+    | Connecting
+    | Connected
+    | Disconnected
+    | ReconnectScheduled
+    | SpeakerProgress
+    | Interrupted
+    | TurnQueued
+    | TurnOpened
+    | Tick
+    | Notice
     | StatusUpdate
 )

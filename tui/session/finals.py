@@ -12,6 +12,7 @@
   error). It looks like a normal final, so the log warns and the slot and the transcript turn are
   marked; when it came before the turn was over, the transcript says the rest was not sent.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -67,14 +68,19 @@ def release_overdue(session: Session, now: float, changes: Changes) -> None:
         if not slot.waiting_for_final or slot.final_due is None or slot.final_due > now:
             continue
         cid = slot.context_id
-        assert cid is not None   # a slot waiting for its final has a context
+        assert cid is not None  # a slot waiting for its final has a context
         slot.give_up()
         session.released[cid] = now
         changes.slots.add(slot.index)
         changes.end_audio.add(cid)
-        session.note(f"context {cid}: no final {slot.released_after:g} s after its close: the console releases "
-                     "its slot (the server may still count it until it finishes; a final that comes later "
-                     "is folded in)", changes, level="warning", context_id=cid)
+        session.note(
+            f"context {cid}: no final {slot.released_after:g} s after its close: the console releases "
+            "its slot (the server may still count it until it finishes; a final that comes later "
+            "is folded in)",
+            changes,
+            level="warning",
+            context_id=cid,
+        )
 
 
 def fold_late_final(session: Session, slot: ContextSlot | None, cid: str, changes: Changes) -> bool:
@@ -88,8 +94,12 @@ def fold_late_final(session: Session, slot: ContextSlot | None, cid: str, change
         slot.metrics.final_at = now
         slot.error = f"no final: released after {slot.released_after:g} s; its final came after all"
         changes.slots.add(slot.index)
-    session.note(f"context {cid}: its final came after all, {now - released_at:.1f} s after the console "
-                 "released its slot: the server no longer counts it either", changes, context_id=cid)
+    session.note(
+        f"context {cid}: its final came after all, {now - released_at:.1f} s after the console "
+        "released its slot: the server no longer counts it either",
+        changes,
+        context_id=cid,
+    )
     return True
 
 

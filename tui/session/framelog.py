@@ -1,4 +1,5 @@
 """The frame log: every frame both ways plus notes, in a bounded ring, filterable by context."""
+
 from __future__ import annotations
 
 import re
@@ -26,12 +27,12 @@ def _elide_audio(text: str) -> str:
     while (match := _AUDIO_OPEN.search(text, pos)) is not None:
         end = text.find('"', match.end())
         if end < 0:
-            break   # unterminated string: left as it is
+            break  # unterminated string: left as it is
         b64_len = end - match.end()
         padding = 0
         while padding < b64_len and text[end - 1 - padding] == "=":
             padding += 1
-        parts += (text[pos:match.start()], f'"audio":"<{b64_len * 3 // 4 - padding:,} bytes>"')
+        parts += (text[pos : match.start()], f'"audio":"<{b64_len * 3 // 4 - padding:,} bytes>"')
         pos = end + 1
     if not parts:
         return text
@@ -68,13 +69,13 @@ def as_level(value: object) -> Level:
 
 @dataclass(frozen=True)
 class LogEntry:
-    seq: int                     # increases by one per entry, never reused (even after clear)
-    at: float                    # seconds since the session started
-    direction: str               # "sent" | "received" | "note"
+    seq: int  # increases by one per entry, never reused (even after clear)
+    at: float  # seconds since the session started
+    direction: str  # "sent" | "received" | "note"
     context_id: str | None
-    size: int                    # bytes on the wire (0 for notes)
+    size: int  # bytes on the wire (0 for notes)
     summary: str
-    level: Level = "info"        # of a note
+    level: Level = "info"  # of a note
 
 
 class FrameLog:
@@ -109,8 +110,9 @@ class FrameLog:
     def last_seq(self) -> int:
         return self._next_seq - 1
 
-    def add(self, at: float, direction: str, context_id: str | None, size: int, summary: str,
-            level: Level = "info") -> LogEntry:
+    def add(
+        self, at: float, direction: str, context_id: str | None, size: int, summary: str, level: Level = "info"
+    ) -> LogEntry:
         if self._secrets:
             summary = redact_text(summary, self._secrets)
         entry = LogEntry(self._next_seq, at, direction, context_id, size, summary, level)
@@ -125,8 +127,7 @@ class FrameLog:
         newer = self.last_seq - since
         if newer <= 0:
             return []
-        tail = (self._entries if newer >= len(self._entries)
-                else reversed(list(islice(reversed(self._entries), newer))))
+        tail = self._entries if newer >= len(self._entries) else reversed(list(islice(reversed(self._entries), newer)))
         return [e for e in tail if context_id is None or e.context_id == context_id]
 
     def clear(self) -> None:

@@ -3,6 +3,7 @@
 Nothing here raises on server input: every frame becomes slot numbers, a log line, and where the
 operator must know, a banner. Audio for a context the client abandoned is counted and dropped.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -20,8 +21,12 @@ if TYPE_CHECKING:
 
 # Close codes worth a word (RFC 6455 §7.4.1 and what the services use).
 CLOSE_MEANINGS = {
-    1000: "normal closure", 1001: "going away", 1006: "connection lost (no close frame)",
-    1008: "policy violation", 1009: "message too big", 1011: "server error",
+    1000: "normal closure",
+    1001: "going away",
+    1006: "connection lost (no close frame)",
+    1008: "policy violation",
+    1009: "message too big",
+    1011: "server error",
 }
 
 
@@ -38,7 +43,7 @@ def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
     size = len(raw) if isinstance(raw, (bytes, bytearray)) else len(raw.encode("utf-8"))
     cid = None if isinstance(event, DecodeError) else event.context_id
     if cid is None and isinstance(event, (Audio, Final, FlushDone)):
-        cid = session.default_context   # on the single-context endpoint: the stream's turn
+        cid = session.default_context  # on the single-context endpoint: the stream's turn
     session.log.add(session.elapsed(), "received", cid, size, session.log.summarize(raw))
     changes.log = True
     _note_oddities(session, raw, event, cid, size, changes)
@@ -60,7 +65,7 @@ def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
         case ErrorFrame():
             _on_error(session, slot, event, changes)
         case FlushDone() | Unknown():
-            pass   # shown in the log, never fatal
+            pass  # shown in the log, never fatal
 
 
 # A frame of no known type this large is no status message: said, and shown only cut (the log
@@ -68,23 +73,36 @@ def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
 LARGE_UNKNOWN = 64 * 1024
 
 
-def _note_oddities(session: Session, raw: str | bytes, event: object, cid: str | None, size: int,
-                   changes: Changes) -> None:
+def _note_oddities(
+    session: Session, raw: str | bytes, event: object, cid: str | None, size: int, changes: Changes
+) -> None:
     """A warning for frames that decode but are not what a service sends: the console reads
     them on, and the operator knows the server misbehaved."""
     if isinstance(raw, (bytes, bytearray)) and not isinstance(event, DecodeError):
-        session.note(f"a binary frame carrying JSON text ({size:,} bytes): the services send JSON as "
-                     "text frames; read as text", changes, level="warning", context_id=cid)
+        session.note(
+            f"a binary frame carrying JSON text ({size:,} bytes): the services send JSON as text frames; read as text",
+            changes,
+            level="warning",
+            context_id=cid,
+        )
     if isinstance(event, Audio) and event.audio:
         fmt = session.output_format
         unit = fmt.bytes_per_sample * fmt.channels
         if fmt.encoding == "pcm" and len(event.audio) % unit:
-            session.note(f"audio of {len(event.audio):,} bytes is not a whole number of {unit}-byte "
-                         f"samples ({fmt.name}): a byte is missing or extra", changes, level="warning",
-                         context_id=cid)
+            session.note(
+                f"audio of {len(event.audio):,} bytes is not a whole number of {unit}-byte "
+                f"samples ({fmt.name}): a byte is missing or extra",
+                changes,
+                level="warning",
+                context_id=cid,
+            )
     if isinstance(event, Unknown) and size > LARGE_UNKNOWN:
-        session.note(f"an unknown frame of {size:,} bytes (no audio, final or error): shown cut",
-                     changes, level="warning", context_id=cid)
+        session.note(
+            f"an unknown frame of {size:,} bytes (no audio, final or error): shown cut",
+            changes,
+            level="warning",
+            context_id=cid,
+        )
 
 
 def _on_audio(session: Session, slot: ContextSlot | None, cid: str, event: Audio, changes: Changes) -> None:
@@ -98,8 +116,9 @@ def _on_audio(session: Session, slot: ContextSlot | None, cid: str, event: Audio
         elif slot is None:
             session.status.stray_frames += 1
             changes.status = True
-            session.note(f"audio for context {cid}, which no slot holds: dropped", changes,
-                         level="warning", context_id=cid)
+            session.note(
+                f"audio for context {cid}, which no slot holds: dropped", changes, level="warning", context_id=cid
+            )
         else:
             slot.metrics.late_frames += 1
             slot.metrics.late_bytes += n
@@ -172,7 +191,7 @@ def _on_error(session: Session, slot: ContextSlot | None, event: ErrorFrame, cha
         slot.fail(event.message)
         changes.slots.add(slot.index)
         if slot.context_id is not None:
-            changes.end_audio.add(slot.context_id)   # failed: nothing more comes, the speaker moves on
+            changes.end_audio.add(slot.context_id)  # failed: nothing more comes, the speaker moves on
 
 
 def on_disconnected(session: Session, event: Disconnected, changes: Changes) -> None:
@@ -193,8 +212,11 @@ def on_disconnected(session: Session, event: Disconnected, changes: Changes) -> 
         session.show_banner(f"Connection {text}", changes)
     elif lost:
         first = "Reconnecting (asked)" if event.asked else f"Connection {text}"
-        session.show_banner(f"{first}; {len(lost)} context(s) never got their final",
-                            changes, level="info" if event.asked else "warning")
+        session.show_banner(
+            f"{first}; {len(lost)} context(s) never got their final",
+            changes,
+            level="info" if event.asked else "warning",
+        )
 
 
 def _whole_reason(server_error: str, event: Disconnected) -> str:

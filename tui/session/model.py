@@ -5,6 +5,7 @@ dialect's own client decoder: a turn's frames, a command's, or a hand-typed one 
 feed and close contexts alike, so a phantom context (a frame naming an unknown id) takes a slot
 exactly as it does on the server. It never raises on anything the server sends.
 """
+
 from __future__ import annotations
 
 import time
@@ -187,12 +188,20 @@ class Session:
             case Tick():
                 self._on_tick(changes)
             case Connecting(url=url, attempt=attempt):
-                self._set_status(changes, connection=ConnectionState.CONNECTING, url=url,
-                                 attempt=attempt, reconnect_at=None)
+                self._set_status(
+                    changes, connection=ConnectionState.CONNECTING, url=url, attempt=attempt, reconnect_at=None
+                )
                 self.note(f"connecting to {url}" + (f" (attempt {attempt})" if attempt > 1 else ""), changes)
             case Connected(url=url):
-                self._set_status(changes, connection=ConnectionState.CONNECTED, url=url, close_code=None,
-                                 close_reason="", reconnect_at=None, overflow_contexts=[])
+                self._set_status(
+                    changes,
+                    connection=ConnectionState.CONNECTED,
+                    url=url,
+                    close_code=None,
+                    close_reason="",
+                    reconnect_at=None,
+                    overflow_contexts=[],
+                )
                 self.note(f"connected to {url}", changes)
             case Disconnected():
                 inbound.on_disconnected(self, event, changes)
@@ -242,8 +251,11 @@ class Session:
         self.log.add(now - self.started_at, "sent", cid, len(text.encode("utf-8")), self.log.summarize(text))
         changes.log = True
         if isinstance(frame, DecodeError):
-            self.note(f"this frame does not fit the {self.dialect.value} schema ({frame.reason}): "
-                      "the server will refuse it", changes, level="warning")
+            self.note(
+                f"this frame does not fit the {self.dialect.value} schema ({frame.reason}): the server will refuse it",
+                changes,
+                level="warning",
+            )
             return
         if self.dialect is Dialect.MURF:
             self._reset_socket_deadline(now, changes)
@@ -297,9 +309,11 @@ class Session:
             # Nothing typed is lost silently: its text (and any audio) stays in the transcript.
             self.transcript.start(cid)
             changes.transcript = True
-            text = (f"context {cid} opened while all {len(self.slots)} slots are occupied: the server will "
-                    f"refuse it ({self.dialect.value} allows {self.dialect.max_contexts} at once); "
-                    "the transcript keeps it")
+            text = (
+                f"context {cid} opened while all {len(self.slots)} slots are occupied: the server will "
+                f"refuse it ({self.dialect.value} allows {self.dialect.max_contexts} at once); "
+                "the transcript keeps it"
+            )
             self.note(text, changes, level="warning", context_id=cid)
             self.show_banner(text, changes, level="warning")
             return None
@@ -308,16 +322,25 @@ class Session:
         self._turn_ids.discard(cid)
         free.occupy(cid, now, phantom=phantom)
         changes.opened.append(cid)
-        if resumed:   # the same turn goes on: what was typed and sent stays in its transcript
-            self.note(f"context {cid}: its final came before the turn's text was all sent; the server "
-                      f"opens a new context {cid} for the text that follows", changes, level="warning",
-                      context_id=cid)
+        if resumed:  # the same turn goes on: what was typed and sent stays in its transcript
+            self.note(
+                f"context {cid}: its final came before the turn's text was all sent; the server "
+                f"opens a new context {cid} for the text that follows",
+                changes,
+                level="warning",
+                context_id=cid,
+            )
         else:
             self.transcript.start(cid)
         changes.transcript = True
         if phantom:
-            self.note(f"context {cid} opened by a frame that named an unknown id: it occupies a "
-                      "slot until its final (phantom context)", changes, level="warning", context_id=cid)
+            self.note(
+                f"context {cid} opened by a frame that named an unknown id: it occupies a "
+                "slot until its final (phantom context)",
+                changes,
+                level="warning",
+                context_id=cid,
+            )
         return free
 
     def _resumed_turn(self, slot: ContextSlot, cid: str) -> bool:
@@ -326,8 +349,15 @@ class Session:
         nothing then). The server forgets an id at its final and opens a new context for text
         naming it (server/contexts.py): the console shows that context, as the same turn."""
         turn = self.transcript.turn(cid)
-        return (slot.context_id == cid and not slot.phantom and slot.metrics.closed_at is None
-                and turn is not None and bool(turn.typed) and not turn.stopped and not turn.interrupted)
+        return (
+            slot.context_id == cid
+            and not slot.phantom
+            and slot.metrics.closed_at is None
+            and turn is not None
+            and bool(turn.typed)
+            and not turn.stopped
+            and not turn.interrupted
+        )
 
     def _keep_unslotted_text(self, cid: str | None, frame: object, changes: Changes) -> None:
         turn = self.transcript.turn(cid if cid is not None else DEFAULT_CONTEXT)
@@ -354,7 +384,7 @@ class Session:
                     if frame.end:
                         self._close(slot, now, changes)
                     elif _ends_sentence(text):
-                        self._trigger(slot, now)   # Murf generates at sentence ends
+                        self._trigger(slot, now)  # Murf generates at sentence ends
                 elif flush:
                     self._flush(slot, now)
             case elevenlabs.Flush():
@@ -369,7 +399,7 @@ class Session:
     def _on_text(self, slot: ContextSlot, text: str, now: float, changes: Changes) -> None:
         slot.metrics.chars_sent += len(text)
         if not text.strip():
-            slot.move(SlotState.OPENING)   # the opening " " (or a single-space keep-alive)
+            slot.move(SlotState.OPENING)  # the opening " " (or a single-space keep-alive)
             return
         if slot.metrics.first_text_at is None:
             slot.metrics.first_text_at = now
@@ -411,16 +441,20 @@ class Session:
         now = self.clock()
         finals.release_overdue(self, now, changes)
         if self.dialect is Dialect.MURF:
-            return   # a socket timeout arrives as a close from the server
+            return  # a socket timeout arrives as a close from the server
         for slot in self.slots:
             if slot.countdown(now) == 0.0 and slot.move(SlotState.TIMED_OUT):
                 # The server closes it at its deadline, not when this tick ran (a replay's ticks
                 # run late): the wait for its final starts there.
                 finals.await_final(self, slot, slot.deadline if slot.deadline is not None else now)
                 changes.slots.add(slot.index)
-                self.note(f"context {slot.context_id}: nothing sent for {self.inactivity_timeout:g} s, "
-                          "the server closes it (inactivity timeout) and drains it",
-                          changes, level="warning", context_id=slot.context_id)
+                self.note(
+                    f"context {slot.context_id}: nothing sent for {self.inactivity_timeout:g} s, "
+                    "the server closes it (inactivity timeout) and drains it",
+                    changes,
+                    level="warning",
+                    context_id=slot.context_id,
+                )
 
     def _on_progress(self, event: SpeakerProgress, changes: Changes) -> None:
         if event.sample_rate <= 0:
@@ -450,19 +484,26 @@ class Session:
         if event.pressed_at is not None:
             now = self.clock()
             close_after = now - event.pressed_at if slot is not None and slot.close_sent else None
-            self.status.last_barge_in = BargeInTiming(event.context_id, event.pressed_at,
-                                                      event.silenced_after, close_after,
-                                                      was_playing=event.was_playing)
+            self.status.last_barge_in = BargeInTiming(
+                event.context_id, event.pressed_at, event.silenced_after, close_after, was_playing=event.was_playing
+            )
             changes.status = True
         if cut:
-            self.note(f"barge-in: context {event.context_id} interrupted; its later audio is dropped",
-                      changes, context_id=event.context_id)
+            self.note(
+                f"barge-in: context {event.context_id} interrupted; its later audio is dropped",
+                changes,
+                context_id=event.context_id,
+            )
         else:
-            self.note(f"barge-in: context {event.context_id} had been heard to its end; nothing cut",
-                      changes, context_id=event.context_id)
+            self.note(
+                f"barge-in: context {event.context_id} had been heard to its end; nothing cut",
+                changes,
+                context_id=event.context_id,
+            )
 
 
 # ---- which context a client frame addresses ------------------------------------------------
+
 
 class _NoContext:
     """Marker: the frame addresses no context (close_socket, buffer settings, a bare keep-alive)."""

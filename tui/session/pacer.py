@@ -5,19 +5,20 @@ Sans-IO: the pacer only says which steps are due at a given clock time; the call
 carries `flush` (generation starts a sentence at a time, as pipecat sends one frame per
 sentence), and the last step is the end of the turn, due with the last word.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-MIN_RATE = 0.5     # words per second
+MIN_RATE = 0.5  # words per second
 MAX_RATE = 50.0
 # Measured (bench/pace.py, docs/PERFORMANCE.md "Turn pace"): the lowest pace at which the Piper
 # voice never starved between the sentences of 20-40-word turns, a short opener ("Sure.") first
 # included, in every run (at 20 w/s 11-40 % of such turns still had a gap over 0.1 s). LLM
 # agents stream 20-60 words/s.
 DEFAULT_RATE = 30.0
-SLOW_RATE = 4.0     # one key away: slow enough to watch buffering and flushes frame by frame
+SLOW_RATE = 4.0  # one key away: slow enough to watch buffering and flushes frame by frame
 
 _WORD = re.compile(r"\S+")
 # A sentence ends at . ! ? or … optionally followed by closing quotes or brackets.
@@ -26,9 +27,9 @@ SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 @dataclass(frozen=True)
 class Step:
-    text: str = ""        # a word and its trailing space ("" for the end step)
-    flush: bool = False   # this word ends a sentence
-    end: bool = False     # end of turn: the dialect's flush + close / end / empty text
+    text: str = ""  # a word and its trailing space ("" for the end step)
+    flush: bool = False  # this word ends a sentence
+    end: bool = False  # end of turn: the dialect's flush + close / end / empty text
 
 
 def check_rate(wps: float) -> float:
@@ -56,7 +57,7 @@ class TurnPacer:
         self._rate = check_rate(rate)
         self._next = 0
         self._due_at = start
-        self._last_at: float | None = None   # when the previous word was due
+        self._last_at: float | None = None  # when the previous word was due
 
     @property
     def rate(self) -> float:

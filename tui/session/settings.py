@@ -19,6 +19,7 @@ A value arrives as the operator typed it (text; a bool for a switch). `Settings.
 good ones and returns one line per bad one, naming the range; a bad value never replaces a good
 one. An empty field is the default. `Settings` holds only values that differ from the defaults.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,8 @@ SEED_RANGE = (0, 4294967295)
 MURF_MODELS = ("FALCON", "GEN2")
 VARIATION_RANGE = (0, 5)
 PRONUNCIATION_TYPES = ("IPA", "SAY_AS")
-_LANGUAGE = re.compile(r"[a-z]{2}")            # ISO 639-1
-_LOCALE = re.compile(r"[a-z]{2}-[A-Z]{2}")     # Murf locales: en-US, fr-FR
+_LANGUAGE = re.compile(r"[a-z]{2}")  # ISO 639-1
+_LOCALE = re.compile(r"[a-z]{2}-[A-Z]{2}")  # Murf locales: en-US, fr-FR
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,15 @@ class Field:
     """One setting: its wire name, where it goes, how it is typed and checked."""
 
     name: str
-    dialect: str                      # "elevenlabs" (both ElevenLabs routes) or "murf"
-    group: str                        # voice_settings, generation_config, pronunciation, voice_config, buffer, query
-    kind: str                         # number, integer, bool, choice, text, schedule, locators, dictionary
-    default: Any = None               # None: not sent (the service's own, or the command line's)
+    dialect: str  # "elevenlabs" (both ElevenLabs routes) or "murf"
+    group: str  # voice_settings, generation_config, pronunciation, voice_config, buffer, query
+    kind: str  # number, integer, bool, choice, text, schedule, locators, dictionary
+    default: Any = None  # None: not sent (the service's own, or the command line's)
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
-    short: str = ""                   # its name in the status strip
-    hint: str = ""                    # what to type, shown beside the field
+    short: str = ""  # its name in the status strip
+    hint: str = ""  # what to type, shown beside the field
 
     @property
     def reconnects(self) -> bool:
@@ -139,8 +140,10 @@ def _schedule(f: Field, raw: str | list[Any]) -> list[int]:
 
 def _locators(f: Field, raw: str | list[Any]) -> list[dict[str, str]]:
     if isinstance(raw, list):
-        raw = ", ".join(f"{d.get('pronunciation_dictionary_id', '')}:{d.get('version_id', '')}"
-                        if isinstance(d, dict) else str(d) for d in raw)
+        raw = ", ".join(
+            f"{d.get('pronunciation_dictionary_id', '')}:{d.get('version_id', '')}" if isinstance(d, dict) else str(d)
+            for d in raw
+        )
     out = []
     for item in (i.strip() for i in raw.split(",") if i.strip()):
         dictionary, colon, version = item.partition(":")
@@ -161,16 +164,25 @@ def _dictionary(f: Field, raw: str | dict[str, Any]) -> dict[str, dict[str, str]
     if not isinstance(raw, dict):
         raise ValueError('must be a JSON object: {"word": {"type": "IPA", "pronunciation": "..."}}')
     for word, entry in raw.items():
-        if (not isinstance(entry, dict) or entry.get("type") not in PRONUNCIATION_TYPES
-                or not isinstance(entry.get("pronunciation"), str)):
+        if (
+            not isinstance(entry, dict)
+            or entry.get("type") not in PRONUNCIATION_TYPES
+            or not isinstance(entry.get("pronunciation"), str)
+        ):
             raise ValueError(f"{word[:20]!r}: needs type IPA or SAY_AS and a pronunciation")
     return raw
 
 
 # Each parser takes the field and what was typed (a string) or read from a file (a list or a table).
 _PARSERS: dict[str, Callable[[Field, Any], Any]] = {
-    "number": _number, "integer": _integer, "choice": _choice, "text": _text,
-    "schedule": _schedule, "locators": _locators, "dictionary": _dictionary}
+    "number": _number,
+    "integer": _integer,
+    "choice": _choice,
+    "text": _text,
+    "schedule": _schedule,
+    "locators": _locators,
+    "dictionary": _dictionary,
+}
 
 _VS = elevenlabs.VOICE_SETTINGS_RANGES
 _RP = murf.RATE_PITCH_RANGE
@@ -180,28 +192,56 @@ FIELDS: tuple[Field, ...] = (
     Field("style", ELEVENLABS, "voice_settings", "number", 0.0, *_VS["style"], short="style"),
     Field("use_speaker_boost", ELEVENLABS, "voice_settings", "bool", True, short="boost"),
     Field("speed", ELEVENLABS, "voice_settings", "number", 1.0, *_VS["speed"], short="speed"),
-    Field("chunk_length_schedule", ELEVENLABS, "generation_config", "schedule", None, 50, 500, short="sched",
-          hint="50..500 each, e.g. " + " ".join(map(str, elevenlabs.DEFAULT_CHUNK_SCHEDULE))),
-    Field("pronunciation_dictionary_locators", ELEVENLABS, "pronunciation", "locators", short="dict",
-          hint=f"id:version, ... (≤ {MAX_LOCATORS})"),
+    Field(
+        "chunk_length_schedule",
+        ELEVENLABS,
+        "generation_config",
+        "schedule",
+        None,
+        50,
+        500,
+        short="sched",
+        hint="50..500 each, e.g. " + " ".join(map(str, elevenlabs.DEFAULT_CHUNK_SCHEDULE)),
+    ),
+    Field(
+        "pronunciation_dictionary_locators",
+        ELEVENLABS,
+        "pronunciation",
+        "locators",
+        short="dict",
+        hint=f"id:version, ... (≤ {MAX_LOCATORS})",
+    ),
     Field("sync_alignment", ELEVENLABS, "query", "bool", True, short="sync_alignment"),
     Field("auto_mode", ELEVENLABS, "query", "bool", False, short="auto_mode"),
-    Field("apply_text_normalization", ELEVENLABS, "query", "choice", None, choices=("auto", "on", "off"),
-          short="norm"),
+    Field("apply_text_normalization", ELEVENLABS, "query", "choice", None, choices=("auto", "on", "off"), short="norm"),
     Field("language_code", ELEVENLABS, "query", "text", short="lang", hint="ISO 639-1: en, de, ..."),
     Field("seed", ELEVENLABS, "query", "integer", None, *SEED_RANGE, short="seed"),
     Field("enable_logging", ELEVENLABS, "query", "bool", True, short="logging"),
     Field("enable_ssml_parsing", ELEVENLABS, "query", "bool", False, short="ssml"),
-    Field("inactivity_timeout", ELEVENLABS, "query", "integer", None, 1, elevenlabs.MAX_INACTIVITY_TIMEOUT,
-          short="timeout"),
+    Field(
+        "inactivity_timeout",
+        ELEVENLABS,
+        "query",
+        "integer",
+        None,
+        1,
+        elevenlabs.MAX_INACTIVITY_TIMEOUT,
+        short="timeout",
+    ),
     Field("voice_id", MURF, "voice_config", "text", short="voice", hint="e.g. en-US-ken"),
     Field("style", MURF, "voice_config", "text", short="style", hint="e.g. Conversational"),
     Field("rate", MURF, "voice_config", "integer", None, *_RP, short="rate"),
     Field("pitch", MURF, "voice_config", "integer", None, *_RP, short="pitch"),
     Field("variation", MURF, "voice_config", "integer", None, *VARIATION_RANGE, short="var"),
     Field("multi_native_locale", MURF, "voice_config", "text", short="locale", hint="e.g. fr-FR"),
-    Field("pronunciation_dictionary", MURF, "voice_config", "dictionary", short="dict",
-          hint='{"word": {"type": "IPA", …}}'),
+    Field(
+        "pronunciation_dictionary",
+        MURF,
+        "voice_config",
+        "dictionary",
+        short="dict",
+        hint='{"word": {"type": "IPA", …}}',
+    ),
     Field("min_buffer_size", MURF, "buffer", "integer", None, *murf.MIN_BUFFER_SIZE_RANGE, short="buf"),
     Field("max_buffer_delay_in_ms", MURF, "buffer", "integer", None, *murf.MAX_BUFFER_DELAY_RANGE, short="delay"),
     Field("model", MURF, "query", "choice", None, choices=MURF_MODELS, short="model"),
@@ -279,8 +319,9 @@ class Settings:
     # ---- on the wire ---------------------------------------------------------------------------
 
     def _group(self, group: str) -> dict[str, Any]:
-        return {f.name: self.values[f.name] for f in fields_for(self.family)
-                if f.group == group and f.name in self.values}
+        return {
+            f.name: self.values[f.name] for f in fields_for(self.family) if f.group == group and f.name in self.values
+        }
 
     def voice_settings(self) -> dict[str, Any]:
         """Every field, as the console always sent them (the opening message names them all)."""
@@ -323,8 +364,10 @@ class Settings:
                 parts.append(f"{f.short} {self.text(f.name)[:24]}")
             else:
                 parts.append(f"{f.short} {self.text(f.name)}")
-        first = next((i for i, f in enumerate(f for f in fields_for(self.family) if f.name in self.values)
-                      if not f.reconnects), None)
+        first = next(
+            (i for i, f in enumerate(f for f in fields_for(self.family) if f.name in self.values) if not f.reconnects),
+            None,
+        )
         if first is not None:
             parts[first] = "voice: " + parts[first]
         return parts

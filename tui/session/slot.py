@@ -6,6 +6,7 @@ still drains on the server and still counts toward the five-context limit (PROTO
 One exception: a final that never comes (PROTOCOL.md §5). The console then stops waiting on its
 own deadline (`await_final`, `give_up`; the values are in tui.session.finals).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,33 +19,58 @@ DEFAULT_CONTEXT = "(default)"
 
 class SlotState(str, Enum):
     FREE = "free"
-    OPENING = "opening"          # opening message sent, no text yet
-    STREAMING = "streaming"      # text frames going out
-    GENERATING = "generating"    # flushed: the server has text to generate, no audio yet
-    SPEAKING = "speaking"        # audio arriving for this context
-    CLOSING = "closing"          # close_context / end sent: draining until the final
-    FINAL = "final"              # the server's final arrived; the slot is free for reuse
+    OPENING = "opening"  # opening message sent, no text yet
+    STREAMING = "streaming"  # text frames going out
+    GENERATING = "generating"  # flushed: the server has text to generate, no audio yet
+    SPEAKING = "speaking"  # audio arriving for this context
+    CLOSING = "closing"  # close_context / end sent: draining until the final
+    FINAL = "final"  # the server's final arrived; the slot is free for reuse
     INTERRUPTED = "interrupted"  # barged in: its later audio is dropped (and counted)
-    TIMED_OUT = "timed out"      # inactivity deadline passed: the server closes it and drains
-    ERROR = "error"              # an error named it, or the connection went before its final
+    TIMED_OUT = "timed out"  # inactivity deadline passed: the server closes it and drains
+    ERROR = "error"  # an error named it, or the connection went before its final
 
 
 # Legal moves. A move not listed is ignored (the state stays): the model never raises on what
 # the server or a hand-typed frame does, it only refuses to show an impossible story.
 TRANSITIONS: dict[SlotState, frozenset[SlotState]] = {
-    SlotState.FREE: frozenset({SlotState.OPENING, SlotState.STREAMING, SlotState.GENERATING,
-                               SlotState.CLOSING}),
-    SlotState.OPENING: frozenset({SlotState.STREAMING, SlotState.GENERATING, SlotState.SPEAKING,
-                                  SlotState.CLOSING, SlotState.FINAL, SlotState.INTERRUPTED,
-                                  SlotState.TIMED_OUT, SlotState.ERROR}),
-    SlotState.STREAMING: frozenset({SlotState.GENERATING, SlotState.SPEAKING, SlotState.CLOSING,
-                                    SlotState.FINAL, SlotState.INTERRUPTED, SlotState.TIMED_OUT,
-                                    SlotState.ERROR}),
-    SlotState.GENERATING: frozenset({SlotState.STREAMING, SlotState.SPEAKING, SlotState.CLOSING,
-                                     SlotState.FINAL, SlotState.INTERRUPTED, SlotState.TIMED_OUT,
-                                     SlotState.ERROR}),
-    SlotState.SPEAKING: frozenset({SlotState.CLOSING, SlotState.FINAL, SlotState.INTERRUPTED,
-                                   SlotState.TIMED_OUT, SlotState.ERROR}),
+    SlotState.FREE: frozenset({SlotState.OPENING, SlotState.STREAMING, SlotState.GENERATING, SlotState.CLOSING}),
+    SlotState.OPENING: frozenset(
+        {
+            SlotState.STREAMING,
+            SlotState.GENERATING,
+            SlotState.SPEAKING,
+            SlotState.CLOSING,
+            SlotState.FINAL,
+            SlotState.INTERRUPTED,
+            SlotState.TIMED_OUT,
+            SlotState.ERROR,
+        }
+    ),
+    SlotState.STREAMING: frozenset(
+        {
+            SlotState.GENERATING,
+            SlotState.SPEAKING,
+            SlotState.CLOSING,
+            SlotState.FINAL,
+            SlotState.INTERRUPTED,
+            SlotState.TIMED_OUT,
+            SlotState.ERROR,
+        }
+    ),
+    SlotState.GENERATING: frozenset(
+        {
+            SlotState.STREAMING,
+            SlotState.SPEAKING,
+            SlotState.CLOSING,
+            SlotState.FINAL,
+            SlotState.INTERRUPTED,
+            SlotState.TIMED_OUT,
+            SlotState.ERROR,
+        }
+    ),
+    SlotState.SPEAKING: frozenset(
+        {SlotState.CLOSING, SlotState.FINAL, SlotState.INTERRUPTED, SlotState.TIMED_OUT, SlotState.ERROR}
+    ),
     SlotState.CLOSING: frozenset({SlotState.FINAL, SlotState.INTERRUPTED, SlotState.ERROR}),
     SlotState.TIMED_OUT: frozenset({SlotState.INTERRUPTED, SlotState.ERROR}),
     SlotState.INTERRUPTED: frozenset({SlotState.ERROR}),
@@ -77,12 +103,12 @@ class SlotMetrics:
     audio_bytes: int = 0
     audio_seconds: float = 0.0
     heard_seconds: float = 0.0
-    late_frames: int = 0          # audio after the client abandoned the context: dropped
+    late_frames: int = 0  # audio after the client abandoned the context: dropped
     late_bytes: int = 0
-    final_frame_audio_bytes: int = 0   # audio riding inside a final frame (pipecat drops it)
+    final_frame_audio_bytes: int = 0  # audio riding inside a final frame (pipecat drops it)
     opened_at: float | None = None
-    first_text_at: float | None = None      # first text frame with words in it
-    first_trigger_at: float | None = None   # first flush / close / end: generation may start
+    first_text_at: float | None = None  # first text frame with words in it
+    first_trigger_at: float | None = None  # first flush / close / end: generation may start
     first_audio_at: float | None = None
     closed_at: float | None = None
     final_at: float | None = None
@@ -110,7 +136,7 @@ class SlotMetrics:
             start = self.opened_at
         return None if start is None else max(0.0, self.first_audio_at - start)
 
-    ttfa = flush_to_audio   # the name the console used first (and bench/ttfa.py measures)
+    ttfa = flush_to_audio  # the name the console used first (and bench/ttfa.py measures)
 
     @property
     def close_to_final(self) -> float | None:
@@ -128,17 +154,17 @@ class ContextSlot:
     state: SlotState = SlotState.FREE
     context_id: str | None = None
     awaiting_final: bool = False
-    phantom: bool = False          # opened by a hand-typed frame, not by a turn
+    phantom: bool = False  # opened by a hand-typed frame, not by a turn
     close_sent: bool = False
     deadline: float | None = None  # inactivity deadline on the session clock; None = no countdown
     # The console's own wait for the final of a closed (or timed-out) context (tui.session.finals):
     # when it passes with no final, the slot is released (`give_up`). `final_wait` is its length.
     final_due: float | None = None
     final_wait: float = 0.0
-    released_after: float | None = None   # the console gave up on its final after this many seconds
-    cleared: bool = False                 # a Murf clear cancelled it: no audio is owed
-    no_audio_final: bool = False          # its final came with no audio although text was sent
-    turn_end: str = ""                    # the end-of-turn pattern of its turn (tui.core.turn_end)
+    released_after: float | None = None  # the console gave up on its final after this many seconds
+    cleared: bool = False  # a Murf clear cancelled it: no audio is owed
+    no_audio_final: bool = False  # its final came with no audio although text was sent
+    turn_end: str = ""  # the end-of-turn pattern of its turn (tui.core.turn_end)
     error: str | None = None
     metrics: SlotMetrics = field(default_factory=SlotMetrics)
 
@@ -150,8 +176,7 @@ class ContextSlot:
     @property
     def draining(self) -> bool:
         """Closed (or interrupted, or timed out) and still waiting for the server's final."""
-        return self.awaiting_final and self.state in (
-            SlotState.CLOSING, SlotState.INTERRUPTED, SlotState.TIMED_OUT)
+        return self.awaiting_final and self.state in (SlotState.CLOSING, SlotState.INTERRUPTED, SlotState.TIMED_OUT)
 
     @property
     def accepts_audio(self) -> bool:
@@ -241,7 +266,8 @@ class ContextSlot:
         if self.awaiting_final:
             self.move(SlotState.INTERRUPTED)
         elif self.state in CUT_AFTER_FINAL and (
-                heard_seconds is None or heard_seconds + HEARD_TO_END < self.metrics.audio_seconds):
+            heard_seconds is None or heard_seconds + HEARD_TO_END < self.metrics.audio_seconds
+        ):
             self.state = SlotState.INTERRUPTED
         return self.state is SlotState.INTERRUPTED
 

@@ -1,4 +1,5 @@
 """The status strip: connection, endpoint, audio backend, last TTFA and barge-in timings."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -12,7 +13,7 @@ class ConnectionState(str, Enum):
     DISCONNECTED = "disconnected"
     CONNECTING = "connecting"
     CONNECTED = "connected"
-    WAITING = "reconnecting"      # backoff: the next attempt is at `reconnect_at`
+    WAITING = "reconnecting"  # backoff: the next attempt is at `reconnect_at`
 
 
 @dataclass
@@ -36,34 +37,34 @@ class BargeInTiming:
 class StatusStrip:
     provider: str = "local"
     dialect: str = "elevenlabs"
-    url: str = ""                          # always redacted
+    url: str = ""  # always redacted
     connection: ConnectionState = ConnectionState.DISCONNECTED
     model: str | None = None
     voice: str | None = None
     output_format: str = ""
     audio_backend: str = "none"
-    silent_reason: str | None = None       # why the speaker is silent (fell back to none)
-    recording: str | None = None           # path of the session recording, if any
+    silent_reason: str | None = None  # why the speaker is silent (fell back to none)
+    recording: str | None = None  # path of the session recording, if any
     guard: bool = True
     rate: float = DEFAULT_RATE
-    turn_end: str = "flush-close"          # how the next turn ends (tui.core.turn_end)
-    settings: list[str] = field(default_factory=list)   # live settings not at their default, short
-    queued_turns: int = 0                  # typed while disconnected or with no free slot
+    turn_end: str = "flush-close"  # how the next turn ends (tui.core.turn_end)
+    settings: list[str] = field(default_factory=list)  # live settings not at their default, short
+    queued_turns: int = 0  # typed while disconnected or with no free slot
     close_code: int | None = None
     close_reason: str = ""
     attempt: int = 0
     reconnect_at: float | None = None
-    reconnect_every: float | None = None   # a loopback server not listening: probed this often
-    server_state: str = ""                 # the embedded server's trouble, while it lasts ("" when fine)
-    last_ttfa: float | None = None         # flush → first audio
-    last_ttfa_text: float | None = None    # first text → first audio
+    reconnect_every: float | None = None  # a loopback server not listening: probed this often
+    server_state: str = ""  # the embedded server's trouble, while it lasts ("" when fine)
+    last_ttfa: float | None = None  # flush → first audio
+    last_ttfa_text: float | None = None  # first text → first audio
     last_barge_in: BargeInTiming | None = None
     # What the speaker's backend says its output holds past a stop call (seconds; None: it does
     # not say): the strip shows it beside the stop call, as an upper bound, never as "silent in".
     output_latency: float | None = None
-    stray_frames: int = 0                  # frames for contexts no slot knows: dropped
+    stray_frames: int = 0  # frames for contexts no slot knows: dropped
     overflow_contexts: list[str] = field(default_factory=list)  # sent past five: the server refuses
-    server_error: str = ""                 # the last error frame's whole message (a close reason is cut)
+    server_error: str = ""  # the last error frame's whole message (a close reason is cut)
 
 
 FIELDS = frozenset(f.name for f in fields(StatusStrip))

@@ -3,6 +3,7 @@
 Alignment times are relative to the start of *that chunk's* audio (PROTOCOL.md §1.3), so each
 context keeps a running offset: the audio seconds received before the chunk.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -11,13 +12,13 @@ from dataclasses import dataclass, field
 from tui.protocol.frames import Alignment
 
 RECENT_TURNS = 20
-DEFAULT_TURN_END = "flush-close"   # tui.core.turn_end's default: not named on every line
+DEFAULT_TURN_END = "flush-close"  # tui.core.turn_end's default: not named on every line
 
 
 @dataclass(frozen=True)
 class Word:
     text: str
-    start: float | None = None    # seconds into the context's audio; None until aligned
+    start: float | None = None  # seconds into the context's audio; None until aligned
     end: float | None = None
 
 
@@ -26,22 +27,22 @@ class TurnTranscript:
     """One context's text as sent, and the timing of its words from the alignment data."""
 
     context_id: str
-    text: str = ""                    # as sent so far
-    typed: str = ""                   # the whole turn as the operator typed it ("" if not a typed turn)
-    opening: bool = False             # opened by its turn, its first frame not seen yet
-    audio_seconds: float = 0.0        # running offset: audio received so far
+    text: str = ""  # as sent so far
+    typed: str = ""  # the whole turn as the operator typed it ("" if not a typed turn)
+    opening: bool = False  # opened by its turn, its first frame not seen yet
+    audio_seconds: float = 0.0  # running offset: audio received so far
     heard_seconds: float = 0.0
     interrupted: bool = False
     heard_at_interrupt: float | None = None
-    error: str = ""                   # the server refused or failed this turn: its message
-    note: str = ""                    # its final looked wrong (tui.session.finals): why
-    stopped: bool = False             # that final came mid-turn: the console sent no more words
-    turn_end: str = ""                # its end-of-turn pattern (tui.core.turn_end); "" = the default
+    error: str = ""  # the server refused or failed this turn: its message
+    note: str = ""  # its final looked wrong (tui.session.finals): why
+    stopped: bool = False  # that final came mid-turn: the console sent no more words
+    turn_end: str = ""  # its end-of-turn pattern (tui.core.turn_end); "" = the default
     # Word spans (start, end) of the aligned characters, built as chunks arrive so a repaint
     # reads them instead of walking every character again.
     _spans: list[tuple[float, float]] = field(default_factory=list)
-    _in_word: bool = False            # the last aligned character was not whitespace
-    _has_alignment: bool = False      # any character was aligned (even whitespace only)
+    _in_word: bool = False  # the last aligned character was not whitespace
+    _has_alignment: bool = False  # any character was aligned (even whitespace only)
 
     def add_text(self, text: str) -> None:
         self.text += text
@@ -51,8 +52,9 @@ class TurnTranscript:
         if alignment is not None:
             base = self.audio_seconds
             spans = self._spans
-            for ch, start_ms, dur_ms in zip(alignment.chars, alignment.char_start_times_ms,
-                                            alignment.char_durations_ms):
+            for ch, start_ms, dur_ms in zip(
+                alignment.chars, alignment.char_start_times_ms, alignment.char_durations_ms
+            ):
                 self._has_alignment = True
                 if ch.isspace():
                     self._in_word = False
@@ -92,7 +94,7 @@ class TurnTranscript:
     def unsent_words(self) -> list[str]:
         """The typed words not sent (yet, or ever: a barge-in stops the pacer). The pacer sends
         the typed words in order, so the sent ones are a prefix of them."""
-        return self.typed.split()[len(self.text.split()):]
+        return self.typed.split()[len(self.text.split()) :]
 
     @property
     def total_words(self) -> int:
@@ -113,7 +115,7 @@ class TurnTranscript:
         if not self._has_alignment:
             return 0 if heard <= 0 else None
         count = 0
-        for start, end in self._spans[:len(self.text.split())]:
+        for start, end in self._spans[: len(self.text.split())]:
             if (start + end) / 2 > heard:
                 break
             count += 1

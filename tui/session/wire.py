@@ -15,6 +15,7 @@ carries them (ElevenLabs) or whose every text and end frame does (Murf voice_con
 (the Python SDK's spelling), on both ElevenLabs endpoints. Murf takes its key only at the
 handshake, so a Murf wire never carries one.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -28,7 +29,11 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 DEFAULT_VOICE_SETTINGS: dict[str, Any] = {
-    "stability": 0.5, "similarity_boost": 0.75, "style": 0.0, "use_speaker_boost": True, "speed": 1.0,
+    "stability": 0.5,
+    "similarity_boost": 0.75,
+    "style": 0.0,
+    "use_speaker_boost": True,
+    "speed": 1.0,
 }
 
 
@@ -39,17 +44,21 @@ class Wire:
     dialect: Dialect
     voice_settings: dict[str, Any] | None = None
     voice_config: murf.VoiceConfig | None = None
-    api_key: Secret | None = None   # set: the key goes in each opening message (auth in the body)
+    api_key: Secret | None = None  # set: the key goes in each opening message (auth in the body)
     generation_config: dict[str, Any] | None = None
     pronunciation_dictionary_locators: list[dict[str, Any]] | None = None
-    buffer: murf.BufferSettings | None = None    # Murf: in each text frame, as its own plugin sends it
+    buffer: murf.BufferSettings | None = None  # Murf: in each text frame, as its own plugin sends it
 
     def with_settings(self, settings: Settings, *, voice: str | None) -> Wire:
         """This wire carrying `settings` (`voice`: the command line's, for Murf's voice_id)."""
-        return replace(self, voice_settings=settings.voice_settings(),
-                       generation_config=settings.generation_config(),
-                       pronunciation_dictionary_locators=settings.locators(),
-                       voice_config=settings.voice_config(voice), buffer=settings.buffer())
+        return replace(
+            self,
+            voice_settings=settings.voice_settings(),
+            generation_config=settings.generation_config(),
+            pronunciation_dictionary_locators=settings.locators(),
+            voice_config=settings.voice_config(voice),
+            buffer=settings.buffer(),
+        )
 
     @property
     def can_flush(self) -> bool:
@@ -60,18 +69,22 @@ class Wire:
         return self.dialect is Dialect.ELEVENLABS_SINGLE
 
     def open(self, cid: str | None) -> list[str]:
-        settings = elevenlabs.ContextSettings(voice_settings=self.voice_settings,
-                                              generation_config=self.generation_config,
-                                              pronunciation_dictionary_locators=self.pronunciation_dictionary_locators)
+        settings = elevenlabs.ContextSettings(
+            voice_settings=self.voice_settings,
+            generation_config=self.generation_config,
+            pronunciation_dictionary_locators=self.pronunciation_dictionary_locators,
+        )
         match self.dialect:
             case Dialect.ELEVENLABS:
-                return [elevenlabs.encode_client(elevenlabs.SendText(" ", cid, settings=settings,
-                                                                     xi_api_key=self.api_key))]
+                return [
+                    elevenlabs.encode_client(elevenlabs.SendText(" ", cid, settings=settings, xi_api_key=self.api_key))
+                ]
             case Dialect.ELEVENLABS_SINGLE:
-                return [stream_input.encode_client(elevenlabs.SendText(" ", settings=settings,
-                                                                       xi_api_key=self.api_key))]
+                return [
+                    stream_input.encode_client(elevenlabs.SendText(" ", settings=settings, xi_api_key=self.api_key))
+                ]
             case _:
-                return []   # Murf: the first text frame opens the context, voice_config inside
+                return []  # Murf: the first text frame opens the context, voice_config inside
 
     def text(self, cid: str | None, text: str, flush: bool) -> list[str]:
         match self.dialect:
@@ -80,8 +93,9 @@ class Wire:
             case Dialect.ELEVENLABS_SINGLE:
                 return [stream_input.encode_client(elevenlabs.SendText(text, flush=flush))]
             case _:
-                return [murf.encode_client(murf.SendText(text, cid, voice_config=self.voice_config,
-                                                         buffer=self.buffer))]
+                return [
+                    murf.encode_client(murf.SendText(text, cid, voice_config=self.voice_config, buffer=self.buffer))
+                ]
 
     def end_turn(self, cid: str | None, *, unflushed: bool) -> list[str]:
         """The end of a turn; `unflushed` says whether text was sent since the last flush."""

@@ -5,6 +5,7 @@ The app owns what is app-wide: starting and shutting down the console, themes (r
 ticker that repaints countdowns from deadlines. Everything on screen lives in `ConsoleScreen`;
 every operator action is listed in `actions.py` and implemented in `screens/console_actions.py`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,9 @@ class SwitchboardApp(App[None]):
     COMMANDS = App.COMMANDS | {ConsoleCommands}
     BINDINGS = [
         Binding(APP_KEYS["quit"], "quit", "quit", priority=True, id="quit"),
-        Binding(APP_KEYS["command-palette"], "command_palette", "palette", show=False, priority=True,
-                id="command-palette"),
+        Binding(
+            APP_KEYS["command-palette"], "command_palette", "palette", show=False, priority=True, id="command-palette"
+        ),
     ]
 
     def __init__(
@@ -69,7 +71,7 @@ class SwitchboardApp(App[None]):
         `connect=False` starts speaker and recorder but opens no connection; `replay` plays a
         recording into the console (which must run on `replay.clock`) instead of connecting;
         `problems` are shown in the banner once the screen is up."""
-        super().__init__(driver_class=quick_escape_driver())   # Escape in ~10 ms, not ~100
+        super().__init__(driver_class=quick_escape_driver())  # Escape in ~10 ms, not ~100
         self.core = console
         self.session = console.session
         self.clock: Clock = console.clock
@@ -78,7 +80,7 @@ class SwitchboardApp(App[None]):
         self._save_choices = save_choices
         self._tick_hz = tick_hz
         self._paint_interval = 1 / paint_hz
-        self._paint_clock = paint_clock      # wall time for throttling; the session clock may be frozen
+        self._paint_clock = paint_clock  # wall time for throttling; the session clock may be frozen
         self._last_paint = float("-inf")
         self._pending: Changes | None = None
         self._startup_problems: list[str] = list(problems)
@@ -151,8 +153,9 @@ class SwitchboardApp(App[None]):
         at = names.index(self.theme) if self.theme in names else -1
         self.switch_theme(names[(at + 1) % len(names)])
 
-    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
-                           time_format: str | None = None) -> str | None:
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
         """The palette's Screenshot: saved in `screenshot_dir()`; Textual's notice names the file."""
         return super().deliver_screenshot(filename, path or str(screenshot_dir()), time_format)
 
@@ -197,7 +200,7 @@ class SwitchboardApp(App[None]):
 
     async def on_unmount(self) -> None:
         self._remove_observer()
-        await self.core.shutdown()   # idempotent: a no-op after action_quit
+        await self.core.shutdown()  # idempotent: a no-op after action_quit
 
     def _tick(self) -> None:
         self.console_screen.tick(self.clock())

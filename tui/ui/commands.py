@@ -1,4 +1,5 @@
 """The command palette (ctrl+p) offers every console action and every theme."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -17,12 +18,17 @@ class ConsoleCommands(Provider):
         found: list[tuple[str, str, object]] = []
         for action in ACTIONS:
             if screen.check_action(action.name, ()) is False:
-                continue   # a live action while replaying, or a replay one while live
+                continue  # a live action while replaying, or a replay one while live
             title = f"{action.label.capitalize()} ({keys.get(action.id, action.keys)})"
             found.append((title, action.help, partial(screen.run_action, action.action)))
         for name in self.app.theme_names():
-            found.append((f"Theme: {name}", f"Switch the colours to {name} (saved for next time)",
-                          partial(self.app.switch_theme, name)))
+            found.append(
+                (
+                    f"Theme: {name}",
+                    f"Switch the colours to {name} (saved for next time)",
+                    partial(self.app.switch_theme, name),
+                )
+            )
         return found
 
     async def discover(self) -> Hits:

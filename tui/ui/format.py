@@ -1,4 +1,5 @@
 """Numbers as the panels show them: short, fixed width, no surprises at 80 columns."""
+
 from __future__ import annotations
 
 

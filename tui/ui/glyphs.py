@@ -3,6 +3,7 @@
 The theme files carry colours only; the glyphs are the console's, one per state, so a state
 reads without colour too (monochrome terminals, colour-blind operators).
 """
+
 from __future__ import annotations
 
 from ..session.slot import SlotState

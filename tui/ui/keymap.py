@@ -8,6 +8,7 @@ The file maps binding ids (see `tui.ui.actions.ACTIONS`, or press F1) to Textual
 A bad file never stops the console: the valid entries apply and each problem comes back as one
 line the app shows in its banner.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,7 +46,7 @@ def parse_keymap(text: str, known_ids: frozenset[str] | None = None) -> LoadedKe
             problems.append(f"keymap: unknown binding id {binding_id!r} (known: {', '.join(sorted(known))})")
             continue
         if not isinstance(keys, str) or not keys.strip():
-            problems.append(f"keymap: {binding_id} must be a string of keys such as \"f2\" or \"ctrl+b,f12\"")
+            problems.append(f'keymap: {binding_id} must be a string of keys such as "f2" or "ctrl+b,f12"')
             continue
         names = _split(keys)
         taken = [k for k in names if k in COMPOSER_KEYS]
@@ -70,7 +71,7 @@ def _without_clashes(keymap: dict[str, str], problems: list[str]) -> LoadedKeyma
     """
     owner: dict[str, str] = {}
     for binding_id, keys in default_keys().items():
-        if binding_id not in keymap:        # a remapped action gives its default keys up
+        if binding_id not in keymap:  # a remapped action gives its default keys up
             owner.update((k, binding_id) for k in _split(keys) if k not in owner)
     applied: dict[str, str] = {}
     for binding_id, keys in keymap.items():

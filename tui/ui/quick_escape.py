@@ -16,6 +16,7 @@ protocol (Textual asks for it) send Escape as CSI 27 u, which needs no wait at a
 The input loop below mirrors textual 8.2.8's `LinuxDriver.run_input_thread` (textual is pinned
 exactly in pyproject.toml); only the select timeout differs.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,8 @@ from textual._time import get_time
 from textual._xterm_parser import XTermParser
 from textual.driver import Driver
 
-ESCAPE_DELAY = 0.010      # seconds a lone ESC waits for a next byte, unless ESCDELAY says otherwise
-IDLE_WAKE = 0.1           # Textual's own select timeout when nothing is pending
+ESCAPE_DELAY = 0.010  # seconds a lone ESC waits for a next byte, unless ESCDELAY says otherwise
+IDLE_WAKE = 0.1  # Textual's own select timeout when nothing is pending
 
 
 def escape_delay(environ: dict[str, str] | os._Environ = os.environ) -> float:

@@ -1,5 +1,6 @@
 """Opening the full-screen console: live from a `ConsoleConfig` (the CLI's `open_console`), or on
 a recording (`run_replay`)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -7,6 +7,7 @@ wrote it, comments and layout included (tomlkit edits the document in place). A 
 with an error is never overwritten (it is the user's): the choice is not saved and the caller
 gets one line saying why.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,7 +46,7 @@ def config_path(environ: Mapping[str, str] = os.environ) -> Path:
 class LoadedConfig:
     data: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
-    unreadable: bool = False    # the file exists but is not TOML we can read: never overwrite it
+    unreadable: bool = False  # the file exists but is not TOML we can read: never overwrite it
 
     @property
     def theme(self) -> str | None:
@@ -61,8 +62,7 @@ def load_config(path: Path | None = None) -> LoadedConfig:
     except FileNotFoundError:
         return LoadedConfig()
     except (OSError, UnicodeDecodeError) as exc:
-        return LoadedConfig(problem=f"config {path}: cannot read it ({exc.__class__.__name__})",
-                            unreadable=True)
+        return LoadedConfig(problem=f"config {path}: cannot read it ({exc.__class__.__name__})", unreadable=True)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -20,6 +20,7 @@ A file with an error is reported by file name and line and skipped; asking for a
 missing or broken gives the default theme and a message. No colour is written in this module:
 the last-resort fallback borrows Textual's own built-in theme.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,22 +39,46 @@ from tui.shipped import shipped_dir
 from .settings import config_dir
 
 DEFAULT_THEME = "switchboard-dark"
-BUILTIN_DIR = shipped_dir("themes")   # the repo's themes/, or the wheel's copy inside the package
+BUILTIN_DIR = shipped_dir("themes")  # the repo's themes/, or the wheel's copy inside the package
 
 # One variable per slot state the console shows (tui.session.slot.SlotState), as `$slot-<state>`.
 SLOT_VARIABLES = (
-    "slot-free", "slot-opening", "slot-streaming", "slot-generating", "slot-speaking",
-    "slot-draining", "slot-interrupted", "slot-timed-out", "slot-error",
+    "slot-free",
+    "slot-opening",
+    "slot-streaming",
+    "slot-generating",
+    "slot-speaking",
+    "slot-draining",
+    "slot-interrupted",
+    "slot-timed-out",
+    "slot-error",
 )
 # States a theme may leave out, and the state whose colour they borrow.
 SLOT_FALLBACKS = {"slot-opening": "slot-streaming", "slot-generating": "slot-streaming"}
 REQUIRED_SLOT_VARIABLES = tuple(v for v in SLOT_VARIABLES if v not in SLOT_FALLBACKS)
-STYLE_VARIABLES = {"slot-text-style": "none"}   # text-style of slot labels (stage: bold)
+STYLE_VARIABLES = {"slot-text-style": "none"}  # text-style of slot labels (stage: bold)
 
-COLOR_FIELDS = ("primary", "secondary", "accent", "foreground", "background", "surface",
-                "panel", "boost", "warning", "error", "success")
-OTHER_FIELDS = {"name": str, "dark": bool, "big-digits": bool, "luminosity_spread": float,
-                "text_alpha": float, "ansi": bool}
+COLOR_FIELDS = (
+    "primary",
+    "secondary",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+    "warning",
+    "error",
+    "success",
+)
+OTHER_FIELDS = {
+    "name": str,
+    "dark": bool,
+    "big-digits": bool,
+    "luminosity_spread": float,
+    "text_alpha": float,
+    "ansi": bool,
+}
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -94,8 +119,11 @@ class ThemeSet:
         if not requested or requested == default.name:
             return default, None
         broken = [p for p in self.problems if Path(p.file).stem == requested]
-        why = f"it has an error ({broken[0]})" if broken else \
-            f"there is no such theme (known: {', '.join(sorted(self.themes))})"
+        why = (
+            f"it has an error ({broken[0]})"
+            if broken
+            else f"there is no such theme (known: {', '.join(sorted(self.themes))})"
+        )
         return default, f"theme {requested!r} is not available: {why}; using {default.name}"
 
 
@@ -145,8 +173,11 @@ def parse_theme(text: str, file: str) -> SwitchboardTheme | ThemeProblem:
             return problem(key, f"unknown field {key!r} (fields: {', '.join(sorted(known))})")
     name = data.get("name")
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        return problem("name", "'name' must be lower-case letters, digits and dashes") \
-            if "name" in data else ThemeProblem(file, None, "no 'name'")
+        return (
+            problem("name", "'name' must be lower-case letters, digits and dashes")
+            if "name" in data
+            else ThemeProblem(file, None, "no 'name'")
+        )
     if "primary" not in data:
         return ThemeProblem(file, None, "no 'primary' colour")
     for key in COLOR_FIELDS:
@@ -154,8 +185,9 @@ def parse_theme(text: str, file: str) -> SwitchboardTheme | ThemeProblem:
             return problem(key, f"{key} = {data[key]!r} is not a colour")
     for key, kind in OTHER_FIELDS.items():
         value = data.get(key)
-        if value is not None and not (isinstance(value, kind) or (kind is float and isinstance(value, int)
-                                                                    and not isinstance(value, bool))):
+        if value is not None and not (
+            isinstance(value, kind) or (kind is float and isinstance(value, int) and not isinstance(value, bool))
+        ):
             return problem(key, f"{key} must be {'true or false' if kind is bool else kind.__name__}")
 
     variables = data.get("variables", {})
@@ -165,14 +197,12 @@ def parse_theme(text: str, file: str) -> SwitchboardTheme | ThemeProblem:
         if not isinstance(value, str):
             return problem(key, f"variable {key} must be a string", "variables")
         if key.startswith("slot-") and key not in SLOT_VARIABLES and key not in STYLE_VARIABLES:
-            return problem(key, f"unknown slot variable {key!r} (known: {', '.join(SLOT_VARIABLES)})",
-                           "variables")
+            return problem(key, f"unknown slot variable {key!r} (known: {', '.join(SLOT_VARIABLES)})", "variables")
         if key in SLOT_VARIABLES and not _is_color(value):
             return problem(key, f"{key} = {value!r} is not a colour", "variables")
     missing = [v for v in REQUIRED_SLOT_VARIABLES if v not in variables]
     if missing:
-        return ThemeProblem(file, _table_line(text, "variables"),
-                            f"[variables] lacks {', '.join(missing)}")
+        return ThemeProblem(file, _table_line(text, "variables"), f"[variables] lacks {', '.join(missing)}")
 
     merged = {**STYLE_VARIABLES, **variables}
     for name_, source in SLOT_FALLBACKS.items():
@@ -217,14 +247,19 @@ def fallback_theme() -> SwitchboardTheme:
     base = BUILTIN_THEMES["textual-dark"]
     computed = base.to_color_system().generate()
     slots = {
-        "slot-free": computed["foreground-muted"], "slot-opening": computed["accent"],
-        "slot-streaming": computed["primary"], "slot-generating": computed["secondary"],
-        "slot-speaking": computed["success"], "slot-draining": computed["accent"],
-        "slot-interrupted": computed["warning"], "slot-timed-out": computed["error-muted"],
+        "slot-free": computed["foreground-muted"],
+        "slot-opening": computed["accent"],
+        "slot-streaming": computed["primary"],
+        "slot-generating": computed["secondary"],
+        "slot-speaking": computed["success"],
+        "slot-draining": computed["accent"],
+        "slot-interrupted": computed["warning"],
+        "slot-timed-out": computed["error-muted"],
         "slot-error": computed["error"],
     }
-    theme = Theme(**{**base.__dict__, "name": DEFAULT_THEME,
-                     "variables": {**base.variables, **STYLE_VARIABLES, **slots}})
+    theme = Theme(
+        **{**base.__dict__, "name": DEFAULT_THEME, "variables": {**base.variables, **STYLE_VARIABLES, **slots}}
+    )
     return SwitchboardTheme(theme)
 
 

@@ -7,6 +7,7 @@
 Both yield `SynthChunk`s clause by clause; see `Voice` for the contract and `SynthChunk.split`
 for cutting a chunk into wire-sized frames.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -26,9 +27,11 @@ def load_voice(name: str, **options: Any) -> Voice:
     """
     if name == "tone":
         from .tone import ToneVoice
+
         factory: Any = ToneVoice
     elif name == "piper":
         from .piper_voice import PiperSpeech  # imports onnxruntime: only when asked for
+
         factory = PiperSpeech
     else:
         raise VoiceError(f"unknown voice {name!r}: choose one of {', '.join(VOICE_NAMES)}")

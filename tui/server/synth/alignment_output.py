@@ -12,6 +12,7 @@ as shipped.
 Field numbers are from onnx.proto: ModelProto.graph = 7; GraphProto.node = 1,
 GraphProto.output = 12; NodeProto.output = 2, NodeProto.op_type = 4; ValueInfoProto.name = 1.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -51,7 +52,8 @@ def with_alignment_output(model: bytes) -> tuple[bytes, str]:
         elif number == _GRAPH_OUTPUT:
             graph_outputs.update(
                 bytes(view[s:e]).decode("utf-8")
-                for n, w, _, s, e in _fields(view, start, end) if n == _VALUE_INFO_NAME and w == _LENGTH_DELIMITED
+                for n, w, _, s, e in _fields(view, start, end)
+                if n == _VALUE_INFO_NAME and w == _LENGTH_DELIMITED
             )
     if len(ceil_outputs) != 1:
         raise ValueError(f"expected one Ceil tensor (the phoneme durations), found {len(ceil_outputs)}")
@@ -62,10 +64,16 @@ def with_alignment_output(model: bytes) -> tuple[bytes, str]:
     value_info = _key(_VALUE_INFO_NAME) + _varint(len(encoded)) + encoded
     extra = _key(_GRAPH_OUTPUT) + _varint(len(value_info)) + value_info
     graph_length = body_end - body_start + len(extra)
-    patched = b"".join((
-        view[:key_start], _key(_MODEL_GRAPH), _varint(graph_length),
-        view[body_start:body_end], extra, view[body_end:],
-    ))
+    patched = b"".join(
+        (
+            view[:key_start],
+            _key(_MODEL_GRAPH),
+            _varint(graph_length),
+            view[body_start:body_end],
+            extra,
+            view[body_end:],
+        )
+    )
     return patched, name
 
 

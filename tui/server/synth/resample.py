@@ -7,6 +7,7 @@ few milliseconds (the filter's delay) back until the next chunk, which would shi
 from its alignment and delay the first audio. One call gives exactly round(n * out / in)
 samples with the edges handled, which is what the alignment is scaled by.
 """
+
 from __future__ import annotations
 
 import numpy as np

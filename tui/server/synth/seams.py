@@ -7,18 +7,20 @@ ends mid-clause and the quiet head of the unit after it are trimmed down to a na
 the very first unit loses its leading silence too, which brings the start of speech forward.
 Char boundaries move with the audio (chars inside trimmed silence collapse onto its edge).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-QUIET = 0.015          # |sample| below this (after the voice's gain) counts as silence
+QUIET = 0.015  # |sample| below this (after the voice's gain) counts as silence
 KEEP_HEAD_MS = 10
 KEEP_TAIL_MS = 30
 FADE_MS = 5
 
 
-def trim_silence(audio: np.ndarray, bounds: list[float], rate: int, *,
-                 head: bool, tail: bool) -> tuple[np.ndarray, list[float]]:
+def trim_silence(
+    audio: np.ndarray, bounds: list[float], rate: int, *, head: bool, tail: bool
+) -> tuple[np.ndarray, list[float]]:
     """Trim quiet head and/or tail beyond the kept margins; fade the new edges in and out."""
     loud = np.flatnonzero(np.abs(audio) >= QUIET)
     if not loud.size or not (head or tail):

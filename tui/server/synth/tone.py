@@ -14,6 +14,7 @@ as on the real service (rapid barge-ins exhaust the five slots).
 
 Thread-safety: holds no mutable state; any number of threads may synthesize at once.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,8 +41,13 @@ def tone_frequency(ch: str) -> float:
 class ToneVoice:
     name = "tone"
 
-    def __init__(self, ms_per_char: float = DEFAULT_MS_PER_CHAR, first_words: int = FIRST_UNIT_WORDS,
-                 generation_rtf: float = 0.0, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        ms_per_char: float = DEFAULT_MS_PER_CHAR,
+        first_words: int = FIRST_UNIT_WORDS,
+        generation_rtf: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.ms_per_char = check_number("tone ms_per_char", ms_per_char, 1, 10_000)
         self.first_words = check_whole_number("first_words", first_words)
         self.generation_rtf = check_number("tone generation_rtf", generation_rtf, 0, 10)
@@ -52,17 +58,17 @@ class ToneVoice:
         return self._chunks(text, sample_rate, self.ms_per_char / speed)
 
     def _chunks(self, text: str, rate: int, char_ms: float) -> Iterator[SynthChunk]:
-        def edge(index: int) -> int:   # sample position of a char boundary, from the text's start
+        def edge(index: int) -> int:  # sample position of a char boundary, from the text's start
             return math.floor(index * char_ms * rate / 1000 + 0.5)
 
         first = 0
-        for unit in iter_units(text, self.first_words):   # lazily: a closed generator stops
+        for unit in iter_units(text, self.first_words):  # lazily: a closed generator stops
             edges = [edge(first + i) for i in range(len(unit) + 1)]
             base = edges[0]
             audio = np.zeros(edges[-1] - base, dtype=np.float32)
             for ch, lo, hi in zip(unit, edges, edges[1:]):
                 if not ch.isspace():
-                    audio[lo - base:hi - base] = _note(tone_frequency(ch), hi - lo, rate)
+                    audio[lo - base : hi - base] = _note(tone_frequency(ch), hi - lo, rate)
             bounds_ms = [(e - base) * 1000.0 / rate for e in edges]
             starts, durations = timings_from_boundaries(bounds_ms, bounds_ms[-1])
             if self.generation_rtf:
@@ -78,5 +84,5 @@ def _note(frequency: float, samples: int, rate: int) -> np.ndarray:
     if fade:
         ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(fade) / fade)
         wave[:fade] *= ramp
-        wave[samples - fade:] *= ramp[::-1]
+        wave[samples - fade :] *= ramp[::-1]
     return wave.astype(np.float32)

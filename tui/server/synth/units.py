@@ -7,6 +7,7 @@ after its first few words (a prosody seam, the price of an early start; seams.py
 pause), the next unit is capped so it is ready before the first one has finished playing, and
 later ones are capped so one runaway sentence cannot starve other contexts of the CPU.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,8 @@ _CLAUSE_TAIL = re.compile(r"""[.!?;:,…]+["'”’)\]]*\s*$""")
 _ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr vs etc e.g i.e prof inc ltd no approx".split())
 _WORD = re.compile(r"\S+\s*")
 
-FIRST_UNIT_WORDS = 2         # bench/synth.py: first-chunk p50 0.48x the whole clause (3 words: 0.68x)
-FIRST_UNIT_LETTERS = 16      # two long words are as slow as four short ones
+FIRST_UNIT_WORDS = 2  # bench/synth.py: first-chunk p50 0.48x the whole clause (3 words: 0.68x)
+FIRST_UNIT_LETTERS = 16  # two long words are as slow as four short ones
 SECOND_UNIT_WORDS = 10
 LATER_UNIT_WORDS = 30
 # A voice's memory grows with the audio of one model run (Piper: 6 GB for a 20,000-letter "word",
@@ -62,7 +63,7 @@ def iter_units(text: str, first_words: int = FIRST_UNIT_WORDS) -> Iterator[str]:
         start = 0
         while start < len(words):
             take = _take(words, start, _limit(count, first_words), first_unit=count == 0)
-            yield "".join(words[start:start + take])
+            yield "".join(words[start : start + take])
             start += take
             count += 1
 
@@ -74,12 +75,12 @@ def ends_clause(unit: str) -> bool:
 
 def _clauses(text: str) -> Iterator[str]:
     """Clauses in order; one that has nothing to say joins its neighbour (lazily, in one pass)."""
-    parts: list[str] = []       # the clause being built: pieces joined once it is complete
+    parts: list[str] = []  # the clause being built: pieces joined once it is complete
     says_something = False
     for clause in _raw_clauses(text):
         speakable = _speakable(clause)
         if parts and (not speakable or not says_something):
-            parts.append(clause)    # bare punctuation joins the clause before; leading, the next
+            parts.append(clause)  # bare punctuation joins the clause before; leading, the next
             says_something = says_something or speakable
             continue
         if parts:
@@ -94,18 +95,18 @@ def _raw_clauses(text: str) -> Iterator[str]:
     for match in _CLAUSE_END.finditer(text):
         if _is_abbreviation(text, match):
             continue
-        yield text[start:match.end()]
+        yield text[start : match.end()]
         start = match.end()
     if start < len(text):
         yield text[start:]
 
 
 def _is_abbreviation(text: str, match: re.Match[str]) -> bool:
-    if match.group().rstrip(" \t") != ".":      # a line break always ends a clause
+    if match.group().rstrip(" \t") != ".":  # a line break always ends a clause
         return False
     # Only the few chars before the period are looked at (never the whole text before it: that
     # made splitting quadratic): an abbreviation is short, a longer word is none.
-    window = text[max(0, match.start() - _ABBREVIATION_CHARS - 1):match.start()]
+    window = text[max(0, match.start() - _ABBREVIATION_CHARS - 1) : match.start()]
     before = window.rsplit(None, 1)
     word = before[-1].lower() if before else ""
     if len(word) > _ABBREVIATION_CHARS:
@@ -123,7 +124,7 @@ def _words(clause: str) -> list[str]:
     longer than MAX_WORD_CHARS comes as pieces of WORD_PIECE_CHARS (no whitespace after all but
     the last)."""
     words = _WORD.findall(clause)
-    lead = clause[:len(clause) - len(clause.lstrip())]
+    lead = clause[: len(clause) - len(clause.lstrip())]
     if not words:
         return [clause]
     words[0] = lead + words[0]
@@ -137,7 +138,7 @@ def _pieces(word: str) -> list[str]:
     if letters <= MAX_WORD_CHARS:
         return [word]
     cuts = list(range(0, letters, WORD_PIECE_CHARS))
-    return [word[a:b] for a, b in zip(cuts, cuts[1:])] + [word[cuts[-1]:]]
+    return [word[a:b] for a, b in zip(cuts, cuts[1:])] + [word[cuts[-1] :]]
 
 
 def _limit(index: int, first_words: int) -> int:
@@ -160,10 +161,10 @@ def _take(words: list[str], start: int, limit: int, first_unit: bool) -> int:
         if offset and chars > MAX_UNIT_CHARS:
             take = offset
             break
-        if not word[-1:].isspace() and offset + 1 < left:    # a piece of a cut word ends its unit
+        if not word[-1:].isspace() and offset + 1 < left:  # a piece of a cut word ends its unit
             take = offset + 1
             break
     if first_unit and left > limit:
-        while take > 1 and sum(ch.isalnum() for w in words[start:start + take] for ch in w) > FIRST_UNIT_LETTERS:
+        while take > 1 and sum(ch.isalnum() for w in words[start : start + take] for ch in w) > FIRST_UNIT_LETTERS:
             take -= 1
     return take

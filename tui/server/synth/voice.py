@@ -1,4 +1,5 @@
 """What every voice promises the server, and the checks all voices share."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -3,6 +3,7 @@
 It paints a `Session` (tui.session) and repaints only the areas a `Changes` names. Countdowns
 are repainted by `tick(now)`, which the app's single ticker calls.
 """
+
 from __future__ import annotations
 
 from textual.app import ComposeResult
@@ -22,8 +23,8 @@ from ..widgets.status import StatusView
 from ..widgets.transcript import TranscriptView
 from .console_actions import ConsoleActions
 
-WIDE_COLUMNS = 120   # transcript beside the frame log
-TALL_ROWS = 36       # taller slot panels (and big digits when the theme asks)
+WIDE_COLUMNS = 120  # transcript beside the frame log
+TALL_ROWS = 36  # taller slot panels (and big digits when the theme asks)
 
 
 class ConsoleScreen(ConsoleActions, Screen[None]):
@@ -35,11 +36,11 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
         super().__init__(id="console")
         self.core = console
         self.session = console.session
-        self.replay = replay   # replaying a recording: no composer, replay keys instead
+        self.replay = replay  # replaying a recording: no composer, replay keys instead
         self._blink = blink  # off for snapshots: a blinking cursor is never the same twice
         self.replay_caption: str | None = None
         self._panels: list = []
-        self._on_air: int | None = None   # index of the panel marked as being heard
+        self._on_air: int | None = None  # index of the panel marked as being heard
 
     def compose(self) -> ComposeResult:
         yield StatusView(id="status")
@@ -56,7 +57,7 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
             composer.cursor_blink = self._blink
             if self.replay is not None:
                 composer.placeholder = "Replaying: space play/pause · n step · b next barge-in · +/- speed"
-                composer.disabled = True   # plain keys drive the replay
+                composer.disabled = True  # plain keys drive the replay
             yield composer
         yield Footer()
 
@@ -85,8 +86,15 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
         return self.session.clock()
 
     def paint_all(self) -> None:
-        self.paint(Changes(slots=set(range(len(self.session.slots))), log=True, transcript=True, status=True,
-                           banner=self.session.banner))
+        self.paint(
+            Changes(
+                slots=set(range(len(self.session.slots))),
+                log=True,
+                transcript=True,
+                status=True,
+                banner=self.session.banner,
+            )
+        )
 
     def paint(self, changes: Changes) -> None:
         """Repaint the areas `changes` names, and nothing else."""

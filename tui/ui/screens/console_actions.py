@@ -2,6 +2,7 @@
 the headless `Console` (tui.core), whose result comes back as a toast when it has something to say.
 Errors from the server are not handled here: they reach the banner through the session model.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 MODES = action_modes()
 
 
-
 class ConsoleActions:
     """Mixed into ConsoleScreen, which provides `console`, `session`, `paint` and the DOM."""
 
@@ -48,15 +48,19 @@ class ConsoleActions:
     def _say(self, result: CommandResult, *, quiet_when_ok: bool = False) -> None:
         if result.ok and (quiet_when_ok or not result.message):
             return
-        self.app.notify(result.message, severity="information" if result.ok else "warning",
-                        timeout=3 if result.ok else 6, markup=False)
+        self.app.notify(
+            result.message,
+            severity="information" if result.ok else "warning",
+            timeout=3 if result.ok else 6,
+            markup=False,
+        )
 
     # ---- the composer ----------------------------------------------------------------------
 
     def on_composer_turn_submitted(self, event: Composer.TurnSubmitted) -> None:
         result = self.core.submit_turn(event.text)
         if result.ok:
-            event.composer.accepted(event.text)   # only now: a refused turn keeps its text
+            event.composer.accepted(event.text)  # only now: a refused turn keeps its text
         self._say(result, quiet_when_ok=result.message == "streaming")
 
     # ---- the speaking context ----------------------------------------------------------------
@@ -96,9 +100,14 @@ class ConsoleActions:
         on = not self.session.guard
         self.core.set_guard(on)
         limit = self.session.dialect.max_contexts
-        self._say(CommandResult(True, f"context-limit guard on ({limit} at once)" if on else
-                                f"context-limit guard OFF: a context past {limit} goes out and the "
-                                "server refuses it"))
+        self._say(
+            CommandResult(
+                True,
+                f"context-limit guard on ({limit} at once)"
+                if on
+                else f"context-limit guard OFF: a context past {limit} goes out and the server refuses it",
+            )
+        )
 
     def action_rate(self, factor: float) -> None:
         rate = min(MAX_RATE, max(MIN_RATE, self.session.status.rate * factor))
@@ -117,15 +126,24 @@ class ConsoleActions:
             self.app.save_live_settings(settings)
 
         config = self.core.config
-        self.app.push_screen(SettingsScreen(self.core.settings, apply, dialect_name=self.session.dialect.value,
-                                            command_line={"voice_id": config.voice, "model": config.model,
-                                                          "inactivity_timeout": config.inactivity_timeout}))
+        self.app.push_screen(
+            SettingsScreen(
+                self.core.settings,
+                apply,
+                dialect_name=self.session.dialect.value,
+                command_line={
+                    "voice_id": config.voice,
+                    "model": config.model,
+                    "inactivity_timeout": config.inactivity_timeout,
+                },
+            )
+        )
 
     def action_raw_send(self) -> None:
         def sent(text: str | None) -> None:
             if text is None:
                 return
-            self._raw_draft = text   # kept for next time, sent or not
+            self._raw_draft = text  # kept for next time, sent or not
             self._say(self.core.send_raw(text))
 
         self.app.push_screen(RawSendScreen(self._raw_draft, self._live_context()), sent)
@@ -169,7 +187,7 @@ class ConsoleActions:
 
     def action_filter_log(self) -> None:
         seen = dict.fromkeys(e.context_id for e in self.session.log if e.context_id)
-        choices = [(cid, cid) for cid in reversed(seen)]   # newest first: the live turn is "2"
+        choices = [(cid, cid) for cid in reversed(seen)]  # newest first: the live turn is "2"
 
         def chosen(cid: str | None) -> None:
             if cid is not None:

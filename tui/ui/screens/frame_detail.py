@@ -4,6 +4,7 @@ Opens on the line at the bottom of the pane (the newest while following); up and
 through the lines the pane holds (its filter applies), escape closes. A summary that is JSON is
 shown indented, one key a line.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,12 +27,12 @@ def describe(entry: LogEntry) -> Text:
     header = f"{entry.direction} · {entry.at:.3f} s · context {entry.context_id or '-'}{size}"
     try:
         body = json.dumps(json.loads(entry.summary), indent=2, ensure_ascii=False)
-    except ValueError:   # cut at the summary limit, or not JSON at all: shown as it is, wrapped
+    except ValueError:  # cut at the summary limit, or not JSON at all: shown as it is, wrapped
         body = entry.summary
     out = Text()
     out.append(header, "bold")
     out.append("\n")
-    out.append(body)   # from the wire: Text, never markup
+    out.append(body)  # from the wire: Text, never markup
     return out
 
 

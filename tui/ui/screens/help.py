@@ -1,4 +1,5 @@
 """F1: the keys as currently bound (keymap.toml applied) and what the panels show."""
+
 from __future__ import annotations
 
 from rich.table import Table
@@ -53,10 +54,12 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="italic")
         for action in ACTIONS:
             table.add_row(Text(self._keys_for.get(action.id, action.keys)), Text(action.help), Text(action.id))
-        for keys, what, binding_id in (("enter", "Stream the typed turn", "(composer)"),
-                                       ("up / down", "Recall earlier turns", "(composer)"),
-                                       ("ctrl+p", "Command palette: every action, themes", "command-palette"),
-                                       (self._keys_for.get("quit", "ctrl+q"), "Quit", "quit")):
+        for keys, what, binding_id in (
+            ("enter", "Stream the typed turn", "(composer)"),
+            ("up / down", "Recall earlier turns", "(composer)"),
+            ("ctrl+p", "Command palette: every action, themes", "command-palette"),
+            (self._keys_for.get("quit", "ctrl+q"), "Quit", "quit"),
+        ):
             table.add_row(Text(keys), Text(what), Text(binding_id))
         with VerticalScroll() as scroll:
             scroll.border_title = "Switchboard keys (esc closes)"

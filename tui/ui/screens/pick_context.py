@@ -1,4 +1,5 @@
 """Pick one context from a short list: which to close, or which to filter the frame log by."""
+
 from __future__ import annotations
 
 from typing import ClassVar

@@ -5,6 +5,7 @@ screen returns the frame text; the app sends it and remembers it for the next ti
 It opens aimed at the live context: the draft's `context_id` becomes that id, selected, so
 typing another id replaces it.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,14 +28,14 @@ def prefill(draft: str, context_id: str | None) -> tuple[str, tuple[int, int] | 
     try:
         frame = json.loads(text)
     except (ValueError, RecursionError):
-        return text, None      # a draft that does not parse is the operator's: kept as typed
+        return text, None  # a draft that does not parse is the operator's: kept as typed
     if not isinstance(frame, dict) or "context_id" not in frame:
         return text, None
     if context_id is not None:
         frame["context_id"] = context_id
     text = json.dumps(frame, ensure_ascii=False)
     pair = '"context_id": ' + json.dumps(frame["context_id"], ensure_ascii=False)
-    quote = 1 if isinstance(frame["context_id"], str) else 0   # select inside the quotes
+    quote = 1 if isinstance(frame["context_id"], str) else 0  # select inside the quotes
     start = text.find(pair) + len('"context_id": ') + quote
     return text, (start, start + len(pair) - len('"context_id": ') - 2 * quote)
 

@@ -8,6 +8,7 @@ default (the placeholder says what that is). Escape closes without applying.
 
 BINDINGS: ctrl+s apply, escape close.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -43,8 +44,9 @@ def placeholder(f: Field, command_line: dict[str, object]) -> str:
     if command_line.get(f.name) is not None:
         shown = f"{command_line[f.name]} ({FLAGS.get(f.name, 'command line')})"
     else:
-        shown = ("not sent" if f.default is None else f"{f.default:g}" if isinstance(f.default, float)
-                 else str(f.default))
+        shown = (
+            "not sent" if f.default is None else f"{f.default:g}" if isinstance(f.default, float) else str(f.default)
+        )
     return f"{shown} · {f.range_text}" if f.range_text else shown
 
 
@@ -67,8 +69,14 @@ class SettingsScreen(ModalScreen[None]):
     SettingsScreen .problem { color: $text-error; height: auto; padding-left: 26; display: none; }
     """
 
-    def __init__(self, settings: Settings, apply: Callable[[Settings], None], *, dialect_name: str,
-                 command_line: dict[str, object] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        apply: Callable[[Settings], None],
+        *,
+        dialect_name: str,
+        command_line: dict[str, object] | None = None,
+    ) -> None:
         """`apply` gets the new settings (good values only) on every ctrl+s; `command_line`: the
         values an empty field falls back to (voice_id, model, inactivity_timeout), as placeholders."""
         super().__init__()
@@ -91,8 +99,12 @@ class SettingsScreen(ModalScreen[None]):
                         yield Switch(bool(self.settings.get(f.name)), id=f"setting-{f.name}")
                         yield Label(f"default {str(f.default).lower()}", classes="hint")
                     else:
-                        yield Input(self.settings.text(f.name), placeholder=placeholder(f, self._command_line),
-                                    id=f"setting-{f.name}", select_on_focus=False)
+                        yield Input(
+                            self.settings.text(f.name),
+                            placeholder=placeholder(f, self._command_line),
+                            id=f"setting-{f.name}",
+                            select_on_focus=False,
+                        )
                 yield Static("", id=f"problem-{f.name}", classes="problem")
 
     def on_mount(self) -> None:
@@ -104,7 +116,7 @@ class SettingsScreen(ModalScreen[None]):
         raw: dict[str, object] = {}
         for f in fields_for(self.settings.family):
             widget = self.query_one(f"#setting-{f.name}")
-            assert isinstance(widget, (Input, Switch))   # compose() made it one of the two
+            assert isinstance(widget, (Input, Switch))  # compose() made it one of the two
             raw[f.name] = widget.value
         self.settings, problems = self.settings.updated(raw)
         for f in fields_for(self.settings.family):
@@ -114,7 +126,7 @@ class SettingsScreen(ModalScreen[None]):
         self._apply(self.settings)
         if not problems:
             self.dismiss(None)
-        else:   # the first bad field, where the operator fixes it
+        else:  # the first bad field, where the operator fixes it
             self.query_one(f"#setting-{next(iter(problems))}").focus()
 
     def action_close(self) -> None:

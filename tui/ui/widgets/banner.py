@@ -1,4 +1,5 @@
 """The error banner: error frames, close codes and connection loss, until the operator dismisses it."""
+
 from __future__ import annotations
 
 from rich.text import Text

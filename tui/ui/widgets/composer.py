@@ -3,6 +3,7 @@
 The text is cleared only when the app says the turn was accepted (`accepted()`), so an error or a
 lost connection never eats what was typed. Up and Down recall the turns sent before.
 """
+
 from __future__ import annotations
 
 from textual.binding import Binding

@@ -5,6 +5,7 @@ began, context, size, and the one-line summary the model made (audio already eli
 count). Lines are rendered only when they scroll into view (a `ScrollView` with `render_line`),
 so five contexts streaming cost a list append per frame, not a Rich render per frame.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -21,8 +22,8 @@ from ...session.framelog import FrameLog as FrameLogModel, LogEntry
 from ..format import human_bytes
 from .styles import component_style
 
-SHOWN = 2000    # lines the pane holds; the model keeps more and the recording keeps all
-WIDTH = 300     # the widest a line gets (summaries are at most 240 characters)
+SHOWN = 2000  # lines the pane holds; the model keeps more and the recording keeps all
+WIDTH = 300  # the widest a line gets (summaries are at most 240 characters)
 GLYPHS = {"sent": "→", "received": "←", "note": "•"}
 
 
@@ -30,8 +31,14 @@ class FrameLogView(ScrollView, can_focus=True):
     """`catch_up()` takes the entries added since the last call; `filter_context` (None: all
     contexts) rebuilds from the model; `follow` keeps the newest line in view, off to read."""
 
-    COMPONENT_CLASSES = {"frame-log--sent", "frame-log--received", "frame-log--note",
-                         "frame-log--warning", "frame-log--error", "frame-log--dim"}
+    COMPONENT_CLASSES = {
+        "frame-log--sent",
+        "frame-log--received",
+        "frame-log--note",
+        "frame-log--warning",
+        "frame-log--error",
+        "frame-log--dim",
+    }
     DEFAULT_CSS = """
     FrameLogView { background: $surface; scrollbar-size-vertical: 1; overflow-x: hidden; }
     FrameLogView > .frame-log--sent { color: $text-secondary; }
@@ -50,7 +57,7 @@ class FrameLogView(ScrollView, can_focus=True):
         self.model = model if model is not None else FrameLogModel()
         self.rows: deque[LogEntry] = deque(maxlen=SHOWN)
         self._seen = 0  # seq of the last entry taken (shown or filtered out)
-        self._strips: LRUCache[int, Strip] = LRUCache(256)   # entry seq → rendered line
+        self._strips: LRUCache[int, Strip] = LRUCache(256)  # entry seq → rendered line
 
     def on_mount(self) -> None:
         self.border_title = self._caption()
@@ -85,7 +92,7 @@ class FrameLogView(ScrollView, can_focus=True):
         return max(0, min(len(self.rows) - 1, int(self.scroll_offset.y) + self.scrollable_content_region.height - 1))
 
     def on_resize(self) -> None:
-        if self.follow:   # the newest line stays in view when the pane grows or first gets a size
+        if self.follow:  # the newest line stays in view when the pane grows or first gets a size
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def watch_filter_context(self) -> None:
@@ -123,7 +130,7 @@ class FrameLogView(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._strips.clear()   # a theme switch changes every line's colours
+        self._strips.clear()  # a theme switch changes every line's colours
 
     def _line_text(self, entry: LogEntry) -> Text:
         kind = entry.level if entry.level in ("warning", "error") else entry.direction

@@ -12,6 +12,7 @@ compact: one line each (glyph, audio received/heard, state), five to a row, so f
 same nine rows. The panel whose audio the listener is hearing now is marked on air (`-on-air`:
 a heavy border and "▶ playing"), wherever the least-recently-used rule put its turn.
 """
+
 from __future__ import annotations
 
 from rich.text import Text
@@ -29,7 +30,7 @@ ALL_STATE_CLASSES = frozenset(STATE_CLASSES.values())
 
 def state_label(slot: ContextSlot) -> str:
     if slot.released_after is not None and slot.state is SlotState.ERROR:
-        return "no final"   # the console stopped waiting for it (tui.session.finals)
+        return "no final"  # the console stopped waiting for it (tui.session.finals)
     label = slot.state.value
     if slot.draining and slot.state is not SlotState.CLOSING:
         label += "…"  # interrupted / timed out but still counted until its final
@@ -50,7 +51,7 @@ def subtitle(slot: ContextSlot, on_air: bool, compact: bool) -> str:
         notes.append(f"no final {slot.released_after:g}s")
     elif slot.no_audio_final:
         notes.append("no audio")
-    if slot.turn_end not in ("", DEFAULT_TURN_END) and not compact:   # the pattern its turn ends with
+    if slot.turn_end not in ("", DEFAULT_TURN_END) and not compact:  # the pattern its turn ends with
         notes.append(slot.turn_end)
     if on_air:
         notes.insert(0, "▶" if compact else "▶ playing")
@@ -104,8 +105,8 @@ class SlotPanel(Vertical):
         self.on_air = False
         self._slot: ContextSlot | None = None
         self._countdown = ""
-        self._shown: tuple[str, str] = ("", "")   # state line, figures: repaint only on change
-        self._frame: tuple[str, str, str] = ("", "", "")   # title, subtitle, state class
+        self._shown: tuple[str, str] = ("", "")  # state line, figures: repaint only on change
+        self._frame: tuple[str, str, str] = ("", "", "")  # title, subtitle, state class
         # Held, not queried: painting must work while the app shuts down, and queries cost.
         self._state_line = SlotStateLine("", id=f"slot-{index}-state")
         self._digits = Digits("", id=f"slot-{index}-digits")
@@ -119,11 +120,14 @@ class SlotPanel(Vertical):
     def show(self, slot: ContextSlot, now: float) -> None:
         self._slot = slot
         # Titles and classes repaint the whole panel (border included): set them only on change.
-        frame = (slot.context_id or f"slot {slot.index + 1}", subtitle(slot, self.on_air, self.compact),
-                 STATE_CLASSES[slot.state])
+        frame = (
+            slot.context_id or f"slot {slot.index + 1}",
+            subtitle(slot, self.on_air, self.compact),
+            STATE_CLASSES[slot.state],
+        )
         if frame != self._frame:
             self._frame = frame
-            self.border_title = Text(frame[0], no_wrap=True)   # a context id is never markup
+            self.border_title = Text(frame[0], no_wrap=True)  # a context id is never markup
             self.border_subtitle = frame[1]
             self.remove_class(*(ALL_STATE_CLASSES - {frame[2]}))
             self.add_class(frame[2])

@@ -13,6 +13,7 @@ backend reports (or "nothing was playing")
 Fields are joined by a visible separator, never by bare spaces: spaces inside a styled run vanish
 in some SVG renderers of the screenshot (`miniaudio12 w/s`), a glyph does not.
 """
+
 from __future__ import annotations
 
 from rich.text import Text
@@ -73,8 +74,10 @@ class StatusView(Static):
 
 def connection_fields(s: StatusStrip, now: float, replay: str | None) -> list[Field]:
     up = s.connection is ConnectionState.CONNECTED
-    fields: list[Field] = [[(f"{s.provider}/{s.dialect}", "bold")],
-                           [(f"● {connection_text(s, now)}", "status--up" if up else "status--down")]]
+    fields: list[Field] = [
+        [(f"{s.provider}/{s.dialect}", "bold")],
+        [(f"● {connection_text(s, now)}", "status--up" if up else "status--down")],
+    ]
     if s.server_state:
         fields.append([(s.server_state, "status--down")])
     if replay:
@@ -85,9 +88,9 @@ def connection_fields(s: StatusStrip, now: float, replay: str | None) -> list[Fi
     else:
         fields.append([("audio ", "status--label"), (s.audio_backend or "–", "")])
     fields.append([(f"{s.rate:g} w/s", "status--label")])
-    if s.turn_end != DEFAULT_TURN_END:   # how turns end, when not flush then close at once
+    if s.turn_end != DEFAULT_TURN_END:  # how turns end, when not flush then close at once
         fields.append([("end ", "status--label"), (s.turn_end, "bold")])
-    fields += [[(part, "bold")] for part in s.settings]   # live settings not at their default
+    fields += [[(part, "bold")] for part in s.settings]  # live settings not at their default
     if s.queued_turns:
         fields.append([(f"{s.queued_turns} queued", "bold")])
     fields.append([(s.url, "status--label")])
@@ -107,13 +110,19 @@ def timing_fields(s: StatusStrip) -> list[Field]:
         stopped = f"stop call {millis(barge.silenced_after)}"
         if s.output_latency is not None:
             stopped += f" + output ≤ {millis(s.output_latency)}"
-        fields.append(pair("barge-in:", stopped) if barge.was_playing
-                      else [("barge-in: ", "status--label"), ("nothing was playing", "")])
+        fields.append(
+            pair("barge-in:", stopped)
+            if barge.was_playing
+            else [("barge-in: ", "status--label"), ("nothing was playing", "")]
+        )
         fields.append(pair("→close", millis(barge.close_sent_after)))
         fields.append(pair("→final", millis(barge.final_after)))
-    fields += [pair("guard", "on" if s.guard else "OFF"), pair("model", s.model or "–"),
-               pair("fmt", s.output_format or "–")]
-    if s.recording:   # where this session is being written (./recordings, or the user data dir)
+    fields += [
+        pair("guard", "on" if s.guard else "OFF"),
+        pair("model", s.model or "–"),
+        pair("fmt", s.output_format or "–"),
+    ]
+    if s.recording:  # where this session is being written (./recordings, or the user data dir)
         fields.append(pair("rec", s.recording))
     return fields
 

@@ -1,4 +1,5 @@
 """Component styles (`Widget > .name` rules in CSS) as Rich styles, for widgets that paint Text."""
+
 from __future__ import annotations
 
 from rich.style import Style

@@ -9,6 +9,7 @@ note says so: tui.session.finals). Turns waiting to start are listed first as "q
 Heard words come from the alignment data (tui.session.transcript); a turn without alignment
 (Murf sends none) shows its words plain and the seconds heard.
 """
+
 from __future__ import annotations
 
 from rich.text import Text
@@ -29,8 +30,14 @@ class TranscriptView(Static):
     """`show(turns, queued)` repaints when a word changed side (heard/unheard) or a turn came or
     went; otherwise it does nothing. A resize repaints (only interrupted turns wrap)."""
 
-    COMPONENT_CLASSES = {"transcript--heard", "transcript--unheard", "transcript--cut",
-                         "transcript--unsent", "transcript--id", "transcript--note"}
+    COMPONENT_CLASSES = {
+        "transcript--heard",
+        "transcript--unheard",
+        "transcript--cut",
+        "transcript--unsent",
+        "transcript--id",
+        "transcript--note",
+    }
     DEFAULT_CSS = """
     TranscriptView { height: 1fr; padding: 0 1; }
     TranscriptView > .transcript--heard { color: $text; text-style: bold; }
@@ -65,13 +72,13 @@ class TranscriptView(Static):
         if not turns and not queued:
             return Text("Type a turn below and press Enter.", self._style("transcript--unheard"))
         lines = []
-        for turn in reversed(queued):   # the newest first, as the turns below
+        for turn in reversed(queued):  # the newest first, as the turns below
             line = Text("queued: ", self._style("transcript--note"))
             line.append(turn.typed, self._style("transcript--unsent"))
             lines.append(self._one_line(line))
         for turn in reversed(turns):
             line = Text(f"{turn.context_id}: ", self._style("transcript--id"))
-            if turn.summary:   # before the words: a long turn is cut at the pane's edge, not this
+            if turn.summary:  # before the words: a long turn is cut at the pane's edge, not this
                 line.append(turn.summary, self._style("transcript--note"))
                 line.append(" · ", self._style("transcript--id"))
             self._render_words(line, turn)
