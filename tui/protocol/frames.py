@@ -1,4 +1,4 @@
-"""Server → client events shared by both dialects, and the decode-error value.
+"""Server → client events shared by every dialect, and the decode-error value.
 
 Every dialect's server decoder produces these, so the session model never needs to know
 which vendor sent a frame. Decoders return `DecodeError` instead of raising.
@@ -40,17 +40,56 @@ class Alignment:
 
 
 @dataclass(frozen=True)
+class WordTimestamps:
+    """Word timings in seconds, as Cartesia (`word_timestamps`) and Inworld (`wordAlignment`) send them.
+
+    `relative_to` says where their zero is, which the two services disagree on:
+    - "context": the context's first audio (Cartesia: cumulative over the whole context);
+    - "synthesis": the start of the synthesis the words belong to (Inworld: back to 0 after
+      each `flushCompleted`).
+    """
+
+    words: tuple[str, ...]
+    start_s: tuple[float, ...]
+    end_s: tuple[float, ...]
+    relative_to: str = "context"
+
+
+@dataclass(frozen=True)
 class Audio:
+    """Audio for a context; `audio` may be empty when a frame carries only timings (Cartesia
+    `timestamps`, Inworld's trailing ASYNC `timestampInfo`)."""
+
     audio: bytes
     context_id: str | None = None
     alignment: Alignment | None = None
     normalized_alignment: Alignment | None = None
     # Audio riding inside a final frame: pipecat drops it, so the console counts it apart.
     is_final: bool = False
+    words: WordTimestamps | None = None
 
 
 @dataclass(frozen=True)
 class Final:
+    """The context's last frame: it is closed and its slot is free (ElevenLabs `isFinal` /
+    `is_final`, Murf `final`, Inworld `contextClosed`, Cartesia `done`)."""
+
+    context_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ContextOpened:
+    """The server created a context (Inworld `contextCreated`); `raw` is the event's body."""
+
+    context_id: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class TurnAudioDone:
+    """All audio of one flushed batch is out; the context stays open (ElevenLabs
+    Text-to-Dialogue `is_final_audio_for_turn`)."""
+
     context_id: str | None = None
 
 
@@ -65,9 +104,11 @@ class ErrorFrame:
 
 @dataclass(frozen=True)
 class FlushDone:
-    """Undocumented ElevenLabs flush acknowledgement, seen live."""
+    """A flush's audio is all out: ElevenLabs' undocumented `flush_done` (seen live), Inworld
+    `flushCompleted`, Cartesia `flush_done` (with its `flush_id`, counted from 1)."""
 
     context_id: str | None = None
+    flush_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +119,7 @@ class Unknown:
     context_id: str | None = None
 
 
-ServerEvent = Audio | Final | ErrorFrame | FlushDone | Unknown
+ServerEvent = Audio | Final | ErrorFrame | FlushDone | ContextOpened | TurnAudioDone | Unknown
 
 
 def load_object(raw: str | bytes) -> dict[str, Any] | DecodeError:

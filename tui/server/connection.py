@@ -89,7 +89,7 @@ class ConnectionRuntime:
         ws: ServerConnection,
         model: Model,
         decode: Callable[[str | bytes], object],
-        encode: Callable[[ServerEvent], str],
+        encode: Callable[[ServerEvent], str | list[str]],
         encoder: AudioEncoder,
         pool: SynthesisPool,
         clock: Clock,
@@ -192,20 +192,20 @@ class ConnectionRuntime:
                     lane.submit(action)
                 case SendFinal(turn=turn):
                     lane = self._lanes.pop(turn, None)
-                    tail = lane.tail(turn.context_id) if lane is not None else None
-                    if tail is not None:  # what the turn's encoder still held (MP3): before its final
-                        await self._send(tail)
-                    await self._send(self._encode(Final(turn.context_id)))
+                    # What the turn's encoder still held (MP3): before its final.
+                    for frame in lane.tail(turn.context_id) if lane is not None else []:
+                        await self._send(frame)
+                    await self._send_event(Final(turn.context_id))
                 case SendFlushDone(turn=turn):
-                    await self._send(self._encode(FlushDone(turn.context_id)))
+                    await self._send_event(FlushDone(turn.context_id))
                 case CancelPending(turn=turn):
                     if turn in self._lanes:
                         self._lanes[turn].cancel_pending()
                 case SendError(error=error):
-                    await self._send(self._encode(error))
+                    await self._send_event(error)
                 case Fail(error=error):
                     _LOGGER.info("closing %s after error: %s", self._ws.id, error.message)
-                    await self._send(self._encode(error))
+                    await self._send_event(error)
                     await self._close(action.code, close_reason(error.message))
                 case CloseSocket(code=code, reason=reason):
                     await self._close(code, reason)
@@ -214,13 +214,18 @@ class ConnectionRuntime:
                     if lane is not None:
                         lane.stop()
                     if final:
-                        await self._send(self._encode(Final(turn.context_id)))
+                        await self._send_event(Final(turn.context_id))
 
     def _paced(self, turn: Turn):
         """The lane's send and finished callbacks, through the fault plan's pacing if any."""
         if self._faults is None:
             return self._send, self._finished
         return self._faults.pace(turn, self._send, self._finished, self._ws.transport.abort)
+
+    async def _send_event(self, event: ServerEvent) -> None:
+        frames = self._encode(event)
+        for frame in [frames] if isinstance(frames, str) else frames:
+            await self._send(frame)
 
     async def _send(self, frame: str) -> None:
         if self._closing:

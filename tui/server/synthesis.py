@@ -70,7 +70,9 @@ class AudioEncoder:
     """How one connection's audio becomes wire frames (format, dialect, alignment or not)."""
 
     output: AudioFormat
-    encode: Callable[[ServerEvent], str]
+    # A dialect's server encoder: one frame per event, or several where the dialect sends one
+    # event per frame and an audio chunk carries two (Cartesia `chunk` then `timestamps`).
+    encode: Callable[[ServerEvent], str | list[str]]
     alignment: bool = True
     max_frame_ms: int = MAX_FRAME_MS
     channels: int = 1  # Murf channel_type=STEREO: 2
@@ -87,21 +89,22 @@ class AudioEncoder:
         if not self.sync_alignment:
             pieces = timing_on_first(pieces, chunk)
         for piece in pieces:
-            frame = self._frame(*audio.take(piece), context_id)
-            if frame is not None:
-                out.append(frame)
+            out += self._frames(*audio.take(piece), context_id)
         return Batch(out, chunk.duration_ms / 1000.0)
 
-    def tail(self, audio: TurnAudio, context_id: str | None) -> str | None:
-        """The frame with what the turn's encoder still holds (MP3), if anything."""
-        return self._frame(*audio.finish(), context_id)
+    def tail(self, audio: TurnAudio, context_id: str | None) -> list[str]:
+        """The frames with what the turn's encoder still holds (MP3), if anything."""
+        return self._frames(*audio.finish(), context_id)
 
-    def _frame(self, data: bytes, covered: SynthChunk | None, context_id: str | None) -> str | None:
+    def _frames(self, data: bytes, covered: SynthChunk | None, context_id: str | None) -> list[str]:
         if not data and covered is None:
-            return None
+            return []
         if self.alignment and covered is not None and (self.sync_alignment or covered.text):
-            return self.encode(Audio(data, context_id, covered.alignment(), covered.normalized_alignment()))
-        return self.encode(Audio(data, context_id))
+            event = Audio(data, context_id, covered.alignment(), covered.normalized_alignment())
+        else:
+            event = Audio(data, context_id)
+        frames = self.encode(event)
+        return [frames] if isinstance(frames, str) else frames
 
 
 def timing_on_first(pieces: list[SynthChunk], unit: SynthChunk) -> list[SynthChunk]:
@@ -200,8 +203,8 @@ class Lane:
         if not self.busy:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
-    def tail(self, context_id: str | None) -> str | None:
-        """At the turn's end (its lane idle): the frame with the encoder's last bytes, if any."""
+    def tail(self, context_id: str | None) -> list[str]:
+        """At the turn's end (its lane idle): the frames with the encoder's last bytes, if any."""
         return self._encoder.tail(self._audio, context_id)
 
     def cancel_pending(self) -> None:
