@@ -113,7 +113,8 @@ class Session:
 
     def can_open_context(self) -> bool:
         """Whether a new context fits within the dialect's limit (what the server allows)."""
-        return self.occupied_count() < self.dialect.max_contexts
+        limit = self.dialect.max_contexts
+        return limit is None or self.occupied_count() < limit
 
     def open_contexts(self) -> list[ContextSlot]:
         """Occupied slots the client has not closed (the targets of keep-alive and flush)."""
