@@ -166,8 +166,8 @@ class Job:
         if self.generate.flush and not self._tail_sent:
             self._tail_sent = True
             tail = encoder.tail(audio, self.generate.turn.context_id)
-            if tail is not None:
-                return Batch([tail], 0.0)
+            if tail:
+                return Batch(tail, 0.0)
         return None
 
 
