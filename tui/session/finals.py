@@ -15,15 +15,37 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from tui.clock import Clock
 from tui.protocol.dialect import Dialect
 
 from .changes import Changes
+from .framelog import Level
 from .slot import ContextSlot, SlotState
+from .transcript import Transcript
 
-if TYPE_CHECKING:
-    from .model import Session
+
+class FinalsHost(Protocol):
+    """What the finals rules read and change of a session (`Session` is one): its slots, the
+    contexts released with no final, the transcript, and its notes. Named here so this module
+    does not import the model that calls it."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+    @property
+    def inactivity_timeout(self) -> float: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def slots(self) -> list[ContextSlot]: ...
+    @property
+    def released(self) -> dict[str, float]: ...
+    @property
+    def transcript(self) -> Transcript: ...
+
+    def note(self, text: str, changes: Changes, *, level: Level = ..., context_id: str | None = ...) -> None: ...
+
 
 # Beyond the server's inactivity timeout: generating the last flushed text and sending its audio.
 ELEVENLABS_MARGIN = 10.0
@@ -53,7 +75,7 @@ def final_grace(dialect: Dialect, inactivity_timeout: float, *, clear: bool = Fa
     return inactivity_timeout + ELEVENLABS_MARGIN
 
 
-def await_final(session: Session, slot: ContextSlot, since: float, *, clear: bool = False) -> None:
+def await_final(session: FinalsHost, slot: ContextSlot, since: float, *, clear: bool = False) -> None:
     """Start the console's wait for this context's final, from `since` (the close, or the
     moment the server timed it out: times from frames, so a replay waits the same)."""
     if clear:
@@ -62,7 +84,7 @@ def await_final(session: Session, slot: ContextSlot, since: float, *, clear: boo
     slot.await_final(since + wait, wait)
 
 
-def release_overdue(session: Session, now: float, changes: Changes) -> None:
+def release_overdue(session: FinalsHost, now: float, changes: Changes) -> None:
     """Release every slot whose final is overdue on the console's own deadline."""
     for slot in session.slots:
         if not slot.waiting_for_final or slot.final_due is None or slot.final_due > now:
@@ -83,7 +105,7 @@ def release_overdue(session: Session, now: float, changes: Changes) -> None:
         )
 
 
-def fold_late_final(session: Session, slot: ContextSlot | None, cid: str, changes: Changes) -> bool:
+def fold_late_final(session: FinalsHost, slot: ContextSlot | None, cid: str, changes: Changes) -> bool:
     """A final for a context the console released without one: the server has let it go too.
     True if `cid` was such a context (the final is folded, nothing reopens)."""
     released_at = session.released.pop(cid, None)
@@ -103,7 +125,7 @@ def fold_late_final(session: Session, slot: ContextSlot | None, cid: str, change
     return True
 
 
-def check_audio(session: Session, slot: ContextSlot, cid: str, changes: Changes) -> None:
+def check_audio(session: FinalsHost, slot: ContextSlot, cid: str, changes: Changes) -> None:
     """At a final (before the slot takes it): warn and mark when no audio came for words sent."""
     m = slot.metrics
     if m.audio_bytes or m.first_text_at is None or slot.cleared or slot.state is SlotState.INTERRUPTED:

@@ -6,18 +6,39 @@ operator must know, a banner. Audio for a context the client abandoned is counte
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from tui.protocol.formats import AudioFormat, AudioMeter
 from tui.protocol.frames import Audio, DecodeError, ErrorFrame, Final, FlushDone, Unknown
 
 from . import finals
 from .changes import Changes, PlayAudio
 from .events import Disconnected
+from .framelog import FrameLog, Level
 from .slot import ContextSlot, SlotState
-from .status import ConnectionState
+from .status import ConnectionState, StatusStrip
 
-if TYPE_CHECKING:
-    from .model import Session
+
+class Receiver(finals.FinalsHost, Protocol):
+    """The part of a session that what the server sends changes (`Session` is one): beside what
+    the finals rules use, the frame log and banner, the status strip and the audio meter. Named
+    here, so this module does not import the model that calls it (an import cycle before)."""
+
+    @property
+    def output_format(self) -> AudioFormat: ...
+    @property
+    def meter(self) -> AudioMeter: ...
+    @property
+    def log(self) -> FrameLog: ...
+    @property
+    def status(self) -> StatusStrip: ...
+    @property
+    def default_context(self) -> str: ...
+
+    def elapsed(self) -> float: ...
+    def slot_for(self, context_id: str | None) -> ContextSlot | None: ...
+    def show_banner(self, text: str, changes: Changes, *, level: Level = ...) -> None: ...
+
 
 # Close codes worth a word (RFC 6455 §7.4.1 and what the services use).
 CLOSE_MEANINGS = {
@@ -38,7 +59,7 @@ def describe_close(code: int | None, reason: str) -> str:
     return text + (f": {reason}" if reason else "")
 
 
-def on_received(session: Session, raw: str | bytes, changes: Changes) -> None:
+def on_received(session: Receiver, raw: str | bytes, changes: Changes) -> None:
     event = session.dialect.decode_server(raw)
     size = len(raw) if isinstance(raw, (bytes, bytearray)) else len(raw.encode("utf-8"))
     cid = None if isinstance(event, DecodeError) else event.context_id
@@ -74,7 +95,7 @@ LARGE_UNKNOWN = 64 * 1024
 
 
 def _note_oddities(
-    session: Session, raw: str | bytes, event: object, cid: str | None, size: int, changes: Changes
+    session: Receiver, raw: str | bytes, event: object, cid: str | None, size: int, changes: Changes
 ) -> None:
     """A warning for frames that decode but are not what a service sends: the console reads
     them on, and the operator knows the server misbehaved."""
@@ -105,7 +126,7 @@ def _note_oddities(
         )
 
 
-def _on_audio(session: Session, slot: ContextSlot | None, cid: str, event: Audio, changes: Changes) -> None:
+def _on_audio(session: Receiver, slot: ContextSlot | None, cid: str, event: Audio, changes: Changes) -> None:
     n = len(event.audio)
     if slot is None or not slot.accepts_audio:
         turn = session.transcript.turn(cid) if slot is None else None
@@ -149,7 +170,7 @@ def _on_audio(session: Session, slot: ContextSlot | None, cid: str, event: Audio
         _on_final(session, slot, cid, changes)
 
 
-def _on_final(session: Session, slot: ContextSlot | None, cid: str, changes: Changes) -> None:
+def _on_final(session: Receiver, slot: ContextSlot | None, cid: str, changes: Changes) -> None:
     if slot is None or not slot.occupied:
         if not finals.fold_late_final(session, slot, cid, changes):
             session.note(f"final for context {cid}, which is not open", changes, level="warning", context_id=cid)
@@ -165,7 +186,7 @@ def _on_final(session: Session, slot: ContextSlot | None, cid: str, changes: Cha
         changes.status = True
 
 
-def _on_error(session: Session, slot: ContextSlot | None, event: ErrorFrame, changes: Changes) -> None:
+def _on_error(session: Receiver, slot: ContextSlot | None, event: ErrorFrame, changes: Changes) -> None:
     text = event.message
     if event.error and event.error not in text:
         text += f" [{event.error}]"
@@ -194,7 +215,7 @@ def _on_error(session: Session, slot: ContextSlot | None, event: ErrorFrame, cha
             changes.end_audio.add(slot.context_id)  # failed: nothing more comes, the speaker moves on
 
 
-def on_disconnected(session: Session, event: Disconnected, changes: Changes) -> None:
+def on_disconnected(session: Receiver, event: Disconnected, changes: Changes) -> None:
     status = session.status
     status.connection = ConnectionState.DISCONNECTED
     status.close_code, status.close_reason = event.code, event.reason
