@@ -47,7 +47,8 @@ def frame_header(data: bytes | bytearray | memoryview, at: int = 0) -> FrameHead
 
 def is_info_frame(frame: bytes) -> bool:
     """A Xing/Info (LAME tag) frame: it carries the stream's length and delays, no audio, and
-    decoders that honour it skip it."""
+    decoders that honour it skip it. Only a stream's first frame can be one (Mp3Frames asks no
+    other: an audio frame whose first bytes happen to spell the tag would be lost)."""
     head = frame[4 : 4 + 40]
     return b"Xing" in head or b"Info" in head
 
@@ -58,6 +59,7 @@ class Mp3Frames:
     def __init__(self) -> None:
         self._pending = bytearray()
         self.skipped = 0  # bytes that were no frame (an ID3 tag, junk)
+        self._first = True  # the next frame is the stream's first: the only one that may be a tag
 
     def push(self, data: bytes) -> list[tuple[bytes, FrameHeader]]:
         """The frames `data` completes, in order, with their headers (Info frames left out)."""
@@ -86,7 +88,8 @@ class Mp3Frames:
                 break
             frame = bytes(buf[at : at + header.size])
             at += header.size
-            if not is_info_frame(frame):
+            first, self._first = self._first, False
+            if not (first and is_info_frame(frame)):
                 out.append((frame, header))
         del buf[:at]
         return out
