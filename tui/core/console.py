@@ -52,7 +52,7 @@ from tui.session import (
 )
 from tui.session.settings import Settings
 
-from .barge_in import barge_in
+from .barge_in import BargeInParts, barge_in
 from .config import ConsoleConfig
 from .connection import Connection, Hooks, key_refused_message
 from .embedded import START_TIMEOUT, EmbeddedKeeper, EmbeddedServer, EmbeddedServerError, KeeperHooks
@@ -315,7 +315,19 @@ class Console:
     def barge_in(self) -> str | None:
         """Silence the speaker, abandon every context that could still be heard; the one that
         was playing (or the current turn's) is returned, None if there was nothing to stop."""
-        return barge_in(self)
+        assert self.speaker is not None, "start() first"
+        parts = BargeInParts(
+            self.speaker,
+            self.session.slots,
+            self.turns,
+            self.wire,
+            self.clock,
+            self.apply,
+            self.emit,
+            self.connection.close_socket,
+            self.record_action,
+        )
+        return barge_in(parts)
 
     def keep_alive(self) -> CommandResult:
         """Reset the inactivity clock of every open context (empty text for each)."""
@@ -653,15 +665,6 @@ class Console:
     def _record_unrecorded_heard(self) -> None:
         for report in list(self._heard_unrecorded.values()):
             self._record_heard(report, force=True)
-
-    def may_still_play(self, cid: str) -> bool:
-        """Audio of this context was received and the speaker has not finished playing it."""
-        slot = self.session.slot_for(cid)
-        return (
-            slot is not None
-            and cid not in (self.speaker.finished if self.speaker else set())
-            and slot.metrics.audio_seconds > slot.metrics.heard_seconds
-        )
 
     def _speaker_problem(self, message: str) -> None:
         self.apply(Notice(message, "warning"))
