@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-from . import elevenlabs, murf, stream_input
+from . import cartesia, dialogue, elevenlabs, inworld, murf, stream_input
 from .frames import DecodeError, ServerEvent
 from .steps import ClientStep
 
@@ -14,6 +14,9 @@ class Dialect(str, Enum):
     ELEVENLABS = "elevenlabs"  # multi-stream-input: contexts, flush, close_context
     ELEVENLABS_SINGLE = "elevenlabs-single"  # stream-input: one stream per socket
     MURF = "murf"  # stream-input: context_id, end, clear
+    ELEVENLABS_DIALOGUE = "elevenlabs-dialogue"  # text-to-dialogue: voices per context, inputs, is_final_audio_for_turn
+    CARTESIA = "cartesia"  # /tts/websocket: context_id with continue, flush, cancel; no per-socket cap
+    INWORLD = "inworld"  # voice:streamBidirectional: create, send_text, flush_context, close_context
 
     @property
     def has_contexts(self) -> bool:
@@ -52,16 +55,29 @@ _SERVER_DECODERS: dict[Dialect, Callable[[str | bytes], ServerEvent | DecodeErro
     Dialect.ELEVENLABS: elevenlabs.decode_server,
     Dialect.ELEVENLABS_SINGLE: stream_input.decode_server,
     Dialect.MURF: murf.decode_server,
+    Dialect.ELEVENLABS_DIALOGUE: dialogue.decode_server,
+    Dialect.CARTESIA: cartesia.decode_server,
+    Dialect.INWORLD: inworld.decode_server,
 }
 _RECENT_STREAMS = 5
 _MAX_CONTEXTS: dict[Dialect, int | None] = {
     Dialect.ELEVENLABS: elevenlabs.MAX_CONTEXTS,
     Dialect.ELEVENLABS_SINGLE: 1,  # stream-input: one stream per socket, no context id
     Dialect.MURF: murf.MAX_ACTIVE_CONTEXTS,
+    Dialect.ELEVENLABS_DIALOGUE: dialogue.MAX_CONTEXTS,
+    Dialect.CARTESIA: None,  # concurrency is counted per account (tui/server/cartesia_contexts.py)
+    Dialect.INWORLD: inworld.MAX_CONTEXTS,
 }
-_CLIENT_STEPS: dict[Dialect, Callable[[object], ClientStep]] = {}
+_CLIENT_STEPS: dict[Dialect, Callable[[object], ClientStep]] = {
+    Dialect.ELEVENLABS_DIALOGUE: dialogue.client_step,
+    Dialect.CARTESIA: cartesia.client_step,
+    Dialect.INWORLD: inworld.client_step,
+}
 _CLIENT_DECODERS: dict[Dialect, Callable[[str | bytes], object]] = {
     Dialect.ELEVENLABS: elevenlabs.decode_client,
     Dialect.ELEVENLABS_SINGLE: stream_input.decode_client,
     Dialect.MURF: murf.decode_client,
+    Dialect.ELEVENLABS_DIALOGUE: dialogue.decode_client,
+    Dialect.CARTESIA: cartesia.decode_client,
+    Dialect.INWORLD: inworld.decode_client,
 }

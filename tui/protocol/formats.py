@@ -24,7 +24,9 @@ MURF_RATES = (8000, 16000, 24000, 44100, 48000)
 
 @dataclass(frozen=True)
 class AudioFormat:
-    encoding: str  # "pcm" (s16le), "ulaw", "alaw", "wav" (s16le behind a RIFF header), "mp3", "opus"
+    # "pcm" (s16le), "f32" (f32le, Cartesia pcm_f32le), "ulaw", "alaw", "wav" (s16le behind a RIFF
+    # header), "mp3", "opus"
+    encoding: str
     sample_rate: int
     bitrate: int | None = None
     channels: int = 1  # Murf channel_type STEREO: 2, interleaved
@@ -40,13 +42,13 @@ class AudioFormat:
     @property
     def bytes_per_sample(self) -> int:
         """Bytes of one channel's sample (PCM-like encodings)."""
-        return 2 if self.encoding in ("pcm", "wav") else 1
+        return 2 if self.encoding in ("pcm", "wav") else 4 if self.encoding == "f32" else 1
 
     @property
     def playable(self) -> bool:
-        """Decoded sample by sample here (`to_pcm16`): PCM and G.711. WAV and MP3 need a
+        """Decoded sample by sample here (`to_pcm16`): PCM, f32 and G.711. WAV and MP3 need a
         stream decoder (the speaker's), Opus is played by nothing here."""
-        return self.encoding in ("pcm", "ulaw", "alaw")
+        return self.encoding in ("pcm", "f32", "ulaw", "alaw")
 
     def seconds(self, n_bytes: int) -> float:
         """Seconds in `n_bytes` of a stateless mono byte format; 0.0 otherwise (see AudioMeter)."""
@@ -209,6 +211,8 @@ def to_pcm16(fmt: AudioFormat, data: bytes) -> bytes:
         return ulaw_decode(data)
     if fmt.encoding == "alaw":
         return alaw_decode(data)
+    if fmt.encoding == "f32":
+        return f32_to_pcm16(data)
     raise ValueError(f"cannot decode {fmt.name} to PCM")
 
 
@@ -220,7 +224,34 @@ def from_pcm16(fmt: AudioFormat, pcm: bytes) -> bytes:
         return ulaw_encode(pcm)
     if fmt.encoding == "alaw":
         return alaw_encode(pcm)
+    if fmt.encoding == "f32":
+        return pcm16_to_f32(pcm)
     raise ValueError(f"cannot encode PCM as {fmt.name}")
+
+
+def pcm16_to_f32(pcm: bytes) -> bytes:
+    """s16le PCM → f32le samples in -1.0..1.0 (x / 32768, so every s16 value maps back exactly)."""
+    samples = array("h")
+    samples.frombytes(pcm[: len(pcm) // 2 * 2])
+    if sys.byteorder == "big":
+        samples.byteswap()
+    out = array("f", (s / 32768.0 for s in samples))
+    if sys.byteorder == "big":
+        out.byteswap()
+    return out.tobytes()
+
+
+def f32_to_pcm16(data: bytes) -> bytes:
+    """f32le samples → s16le PCM, clipped to -1.0..1.0 first (a float stream may overshoot);
+    NaN becomes silence."""
+    floats = array("f")
+    floats.frombytes(data[: len(data) // 4 * 4])
+    if sys.byteorder == "big":
+        floats.byteswap()
+    out = array("h", (0 if f != f else max(-32768, min(32767, round(f * 32768.0))) for f in floats))
+    if sys.byteorder == "big":
+        out.byteswap()
+    return out.tobytes()
 
 
 # ---- counting what a turn received -------------------------------------------------------
