@@ -14,9 +14,15 @@ MURF_BASE = "wss://global.api.murf.ai"
 MULTI_STREAM_PATH = "/v1/text-to-speech/{voice_id}/multi-stream-input"
 STREAM_INPUT_PATH = "/v1/text-to-speech/{voice_id}/stream-input"
 MURF_PATH = "/v1/speech/stream-input"
+INWORLD_BASE = "wss://api.inworld.ai"
+# At the root: LiveKit joins it onto its base URL with urljoin, which replaces any path there.
+INWORLD_PATH = "/tts/v1/voice:streamBidirectional"
+DIALOGUE_PATH = "/v1/text-to-dialogue/multi-stream-input"  # ElevenLabs Text-to-Dialogue: no voice in the path
 
 # Query parameters that carry credentials in either dialect.
-SECRET_QUERY_KEYS = frozenset({"api-key", "api_key", "xi_api_key", "xi-api-key", "authorization", "token"})
+SECRET_QUERY_KEYS = frozenset(
+    {"api-key", "api_key", "xi_api_key", "xi-api-key", "authorization", "token", "single_use_token"}
+)
 REDACTED = "***"
 
 # Where the console puts the key (`--auth`): the handshake header (the services' preferred way),
@@ -31,6 +37,10 @@ def check_auth(mode: object, dialect: str) -> str:
     """The auth mode, or ValueError with one line an operator can act on."""
     if mode not in AUTH_MODES:
         raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, not {mode!r}")
+    if mode == AUTH_BODY and dialect == "inworld":
+        raise ValueError(
+            "auth body: Inworld takes the key only at the handshake (Authorization: Basic); use auth header"
+        )
     if mode == AUTH_BODY and dialect == "murf":
         raise ValueError(
             "auth body: Murf takes the key only at the handshake (header api-key or query api-key); use auth header"
@@ -71,6 +81,19 @@ def elevenlabs_url(
     return _with_query(base, path, params)
 
 
+def dialogue_url(
+    base: str = ELEVENLABS_BASE,
+    *,
+    model_id: str | None = None,
+    output_format: str | None = None,
+    sync_alignment: bool | None = None,
+    **extra: object,
+) -> str:
+    """ElevenLabs Text-to-Dialogue `multi-stream-input` (voices are registered per context)."""
+    params = {"model_id": model_id, "output_format": output_format, "sync_alignment": sync_alignment, **extra}
+    return _with_query(base, DIALOGUE_PATH, params)
+
+
 def murf_url(
     base: str = MURF_BASE,
     *,
@@ -84,11 +107,19 @@ def murf_url(
     return _with_query(base, MURF_PATH, params)
 
 
+def inworld_url(base: str = INWORLD_BASE) -> str:
+    """Inworld's bidirectional stream: no query (neither real client sends one); every setting
+    rides in each context's `create`."""
+    return f"{base.rstrip('/')}{INWORLD_PATH}"
+
+
 def auth_headers(dialect: str, key: Secret | None, mode: str = AUTH_HEADER) -> dict[str, str]:
     """Headers that authenticate a connection (`xi-api-key` or Murf's `api-key`); none when the
     key goes in the body."""
     if not key or mode == AUTH_BODY:
         return {}
+    if dialect == "inworld":  # the portal key is already Base64: sent verbatim after "Basic"
+        return {"Authorization": f"Basic {key.reveal()}"}
     return {"api-key" if dialect == "murf" else "xi-api-key": key.reveal()}
 
 
