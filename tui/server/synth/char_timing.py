@@ -81,7 +81,7 @@ def _spoken_words(phonemes: Sequence[Phoneme]) -> list[_Span]:
     for p in phonemes:
         if p.symbol in _NOT_SPOKEN:
             if current:
-                words.append(_Span(*current))
+                words.append(_Span(current[0], current[1], current[2]))
                 current = None
         else:
             if current is None:
@@ -90,7 +90,7 @@ def _spoken_words(phonemes: Sequence[Phoneme]) -> list[_Span]:
             current[2] += 0 if p.symbol in _MODIFIERS else 1
         position += p.samples
     if current:
-        words.append(_Span(*current))
+        words.append(_Span(current[0], current[1], current[2]))
     return words
 
 
@@ -123,7 +123,7 @@ def _char_weight(ch: str, in_word: bool) -> float:
     return 4.0  # "$", "#", "%", an emoji: said as a word
 
 
-def _pair(written: list[_Span], spoken: list[_Span]):
+def _pair(written: list[_Span], spoken: list[_Span]) -> list[tuple[tuple[int, int], tuple[int, int]]] | None:
     """Monotonic groups ((w0, w1), (s0, s1)) covering both sequences, at least cost; or None."""
     m, n = len(written), len(spoken)
     total_w = sum(w.weight for w in written) or 1.0
@@ -158,7 +158,9 @@ def _pair(written: list[_Span], spoken: list[_Span]):
     groups = []
     i, j = m, n
     while i or j:
-        a, b = back[i][j]
+        step_back = back[i][j]
+        assert step_back is not None  # every cell on the cheapest path was reached by a step
+        a, b = step_back
         groups.append(((i - a, i), (j - b, j)))
         i, j = i - a, j - b
     return groups[::-1]

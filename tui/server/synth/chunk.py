@@ -10,7 +10,7 @@ A client keeps a running offset per context from the audio lengths, so nothing d
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tui.protocol.frames import Alignment
@@ -146,7 +146,9 @@ class SynthChunk:
         return cuts
 
 
-def _share_out(cuts: list[int], to_samples, text: str, starts: Sequence[int], durations: Sequence[int]):
+def _share_out(
+    cuts: list[int], to_samples: Callable[[float], int], text: str, starts: Sequence[int], durations: Sequence[int]
+) -> list[tuple[str, list[int], list[int]]]:
     """Hand each char to the frame its start falls in (the last frame takes chars at the end)."""
     frames: list[tuple[list[str], list[int], list[int]]] = [([], [], []) for _ in cuts[1:]]
     k = 0
@@ -160,7 +162,9 @@ def _share_out(cuts: list[int], to_samples, text: str, starts: Sequence[int], du
     return [("".join(chars), s, d) for chars, s, d in frames]
 
 
-def _rebase(starts: list[int], durations: list[int], offset_ms: float, length_ms: float):
+def _rebase(
+    starts: list[int], durations: list[int], offset_ms: float, length_ms: float
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
     end = math.floor(length_ms + 1e-6)
     # Half-up (not banker's) rounding: one shift for every char keeps them contiguous.
     new_starts = tuple(min(end, max(0, math.floor(s - offset_ms + 0.5))) for s in starts)
