@@ -227,8 +227,8 @@ class MultiContextConnection(ElevenLabsModel):
                     actions += self._close(context)
                 return actions + self._close_socket_if_drained()
             case CloseContext(context_id=context_id):
-                context = self.contexts.get(context_id)
-                return [] if context is None or context.closing else self._close(context)
+                target = self.contexts.get(context_id)
+                return [] if target is None or target.closing else self._close(target)
             case KeepAlive(context_id=None, settings=None) if None not in self.contexts:
                 return []  # a connection keep-alive: opens nothing
             case KeepAlive() | Flush() | SendText():
@@ -300,7 +300,7 @@ class MultiContextConnection(ElevenLabsModel):
         context.buffer = ""  # never flushed: discarded (see the module docstring)
         return self._finish(context)
 
-    def _finish(self, context: Context) -> list[Action]:
+    def _finish(self, context: Turn) -> list[Action]:
         actions = finish_if_drained(context)
         if actions and self.contexts.get(context.context_id) is context:
             del self.contexts[context.context_id]

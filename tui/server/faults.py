@@ -27,8 +27,11 @@ P is a probability, `0.025` or `2.5%`. A profile names a set of items; later ite
 
 from __future__ import annotations
 
+import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from tui.protocol import murf
 
@@ -59,7 +62,7 @@ class Latency:
     mean: float
     spread: float = 0.0
 
-    def draw(self, rng) -> float:
+    def draw(self, rng: random.Random) -> float:
         return max(0.0, self.mean + rng.uniform(-self.spread, self.spread)) if self.spread else self.mean
 
 
@@ -80,7 +83,7 @@ class FaultSpec:
 
     def describe(self) -> str:
         """The spec in its own grammar, defaults left out (for the server's log)."""
-        items = []
+        items: list[str] = []
         for item in fields(self):
             value = getattr(self, item.name)
             if value == item.default:
@@ -138,7 +141,7 @@ def _murf_limit(name: str, value: str) -> int:
     return limit
 
 
-_VALUES = {
+_VALUES: dict[str, Callable[[str, str], Any]] = {
     **{name: _probability for name in _PROBABILITIES},
     "ttfa": _latency,
     "jitter": lambda name, value: _seconds(name, value, MAX_JITTER),
@@ -161,9 +164,9 @@ def parse_faults(text: str, *, _depth: int = 0) -> FaultSpec:
         if not has_value and item.lower() in PROFILES and _depth == 0:
             spec = _merge(spec, parse_faults(PROFILES[item.lower()], _depth=1))
         elif not has_value and name in _FLAGS:
-            spec = replace(spec, **{name: _FLAGS[name]})
+            spec = _with(spec, name, _FLAGS[name])
         elif name in _VALUES and has_value:
-            spec = replace(spec, **{name: _VALUES[name](name, value)})
+            spec = _with(spec, name, _VALUES[name](name, value))
         elif name in _VALUES:
             raise FaultSpecError(f"{item}: needs a value, e.g. {name}=" + _EXAMPLES[name])
         else:
@@ -178,5 +181,13 @@ _EXAMPLES = {**{name: "0.025" for name in _PROBABILITIES}, "ttfa": "180ms±60ms"
 
 def _merge(base: FaultSpec, over: FaultSpec) -> FaultSpec:
     """`over`'s non-default items on top of `base`."""
-    changed = {f.name: getattr(over, f.name) for f in fields(over) if getattr(over, f.name) != f.default}
+    changed: dict[str, Any] = {
+        f.name: getattr(over, f.name) for f in fields(over) if getattr(over, f.name) != f.default
+    }
     return replace(base, **changed)
+
+
+def _with(spec: FaultSpec, name: str, value: Any) -> FaultSpec:
+    """`spec` with one item set by its name (the parser checked name and value)."""
+    changes: dict[str, Any] = {name: value}
+    return replace(spec, **changes)

@@ -121,8 +121,8 @@ class MurfConnection:
                 self._buffer(buffer)
                 return self._configure(context_id, config)
             case SendText(text=text, context_id=context_id, end=end, voice_config=config, buffer=buffer):
-                if (reason := unspeakable(text)) is not None:  # that context's error, nothing more
-                    return [SendError(invalid_frame_error(reason, context_id))]
+                if (problem := unspeakable(text)) is not None:  # that context's error, nothing more
+                    return [SendError(invalid_frame_error(problem, context_id))]
                 self._buffer(buffer)
                 if not text and not end:
                     return self._configure(context_id, config)  # empty text: opens nothing
@@ -200,7 +200,7 @@ class MurfConnection:
         turn.buffer, turn.deadline, turn.closing = "", None, True
         return [CancelPending(turn)] + self._finish(turn)
 
-    def _finish(self, turn: MurfTurn) -> list[Action]:
+    def _finish(self, turn: Turn) -> list[Action]:
         actions = finish_if_drained(turn)
         if actions and self.turns.get(turn.context_id) is turn:
             del self.turns[turn.context_id]
