@@ -51,11 +51,15 @@ class FinalsHost(Protocol):
 ELEVENLABS_MARGIN = 10.0
 MURF_END_GRACE = 30.0
 MURF_CLEAR_GRACE = 5.0
+# The dialects that say their frames as steps (tui.protocol.steps): a close is Murf end's, a
+# cancel Murf clear's.
+STEP_CLOSE_GRACE = MURF_END_GRACE
+CANCEL_GRACE = MURF_CLEAR_GRACE
 
 NO_AUDIO = "final with no audio: flush→close race or exhausted quota?"
 
 
-def final_grace(dialect: Dialect, inactivity_timeout: float, *, clear: bool = False) -> float:
+def final_grace(dialect: Dialect, inactivity_timeout: float, *, clear: bool = False, stepped: bool = False) -> float:
     """Seconds the console waits for a context's final after closing it (or after the server's
     inactivity timeout closed it), before it releases the slot on its own.
 
@@ -69,18 +73,31 @@ def final_grace(dialect: Dialect, inactivity_timeout: float, *, clear: bool = Fa
     - Murf `clear`: 5 s. A clear cancels synthesis not started; synthesis already running plays
       out (a sentence's audio, sent faster than real time) and the client drops it. Whether a
       final follows at all is undocumented ("a client must not wait forever"), so the wait is short.
+    - Inworld, Cartesia, Text-to-Dialogue (`stepped`: the context was closed by a ClientStep):
+      a close 30 s, as Murf end: what is buffered is generated (faster than real time), then the
+      final; their idle clocks (Inworld's 10 minutes per session, Cartesia's 5 per socket) are far
+      too long to lean on. A cancel (`clear`: Cartesia `cancel`, Inworld `cancel_context`) 5 s,
+      as Murf clear: what is generating may still play out, nothing more is owed, and whether a
+      final follows a cancel is unverified (PROTOCOL-DIALECTS.md §2.4): the console chooses not
+      to wait long.
     """
     if dialect is Dialect.MURF:
         return MURF_CLEAR_GRACE if clear else MURF_END_GRACE
+    if clear:
+        return CANCEL_GRACE
+    if stepped:
+        return STEP_CLOSE_GRACE
     return inactivity_timeout + ELEVENLABS_MARGIN
 
 
-def await_final(session: FinalsHost, slot: ContextSlot, since: float, *, clear: bool = False) -> None:
+def await_final(
+    session: FinalsHost, slot: ContextSlot, since: float, *, clear: bool = False, stepped: bool = False
+) -> None:
     """Start the console's wait for this context's final, from `since` (the close, or the
     moment the server timed it out: times from frames, so a replay waits the same)."""
     if clear:
         slot.cleared = True
-    wait = final_grace(session.dialect, session.inactivity_timeout, clear=clear)
+    wait = final_grace(session.dialect, session.inactivity_timeout, clear=clear, stepped=stepped)
     slot.await_final(since + wait, wait)
 
 

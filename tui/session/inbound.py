@@ -9,7 +9,17 @@ from __future__ import annotations
 from typing import Protocol
 
 from tui.protocol.formats import AudioFormat, AudioMeter
-from tui.protocol.frames import Audio, DecodeError, ErrorFrame, Final, FlushDone, Unknown
+from tui.protocol.frames import (
+    Audio,
+    ContextOpened,
+    DecodeError,
+    ErrorFrame,
+    Final,
+    FlushDone,
+    ServerEvent,
+    TurnAudioDone,
+    Unknown,
+)
 
 from . import finals
 from .changes import Changes, PlayAudio
@@ -17,6 +27,7 @@ from .events import Disconnected
 from .framelog import FrameLog, Level
 from .slot import ContextSlot, SlotState
 from .status import ConnectionState, StatusStrip
+from .transcript import TurnTranscript
 
 
 class Receiver(finals.FinalsHost, Protocol):
@@ -59,19 +70,49 @@ def describe_close(code: int | None, reason: str) -> str:
     return text + (f": {reason}" if reason else "")
 
 
+# The markers a context sends between its first audio and its final, in the log's words (each
+# dialect's own name is in the frame beside it: flushCompleted, flush_done, is_final_audio_for_turn,
+# contextCreated) and the slot panel's (short, to fit a panel).
+MARKER_WORDS: dict[type, tuple[str, str]] = {
+    FlushDone: ("flush done", "flush"),
+    TurnAudioDone: ("turn final", "turn"),
+    ContextOpened: ("context created", "ready"),
+}
+
+
+def marker_word(event: object) -> str | None:
+    """The log's word for a marker event (with a flush's id), None for any other event."""
+    words = MARKER_WORDS.get(type(event))
+    if words is None:
+        return None
+    if isinstance(event, FlushDone) and event.flush_id is not None:
+        return f"{words[0]} {event.flush_id}"
+    return words[0]
+
+
 def on_received(session: Receiver, raw: str | bytes, changes: Changes) -> None:
     event = session.dialect.decode_server(raw)
     size = len(raw) if isinstance(raw, (bytes, bytearray)) else len(raw.encode("utf-8"))
     cid = None if isinstance(event, DecodeError) else event.context_id
-    if cid is None and isinstance(event, (Audio, Final, FlushDone)):
+    if cid is None and isinstance(event, (Audio, Final, FlushDone, TurnAudioDone, ContextOpened)):
         cid = session.default_context  # on the single-context endpoint: the stream's turn
-    session.log.add(session.elapsed(), "received", cid, size, session.log.summarize(raw))
+    summary = session.log.summarize(raw)
+    word = marker_word(event)
+    if word is not None:
+        summary = f"{word} · {summary}"
+    session.log.add(session.elapsed(), "received", cid, size, summary)
     changes.log = True
     _note_oddities(session, raw, event, cid, size, changes)
     if isinstance(event, DecodeError):
         session.note(f"could not read a server frame: {event.reason}", changes, level="warning")
         session.show_banner(f"Unreadable frame from the server: {event.reason}", changes, level="warning")
         return
+    on_event(session, event, cid, size, changes)
+
+
+def on_event(session: Receiver, event: ServerEvent, cid: str | None, size: int, changes: Changes) -> None:
+    """Fold one decoded server event (`cid`: its context, None if it names none; `size`: the
+    frame's bytes) into the session; `on_received` logs the frame and calls this."""
     key = cid if cid is not None else session.default_context
     slot = session.slot_for(key) if not isinstance(event, (ErrorFrame, Unknown)) or cid is not None else None
     if slot is not None:
@@ -85,7 +126,9 @@ def on_received(session: Receiver, raw: str | bytes, changes: Changes) -> None:
             _on_final(session, slot, key, changes)
         case ErrorFrame():
             _on_error(session, slot, event, changes)
-        case FlushDone() | Unknown():
+        case FlushDone() | TurnAudioDone() | ContextOpened():
+            _on_marker(session, slot, key, event, changes)
+        case Unknown():
             pass  # shown in the log, never fatal
 
 
@@ -133,7 +176,12 @@ def _on_audio(session: Receiver, slot: ContextSlot | None, cid: str, event: Audi
         if turn is not None and cid in session.status.overflow_contexts:
             # A context no slot shows (all taken, guard off): the transcript still has its audio.
             turn.add_audio(session.meter.seconds(cid, event.audio), event.alignment)
+            _add_words(turn, event, changes)
             changes.transcript = True
+        elif slot is not None and not n:
+            # Timings only, after a barge-in: the words of audio that came before it (Inworld's
+            # trail the audio), which decide how many words were spoken. Not a late frame.
+            _add_words(session.transcript.turn(cid), event, changes)
         elif slot is None:
             session.status.stray_frames += 1
             changes.status = True
@@ -165,9 +213,31 @@ def _on_audio(session: Receiver, slot: ContextSlot | None, cid: str, event: Audi
             turn.add_audio(seconds, event.alignment)
             changes.transcript = True
         changes.play = PlayAudio(cid, event.audio, session.output_format)
+    # A frame of timings only (b"": Cartesia `timestamps`, Inworld's trailing timestampInfo) is
+    # no audio: no TTFA, no speaking, no bytes; only its words reach the transcript.
+    _add_words(session.transcript.turn(cid), event, changes)
     if event.is_final:
         m.final_frame_audio_bytes += n
         _on_final(session, slot, cid, changes)
+
+
+def _add_words(turn: TurnTranscript | None, event: Audio, changes: Changes) -> None:
+    if turn is not None and event.words is not None:
+        turn.add_words(event.words)
+        changes.transcript = True
+
+
+def _on_marker(session: Receiver, slot: ContextSlot | None, cid: str, event: ServerEvent, changes: Changes) -> None:
+    """A flush's audio is out, a dialogue turn's audio is out, the server created the context:
+    counted in the slot (the last one with its time) and, for a flush, where the next
+    synthesis's word times count from. None of them ends the context (its final does)."""
+    if isinstance(event, FlushDone):
+        turn = session.transcript.turn(cid)
+        if turn is not None:
+            turn.flush_done()
+    if slot is not None and slot.context_id == cid:
+        slot.metrics.mark(MARKER_WORDS[type(event)][1], session.clock())
+        changes.slots.add(slot.index)
 
 
 def _on_final(session: Receiver, slot: ContextSlot | None, cid: str, changes: Changes) -> None:

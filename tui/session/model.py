@@ -17,6 +17,7 @@ from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat, AudioMeter
 from tui.protocol.frames import DecodeError
 from tui.protocol.secret import Secret
+from tui.protocol.steps import ClientStep, StepKind
 
 from . import finals, inbound
 from .changes import Banner, Changes
@@ -44,6 +45,12 @@ from .status import BargeInTiming, ConnectionState, StatusStrip, check_fields
 from .transcript import Transcript
 
 MURF_SOCKET_TIMEOUT = murf.SOCKET_INACTIVITY_TIMEOUT
+# A dialect with no per-socket cap (Cartesia) gets a slot per live context, growing from its
+# `slot_count`; finished slots are reused first (the one finished longest ago), so the most
+# recent results stay visible. Past this many the console shows no more (the transcript keeps
+# them): three times the largest published per-account concurrency (Cartesia Scale, 15), so a
+# runaway client or script cannot grow the panel list without limit.
+MAX_UNCAPPED_SLOTS = 45
 
 
 class Session:
@@ -88,6 +95,10 @@ class Session:
         # Contexts the console released with no final (finals.release_overdue), by id: the
         # server may still count them, and a final that comes later is folded, not a stray.
         self.released: dict[str, float] = {}
+        # Dialogue voices (Text-to-Dialogue `voice_id`s) → the label the transcript shows; a
+        # front end may name them (e.g. from its voice list) before the first turn.
+        self.speaker_names: dict[str, str] = {}
+        self._lettered: set[str] = set()
 
     # ---- queries ---------------------------------------------------------------------------
 
@@ -149,6 +160,13 @@ class Session:
         frame = self.dialect.decode_client(text)
         if isinstance(frame, DecodeError):
             return frame
+        step = self.dialect.client_step(frame)
+        if step is not None:
+            if step.kind not in (StepKind.OPEN, StepKind.TEXT):
+                return None  # only these open a context (_fold_step)
+            opened = step.context_id if step.context_id is not None else DEFAULT_CONTEXT
+            held = self.slot_for(opened)
+            return None if held is not None and held.occupied else opened
         cid = _opens(self.dialect, frame)
         if isinstance(cid, _NoContext):
             return None
@@ -159,6 +177,18 @@ class Session:
 
     def elapsed(self) -> float:
         return self.clock() - self.started_at
+
+    def speaker_label(self, voice_id: str | None) -> str | None:
+        """Who speaks a dialogue segment, short: the name `speaker_names` gives the voice, else
+        a letter by order of first appearance in this session (A, B, ...), so one voice keeps
+        its label across turns. None for text no voice was named for (a one-voice dialect)."""
+        if voice_id is None:
+            return None
+        label = self.speaker_names.get(voice_id)
+        if label is None:
+            label = self.speaker_names[voice_id] = _letter(len(self._lettered))
+            self._lettered.add(voice_id)
+        return label
 
     # ---- apply -----------------------------------------------------------------------------
 
@@ -246,10 +276,15 @@ class Session:
     def _on_sent(self, text: str, changes: Changes) -> None:
         now = self.clock()
         frame = self.dialect.decode_client(text)
-        cid = None if isinstance(frame, DecodeError) else _context_of(self.dialect, frame)
+        step = None if isinstance(frame, DecodeError) else self.dialect.client_step(frame)
+        if step is not None:
+            cid: str | None = step.context_id
+        else:
+            cid = None if isinstance(frame, DecodeError) else _context_of(self.dialect, frame)
         if self.dialect is Dialect.ELEVENLABS_SINGLE and cid is not None:
             cid = self._stream_for(opening=_opens(self.dialect, frame) is not _NO_CONTEXT)
-        self.log.add(now - self.started_at, "sent", cid, len(text.encode("utf-8")), self.log.summarize(text))
+        size = len(text.encode("utf-8"))
+        self.log.add(now - self.started_at, "sent", cid, size, self.log.summarize(text))
         changes.log = True
         if isinstance(frame, DecodeError):
             self.note(
@@ -258,26 +293,90 @@ class Session:
                 level="warning",
             )
             return
+        if step is not None:
+            self._fold_step(step, size, now, changes)
+            return
         if self.dialect is Dialect.MURF:
             self._reset_socket_deadline(now, changes)
         if isinstance(frame, elevenlabs.CloseSocket):
-            for occupied in self.slots:
-                if occupied.occupied:
-                    self._close(occupied, now, changes)
+            self._close_all(now, changes)
             return
         if _opens(self.dialect, frame) is _NO_CONTEXT:
             return
         slot = self._slot_for_frame(cid, now, changes)
         if slot is None:
-            self._keep_unslotted_text(cid, frame, changes)
+            self._keep_unslotted_text(cid, getattr(frame, "text", ""), changes)
             return
+        self._count_sent(slot, size, now, changes)
+        self._apply_client_frame(slot, frame, now, changes)
+
+    def sent_step(self, step: ClientStep, size: int = 0) -> Changes:
+        """Fold what a sent client frame does to its context, said as a `ClientStep`
+        (tui.protocol.steps), as `apply(FrameSent(...))` does for the dialects that say it so;
+        `size` is the frame's bytes on the wire. The frame log is not written here (the frame is)."""
+        changes = Changes()
+        self._fold_step(step, size, self.clock(), changes)
+        return changes
+
+    def _fold_step(self, step: ClientStep, size: int, now: float, changes: Changes) -> None:
+        """A step of a dialect that says what its frames do (Inworld, Cartesia, Text-to-Dialogue).
+
+        Only OPEN and TEXT open a context: in these dialects a flush, close, cancel, keep-alive
+        or config change naming a context the server does not hold is refused or ignored by it
+        (Inworld "Context … not found", Text-to-Dialogue's voices-first rule), never a new context.
+        """
+        kind = step.kind
+        if kind is StepKind.NONE:
+            return
+        if kind is StepKind.CLOSE_SOCKET:
+            self._close_all(now, changes)
+            return
+        cid = step.context_id if step.context_id is not None else DEFAULT_CONTEXT
+        slot = self.slot_for(cid)
+        if kind in (StepKind.OPEN, StepKind.TEXT):
+            slot = self._slot_for_frame(cid, now, changes)
+            if slot is None:
+                self._keep_unslotted_text(cid, step.text, changes, speaker=step.speaker)
+                return
+        elif slot is None or not slot.occupied:
+            self.note(
+                f"{kind.value} for context {cid}, which is not open: nothing to {kind.value}",
+                changes,
+                context_id=cid,
+            )
+            return
+        self._count_sent(slot, size, now, changes)
+        match kind:
+            case StepKind.OPEN | StepKind.KEEP_ALIVE:
+                slot.move(SlotState.OPENING)
+            case StepKind.TEXT:
+                self._on_text(slot, step.text, now, changes, speaker=step.speaker)
+                if step.close:
+                    self._close(slot, now, changes, stepped=True)
+                elif step.flush:
+                    self._flush(slot, now)
+            case StepKind.FLUSH:
+                self._flush(slot, now)
+            case StepKind.CLOSE:
+                self._close(slot, now, changes, stepped=True)
+            case StepKind.CANCEL:
+                # What is not generated yet is dropped: no audio is owed, and the wait for a
+                # final that may never come is Murf clear's (tui.session.finals).
+                self._close(slot, now, changes, clear=True)
+
+    def _count_sent(self, slot: ContextSlot, size: int, now: float, changes: Changes) -> None:
         m = slot.metrics
         m.frames_sent += 1
-        m.bytes_sent += len(text.encode("utf-8"))
+        m.bytes_sent += size
         if self.dialect is not Dialect.MURF:
             slot.deadline = now + self.inactivity_timeout
         changes.slots.add(slot.index)
-        self._apply_client_frame(slot, frame, now, changes)
+
+    def _close_all(self, now: float, changes: Changes) -> None:
+        """close_socket: every context the server holds closes (and drains) before the socket."""
+        for occupied in self.slots:
+            if occupied.occupied:
+                self._close(occupied, now, changes)
 
     def _stream_open(self) -> bool:
         slot = self.slot_for(self._stream_id) if self._stream_id is not None else None
@@ -310,11 +409,18 @@ class Session:
             # Nothing typed is lost silently: its text (and any audio) stays in the transcript.
             self.transcript.start(cid)
             changes.transcript = True
-            text = (
-                f"context {cid} opened while all {len(self.slots)} slots are occupied: the server will "
-                f"refuse it ({self.dialect.value} allows {self.dialect.max_contexts} at once); "
-                "the transcript keeps it"
-            )
+            if self.dialect.max_contexts is None:
+                text = (
+                    f"context {cid} opened while all {len(self.slots)} slots the console shows are occupied "
+                    f"({self.dialect.value} has no per-socket cap; the service counts contexts per account): "
+                    "no slot shows it, the transcript keeps it"
+                )
+            else:
+                text = (
+                    f"context {cid} opened while all {len(self.slots)} slots are occupied: the server will "
+                    f"refuse it ({self.dialect.value} allows {self.dialect.max_contexts} at once); "
+                    "the transcript keeps it"
+                )
             self.note(text, changes, level="warning", context_id=cid)
             self.show_banner(text, changes, level="warning")
             return None
@@ -360,16 +466,21 @@ class Session:
             and not turn.interrupted
         )
 
-    def _keep_unslotted_text(self, cid: str | None, frame: object, changes: Changes) -> None:
+    def _keep_unslotted_text(
+        self, cid: str | None, text: object, changes: Changes, *, speaker: str | None = None
+    ) -> None:
         turn = self.transcript.turn(cid if cid is not None else DEFAULT_CONTEXT)
-        text = getattr(frame, "text", "")
         if turn is not None and isinstance(text, str) and text.strip():
-            turn.add_text(text)
+            turn.add_text(text, self.speaker_label(speaker))
             changes.transcript = True
 
     def _free_slot(self) -> ContextSlot | None:
         free = [s for s in self.slots if not s.occupied]
         if not free:
+            if self.dialect.max_contexts is None and len(self.slots) < MAX_UNCAPPED_SLOTS:
+                # No per-socket cap: the list grows, only once every slot shown is in use.
+                self.slots.append(ContextSlot(len(self.slots)))
+                return self.slots[-1]
             return None
         never_used = [s for s in free if s.state is SlotState.FREE]
         if never_used:
@@ -397,7 +508,9 @@ class Session:
             case elevenlabs.CloseContext() | stream_input.EndOfStream() | murf.End():
                 self._close(slot, now, changes)
 
-    def _on_text(self, slot: ContextSlot, text: str, now: float, changes: Changes) -> None:
+    def _on_text(
+        self, slot: ContextSlot, text: str, now: float, changes: Changes, *, speaker: str | None = None
+    ) -> None:
         slot.metrics.chars_sent += len(text)
         if not text.strip():
             slot.move(SlotState.OPENING)  # the opening " " (or a single-space keep-alive)
@@ -408,7 +521,7 @@ class Session:
             slot.move(SlotState.STREAMING)
         turn = self.transcript.turn(slot.context_id or self.default_context)
         if turn is not None:
-            turn.add_text(text)
+            turn.add_text(text, self.speaker_label(speaker))
             changes.transcript = True
 
     def _trigger(self, slot: ContextSlot, now: float) -> None:
@@ -420,13 +533,15 @@ class Session:
         if slot.state is not SlotState.SPEAKING:
             slot.move(SlotState.GENERATING)
 
-    def _close(self, slot: ContextSlot, now: float, changes: Changes, *, clear: bool = False) -> None:
+    def _close(
+        self, slot: ContextSlot, now: float, changes: Changes, *, clear: bool = False, stepped: bool = False
+    ) -> None:
         self._trigger(slot, now)
         if not slot.close_sent:
             slot.close_sent = True
             slot.metrics.closed_at = now
         slot.move(SlotState.CLOSING)
-        finals.await_final(self, slot, now, clear=clear)
+        finals.await_final(self, slot, now, clear=clear, stepped=stepped)
         changes.slots.add(slot.index)
 
     def _reset_socket_deadline(self, now: float, changes: Changes) -> None:
@@ -530,6 +645,11 @@ def _opens(dialect: Dialect, frame: object) -> str | None | _NoContext:
         case murf.SendText(text="", end=False):
             return _NO_CONTEXT if frame.context_id is None else frame.context_id
     return _context_of(dialect, frame)
+
+
+def _letter(n: int) -> str:
+    """A, B, ... Z, then A2, B2, ...: a dialogue has a handful of voices (ten at most on eleven_v3)."""
+    return chr(ord("A") + n % 26) + (str(n // 26 + 1) if n >= 26 else "")
 
 
 def _ends_sentence(text: str) -> bool:

@@ -112,6 +112,15 @@ class SlotMetrics:
     first_audio_at: float | None = None
     closed_at: float | None = None
     final_at: float | None = None
+    # Markers before the final (flush done, turn final, context created: tui.session.inbound),
+    # counted by their short word; the last one and when it came.
+    markers: dict[str, int] = field(default_factory=dict)
+    last_marker: str = ""
+    last_marker_at: float | None = None
+
+    def mark(self, word: str, now: float) -> None:
+        self.markers[word] = self.markers.get(word, 0) + 1
+        self.last_marker, self.last_marker_at = word, now
 
     @property
     def text_to_audio(self) -> float | None:

@@ -1,7 +1,10 @@
 """The transcript of the current and recent turns: words, their audio spans, what was heard.
 
 Alignment times are relative to the start of *that chunk's* audio (PROTOCOL.md §1.3), so each
-context keeps a running offset: the audio seconds received before the chunk.
+context keeps a running offset: the audio seconds received before the chunk. Word timestamps
+(Cartesia, Inworld) come as words, in seconds from their own zero (`WordTimestamps.relative_to`):
+the context's first audio (Cartesia), or the start of the synthesis they belong to (Inworld: the
+audio received up to that context's last `flushCompleted`, which `flush_done` marks).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from tui.protocol.frames import Alignment
+from tui.protocol.frames import Alignment, WordTimestamps
 
 RECENT_TURNS = 20
 DEFAULT_TURN_END = "flush-close"  # tui.core.turn_end's default: not named on every line
@@ -38,14 +41,35 @@ class TurnTranscript:
     note: str = ""  # its final looked wrong (tui.session.finals): why
     stopped: bool = False  # that final came mid-turn: the console sent no more words
     turn_end: str = ""  # its end-of-turn pattern (tui.core.turn_end); "" = the default
+    # Who speaks (a dialogue): (index of the segment's first word in `text`, speaker label), one
+    # entry each time the speaker changes; empty for one voice.
+    speakers: list[tuple[int, str]] = field(default_factory=list)
+    synthesis_start: float = 0.0  # audio seconds up to the last flush done: where Inworld's words count from
     # Word spans (start, end) of the aligned characters, built as chunks arrive so a repaint
     # reads them instead of walking every character again.
     _spans: list[tuple[float, float]] = field(default_factory=list)
     _in_word: bool = False  # the last aligned character was not whitespace
     _has_alignment: bool = False  # any character was aligned (even whitespace only)
 
-    def add_text(self, text: str) -> None:
+    def add_text(self, text: str, speaker: str | None = None) -> None:
+        """Text as sent; `speaker` (a label) starts a segment where it differs from the last."""
+        if speaker is not None and (not self.speakers or self.speakers[-1][1] != speaker):
+            self.speakers.append((len(self.text.split()), speaker))
         self.text += text
+
+    def add_words(self, words: WordTimestamps) -> None:
+        """Word timings from Cartesia or Inworld, placed where their zero is; audio seconds are
+        not advanced (the audio counts them: `add_audio`)."""
+        base = self.synthesis_start if words.relative_to == "synthesis" else 0.0
+        self._has_alignment = True
+        self._in_word = False  # a word list ends on a word boundary
+        for text, start, end in zip(words.words, words.start_s, words.end_s):
+            if text.strip():
+                self._spans.append((base + start, base + end))
+
+    def flush_done(self) -> None:
+        """A synthesis of this context is complete: the next one's word times count from here."""
+        self.synthesis_start = self.audio_seconds
 
     def add_audio(self, seconds: float, alignment: Alignment | None) -> None:
         """Place a chunk's alignment at the running offset, then advance the offset."""
