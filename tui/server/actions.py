@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from tui.protocol.frames import ErrorFrame
+from tui.protocol.frames import ErrorFrame, ServerEvent
 
 NORMAL_CLOSURE = 1000
 POLICY_VIOLATION = 1008
@@ -36,6 +37,9 @@ class Turn:
     queued: int = 0  # chars of those generations
     closing: bool = False  # no new text accepted; the final follows the last pending audio
     deadline: float | None = None
+    # The turn's own synthesis.AudioEncoder where its format or frames are its own (a Cartesia
+    # context names its output_format and counts its timestamps); None: the connection's.
+    encoder: Any = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +49,7 @@ class Generate:
     turn: Turn
     text: str
     flush: bool = False  # answer with flush_done once this audio is out (ElevenLabs)
+    speaker: int = 0  # which of the server's speakers says it (synth/voice_bank.py; Text-to-Dialogue)
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class SendFinal:
 @dataclass(frozen=True)
 class SendFlushDone:
     turn: Turn
+    flush_id: int | None = None  # Cartesia numbers its flushes from 1
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,13 @@ class CancelPending:
     """Drop the turn's generations whose synthesis has not started (Murf `clear`)."""
 
     turn: Turn
+
+
+@dataclass(frozen=True)
+class SendEvent:
+    """Any other server event, sent as it is (Inworld `contextCreated`, `contextUpdated`)."""
+
+    event: ServerEvent
 
 
 @dataclass(frozen=True)
@@ -92,7 +105,7 @@ class CloseSocket:
     reason: str = ""
 
 
-Action = Generate | SendFinal | SendFlushDone | CancelPending | SendError | Fail | CloseSocket
+Action = Generate | SendFinal | SendFlushDone | CancelPending | SendEvent | SendError | Fail | CloseSocket
 
 
 def finish_if_drained(turn: Turn) -> list[Action]:
@@ -102,11 +115,11 @@ def finish_if_drained(turn: Turn) -> list[Action]:
     return []
 
 
-def dispatch(turn: Turn, text: str, *, flush: bool = False) -> Generate:
+def dispatch(turn: Turn, text: str, *, flush: bool = False, speaker: int = 0) -> Generate:
     """Hand `text` to the voice for `turn` and count it as pending."""
     turn.pending += 1
     turn.queued += len(text)
-    return Generate(turn, text, flush)
+    return Generate(turn, text, flush, speaker)
 
 
 def settle(generate: Generate) -> Turn:

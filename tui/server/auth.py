@@ -63,5 +63,41 @@ def elevenlabs_handshake_key(headers: Mapping[str, str], query: Mapping[str, str
     return key or without_bearer(query.get("authorization", "")) or None
 
 
+def dialogue_handshake_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    """Text-to-Dialogue: as ElevenLabs, or a `single_use_token` query. Tokens are not modelled:
+    the local server checks one as it checks a key (with `--api-key`, the token is the key)."""
+    return elevenlabs_handshake_key(headers, query) or query.get("single_use_token") or None
+
+
 def murf_handshake_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
     return headers.get("api-key") or headers.get("api_key") or query.get("api-key") or query.get("api_key") or None
+
+
+CARTESIA_KEY_MISSING = "Missing API key: send header X-API-Key, Authorization: Bearer <key>, or query api_key.\n"
+CARTESIA_KEY_WRONG = "Invalid API key.\n"
+
+
+def cartesia_handshake_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    """Cartesia: header `X-API-Key`, `Authorization: Bearer <key or access token>`, query
+    `api_key` (pipecat <= 1.7.0) or `access_token` (browsers); tokens are checked as the key."""
+    bearer = headers.get("authorization", "")
+    return (
+        headers.get("x-api-key")
+        or (without_bearer(bearer) if bearer else None)
+        or query.get("api_key")
+        or query.get("access_token")
+        or None
+    )
+
+
+INWORLD_KEY_MISSING = "Missing credentials: send header Authorization: Basic <key>.\n"
+INWORLD_KEY_WRONG = "Invalid credentials.\n"
+
+
+def inworld_handshake_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    """Inworld: header `Authorization: Basic <key>` (the portal key, already Base64, compared as
+    sent), or query `authorization` with the same value (unverified: a third-party reading of
+    the docs). The local server refuses at the handshake, 401 with none and 403 when wrong (the
+    service's answer is unverified; both clients treat a failed upgrade as a connection error)."""
+    value = headers.get("authorization") or query.get("authorization") or ""
+    return (value[6:].strip() if value[:6].lower() == "basic " else value.strip()) or None

@@ -31,6 +31,7 @@ from .actions import (
     Fail,
     Generate,
     SendError,
+    SendEvent,
     SendFinal,
     SendFlushDone,
     Turn,
@@ -188,7 +189,8 @@ class ConnectionRuntime:
                     lane = self._lanes.get(turn)
                     if lane is None:
                         send, finished = self._paced(turn)
-                        lane = self._lanes[turn] = Lane(self._pool, self._encoder, send, finished, self._failed)
+                        encoder = turn.encoder or self._encoder  # a turn with a format of its own
+                        lane = self._lanes[turn] = Lane(self._pool, encoder, send, finished, self._failed)
                     lane.submit(action)
                 case SendFinal(turn=turn):
                     lane = self._lanes.pop(turn, None)
@@ -196,13 +198,15 @@ class ConnectionRuntime:
                     for frame in lane.tail(turn.context_id) if lane is not None else []:
                         await self._send(frame)
                     await self._send_event(Final(turn.context_id))
-                case SendFlushDone(turn=turn):
-                    await self._send_event(FlushDone(turn.context_id))
+                case SendFlushDone(turn=turn, flush_id=flush_id):
+                    await self._send_event(FlushDone(turn.context_id, flush_id))
                 case CancelPending(turn=turn):
                     if turn in self._lanes:
                         self._lanes[turn].cancel_pending()
                 case SendError(error=error):
                     await self._send_event(error)
+                case SendEvent(event=event):
+                    await self._send_event(event)
                 case Fail(error=error):
                     _LOGGER.info("closing %s after error: %s", self._ws.id, error.message)
                     await self._send_event(error)

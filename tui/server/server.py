@@ -4,6 +4,9 @@ Routes (anything else is refused at the handshake with HTTP 404):
 - `/v1/text-to-speech/{voice_id}/multi-stream-input`  ElevenLabs multi-context
 - `/v1/text-to-speech/{voice_id}/stream-input`        ElevenLabs single-context
 - `/v1/speech/stream-input`                           Murf
+- `/v1/text-to-dialogue/multi-stream-input`           ElevenLabs Text-to-Dialogue (dialogue_contexts.py)
+- `/tts/websocket` (also `//tts/websocket`)           Cartesia (cartesia_contexts.py)
+- `/tts/v1/voice:streamBidirectional`                 Inworld (inworld_contexts.py)
 
 Any voice id is accepted: there is one local voice. Options come from the query (options.py);
 the optional API key is checked as each service checks it (auth.py). An ElevenLabs `model_id`
@@ -25,28 +28,47 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from tui.protocol import elevenlabs, murf, stream_input
+from tui.protocol import cartesia, dialogue, elevenlabs, inworld, murf, stream_input
 from tui.protocol.dialect import Dialect
+from tui.protocol.formats import AudioFormat
 from tui.protocol.frames import ErrorFrame
 from tui.protocol.secret import Secret
-from tui.protocol.urls import redact_url
+from tui.protocol.urls import INWORLD_PATH, redact_url
 
 from .auth import (
+    CARTESIA_KEY_MISSING,
+    CARTESIA_KEY_WRONG,
     ELEVENLABS_KEY_WRONG,
+    INWORLD_KEY_MISSING,
+    INWORLD_KEY_WRONG,
     MURF_KEY_MISSING,
     MURF_KEY_WRONG,
     KeyCheck,
+    cartesia_handshake_key,
     check_key,
+    dialogue_handshake_key,
     elevenlabs_handshake_key,
+    inworld_handshake_key,
     murf_handshake_key,
 )
+from .cartesia_contexts import DEFAULT_CONCURRENCY, Account, CartesiaConnection, decode_frame as decode_cartesia_frame
 from .clock import Clock, real_clock
 from .connection import ConnectionRuntime, Model, close_reason
 from .contexts import MultiContextConnection
+from .dialogue_contexts import DialogueConnection
 from .fault_plan import FaultPlan
+from .inworld_contexts import InworldConnection
 from .logs import RedactingLogger
 from .murf_turns import MurfConnection, decode_frame as decode_murf_frame
-from .options import StreamOptions, elevenlabs_options, murf_options, websocket_model_refusal
+from .options import (
+    StreamOptions,
+    cartesia_version,
+    cartesia_version_refusal,
+    dialogue_options,
+    elevenlabs_options,
+    murf_options,
+    websocket_model_refusal,
+)
 from .single_stream import SingleStreamConnection
 from .synth import Voice
 from .synthesis import DEFAULT_WORKERS, MAX_FRAME_MS, AudioEncoder, SynthesisPool
@@ -55,6 +77,10 @@ _LOGGER = logging.getLogger(__name__)
 
 _ELEVENLABS_PATH = re.compile(r"/v1/text-to-speech/([^/]+)/(multi-stream-input|stream-input)")
 _MURF_PATH = "/v1/speech/stream-input"
+_DIALOGUE_PATH = re.compile(r"/+v1/text-to-dialogue/multi-stream-input")  # pipecat: `//v1/...` from a base with a /
+_CARTESIA_PATHS = ("/tts/websocket", "//tts/websocket")  # LiveKit's base URL with a trailing slash
+# Cartesia allows WebSocket connections up to 10x the concurrency limit; past it, HTTP 429.
+CARTESIA_SOCKETS_PER_CONTEXT = 10
 # Client frames are small JSON objects; the cap only guards the server's memory.
 MAX_CLIENT_FRAME_BYTES = 1 << 20
 # At most this much of a connection's outgoing audio waits in the socket's user-space buffer; past
@@ -92,6 +118,12 @@ def match_route(path: str) -> Route | None:
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     if parts.path == _MURF_PATH:
         return Route(Dialect.MURF, None, query)
+    if _DIALOGUE_PATH.fullmatch(parts.path):
+        return Route(Dialect.ELEVENLABS_DIALOGUE, None, query)
+    if parts.path == INWORLD_PATH:
+        return Route(Dialect.INWORLD, None, query)
+    if parts.path in _CARTESIA_PATHS:
+        return Route(Dialect.CARTESIA, None, query)
     match = _ELEVENLABS_PATH.fullmatch(parts.path)
     if match is None:
         return None
@@ -103,6 +135,9 @@ _CODECS = {
     Dialect.ELEVENLABS: (elevenlabs.decode_client, elevenlabs.encode_server),
     Dialect.ELEVENLABS_SINGLE: (stream_input.decode_client, stream_input.encode_server),
     Dialect.MURF: (decode_murf_frame, murf.encode_server),
+    Dialect.ELEVENLABS_DIALOGUE: (dialogue.decode_client, dialogue.encode_server),
+    Dialect.INWORLD: (inworld.decode_client, inworld.encode_server),
+    Dialect.CARTESIA: (decode_cartesia_frame, cartesia.encode_server),
 }
 
 
@@ -113,6 +148,8 @@ class LocalServer:
     `api_key`, if given, is required from clients the way each service requires it.
     `flush_done=True` answers each ElevenLabs multi-context flush with a `flush_done` frame
     (off by default: the service is not known to send one; `switchboard serve --flush-done`).
+    `cartesia_concurrency`: active Cartesia contexts allowed at once over all sockets (the
+    account's plan limit; cartesia_contexts.py).
     """
 
     def __init__(
@@ -127,6 +164,7 @@ class LocalServer:
         max_frame_ms: int = MAX_FRAME_MS,
         flush_done: bool = False,
         faults: FaultPlan | None = None,
+        cartesia_concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.voice = voice
         self.host = host
@@ -141,6 +179,8 @@ class LocalServer:
         self._log = RedactingLogger(_LOGGER, self.api_key)
         self._open = 0  # connections being served
         self._trimmed = clock()  # when freed memory last went back to the system
+        self.cartesia = Account(cartesia_concurrency)  # the one account every Cartesia socket shares
+        self._cartesia_sockets = 0
 
     @property
     def url(self) -> str:
@@ -185,7 +225,9 @@ class LocalServer:
             return connection.respond(
                 HTTPStatus.NOT_FOUND,
                 f"Not found: {path[:200]}. The local server serves /v1/text-to-speech/{{voice_id}}/"
-                "multi-stream-input, /v1/text-to-speech/{voice_id}/stream-input and /v1/speech/stream-input.\n",
+                "multi-stream-input, /v1/text-to-speech/{voice_id}/stream-input, /v1/speech/stream-input, "
+                "/v1/text-to-dialogue/multi-stream-input, "
+                f"/tts/websocket and {INWORLD_PATH}.\n",
             )
         if route.dialect is Dialect.MURF:
             check = check_key(self.api_key, murf_handshake_key(request.headers, route.query))
@@ -193,8 +235,34 @@ class LocalServer:
                 return connection.respond(HTTPStatus.UNAUTHORIZED, MURF_KEY_MISSING)
             if check is KeyCheck.WRONG:
                 return connection.respond(HTTPStatus.FORBIDDEN, MURF_KEY_WRONG)
+        elif route.dialect is Dialect.CARTESIA:
+            return self._check_cartesia(connection, request, route)
+        elif route.dialect is Dialect.INWORLD:
+            check = check_key(self.api_key, inworld_handshake_key(request.headers, route.query))
+            if check is KeyCheck.MISSING:
+                return connection.respond(HTTPStatus.UNAUTHORIZED, INWORLD_KEY_MISSING)
+            if check is KeyCheck.WRONG:
+                return connection.respond(HTTPStatus.FORBIDDEN, INWORLD_KEY_WRONG)
+        elif route.dialect is Dialect.ELEVENLABS_DIALOGUE:
+            return None  # eleven_v3 lives here: the socket checks the model and its key (dialogue_options)
         elif (refusal := websocket_model_refusal(route.query)) is not None:
             return connection.respond(HTTPStatus.FORBIDDEN, refusal)  # eleven_v3/v4: both routes
+        return None
+
+    def _check_cartesia(self, connection: ServerConnection, request: Request, route: Route) -> Response | None:
+        check = check_key(self.api_key, cartesia_handshake_key(request.headers, route.query))
+        if check is not KeyCheck.OK:
+            return connection.respond(
+                HTTPStatus.UNAUTHORIZED, CARTESIA_KEY_MISSING if check is KeyCheck.MISSING else CARTESIA_KEY_WRONG
+            )
+        if (refusal := cartesia_version_refusal(cartesia_version(route.query, request.headers))) is not None:
+            return connection.respond(HTTPStatus.BAD_REQUEST, refusal)
+        if self._cartesia_sockets >= CARTESIA_SOCKETS_PER_CONTEXT * self.cartesia.concurrency:
+            return connection.respond(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                f"Too many concurrent connections: at most {CARTESIA_SOCKETS_PER_CONTEXT} per context of the "
+                "concurrency limit.\n",
+            )
         return None
 
     # ---- one connection ------------------------------------------------------------------
@@ -210,23 +278,29 @@ class LocalServer:
             await ws.send(encode(options))
             await ws.close(options.code or 1008, close_reason(options.message))
             return
+        dialogue_route = route.dialect is Dialect.ELEVENLABS_DIALOGUE  # alignment only with sync_alignment, per frame
         encoder = AudioEncoder(
             options.output,
             encode,
-            route.dialect is not Dialect.MURF,
+            options.sync_alignment if dialogue_route else route.dialect is not Dialect.MURF,
             self.max_frame_ms,
             options.channels,
-            options.sync_alignment,
+            dialogue_route or options.sync_alignment,
         )
         faults = self.faults.connection(str(ws.id)[:8], self.clock) if self.faults else None
         runtime = ConnectionRuntime(
             ws, faults.wrap(model) if faults else model, decode, encode, encoder, self._pool, self.clock, faults
         )
         self._open += 1
+        cartesia_socket = isinstance(model, CartesiaConnection)
+        self._cartesia_sockets += cartesia_socket
         try:
             await runtime.run()
         finally:
             self._open -= 1
+            self._cartesia_sockets -= cartesia_socket
+            if isinstance(model, CartesiaConnection):
+                model.release()  # its contexts no longer count toward the account's limit
             self._release_memory()
         self._log.info("%s closed after %d frames (%s)", ws.id, runtime.frames_received, ws.close_code)
 
@@ -238,11 +312,22 @@ class LocalServer:
             _TRIM()
 
     def _model_for(self, route: Route, headers: Headers) -> tuple[StreamOptions | ErrorFrame, Model | None]:
+        if route.dialect is Dialect.CARTESIA:
+            # Each context names its own output_format (its lane's encoder, cartesia_contexts.py);
+            # the connection's encoder is never used for audio.
+            model = CartesiaConnection(self.clock, account=self.cartesia, max_frame_ms=self.max_frame_ms)
+            return StreamOptions(AudioFormat("pcm", 24000)), model
+        if route.dialect is Dialect.INWORLD:  # the format is each context's own (inworld_audio.py)
+            return StreamOptions(AudioFormat("pcm", 24000)), InworldConnection(
+                self.clock, max_frame_ms=self.max_frame_ms
+            )
         if route.dialect is Dialect.MURF:
             options = murf_options(route.query)
             if isinstance(options, ErrorFrame):
                 return options, None
             return options, MurfConnection(self.clock, inactivity_timeout=options.inactivity_timeout)
+        if route.dialect is Dialect.ELEVENLABS_DIALOGUE:
+            return self._dialogue_model(route, headers)
         key_check = check_key(self.api_key, elevenlabs_handshake_key(headers, route.query))
         if key_check is KeyCheck.WRONG:
             return ELEVENLABS_KEY_WRONG, None
@@ -258,3 +343,13 @@ class LocalServer:
             key_check=key_check,
             flush_done=self.flush_done,
         )
+
+    def _dialogue_model(self, route: Route, headers: Headers) -> tuple[StreamOptions | ErrorFrame, Model | None]:
+        key_check = check_key(self.api_key, dialogue_handshake_key(headers, route.query))
+        if key_check is KeyCheck.WRONG:
+            return ELEVENLABS_KEY_WRONG, None
+        options = dialogue_options(route.query)
+        if isinstance(options, ErrorFrame):
+            return options, None
+        model = DialogueConnection(self.clock, model_id=options.model_id, api_key=self.api_key, key_check=key_check)
+        return options.stream, model
