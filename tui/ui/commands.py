@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from .actions import ACTIONS
 
+if TYPE_CHECKING:
+    from .app import SwitchboardApp
+
+Command = tuple[str, str, Callable[[], Any]]  # title, help line, what it runs
+
 
 class ConsoleCommands(Provider):
     """Each action from `ACTIONS` under its help line, with its current key; then the themes."""
 
-    def _commands(self) -> list[tuple[str, str, object]]:
-        screen = self.app.console_screen
-        keys = self.app.keys_for()
-        found: list[tuple[str, str, object]] = []
+    def _commands(self) -> list[Command]:
+        app = cast("SwitchboardApp", self.app)  # the one app whose COMMANDS hold this palette
+        screen = app.console_screen
+        keys = app.keys_for()
+        found: list[Command] = []
         for action in ACTIONS:
             if screen.check_action(action.name, ()) is False:
                 continue  # a live action while replaying, or a replay one while live
             title = f"{action.label.capitalize()} ({keys.get(action.id, action.keys)})"
             found.append((title, action.help, partial(screen.run_action, action.action)))
-        for name in self.app.theme_names():
+        for name in app.theme_names():
             found.append(
                 (
                     f"Theme: {name}",
                     f"Switch the colours to {name} (saved for next time)",
-                    partial(self.app.switch_theme, name),
+                    partial(app.switch_theme, name),
                 )
             )
         return found

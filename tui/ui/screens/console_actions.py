@@ -5,13 +5,14 @@ Errors from the server are not handled here: they reach the banner through the s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ...core import CommandResult
 from ...replay import MAX_SPEED, MIN_SPEED
 from ...session import SlotState
 from ...session.pacer import DEFAULT_RATE, MAX_RATE, MIN_RATE, SLOW_RATE
 from ...session.settings import Settings
+from ...session.status import context_limit
 from ..actions import action_modes
 from ..widgets.banner import ErrorBanner
 from ..widgets.composer import Composer
@@ -23,14 +24,23 @@ from .raw_send import RawSendScreen
 from .settings import SettingsScreen
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from ...core import Console
     from ...replay import ReplayTransport
     from ...session import Session
+    from ..app import SwitchboardApp
+
+    # For the type checker the mixin is the Screen it is mixed into (its DOM, its app); at run
+    # time it is a plain class, so ConsoleScreen's bases stay as they are.
+    _MixedInto = Screen[None]
+else:
+    _MixedInto = object
 
 MODES = action_modes()
 
 
-class ConsoleActions:
+class ConsoleActions(_MixedInto):
     """Mixed into ConsoleScreen, which provides `console`, `session`, `paint` and the DOM."""
 
     core: Console
@@ -83,7 +93,7 @@ class ConsoleActions:
         if not open_slots:
             self._say(CommandResult(False, "no open context to close"))
             return
-        choices = [(s.context_id, f"{s.context_id}  ({s.state.value})") for s in open_slots]
+        choices = [(s.context_id, f"{s.context_id}  ({s.state.value})") for s in open_slots if s.context_id]
 
         def chosen(cid: str | None) -> None:
             if cid is not None:
@@ -100,14 +110,16 @@ class ConsoleActions:
         on = not self.session.guard
         self.core.set_guard(on)
         limit = self.session.dialect.max_contexts
-        self._say(
-            CommandResult(
-                True,
-                f"context-limit guard on ({limit} at once)"
-                if on
-                else f"context-limit guard OFF: a context past {limit} goes out and the server refuses it",
+        if limit is None:
+            # Nothing to guard per socket: the account's concurrency is the server's to refuse.
+            text = (
+                f"context-limit guard {'on' if on else 'OFF'} ({context_limit(limit)}: the server counts per account)"
             )
-        )
+        elif on:
+            text = f"context-limit guard on ({context_limit(limit)})"
+        else:
+            text = f"context-limit guard OFF: a context past {limit} goes out and the server refuses it"
+        self._say(CommandResult(True, text))
 
     def action_rate(self, factor: float) -> None:
         rate = min(MAX_RATE, max(MIN_RATE, self.session.status.rate * factor))
@@ -123,7 +135,7 @@ class ConsoleActions:
     def action_settings(self) -> None:
         def apply(settings: Settings) -> None:
             self._say(self.core.set_settings(settings))
-            self.app.save_live_settings(settings)
+            cast("SwitchboardApp", self.app).save_live_settings(settings)  # the only app it runs in
 
         config = self.core.config
         self.app.push_screen(
@@ -198,7 +210,7 @@ class ConsoleActions:
     # ---- the screen --------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.app.keys_for()))
+        self.app.push_screen(HelpScreen(cast("SwitchboardApp", self.app).keys_for()))
 
     def action_dismiss_banner(self) -> None:
         self.query_one(ErrorBanner).dismiss()
