@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tui.protocol import elevenlabs, murf
+from tui.protocol import dialogue, elevenlabs, murf
 from tui.protocol.formats import MURF_RATES, AudioFormat, murf_format, parse_output_format
 from tui.protocol.frames import DecodeError, ErrorFrame
 
@@ -161,3 +161,65 @@ def murf_options(query: Mapping[str, str]) -> StreamOptions | ErrorFrame:
             f"sample_rate must be one of {rates} (format {encoding.upper()}, sample_rate {rate})", "invalid_format"
         )
     return StreamOptions(fmt, float(murf.SOCKET_INACTIVITY_TIMEOUT), channels=MURF_CHANNELS[channels.upper()])
+
+
+# Text-to-Dialogue (PROTOCOL-DIALECTS.md §3.1): the TTS formats plus mp3_24000_48 (its SDK's enum).
+DIALOGUE_MP3_FORMATS = ("mp3_24000_48",)
+
+
+@dataclass(frozen=True)
+class DialogueOptions:
+    stream: StreamOptions
+    model_id: str
+
+
+def dialogue_options(query: Mapping[str, str]) -> DialogueOptions | ErrorFrame:
+    """Options of a `text-to-dialogue/multi-stream-input` URL: the model (eleven_v3 or
+    eleven_v3_conversational; the default eleven_v3 is the local server's choice), the output
+    format as on the TTS route, `sync_alignment`; `language_code`, `seed`, `enable_logging` and
+    `apply_text_normalization` are checked and noted only."""
+    model = query.get("model_id", dialogue.DEFAULT_MODEL)
+    if model not in dialogue.MODELS:
+        return _query_error(
+            f"model_id {model[:40]!r} is not served by text-to-dialogue; use one of {', '.join(dialogue.MODELS)}",
+            "invalid_model_id",
+        )
+    name = query.get("output_format", DEFAULT_OUTPUT_FORMAT)
+    fmt = AudioFormat("mp3", 24000, 48) if name in DIALOGUE_MP3_FORMATS else _output_format(name)
+    if isinstance(fmt, ErrorFrame):
+        return fmt
+    flags = {}
+    for flag_name in ("sync_alignment", "enable_logging"):
+        flag = _bool(query, flag_name)
+        if isinstance(flag, ErrorFrame):
+            return flag
+        flags[flag_name] = flag
+    seed = _int_in(query, "seed", 0, 4294967295)
+    if isinstance(seed, ErrorFrame):
+        return seed
+    normalization = query.get("apply_text_normalization", "auto")
+    if normalization not in ("auto", "on", "off"):
+        return _query_error(f"apply_text_normalization must be auto, on or off, got {normalization[:40]!r}")
+    stream = StreamOptions(fmt, dialogue.INACTIVITY_TIMEOUT, sync_alignment=flags["sync_alignment"])
+    return DialogueOptions(stream, model)
+
+
+# Cartesia (PROTOCOL-DIALECTS.md §2.1): the output format rides in each generation request, so
+# the handshake carries only the API version, which is required: query `cartesia_version` or
+# header `Cartesia-Version`, the query winning when both are there. Any date is taken (the
+# service serves the newest version not after it; SDK 4.0.1 sends 2026-08-14).
+_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def cartesia_version(query: Mapping[str, str], headers: Mapping[str, str]) -> str | None:
+    """The API version asked for, or None; `cartesia_version_refusal` says why one is refused."""
+    return query.get("cartesia_version") or headers.get("cartesia-version") or None
+
+
+def cartesia_version_refusal(version: str | None) -> str | None:
+    """The HTTP 400 body for a missing or malformed version, or None to accept it."""
+    if version is None:
+        return "cartesia_version is required: send query cartesia_version=YYYY-MM-DD or header Cartesia-Version.\n"
+    if not _VERSION.fullmatch(version):
+        return f"cartesia_version must be a date YYYY-MM-DD (such as 2026-03-01), got {version[:40]!r}.\n"
+    return None

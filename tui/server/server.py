@@ -114,7 +114,10 @@ class Route:
 
 def match_route(path: str) -> Route | None:
     """The endpoint a request path names, or None (→ 404)."""
-    parts = urlsplit(path)
+    # A request target is a path, never a URL with a host: urlsplit would read the `tts` of
+    # `//tts/websocket` (a base URL with a trailing slash) as a network location.
+    target, _, query_text = path.partition("#")[0].partition("?")
+    parts = urlsplit(path)._replace(path=target, query=query_text)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     if parts.path == _MURF_PATH:
         return Route(Dialect.MURF, None, query)

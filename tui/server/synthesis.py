@@ -29,6 +29,7 @@ from .clock import Clock, real_clock, sleep_on
 from .encoding import TurnAudio, stream_encoder
 from .pool import DeadlinePool
 from .synth import SynthChunk, Voice
+from .synth.voice_bank import VoiceBank
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class SynthesisPool:
 
     def __init__(self, voice: Voice, workers: int = DEFAULT_WORKERS, clock: Clock = real_clock) -> None:
         self.voice = voice
+        self.speakers = VoiceBank(voice)  # the voice and its pitched variants (Text-to-Dialogue speakers)
         self.clock = clock
         self._pool = DeadlinePool(workers, clock)
 
@@ -154,9 +156,8 @@ class Job:
             if self._units is None:
                 self.started = True
                 turn = self.generate.turn
-                self._units = iter(
-                    pool.voice.synthesize(self.generate.text, encoder.output.sample_rate, speed=turn.speed)
-                )
+                voice = pool.speakers.voice(self.generate.speaker)
+                self._units = iter(voice.synthesize(self.generate.text, encoder.output.sample_rate, speed=turn.speed))
         for chunk in self._units:
             if self.abandoned:
                 return None

@@ -16,7 +16,7 @@ import soxr
 _FULL_SCALE = 32767.0
 
 
-def resample(audio: np.ndarray, in_rate: int, out_rate: int) -> np.ndarray:
+def resample(audio: np.ndarray, in_rate: float, out_rate: float) -> np.ndarray:
     """Band-limited (soxr "HQ") resampling of mono float audio; the identity when rates match."""
     audio = np.asarray(audio, dtype=np.float32)
     if in_rate == out_rate or audio.size == 0:
