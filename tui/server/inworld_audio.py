@@ -76,22 +76,32 @@ class InworldAudioEncoder(AudioEncoder):
     def frames(self, chunk: SynthChunk, context_id: str | None, audio: TurnAudio | None = None) -> Batch:
         state = audio if isinstance(audio, SynthesisAudio) else SynthesisAudio(self)
         out: list[str] = []
-        for piece in chunk.split(self.max_frame_ms):
-            out += self._chunk(*state.take(piece), context_id, state, last=False)
+        pieces = chunk.split(self.max_frame_ms)
+        for n, piece in enumerate(pieces, 1):
+            # A voice chunk ends on a word boundary: its last word need not wait for the next one.
+            out += self._chunk(*state.take(piece), context_id, state, last=n == len(pieces))
         return Batch(out, chunk.duration_ms / 1000.0)
 
     def tail(self, audio: TurnAudio, context_id: str | None) -> list[str]:
         """The synthesis' end: the encoder's tail and the words still held; the next starts at 0."""
         if not isinstance(audio, SynthesisAudio):
             return super().tail(audio, context_id)
-        out = self._chunk(*audio.finish(), context_id, audio, last=True)
+        out = self._chunk(*audio.finish(), context_id, audio, last=True, end=True)
         audio.offset_ms, audio.word, audio.fresh = 0.0, None, True
         return out
 
     def _chunk(
-        self, data: bytes, covered: SynthChunk | None, context_id: str | None, state: SynthesisAudio, *, last: bool
+        self,
+        data: bytes,
+        covered: SynthChunk | None,
+        context_id: str | None,
+        state: SynthesisAudio,
+        *,
+        last: bool,
+        end: bool = False,
     ) -> list[str]:
-        words = self._words(covered, state, last) if self.timestamps else None
+        """`last`: the end of a voice chunk (a word boundary); `end`: the synthesis' end."""
+        words = self._words(covered, state, last and (covered is not None or end)) if self.timestamps else None
         if data and self.encoding == "LINEAR16":
             data = linear16_header(self.output.sample_rate, len(data)) + data
         elif data and self.encoding == "WAV" and state.fresh:
