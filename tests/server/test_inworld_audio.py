@@ -4,7 +4,6 @@ each format as the service sends it, word timings per synthesis (ASYNC trailing,
 from __future__ import annotations
 
 import asyncio
-import base64
 import struct
 
 import pytest
