@@ -16,6 +16,7 @@ import sys
 
 from tui.protocol.urls import is_loopback_host
 
+from .cartesia_contexts import DEFAULT_CONCURRENCY as CARTESIA_CONCURRENCY
 from .fault_plan import DEFAULT_FAULT_SEED, FaultPlan
 from .faults import PROFILES, FaultSpecError, parse_faults
 from .server import LocalServer
@@ -111,6 +112,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "default: the service is not known to send one; shape unverified)",
     )
     group.add_argument(
+        "--cartesia-concurrency",
+        metavar="N",
+        type=_whole_number("cartesia concurrency", 1, 1000),
+        default=CARTESIA_CONCURRENCY,
+        help="Cartesia contexts active at once over all sockets, the account's plan limit; one more "
+        f"gets the 429 concurrency_limited error (default {CARTESIA_CONCURRENCY}, the Scale plan's)",
+    )
+    group.add_argument(
         "--log-level",
         choices=("debug", "info", "warning", "error"),
         default="warning",
@@ -143,6 +152,7 @@ async def _serve(args: argparse.Namespace, voice) -> int:
         workers=args.workers,
         flush_done=args.flush_done,
         faults=faults,
+        cartesia_concurrency=getattr(args, "cartesia_concurrency", CARTESIA_CONCURRENCY),
     )
     try:
         await server.start()

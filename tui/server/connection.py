@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Protocol
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -38,6 +37,7 @@ from .actions import (
 )
 from .clock import Clock, wait_until
 from .fault_plan import Abandon, ConnectionFaults
+from .model import Model
 from .synthesis import AudioEncoder, Lane, SynthesisPool
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,15 +49,6 @@ SEND_STALL_SECONDS = 20.0
 # frame queued behind its unread audio): the TCP connection is aborted. websockets' close_timeout.
 CLOSE_GRACE_SECONDS = 10.0
 NOT_READING_REASON = "client not reading: no audio could be sent for 20 s"
-
-
-class Model(Protocol):
-    done: bool
-
-    def receive(self, frame: object) -> list[Action]: ...
-    def generation_finished(self, generate: Generate) -> list[Action]: ...
-    def expire(self) -> list[Action]: ...
-    def next_deadline(self) -> float | None: ...
 
 
 def close_reason(message: str, limit: int = 123) -> str:
