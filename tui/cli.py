@@ -129,7 +129,33 @@ def _export(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_serve, _replay, _export]
+def _run(sub: argparse._SubParsersAction) -> None:
+    """`switchboard run SCENARIO`: a scenario file played headless, with a report (tui.scenario)."""
+    parser = sub.add_parser(
+        "run",
+        help="run a scenario file headless and report (exit 0 passed, 1 an expectation failed, 2 bad file)",
+        description="Run a scenario (scenarios/README.md) against any provider, headless: a progress "
+        "bar while it runs, a summary table, and with --report a JSON report, a Markdown and an HTML "
+        "page with the timeline. Exit 0 when every expectation holds, 1 when one fails, 2 for a bad "
+        "scenario file or no connection.",
+    )
+    parser.add_argument("scenario", type=Path, help="the scenario file (TOML), e.g. scenarios/elevenlabs.toml")
+    parser.add_argument("--report", type=Path, metavar="DIR", help="write report.json, report.md, report.html here")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N", help="run it N times (default 1)")
+    parser.add_argument("--record", action="store_true", help="also record each run (--record-dir)")
+    add_console_arguments(parser)
+    # Headless and for CI: no sound unless asked (--audio), no recording unless asked (--record).
+    parser.set_defaults(audio="none", record=False, headless=True)
+
+    def run(args: argparse.Namespace) -> int:
+        from tui.scenario.command import run_command
+
+        return run_command(args, config_from_args)
+
+    parser.set_defaults(run=run)
+
+
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_serve, _replay, _export, _run]
 
 
 # ---- the console's own options --------------------------------------------------------------

@@ -56,10 +56,17 @@ class Pressed:
     after_words: int | None = None
     heard_words: int | None = None  # words heard when it was pressed (after_words)
     heard_s: float | None = None  # seconds of the turn heard when it was pressed
+    target_heard_s: float | None = None  # after_words: the midpoint of that word in the turn's audio
 
     @property
     def error_ms(self) -> float | None:
-        return None if self.scripted_s is None else (self.pressed_s - self.scripted_s) * 1000
+        """How late it was pressed: after the scripted moment (at_ms), or, after N words, how far
+        past the Nth word's midpoint (where it counts as heard) the listener had heard."""
+        if self.scripted_s is not None:
+            return (self.pressed_s - self.scripted_s) * 1000
+        if self.target_heard_s is not None and self.heard_s is not None:
+            return (self.heard_s - self.target_heard_s) * 1000
+        return None
 
 
 @dataclass
@@ -282,20 +289,17 @@ class Runner:
         pressed = self.now()
         cid = self.console.barge_in()
         last = self.last_context()
-        heard_s = None
-        if last is not None and (slot := self.console.session.slot_for(last)) is not None:
-            heard_s = slot.metrics.heard_seconds
-        self.barge_ins.append(
-            Pressed(
-                i,
-                cid,
-                pressed,
-                scripted,
-                step.after_words,
-                self.collector.heard_words(last) if last else None,
-                heard_s,
-            )
-        )
+        heard_s = target = None
+        turn = self.console.session.transcript.turn(last) if last is not None else None
+        if turn is not None:
+            heard_s = turn.heard_at_interrupt if turn.heard_at_interrupt is not None else turn.heard_seconds
+            words = turn.words
+            if step.after_words is not None and len(words) >= step.after_words:
+                word = words[step.after_words - 1]
+                if word.start is not None and word.end is not None:
+                    target = (word.start + word.end) / 2
+        heard_words = turn.words_spoken(heard_s) if turn is not None else None
+        self.barge_ins.append(Pressed(i, cid, pressed, scripted, step.after_words, heard_words, heard_s, target))
 
 
 async def run_scenario(

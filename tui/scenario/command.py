@@ -1,0 +1,95 @@
+"""`switchboard run SCENARIO`: check the file, run it (N times), print, write the report.
+
+Exit codes: 0 every expectation held; 1 one failed (the summary and the report name it);
+2 a bad scenario file (line and key), bad options, or no connection. The CLI builds the console
+config (its own options, with the scenario's dialect and output format where the command line
+names none and the provider is the local server); everything else happens here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from tui.core import ConfigError, ConsoleConfig
+from tui.protocol.dialect import Dialect
+from tui.protocol.urls import redact_query_secrets
+from tui.session.settings import Settings
+
+from .parse import ScenarioError, load_scenario
+from .report import build_report
+from .runner import NoConnection, RunResult, run_scenario
+from .spec import BargeIn, Say, Scenario
+
+MAX_REPEAT = 1000
+PROG = "switchboard run"
+
+
+def provider_fit(scenario: Scenario, config: ConsoleConfig) -> str | None:
+    """Why this scenario cannot run on this connection's dialect (None: it can). The file was
+    checked against its own dialect; a hosted provider may speak another."""
+    settings = Settings.defaults(config.dialect)
+    for n, step in enumerate(scenario.steps):
+        line = scenario.steps_lines[n]
+        if isinstance(step, Say) and step.settings:
+            _, problems = settings.updated({k: v if isinstance(v, bool) else str(v) for k, v in step.settings.items()})
+            if problems:
+                return f"{scenario.path}:{line}: step {n + 1} → settings: {'; '.join(problems.values())}"
+        if isinstance(step, BargeIn) and step.after_words and config.dialect is Dialect.MURF:
+            return f"{scenario.path}:{line}: step {n + 1} → after_words: needs word timings, which murf does not send"
+    return None
+
+
+def run_command(
+    args: argparse.Namespace,
+    make_config: Callable[[argparse.Namespace], ConsoleConfig],
+    out: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    from .terminal import print_summary, progress_bar  # rich: only once there is something to show
+
+    def fail(message: str) -> int:
+        print(f"{PROG}: error: {redact_query_secrets(message)}", file=sys.stderr)
+        return 2
+
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        return fail(str(exc))
+    if not 1 <= args.repeat <= MAX_REPEAT:
+        return fail(f"--repeat must be 1..{MAX_REPEAT}, not {args.repeat}")
+    if args.provider in (None, "local") and args.url is None:
+        args.dialect = args.dialect or scenario.dialect
+    args.output_format = args.output_format or scenario.output_format
+    try:
+        config = make_config(args)
+    except (ConfigError, ValueError) as exc:
+        return fail(str(exc))
+    misfit = provider_fit(scenario, config)
+    if misfit:
+        return fail(misfit)
+    results: list[RunResult] = []
+    for n in range(1, args.repeat + 1):
+        try:
+            with progress_bar(n, args.repeat, scenario.name) as on_step:
+                results.append(asyncio.run(run_scenario(scenario, config, on_step=on_step, record=args.record)))
+        except NoConnection as exc:
+            return fail(f"no connection: {exc}")
+        except KeyboardInterrupt:
+            print(f"{PROG}: interrupted", file=sys.stderr)
+            return 130
+    report = build_report(results)
+    print_summary(report, out)
+    if args.report is not None:
+        from .page import write_report  # matplotlib: only when a report is asked for
+
+        try:
+            paths = write_report(report, Path(args.report))
+        except OSError as exc:
+            return fail(f"cannot write the report in {args.report}: {exc.strerror or exc}")
+        print(f"report: {paths[0]} and {paths[-1]}", file=out)
+    return 0 if report["passed"] else 1
