@@ -70,6 +70,12 @@ class StatusStrip:
 FIELDS = frozenset(f.name for f in fields(StatusStrip))
 
 
+def context_limit(max_contexts: int | None) -> str:
+    """The dialect's per-socket context limit in words, for the guard and its messages: "5 at
+    once", or "no per-socket cap" (Cartesia counts contexts per account, not per socket)."""
+    return "no per-socket cap" if max_contexts is None else f"{max_contexts} at once"
+
+
 def check_fields(names: Iterable[str]) -> None:
     """A ValueError naming any field the status strip does not have (a misspelt key would
     otherwise be dropped without a word)."""

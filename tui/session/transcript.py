@@ -53,8 +53,12 @@ class TurnTranscript:
 
     def add_text(self, text: str, speaker: str | None = None) -> None:
         """Text as sent; `speaker` (a label) starts a segment where it differs from the last."""
-        if speaker is not None and (not self.speakers or self.speakers[-1][1] != speaker):
-            self.speakers.append((len(self.text.split()), speaker))
+        if speaker is not None and text.strip() and (not self.speakers or self.speakers[-1][1] != speaker):
+            at = len(self.text.split())
+            if self.speakers and self.speakers[-1][0] == at:
+                self.speakers.pop()  # the last segment got no words: the new speaker starts there
+            if not self.speakers or self.speakers[-1][1] != speaker:
+                self.speakers.append((at, speaker))
         self.text += text
 
     def add_words(self, words: WordTimestamps) -> None:

@@ -101,7 +101,12 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
         if not self._panels:
             return
         now = self.now
-        for index in changes.slots:
+        repaint = changes.slots
+        if len(self.session.slots) > len(self._panels):
+            # No per-socket cap (Cartesia): the session added slots as contexts opened.
+            self._panels = self.query_one(SlotRow).grow(len(self.session.slots))
+            repaint = set(range(len(self._panels)))  # every panel may have turned compact
+        for index in repaint:
             self._panels[index].show(self.session.slots[index], now)
         self._mark_on_air(now)
         if changes.log:
@@ -130,7 +135,7 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
         link = self.core.speaker
         cid = getattr(link.speaker, "playing_context", None) if link is not None else None
         slot = self.session.slot_for(cid) if cid is not None else None
-        index = slot.index if slot is not None else None
+        index = slot.index if slot is not None and slot.index < len(self._panels) else None
         if index != self._on_air:
             if self._on_air is not None:
                 self._panels[self._on_air].set_on_air(False, now)

@@ -9,8 +9,14 @@ repaints only when its countdown text changes.
 
 Up to five slots (ElevenLabs' limit) get full panels side by side. More (Murf's fifteen) turn
 compact: one line each (glyph, audio received/heard, state), five to a row, so fifteen fit the
-same nine rows. The panel whose audio the listener is hearing now is marked on air (`-on-air`:
+same nine rows. A dialect with no per-socket cap (Cartesia) starts with five and grows a panel
+per live context (`SlotRow.grow`): past five they turn compact, past fifteen the rows scroll.
+The panel whose audio the listener is hearing now is marked on air (`-on-air`:
 a heavy border and "▶ playing"), wherever the least-recently-used rule put its turn.
+
+Markers a context gets before its final (flush done, turn final, context created) show on the
+last line while the context has no close→final figure: "⚑2 flush 1.3s" is the second flush
+done, the last marker, 1.3 s after the context opened; compact panels count them ("⚑3").
 """
 
 from __future__ import annotations
@@ -53,6 +59,8 @@ def subtitle(slot: ContextSlot, on_air: bool, compact: bool) -> str:
         notes.append("no audio")
     if slot.turn_end not in ("", DEFAULT_TURN_END) and not compact:  # the pattern its turn ends with
         notes.append(slot.turn_end)
+    if compact and slot.metrics.markers:
+        notes.append(f"⚑{sum(slot.metrics.markers.values())}")
     if on_air:
         notes.insert(0, "▶" if compact else "▶ playing")
     return " · ".join(n for n in notes if n)
@@ -69,8 +77,17 @@ def figures(slot: ContextSlot, remaining: float | None) -> Text:
     lines.append(f"♪ {m.audio_seconds:4.1f}/{m.heard_seconds:4.1f}s\n")
     # TTFA from the first text / from the flush (F1 names both); 14 columns at 80x24.
     lines.append(f"ttfa {millis(m.text_to_audio).removesuffix('ms')}/{millis(m.flush_to_audio)}\n")
-    lines.append(f"c→f  {millis(m.close_to_final)}")
+    lines.append(
+        marker_line(slot) if m.close_to_final is None and m.last_marker else f"c→f  {millis(m.close_to_final)}"
+    )
     return lines
+
+
+def marker_line(slot: ContextSlot) -> str:
+    """The last marker, its count and when it came (seconds after the context opened)."""
+    m = slot.metrics
+    since = (m.last_marker_at or 0.0) - (m.opened_at if m.opened_at is not None else 0.0)
+    return f"⚑{m.markers.get(m.last_marker, 0)} {m.last_marker} {since:.1f}s"
 
 
 class SlotStateLine(Static):
@@ -137,6 +154,14 @@ class SlotPanel(Vertical):
             self._state_line.update(Text(line, no_wrap=True), layout=False)
         self._paint(now)
 
+    def set_compact(self, compact: bool) -> None:
+        """Turn compact (one line) or full; the next `show` repaints it so."""
+        if compact != self.compact:
+            self.compact = compact
+            self.set_class(compact, "-compact")
+            self._shown = ("", "")
+            self._frame = ("", "", "")
+
     def set_on_air(self, on: bool, now: float) -> None:
         """Mark (or unmark) this panel as the one the listener is hearing now."""
         if on != self.on_air:
@@ -172,21 +197,38 @@ FULL_PANELS = 5
 
 
 class SlotRow(Horizontal):
-    """The panels: up to five full ones side by side, or up to fifteen compact ones in rows of five."""
+    """The panels: up to five full ones side by side, or compact ones in rows of five (fifteen
+    fit its nine rows; more scroll)."""
 
     DEFAULT_CSS = """
     SlotRow { height: 9; }
-    SlotRow.-compact { layout: grid; grid-size: 5; grid-rows: 3; }
+    SlotRow.-compact { layout: grid; grid-size: 5; grid-rows: 3; overflow-y: auto; scrollbar-size-vertical: 1; }
     """
 
     def __init__(self, count: int = FULL_PANELS, **kwargs) -> None:
         super().__init__(**kwargs)
         self.count = count
         self.set_class(count > FULL_PANELS, "-compact")
+        self._panels = [SlotPanel(index, compact=count > FULL_PANELS) for index in range(count)]
 
     def compose(self) -> ComposeResult:
-        for index in range(self.count):
-            yield SlotPanel(index, compact=self.count > FULL_PANELS)
+        yield from self._panels
 
     def panels(self) -> list[SlotPanel]:
-        return list(self.query(SlotPanel))
+        return list(self._panels)
+
+    def grow(self, count: int) -> list[SlotPanel]:
+        """Panels for `count` slots (a dialect with no per-socket cap opened more contexts):
+        mounts the new ones, turns them all compact past five; returns every panel. Runs once
+        per new slot, never per frame."""
+        if count <= self.count:
+            return self.panels()
+        compact = count > FULL_PANELS
+        self.set_class(compact, "-compact")
+        for panel in self._panels:
+            panel.set_compact(compact)
+        added = [SlotPanel(index, compact=compact) for index in range(self.count, count)]
+        self.count = count
+        self._panels += added
+        self.mount_all(added)
+        return self.panels()

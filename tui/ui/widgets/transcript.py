@@ -7,7 +7,9 @@ follow, dimmed. One line per turn, cut at the pane's edge, except a turn cut sho
 what was cut is the point of it (interrupted, or stopped mid-turn by a final with no audio, whose
 note says so: tui.session.finals). Turns waiting to start are listed first as "queued".
 Heard words come from the alignment data (tui.session.transcript); a turn without alignment
-(Murf sends none) shows its words plain and the seconds heard.
+(Murf sends none) shows its words plain and the seconds heard. A dialogue turn (several voices)
+names who speaks before each segment ("A: Are you there? B: Yes."), the session's label for the
+voice (tui.session.model `speaker_label`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ SHOWN = 6  # turns painted; the session keeps more
 
 def turn_key(turn: TurnTranscript) -> tuple:
     """What the pane shows of a turn: repaint only when one of these changed."""
-    return (turn.context_id, turn.text, turn.typed, turn.words_spoken(), turn.interrupted, turn.summary)
+    return (
+        turn.context_id,
+        turn.text,
+        turn.typed,
+        turn.words_spoken(),
+        turn.interrupted,
+        turn.summary,
+        tuple(turn.speakers),
+    )
 
 
 class TranscriptView(Static):
@@ -37,6 +47,7 @@ class TranscriptView(Static):
         "transcript--unsent",
         "transcript--id",
         "transcript--note",
+        "transcript--speaker",
     }
     DEFAULT_CSS = """
     TranscriptView { height: 1fr; padding: 0 1; }
@@ -46,6 +57,7 @@ class TranscriptView(Static):
     TranscriptView > .transcript--unsent { color: $text-muted; text-style: italic; }
     TranscriptView > .transcript--id { color: $text-muted; }
     TranscriptView > .transcript--note { color: $slot-interrupted; text-style: italic; }
+    TranscriptView > .transcript--speaker { color: $text-accent; text-style: bold; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -99,14 +111,35 @@ class TranscriptView(Static):
         bright = self._style("transcript--heard" if spoken is not None else "transcript--unheard")
         rest = self._style("transcript--cut" if turn.interrupted else "transcript--unheard")
         # Words come from the operator and the wire: appended as Text, never parsed as markup.
-        out.append(" ".join(words[:heard]), bright)
-        if heard < len(words):
-            out.append(" " if heard else "")
-            out.append(" ".join(words[heard:]), rest)
+        if turn.speakers:
+            self._render_dialogue(out, turn, words, heard, bright, rest)
+        else:
+            out.append(" ".join(words[:heard]), bright)
+            if heard < len(words):
+                out.append(" " if heard else "")
+                out.append(" ".join(words[heard:]), rest)
         unsent = turn.unsent_words
         if unsent:
             out.append(" " if words else "")
             out.append(" ".join(unsent), self._style("transcript--unsent"))
+
+    def _render_dialogue(self, out: Text, turn: TurnTranscript, words: list[str], heard: int, bright, rest) -> None:
+        """Each speaker's segment after its label; heard words bright, the rest as for one voice."""
+        label_style = self._style("transcript--speaker")
+        bounds = [start for start, _ in turn.speakers] + [len(words)]
+        if bounds[0] > 0:  # words before the first named voice (none in a dialogue turn)
+            bounds.insert(0, 0)
+        labels = dict(turn.speakers)
+        for lo, hi in zip(bounds, bounds[1:]):
+            if lo:
+                out.append(" ")
+            if lo in labels:
+                out.append(f"{labels[lo]}: ", label_style)
+            cut = min(max(heard, lo), hi)
+            out.append(" ".join(words[lo:cut]), bright)
+            if cut < hi:
+                out.append(" " if cut > lo else "")
+                out.append(" ".join(words[cut:hi]), rest)
 
     def _style(self, name: str):
         return component_style(self, name)
