@@ -356,6 +356,12 @@ class CartesiaConnection:
         soonest = min(deadlines)
         return None if soonest == float("inf") else soonest
 
+    def forget(self, turn: Turn) -> None:
+        """Stop counting `turn` (a fault abandoned it: fault_plan.py): it leaves the socket's
+        table of contexts, as the fault plan has always done. A newer context under its id stays."""
+        if self.contexts.get(turn.context_id) is turn:
+            del self.contexts[turn.context_id]
+
     def release(self) -> None:
         """The socket is gone: its contexts no longer count toward the account's limit."""
         for cid in self.contexts:

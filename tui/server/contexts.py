@@ -293,6 +293,12 @@ class MultiContextConnection(ElevenLabsModel):
             return self.last_frame + self.timeout
         return None
 
+    def forget(self, turn: Turn) -> None:
+        """Stop counting `turn` (a fault abandoned it: fault_plan.py): its id and its place
+        among the five are free again. A newer context under the same id is left alone."""
+        if self.contexts.get(turn.context_id) is turn:
+            del self.contexts[turn.context_id]
+
     # ---- internals -----------------------------------------------------------------------
 
     def _close(self, context: Context) -> list[Action]:

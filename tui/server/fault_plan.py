@@ -36,6 +36,7 @@ from .clock import Clock, sleep_on
 from .contexts import MultiContextConnection
 from .faults import RACE_WINDOW, FaultSpec
 from .logs import RedactingLogger
+from .model import DialectModel, Model
 from .murf_turns import MurfConnection
 
 _LOGGER = logging.getLogger("tui.server.faults")  # the name `--log-level` and tests filter on
@@ -105,7 +106,7 @@ class ConnectionFaults:
             return "silent" if self.rng("race_outcome").random() < 0.5 else "empty"
         return None
 
-    def wrap(self, model):
+    def wrap(self, model: DialectModel) -> Model:
         spec = self.spec
         if spec.race or spec.race_empty or spec.race_silent or spec.quota or spec.murf_limit:
             return FaultyModel(model, self)
@@ -119,9 +120,9 @@ class ConnectionFaults:
 
 
 class FaultyModel:
-    """A dialect model with faults: same interface (connection.Model), rewritten actions."""
+    """A dialect model with faults: same interface (model.Model), rewritten actions."""
 
-    def __init__(self, model, faults: ConnectionFaults) -> None:
+    def __init__(self, model: DialectModel, faults: ConnectionFaults) -> None:
         self._model = model
         self._faults = faults
         self._clock = faults.clock
@@ -212,11 +213,7 @@ class FaultyModel:
     def _abandon(self, turn: Turn, *, final: bool) -> Abandon:
         self._abandoned.add(turn)
         self._holds.pop(turn, None)
-        table = getattr(self._model, "contexts", None)
-        if table is None:
-            table = getattr(self._model, "turns", {})
-        if table.get(turn.context_id) is turn:  # the server no longer counts it
-            del table[turn.context_id]
+        self._model.forget(turn)  # the server no longer counts it
         return Abandon(turn, final)
 
     def _note_limit(self, actions: list[Action]) -> None:

@@ -254,6 +254,12 @@ class InworldConnection:
         idle = self._idle_deadline()
         return min(deadlines + ([idle] if idle is not None else []), default=None)
 
+    def forget(self, turn: Turn) -> None:
+        """Stop counting `turn` (a fault abandoned it: fault_plan.py): its id and its place
+        among the contexts are free again. A newer context under the same id is left alone."""
+        if self.contexts.get(turn.context_id) is turn:
+            del self.contexts[turn.context_id]
+
 
 _OP_NAMES: dict[type, str] = {
     iw.SendText: "sendText",

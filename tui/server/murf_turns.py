@@ -229,3 +229,9 @@ class MurfConnection:
             return None
         deadlines = [t.deadline for t in self.turns.values() if t.deadline is not None and not t.closing]
         return min(deadlines + [self.last_frame + self.timeout])
+
+    def forget(self, turn: Turn) -> None:
+        """Stop counting `turn` (a fault abandoned it: fault_plan.py): it no longer holds one of
+        the active contexts. A newer turn under the same id is left alone."""
+        if self.turns.get(turn.context_id) is turn:
+            del self.turns[turn.context_id]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from tui.protocol.elevenlabs import Flush, SendText
 from tui.protocol.stream_input import EndOfStream
 
-from .actions import Action, CloseSocket, Generate, dispatch, finish_if_drained, settle
+from .actions import Action, CloseSocket, Generate, Turn, dispatch, finish_if_drained, settle
 from .clock import Clock
 from .contexts import (
     INVALID_INPUT_ERROR,
@@ -87,6 +87,11 @@ class SingleStreamConnection(ElevenLabsModel):
 
     def next_deadline(self) -> float | None:
         return None if self.done or self.ending else self.last_frame + self.timeout
+
+    def forget(self, turn: Turn) -> None:
+        """Nothing to forget (a fault abandoned the stream: fault_plan.py). The socket's one
+        stream is no entry in a table of contexts and no limit counts it; the fault plan answers
+        for it from then on."""
 
     def _finish(self) -> list[Action]:
         actions = finish_if_drained(self.stream) if self.stream is not None else []
