@@ -315,6 +315,11 @@ class DialogueConnection:
             return self.last_frame + self.timeout
         return None
 
+    def forget(self, turn: Turn) -> None:
+        """Stop counting `turn` (a fault abandoned it: fault_plan.py); a newer context under its id stays."""
+        if turn.context_id is not None and self.contexts.get(turn.context_id) is turn:
+            del self.contexts[turn.context_id]
+
     # ---- internals -----------------------------------------------------------------------
 
     def _close(self, context: DialogueContext) -> list[Action]:
