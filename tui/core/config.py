@@ -12,29 +12,58 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tui.protocol import elevenlabs
+from tui.protocol import cartesia, elevenlabs
 from tui.protocol.dialect import Dialect
-from tui.protocol.formats import MURF_RATES, AudioFormat, murf_format, parse_format_spelling, parse_output_format
+from tui.protocol.formats import (
+    MURF_RATES,
+    PCM_RATES,
+    AudioFormat,
+    murf_format,
+    parse_format_spelling,
+    parse_output_format,
+)
 from tui.protocol.frames import DecodeError
 from tui.protocol.secret import Secret
-from tui.protocol.urls import ELEVENLABS_BASE, MURF_BASE, check_auth, elevenlabs_url, murf_url
+from tui.protocol.urls import (
+    CARTESIA_BASE,
+    CARTESIA_PATH,
+    ELEVENLABS_BASE,
+    INWORLD_BASE,
+    INWORLD_PATH,
+    MURF_BASE,
+    cartesia_url,
+    check_auth,
+    elevenlabs_url,
+    inworld_url,
+    murf_url,
+)
 from tui.session.pacer import DEFAULT_RATE, check_rate
 from tui.session.settings import Settings
 from tui.shipped import default_record_dir
 
 from .turn_end import parse_turn_end
 
-PROVIDERS = ("local", "elevenlabs", "murf")
+PROVIDERS = ("local", "elevenlabs", "murf", "inworld", "cartesia")
 AUDIO_BACKENDS = ("simpleaudio", "miniaudio", "sounddevice", "none")
 LOCAL_VOICES = ("piper", "tone")
-KEY_VARIABLES = {"elevenlabs": "ELEVENLABS_API_KEY", "murf": "MURF_API_KEY"}
+KEY_VARIABLES = {
+    "elevenlabs": "ELEVENLABS_API_KEY",
+    "murf": "MURF_API_KEY",
+    "inworld": "INWORLD_API_KEY",
+    "cartesia": "CARTESIA_API_KEY",
+}
 
 # Per provider: dialect, voice, model, output format when the command line gives none.
 DEFAULTS = {
     "local": (Dialect.ELEVENLABS, "joe", None, "pcm_22050"),
     "elevenlabs": (Dialect.ELEVENLABS, "21m00Tcm4TlvDq8ikWAM", "eleven_flash_v2_5", "pcm_22050"),
     "murf": (Dialect.MURF, "en-US-natalie", "FALCON", "pcm_24000"),
+    # pipecat's defaults (PROTOCOL-DIALECTS.md §1.5); the key is the portal's Base64 credential.
+    "inworld": (Dialect.INWORLD, "Ashley", "inworld-tts-2", "pcm_24000"),
+    # pipecat's model and LiveKit's rate (PROTOCOL-DIALECTS.md §2.5); the voice of Cartesia's examples.
+    "cartesia": (Dialect.CARTESIA, cartesia.DEFAULT_VOICE, cartesia.DEFAULT_MODEL, "pcm_24000"),
 }
+PROVIDER_BASES = {"murf": MURF_BASE, "inworld": INWORLD_BASE, "cartesia": CARTESIA_BASE}
 MURF_DEFAULT_VOICE = "en-US-natalie"
 
 
@@ -76,11 +105,15 @@ class ConsoleConfig:
     def endpoint(self, base: str | None = None, options: Mapping[str, object] | None = None) -> str:
         """The full WebSocket URL, with the dialect's path and query unless `url` has a path.
         `options`: the live query options (tui.session.settings); they replace the URL's own."""
-        base = base or self.url or (MURF_BASE if self.provider == "murf" else ELEVENLABS_BASE)
+        base = base or self.url or PROVIDER_BASES.get(self.provider, ELEVENLABS_BASE)
         query: dict[str, Any] = dict(options or {})  # checked by tui.session.settings
         if urlsplit(base).path not in ("", "/"):  # the operator's full endpoint
             return replacing_query(naming_format(base, self.dialect, self.audio_format), query)
         fmt = self.audio_format
+        if self.dialect is Dialect.INWORLD:  # no query: the format rides in each create (session.wire)
+            return inworld_url(base)
+        if self.dialect is Dialect.CARTESIA:  # the version only: the format rides in each request
+            return cartesia_url(base, **query)
         if self.dialect is Dialect.MURF:
             return murf_url(
                 base,
@@ -145,6 +178,8 @@ def naming_format(url: str, dialect: Dialect, fmt: AudioFormat) -> str:
     services (and the local server) send their defaults, ElevenLabs MP3 and Murf WAV."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if dialect in (Dialect.INWORLD, Dialect.CARTESIA):  # each context's create / request names it
+        return url
     if dialect is Dialect.MURF:
         wanted = {"format": fmt.encoding.upper(), "sample_rate": str(fmt.sample_rate)}
         if fmt.channels == 2:
@@ -173,6 +208,8 @@ def url_format(url: str, dialect: Dialect) -> AudioFormat | None:
     adds its own, naming_format). ElevenLabs: `output_format`; Murf: `format`, `sample_rate` and
     `channel_type`, Murf's defaults (WAV, 24000 Hz or 8000 for G.711, MONO) for any left out."""
     query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    if dialect in (Dialect.INWORLD, Dialect.CARTESIA):
+        return None
     if dialect is not Dialect.MURF:
         if "output_format" not in query:
             return None
@@ -204,7 +241,24 @@ def check_format(fmt: AudioFormat, dialect: Dialect, spelled: str) -> None:
             f"{spelled}: the console cannot play Opus (and the local server does not produce it); "
             "use mp3_44100_128 or pcm_22050"
         )
-    if dialect is Dialect.MURF:
+    if dialect is Dialect.INWORLD:
+        pcm_like = fmt.encoding in ("pcm", "wav") and fmt.sample_rate in PCM_RATES
+        if fmt.channels != 1 or not (pcm_like or fmt.encoding in ("mp3", "ulaw", "alaw")):
+            raise ConfigError(
+                f"{spelled} has no Inworld equivalent (Inworld: pcm_ (PCM) or wav_ (LINEAR16) at 8000 ... 48000 Hz, "
+                "mp3_<rate>_<kbps>, ulaw_8000 (MULAW), alaw_8000 (ALAW))"
+            )
+    elif dialect is Dialect.CARTESIA:
+        if (
+            fmt.channels != 1
+            or fmt.encoding not in ("pcm", "f32", "ulaw", "alaw")
+            or fmt.sample_rate not in (cartesia.SAMPLE_RATES)
+        ):
+            raise ConfigError(
+                f"{spelled} has no Cartesia equivalent (Cartesia: pcm_ (pcm_s16le), f32_ (pcm_f32le), ulaw_ "
+                "(pcm_mulaw), alaw_ (pcm_alaw) at 8000, 16000, 22050, 24000, 44100 or 48000 Hz)"
+            )
+    elif dialect is Dialect.MURF:
         if (
             fmt.encoding not in ("pcm", "wav", "mp3", "ulaw", "alaw")
             or fmt.bitrate
@@ -227,6 +281,10 @@ def dialect_of_url(url: str) -> Dialect | None:
         return Dialect.ELEVENLABS
     if path.endswith("/v1/speech/stream-input"):
         return Dialect.MURF
+    if path.endswith(INWORLD_PATH):
+        return Dialect.INWORLD
+    if path.endswith(CARTESIA_PATH):
+        return Dialect.CARTESIA
     if path.endswith("/stream-input"):
         return Dialect.ELEVENLABS_SINGLE
     return None
@@ -265,6 +323,8 @@ def resolve_config(
             raise ConfigError(f"--dialect must be one of {choices}, not {dialect!r}") from None
     if d_dialect is Dialect.MURF:
         d_voice, d_format = MURF_DEFAULT_VOICE, "pcm_24000"
+    elif d_dialect is Dialect.INWORLD and provider == "local":
+        d_format = DEFAULTS["inworld"][3]
     fmt = given = parse_format_spelling(output_format or d_format)
     if isinstance(fmt, DecodeError):
         raise ConfigError(f"--output-format: {fmt.reason} ({FORMAT_HINT})")

@@ -51,6 +51,7 @@ from tui.session import (
     check_rate,
 )
 from tui.session.settings import Settings
+from tui.session.status import context_limit
 
 from .barge_in import BargeInParts, barge_in
 from .config import ConsoleConfig
@@ -104,9 +105,12 @@ class Console:
         self.session.status.rate = config.rate
         self.auth = str(config.extra.get("auth") or "header")  # checked by resolve_config
         self.settings = Settings.defaults(config.dialect)
-        self.wire = Wire(config.dialect, api_key=config.api_key if self.auth == AUTH_BODY else None).with_settings(
-            self.settings, voice=config.voice
-        )
+        self.wire = Wire(
+            config.dialect,
+            api_key=config.api_key if self.auth == AUTH_BODY else None,
+            audio_format=config.audio_format,  # Inworld names it in each context's create
+            model=config.model,
+        ).with_settings(self.settings, voice=config.voice)
         self.keeper: EmbeddedKeeper | None = None  # the embedded server, restarted when it dies
         self.recorder: RecorderLike | None = None
         self.speaker: SpeakerLink | None = None
@@ -303,7 +307,7 @@ class Console:
             why = (
                 "not connected"
                 if not self.connected
-                else f"all {self.config.dialect.max_contexts} contexts busy (guard on)"
+                else f"all contexts busy: {context_limit(self.config.dialect.max_contexts)}, guard on"
             )
             if self.config.dialect is Dialect.ELEVENLABS_SINGLE and self.connected:
                 why = "the previous turn is still on the socket"
@@ -385,7 +389,7 @@ class Console:
             return CommandResult(False, "not sent: not connected")
         opened = self.session.context_opened_by(text)
         if isinstance(opened, str) and self.session.guard and not self.session.can_open_context():
-            limit = self.session.dialect.max_contexts
+            limit = self.session.dialect.max_contexts  # an int: with no cap every context fits
             return CommandResult(
                 False,
                 f"not sent: it would open context {opened} past the {limit} "

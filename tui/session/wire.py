@@ -7,6 +7,17 @@
   `{"text": "", "end": true}`, barge-in is `clear`. Murf has no flush.
 - ElevenLabs single-context stream-input: no context ids; `{"text": ""}` ends the stream and
   the socket; a single space keeps it alive; barge-in means closing the socket.
+- Inworld: `create` opens a context (voice, model, the console's format, word timestamps ASYNC,
+  autoMode off: the console flushes at sentence ends itself, `send_text` with `flush_context`
+  riding along); the end is `flush_context` (if anything is unflushed) then `close_context`, as
+  pipecat and LiveKit end theirs; keep-alive is empty `send_text`; barge-in is `close_context`
+  (Inworld cannot cancel: what it still synthesizes arrives under the old id and is dropped).
+- Cartesia: no opening frame (the first request creates the context); every request carries
+  the model, voice, language, the console's format and `add_timestamps` (the transcript's heard
+  words follow them), as pipecat sends them; text is `continue: true` with `flush` riding on a
+  sentence's last word (a `flush_done` each); the end is an empty transcript with `continue:
+  false`; barge-in is `cancel`. Cartesia has no keep-alive: an empty continuing input, which
+  generates nothing, is the nearest.
 
 Per-context settings (tui.session.settings): `with_settings` gives a wire whose opening message
 carries them (ElevenLabs) or whose every text and end frame does (Murf voice_config, buffer).
@@ -21,8 +32,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from tui.protocol import elevenlabs, murf, stream_input
+from tui.protocol import cartesia, elevenlabs, inworld, murf, stream_input
 from tui.protocol.dialect import Dialect
+from tui.protocol.formats import AudioFormat
 from tui.protocol.secret import Secret
 
 if TYPE_CHECKING:
@@ -48,6 +60,9 @@ class Wire:
     generation_config: dict[str, Any] | None = None
     pronunciation_dictionary_locators: list[dict[str, Any]] | None = None
     buffer: murf.BufferSettings | None = None  # Murf: in each text frame, as its own plugin sends it
+    audio_format: AudioFormat | None = None  # Inworld: each context's `create` names the format
+    model: str | None = None  # Inworld `create.modelId`
+    voice: str | None = None  # Inworld `create.voiceId`
 
     def with_settings(self, settings: Settings, *, voice: str | None) -> Wire:
         """This wire carrying `settings` (`voice`: the command line's, for Murf's voice_id)."""
@@ -58,6 +73,7 @@ class Wire:
             pronunciation_dictionary_locators=settings.locators(),
             voice_config=settings.voice_config(voice),
             buffer=settings.buffer(),
+            voice=voice if voice is not None else self.voice,
         )
 
     @property
@@ -83,6 +99,8 @@ class Wire:
                 return [
                     stream_input.encode_client(elevenlabs.SendText(" ", settings=settings, xi_api_key=self.api_key))
                 ]
+            case Dialect.INWORLD:
+                return [inworld.encode_client(inworld.Create(self.inworld_config(), cid))]
             case _:
                 return []  # Murf: the first text frame opens the context, voice_config inside
 
@@ -92,6 +110,10 @@ class Wire:
                 return [elevenlabs.encode_client(elevenlabs.SendText(text, cid, flush=flush))]
             case Dialect.ELEVENLABS_SINGLE:
                 return [stream_input.encode_client(elevenlabs.SendText(text, flush=flush))]
+            case Dialect.INWORLD:
+                return [inworld.encode_client(inworld.SendText(text, cid, flush))]
+            case Dialect.CARTESIA:
+                return [self.cartesia_request(cid, text, flush=flush)]
             case _:
                 return [
                     murf.encode_client(murf.SendText(text, cid, voice_config=self.voice_config, buffer=self.buffer))
@@ -100,7 +122,7 @@ class Wire:
     def end_turn(self, cid: str | None, *, unflushed: bool) -> list[str]:
         """The end of a turn; `unflushed` says whether text was sent since the last flush."""
         match self.dialect:
-            case Dialect.ELEVENLABS:
+            case Dialect.ELEVENLABS | Dialect.INWORLD:
                 frames = [self.flush(cid)] if unflushed else []
                 return frames + [self.close(cid)]
             case Dialect.ELEVENLABS_SINGLE:
@@ -115,6 +137,10 @@ class Wire:
     def flush(self, cid: str | None) -> str:
         if self.dialect is Dialect.MURF:
             raise ValueError("Murf has no flush: text is generated at sentence ends or buffer limits")
+        if self.dialect is Dialect.INWORLD:
+            return inworld.encode_client(inworld.FlushContext(cid))
+        if self.dialect is Dialect.CARTESIA:
+            return self.cartesia_request(cid, "", flush=True)
         if self.dialect is Dialect.ELEVENLABS_SINGLE:
             cid = None
         return elevenlabs.encode_client(elevenlabs.Flush(cid))
@@ -125,6 +151,10 @@ class Wire:
                 return elevenlabs.encode_client(elevenlabs.KeepAlive(cid))
             case Dialect.ELEVENLABS_SINGLE:
                 return stream_input.encode_client(elevenlabs.SendText(" "))
+            case Dialect.INWORLD:  # pipecat's: empty text, with or without a context
+                return inworld.encode_client(inworld.KeepAlive(cid))
+            case Dialect.CARTESIA:  # no keep-alive op: an empty continuing input generates nothing
+                return self.cartesia_request(cid, "")
             case _:
                 # Murf documents no keep-alive; empty text for the context resets the socket's
                 # 3-minute inactivity clock and generates nothing.
@@ -137,6 +167,10 @@ class Wire:
                 return elevenlabs.encode_client(elevenlabs.CloseContext(cid))
             case Dialect.ELEVENLABS_SINGLE:
                 return stream_input.encode_client(stream_input.EndOfStream())
+            case Dialect.INWORLD:
+                return inworld.encode_client(inworld.CloseContext(cid))
+            case Dialect.CARTESIA:  # no more inputs: what is buffered is generated, then `done`
+                return self.cartesia_request(cid, "", more=False)
             case _:
                 return murf.encode_client(murf.End(cid, self.voice_config, self.buffer))
 
@@ -147,5 +181,45 @@ class Wire:
                 return elevenlabs.encode_client(elevenlabs.CloseContext(cid))
             case Dialect.MURF:
                 return murf.encode_client(murf.Clear(cid))
+            case Dialect.INWORLD:  # still synthesizes what it has: that audio is dropped by id
+                return inworld.encode_client(inworld.CloseContext(cid))
+            case Dialect.CARTESIA:
+                return cartesia.encode_client(cartesia.Cancel(cid or ""))
             case _:
                 return None
+
+    def cartesia_request(self, cid: str | None, transcript: str, *, more: bool = True, flush: bool = False) -> str:
+        """A Cartesia generation request with every field, as pipecat sends each one."""
+        fmt = self.audio_format or AudioFormat("pcm", 24000)
+        return cartesia.encode_client(
+            cartesia.Generation(
+                cid or "",
+                transcript,
+                self.model or cartesia.DEFAULT_MODEL,
+                cartesia.voice_by_id(self.voice or cartesia.DEFAULT_VOICE),
+                cartesia.output_format_of(fmt),
+                continue_=more,
+                flush=flush,
+                language=cartesia.DEFAULT_LANGUAGE,
+                add_timestamps=True,
+            )
+        )
+
+    def inworld_config(self) -> inworld.ContextConfig:
+        """What each Inworld context's `create` asks for: the console's format, voice and model."""
+        fmt = self.audio_format or AudioFormat("pcm", 24000)
+        encoding = INWORLD_ENCODINGS.get(fmt.encoding, "PCM")
+        bitrate = fmt.bitrate * 1000 if fmt.bitrate else None
+        return inworld.ContextConfig(
+            voice_id=self.voice or inworld.DEFAULT_VOICE,
+            model_id=self.model or inworld.DEFAULT_MODEL,
+            audio=inworld.AudioConfig(encoding, fmt.sample_rate, bitrate),
+            auto_mode=False,  # the console flushes at sentence ends itself
+            timestamp_type="WORD",  # the transcript's heard words follow them
+            timestamp_transport="ASYNC",
+        )
+
+
+# The console's format spelling (tui.protocol.formats) → Inworld's audioEncoding. WAV is LINEAR16:
+# a RIFF header on every chunk, which the Inworld decoder strips (tui/protocol/inworld.py).
+INWORLD_ENCODINGS = {"pcm": "PCM", "wav": "LINEAR16", "mp3": "MP3", "ulaw": "MULAW", "alaw": "ALAW"}

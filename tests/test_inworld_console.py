@@ -1,0 +1,73 @@
+"""The console in the Inworld dialect against the real local server (tone voice) on loopback:
+a turn streams (create, words, flush, close) and plays; barge-in sends close_context and the
+audio still coming for that context is dropped by id; the session records and replays offline."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+from tests.test_core_console import LONG_TURN, console_on, sent_frames, shutdown_after, wait_for
+from tui.core import resolve_config
+from tui.core.headless import replay_lines, run_lines
+from tui.protocol.dialect import Dialect
+from tui.protocol.urls import INWORLD_PATH
+from tui.recording import read_recording
+from tui.session import SlotState
+
+consoles = shutdown_after
+
+
+def ops(frames: list[dict], cid: str) -> list[str]:
+    return [next(k for k in f if k != "contextId") for f in frames if f.get("contextId") == cid]
+
+
+async def test_a_turn_streams_in_inworld_frames_and_plays_to_its_context_closed(local_server, tmp_path, consoles):
+    console = await console_on(local_server, tmp_path, consoles, dialect="inworld", output_format="pcm_16000")
+    assert console.endpoint.endswith(INWORLD_PATH)
+    assert console.submit_turn("Hello there. How are you?").ok
+    await wait_for(lambda: (s := console.session.slot_for("turn_1")) is not None and s.state is SlotState.FINAL)
+    slot = console.session.slot_for("turn_1")
+    assert slot.metrics.audio_seconds > 1.0
+    sent = await sent_frames(console)
+    steps = ops(sent, "turn_1")
+    assert steps[0] == "create" and steps[-1] == "close_context" and "send_text" in steps
+    create = sent[0]["create"]
+    assert create["audioConfig"] == {"audioEncoding": "PCM", "sampleRateHertz": 16000}
+    assert create["timestampType"] == "WORD" and create["autoMode"] is False
+    assert any(f.get("send_text", {}).get("flush_context") == {} for f in sent)  # a sentence end flushes
+
+
+async def test_barge_in_sends_close_context_and_drops_the_rest_by_id(local_server, tmp_path, consoles):
+    console = await console_on(local_server, tmp_path, consoles, dialect="inworld", output_format="pcm_16000", rate=50)
+    assert console.submit_turn(LONG_TURN).ok
+    await wait_for(lambda: (s := console.session.slot_for("turn_1")) is not None and s.metrics.audio_frames > 0)
+    assert console.barge_in() == "turn_1"
+    await wait_for(lambda: console.session.slot_for("turn_1").metrics.final_at is not None)
+    slot = console.session.slot_for("turn_1")
+    assert slot.state is SlotState.INTERRUPTED
+    sent = await sent_frames(console)
+    assert ops(sent, "turn_1").count("close_context") >= 1
+
+
+async def test_an_inworld_session_is_recorded_and_replays_offline(local_server, tmp_path, consoles):
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b"Hello there.\n")
+    os.close(write_fd)
+    config = resolve_config(
+        provider="local", url=local_server, dialect="inworld", audio="none", record_dir=tmp_path, rate=20
+    )
+    with os.fdopen(read_fd) as stdin:
+        assert await run_lines(config, stdin, io.StringIO()) == 0
+    (path,) = tmp_path.glob("*.jsonl")
+    recording = read_recording(path)
+    assert recording.header.dialect == Dialect.INWORLD.value
+    received = [json.loads(e.data) for e in recording.entries if getattr(e, "direction", None) == "received"]
+    assert any("contextClosed" in f["result"] for f in received)
+    out = io.StringIO()
+    read_fd, write_fd = os.pipe()
+    os.close(write_fd)
+    with os.fdopen(read_fd) as stdin:
+        assert await replay_lines(path, speed=32.0, paused=False, audio="none", stdin=stdin, out=out) == 0
+    assert "contextClosed" in out.getvalue()
