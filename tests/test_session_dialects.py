@@ -314,3 +314,32 @@ def test_a_step_can_be_folded_without_a_frame():
     slot = s.slot_for("c1")
     assert slot.index in changes.slots and slot.metrics.bytes_sent == 40
     assert s.transcript.turn("c1").speakers == [(0, "A")]
+
+
+# ---- idle clocks ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dialect", [Dialect.INWORLD, Dialect.CARTESIA])
+def test_a_socket_idle_clock_counts_down_on_every_open_slot_and_times_out_no_context(frozen_clock, dialect):
+    s = session(frozen_clock, dialect)
+    opening = [iw("c1", "create", CREATE), iw("c2", "create", CREATE)]
+    if dialect is Dialect.CARTESIA:
+        opening = [ca_text("c1", "Hi "), ca_text("c2", "Hi ")]
+    send(s, opening[0])
+    frozen_clock.advance(30)
+    send(s, opening[1])
+    # One socket deadline, reset by any frame: both slots count down to it.
+    assert s.inactivity_timeout == s.socket_timeout > 60
+    assert s.slot_for("c1").deadline == s.slot_for("c2").deadline == frozen_clock.now + s.socket_timeout
+    frozen_clock.advance(s.socket_timeout + 1)
+    s.apply(Tick())
+    assert all(s.slot_for(cid).state is not SlotState.TIMED_OUT for cid in ("c1", "c2"))
+
+
+def test_a_dialogue_context_times_out_on_its_own_inactivity(frozen_clock):
+    s = session(frozen_clock, Dialect.ELEVENLABS_DIALOGUE)
+    assert s.socket_timeout is None
+    send(s, {"context_id": "t1", "voices": ["va"]}, td_inputs("t1", ("Hello ", "va")))
+    frozen_clock.advance(s.inactivity_timeout + 0.1)
+    s.apply(Tick())
+    assert s.slot_for("t1").state is SlotState.TIMED_OUT and s.slot_for("t1").occupied

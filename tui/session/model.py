@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 
 from tui.clock import Clock
-from tui.protocol import elevenlabs, murf, stream_input
+from tui.protocol import cartesia, elevenlabs, inworld, murf, stream_input
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat, AudioMeter
 from tui.protocol.frames import DecodeError
@@ -45,6 +45,15 @@ from .status import BargeInTiming, ConnectionState, StatusStrip, check_fields
 from .transcript import Transcript
 
 MURF_SOCKET_TIMEOUT = murf.SOCKET_INACTIVITY_TIMEOUT
+# Services that close the whole socket after a while with no message, not each context: every
+# open slot counts down to that one deadline, reset by any frame sent (Inworld: "10 minutes of
+# inactivity across any context"; Cartesia: idle sockets closed after 5 minutes). The close
+# arrives from the server; no context times out on its own.
+SOCKET_TIMEOUTS: dict[Dialect, float] = {
+    Dialect.MURF: MURF_SOCKET_TIMEOUT,
+    Dialect.INWORLD: inworld.IDLE_TIMEOUT_SECONDS,
+    Dialect.CARTESIA: cartesia.IDLE_TIMEOUT,
+}
 # A dialect with no per-socket cap (Cartesia) gets a slot per live context, growing from its
 # `slot_count`; finished slots are reused first (the one finished longest ago), so the most
 # recent results stay visible. Past this many the console shows no more (the transcript keeps
@@ -77,7 +86,8 @@ class Session:
         self.meter = AudioMeter(output_format)
         self.clock = clock
         # Murf times out the socket (3 minutes), ElevenLabs each context.
-        self.inactivity_timeout = MURF_SOCKET_TIMEOUT if dialect is Dialect.MURF else inactivity_timeout
+        self.socket_timeout = SOCKET_TIMEOUTS.get(dialect)
+        self.inactivity_timeout = inactivity_timeout if self.socket_timeout is None else self.socket_timeout
         self.slots = [ContextSlot(i) for i in range(dialect.slot_count)]
         self.log = FrameLog(log_capacity, secrets)
         self.transcript = Transcript()
@@ -293,11 +303,11 @@ class Session:
                 level="warning",
             )
             return
+        if self.socket_timeout is not None:
+            self._reset_socket_deadline(now, changes)
         if step is not None:
             self._fold_step(step, size, now, changes)
             return
-        if self.dialect is Dialect.MURF:
-            self._reset_socket_deadline(now, changes)
         if isinstance(frame, elevenlabs.CloseSocket):
             self._close_all(now, changes)
             return
@@ -545,7 +555,7 @@ class Session:
         changes.slots.add(slot.index)
 
     def _reset_socket_deadline(self, now: float, changes: Changes) -> None:
-        # Murf closes the socket after 3 idle minutes: every open slot shows that countdown.
+        # The socket closes after its idle time (Murf 3 minutes): every open slot shows that countdown.
         for slot in self.slots:
             if slot.occupied:
                 slot.deadline = now + self.inactivity_timeout
@@ -556,7 +566,7 @@ class Session:
     def _on_tick(self, changes: Changes) -> None:
         now = self.clock()
         finals.release_overdue(self, now, changes)
-        if self.dialect is Dialect.MURF:
+        if self.socket_timeout is not None:
             return  # a socket timeout arrives as a close from the server
         for slot in self.slots:
             if slot.countdown(now) == 0.0 and slot.move(SlotState.TIMED_OUT):
