@@ -27,6 +27,7 @@ import random
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 from tui.protocol import elevenlabs as el, murf
 from tui.protocol.frames import ErrorFrame
@@ -149,10 +150,11 @@ class FaultyModel:
             if isinstance(frame, (el.CloseContext, murf.End, murf.Clear)) or getattr(frame, "end", False):
                 self._spent.discard(cid)
             return []
-        turn = self._open_context(cid) if isinstance(frame, el.CloseContext) else None
+        turn = self._open_context(frame.context_id) if isinstance(frame, el.CloseContext) else None
         actions = self._model.receive(frame)
         hold = self._holds.pop(turn, None) if turn is not None else None
-        if hold is not None:  # the close came while the flush's audio was held: the race is lost
+        if turn is not None and hold is not None:
+            # The close came while the flush's audio was held: the race is lost.
             outcome = "no isFinal" if hold.silent else "isFinal with no audio"
             self._faults.fired("race", f"close_context {cid} right after its flush: {outcome}")
             actions = [a for a in actions if not (isinstance(a, SendFinal) and a.turn is turn)]
@@ -181,7 +183,7 @@ class FaultyModel:
 
     # ---- internals -----------------------------------------------------------------------
 
-    def _open_context(self, cid: object) -> Turn | None:
+    def _open_context(self, cid: str | None) -> Turn | None:
         if not isinstance(self._model, MultiContextConnection):
             return None
         turn = self._model.contexts.get(cid)
@@ -190,10 +192,11 @@ class FaultyModel:
     def _filter(self, actions: list[Action]) -> list[Action]:
         out: list[Action] = []
         for action in actions:
-            turn = getattr(action, "turn", None)
+            turn: Turn | None = getattr(action, "turn", None)  # most actions are about one turn
             if turn is not None and turn in self._abandoned and not isinstance(action, Abandon):
                 continue  # the fault has answered this turn already
             if isinstance(action, Generate):
+                turn = action.turn
                 if turn not in self._quota_drawn:
                     self._quota_drawn.add(turn)
                     if self._faults.roll("quota", self._faults.spec.quota):
@@ -210,11 +213,13 @@ class FaultyModel:
             out.append(action)
         return out
 
-    def _abandon(self, turn: Turn, *, final: bool) -> Abandon:
+    def _abandon(self, turn: Turn, *, final: bool) -> Action:
         self._abandoned.add(turn)
         self._holds.pop(turn, None)
         self._model.forget(turn)  # the server no longer counts it
-        return Abandon(turn, final)
+        # Abandon is the fault plan's own action, outside the dialects' Action union; the
+        # runtime (connection.py) matches it like the others.
+        return cast(Action, Abandon(turn, final))
 
     def _note_limit(self, actions: list[Action]) -> None:
         if not self._faults.spec.murf_limit:
