@@ -177,19 +177,22 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
     conn.add_argument(
         "--provider",
         help=f"{' | '.join(PROVIDERS)} (default local: the embedded "
-        "server; elevenlabs/murf need ELEVENLABS_API_KEY / MURF_API_KEY in the environment or .env)",
+        "server; every other needs its key, ELEVENLABS_API_KEY, MURF_API_KEY, INWORLD_API_KEY or "
+        "CARTESIA_API_KEY, in the environment or .env)",
     )
     conn.add_argument(
         "--dialect",
-        help=f"{' | '.join(d.value for d in Dialect)} (default: the provider's; the local server speaks all three)",
+        help=f"{' | '.join(d.value for d in Dialect)} (default: the provider's; the local server speaks them all)",
     )
     conn.add_argument(
         "--url",
         help="ws:// or wss:// endpoint: a full URL is used as is, a bare host gets "
         "the dialect's path and query (with --provider local: no embedded server)",
     )
-    conn.add_argument("--voice", help="voice id (ElevenLabs voice_id, Murf voice_id)")
-    conn.add_argument("--model", help="model (ElevenLabs model_id, e.g. eleven_flash_v2_5; Murf FALCON)")
+    conn.add_argument("--voice", help="voice id (ElevenLabs voice_id, Murf voice_id, Cartesia voice id)")
+    conn.add_argument(
+        "--model", help="model (ElevenLabs model_id, e.g. eleven_flash_v2_5; Murf FALCON; Cartesia sonic-3.5)"
+    )
     conn.add_argument(
         "--output-format",
         help="what the server sends and the console plays: ElevenLabs pcm_8000 ... "

@@ -3,7 +3,7 @@
 A `TurnDecoder` lives as long as its turn and is fed that turn's bytes in wire order; whatever
 a piece completes comes out at once, so nothing waits for the turn's end.
 
-- PCM, mu-law, A-law: sample by sample (tui/protocol/formats.py); a sample frame cut between
+- PCM (s16le or f32le), mu-law, A-law: sample by sample (tui/protocol/formats.py); a sample frame cut between
   two pieces waits for its other half.
 - WAV (Murf's default): the RIFF header at the start of each context is dropped once
   (protocol.formats.SampleFrames, as the session's meter counts it), the rest is PCM.
@@ -43,9 +43,9 @@ def turn_decoder(fmt: AudioFormat) -> TurnDecoder:
         raise ValueError(f"cannot play {fmt.name}: Opus is not decoded here (use mp3_44100_128 or pcm_*)")
     if fmt.encoding == "mp3":
         return Mp3Decoder(fmt)
-    if fmt.encoding in ("pcm", "wav", "ulaw", "alaw"):
+    if fmt.encoding in ("pcm", "f32", "wav", "ulaw", "alaw"):  # f32: Cartesia pcm_f32le
         return SampleDecoder(fmt)
-    raise ValueError(f"cannot play {fmt.name} audio (pcm, ulaw, alaw, wav and mp3 play)")
+    raise ValueError(f"cannot play {fmt.name} audio (pcm, f32, ulaw, alaw, wav and mp3 play)")
 
 
 def downmix(pcm: bytes, channels: int, rate: int) -> bytes:

@@ -41,6 +41,8 @@ from .steps import ClientStep, StepKind
 API_VERSIONS = ("2024-06-10", "2024-11-13", "2025-04-16", "2026-03-01")
 DEFAULT_VERSION = "2026-03-01"
 DEFAULT_MODEL = "sonic-3.5"
+DEFAULT_VOICE = "a0e99841-438c-4a64-b679-ae501e7d6091"  # the voice of Cartesia's own examples (CA-DOC)
+DEFAULT_LANGUAGE = "en"
 ENCODINGS = {"pcm_s16le": "pcm", "pcm_f32le": "f32", "pcm_mulaw": "ulaw", "pcm_alaw": "alaw"}
 SAMPLE_RATES = (8000, 16000, 22050, 24000, 44100, 48000)
 MAX_BUFFER_DELAY_MS = 5000

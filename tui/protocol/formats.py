@@ -71,6 +71,8 @@ def parse_format_spelling(name: str) -> AudioFormat | DecodeError:
         and int(parts[1]) in MURF_RATES
     ):
         fmt = AudioFormat(parts[0], int(parts[1]))
+    if isinstance(fmt, DecodeError) and len(parts) == 2 and parts[0] == "f32" and parts[1].isdigit():
+        fmt = AudioFormat("f32", int(parts[1]))  # Cartesia pcm_f32le: its rates are checked by the caller
     if isinstance(fmt, DecodeError):
         return DecodeError(f"unknown output_format {name!r}")
     return AudioFormat(fmt.encoding, fmt.sample_rate, fmt.bitrate, 2) if stereo else fmt
@@ -331,7 +333,7 @@ class _Count:
     __slots__ = ("frames", "mp3")
 
     def __init__(self, fmt: AudioFormat) -> None:
-        pcm_like = fmt.encoding in ("pcm", "wav", "ulaw", "alaw")
+        pcm_like = fmt.encoding in ("pcm", "f32", "wav", "ulaw", "alaw")
         self.frames = SampleFrames(fmt) if pcm_like else None
         self.mp3 = Mp3Frames() if fmt.encoding == "mp3" else None
 

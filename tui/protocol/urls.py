@@ -18,10 +18,12 @@ INWORLD_BASE = "wss://api.inworld.ai"
 # At the root: LiveKit joins it onto its base URL with urljoin, which replaces any path there.
 INWORLD_PATH = "/tts/v1/voice:streamBidirectional"
 DIALOGUE_PATH = "/v1/text-to-dialogue/multi-stream-input"  # ElevenLabs Text-to-Dialogue: no voice in the path
+CARTESIA_BASE = "wss://api.cartesia.ai"
+CARTESIA_PATH = "/tts/websocket"
 
 # Query parameters that carry credentials in either dialect.
 SECRET_QUERY_KEYS = frozenset(
-    {"api-key", "api_key", "xi_api_key", "xi-api-key", "authorization", "token", "single_use_token"}
+    {"api-key", "api_key", "xi_api_key", "xi-api-key", "authorization", "token", "single_use_token", "access_token"}
 )
 REDACTED = "***"
 
@@ -41,6 +43,8 @@ def check_auth(mode: object, dialect: str) -> str:
         raise ValueError(
             "auth body: Inworld takes the key only at the handshake (Authorization: Basic); use auth header"
         )
+    if mode == AUTH_BODY and dialect == "cartesia":
+        raise ValueError("auth body: Cartesia takes the key only at the handshake (header X-API-Key); use auth header")
     if mode == AUTH_BODY and dialect == "murf":
         raise ValueError(
             "auth body: Murf takes the key only at the handshake (header api-key or query api-key); use auth header"
@@ -113,11 +117,19 @@ def inworld_url(base: str = INWORLD_BASE) -> str:
     return f"{base.rstrip('/')}{INWORLD_PATH}"
 
 
+def cartesia_url(base: str = CARTESIA_BASE, *, version: str = "2026-03-01", **extra: object) -> str:
+    """Cartesia's TTS WebSocket: the API version in the query (it wins over a header); the format,
+    voice and model ride in each generation request."""
+    return _with_query(base, CARTESIA_PATH, {"cartesia_version": version, **extra})
+
+
 def auth_headers(dialect: str, key: Secret | None, mode: str = AUTH_HEADER) -> dict[str, str]:
     """Headers that authenticate a connection (`xi-api-key` or Murf's `api-key`); none when the
     key goes in the body."""
     if not key or mode == AUTH_BODY:
         return {}
+    if dialect == "cartesia":  # as pipecat sends it (CA-DOC); Bearer is for access tokens
+        return {"X-API-Key": key.reveal()}
     if dialect == "inworld":  # the portal key is already Base64: sent verbatim after "Basic"
         return {"Authorization": f"Basic {key.reveal()}"}
     return {"api-key" if dialect == "murf" else "xi-api-key": key.reveal()}
