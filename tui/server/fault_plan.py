@@ -35,7 +35,7 @@ from tui.protocol.frames import ErrorFrame
 from .actions import Action, Generate, SendError, SendFinal, Turn
 from .clock import Clock, sleep_on
 from .contexts import MultiContextConnection
-from .faults import RACE_WINDOW, FaultSpec
+from .faults import RACE_WINDOW, FaultSpec, Seam
 from .logs import RedactingLogger
 from .model import DialectModel, Model
 from .murf_turns import MurfConnection
@@ -108,13 +108,10 @@ class ConnectionFaults:
         return None
 
     def wrap(self, model: DialectModel) -> Model:
-        spec = self.spec
-        if spec.race or spec.race_empty or spec.race_silent or spec.quota or spec.murf_limit:
-            return FaultyModel(model, self)
-        return model
+        return FaultyModel(model, self) if self.spec.acts_at(Seam.ACTIONS) else model
 
     def pace(self, turn: Turn, send: Send, finished: Finished, abort: Callable[[], None]) -> tuple[Send, Finished]:
-        if self.spec.ttfa is None and not self.spec.jitter and not self.spec.drop:
+        if not self.spec.acts_at(Seam.AUDIO):
             return send, finished
         pacing = AudioPacing(self, turn, send, finished, abort)
         return pacing.send, pacing.finished

@@ -30,7 +30,8 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
+from enum import Enum
 from typing import Any
 
 from tui.protocol import murf
@@ -66,20 +67,35 @@ class Latency:
         return max(0.0, self.mean + rng.uniform(-self.spread, self.spread)) if self.spread else self.mean
 
 
+class Seam(Enum):
+    """Where fault_plan.py carries a fault out: each FaultSpec field names its seam."""
+
+    ACTIONS = "actions"  # FaultyModel rewrites the model's actions
+    AUDIO = "audio"  # AudioPacing delays or cuts a turn's audio frames on their way out
+
+
+def _at(seam: Seam) -> dict[str, Seam]:
+    return {"seam": seam}
+
+
 @dataclass(frozen=True)
 class FaultSpec:
-    race: float = 0.0
-    race_empty: float = 0.0
-    race_silent: float = 0.0
-    quota: float = 0.0
-    ttfa: Latency | None = None
-    jitter: float = 0.0
-    drop: float = 0.0
-    murf_limit: int | None = None
+    race: float = field(default=0.0, metadata=_at(Seam.ACTIONS))
+    race_empty: float = field(default=0.0, metadata=_at(Seam.ACTIONS))
+    race_silent: float = field(default=0.0, metadata=_at(Seam.ACTIONS))
+    quota: float = field(default=0.0, metadata=_at(Seam.ACTIONS))
+    ttfa: Latency | None = field(default=None, metadata=_at(Seam.AUDIO))
+    jitter: float = field(default=0.0, metadata=_at(Seam.AUDIO))
+    drop: float = field(default=0.0, metadata=_at(Seam.AUDIO))
+    murf_limit: int | None = field(default=None, metadata=_at(Seam.ACTIONS))
 
     @property
     def active(self) -> bool:
         return self != FaultSpec()
+
+    def acts_at(self, seam: Seam) -> bool:
+        """Some fault carried out at `seam` is on (differs from its default)."""
+        return any(f.metadata["seam"] is seam and getattr(self, f.name) != f.default for f in fields(self))
 
     def describe(self) -> str:
         """The spec in its own grammar, defaults left out (for the server's log)."""
