@@ -16,9 +16,37 @@ TURN_NAMES = ("turn1", "interrupted", "final")
 
 @dataclass(frozen=True)
 class Expectation:
-    dialect: str  # "elevenlabs-multi", "elevenlabs-single" or "murf"
+    dialect: str  # "elevenlabs-multi", "elevenlabs-single", "murf" or "inworld"
     interrupt: str  # how the client's own interruption path shows on the wire:
     # "close_context", "clear" (a frame) or "socket_close" (the client closes)
+    end: str | None = None  # Inworld: the op that ends a turn normally (flush_context or close_context)
+
+
+def inworld_view(body: object) -> object:
+    """An Inworld frame in the words the checks below read: the context as `context_id`, audio as
+    {"bytes": N}, `contextClosed` as `isFinal`, a non-zero status or top-level error as `error`,
+    and each client op as `<op>: true` (snake_case, whichever spelling came)."""
+    if not isinstance(body, dict):
+        return body
+    if isinstance(body.get("error"), dict):
+        return {"error": body["error"]}
+    result = body.get("result")
+    if isinstance(result, dict):  # server → client
+        view: dict = {"context_id": result.get("contextId")}
+        status = result.get("status") or {}
+        if status.get("code", 0) != 0:
+            view["error"] = status
+        chunk = result.get("audioChunk")
+        if isinstance(chunk, dict) and chunk.get("audioContent"):
+            view["audio"] = {"bytes": len(chunk["audioContent"]) * 3 // 4}
+        if "contextClosed" in result:
+            view["isFinal"] = True
+        return view
+    view = {"context_id": body.get("contextId", body.get("context_id"))}
+    for key in body:
+        if key not in ("contextId", "context_id"):
+            view["".join("_" + c.lower() if c.isupper() else c for c in key)] = True
+    return view
 
 
 def _short(record: dict) -> str:
@@ -40,12 +68,14 @@ def _is_final(body: dict, dialect: str) -> bool:
     return body.get("final") is True if dialect == "murf" else body.get("isFinal") is True
 
 
-def _ends_turn(body: dict, dialect: str) -> bool:
+def _ends_turn(body: dict, dialect: str, end: str | None = None) -> bool:
     """A client frame that ends a turn normally (not an interruption)."""
     if dialect == "murf":
         return body.get("end") is True
     if dialect == "elevenlabs-single":
         return body.get("text") == ""
+    if dialect == "inworld":
+        return body.get(end or "flush_context") is True
     # pipecat: {"flush": true}; LiveKit: {"text": "", "flush": true}. LiveKit's auto_mode also flushes
     # each sentence ({"text": "A sentence. ", "flush": true}): that does not end the turn.
     text = body.get("text")
@@ -65,6 +95,8 @@ def wire_failures(records: list[dict], expect: Expectation) -> tuple[list[str], 
     failures: list[str] = []
     facts: dict = {}
     dialect = expect.dialect
+    if dialect == "inworld":
+        records = [{**r, "json": inworld_view(r["json"])} if "json" in r else r for r in records]
     for record in records:
         if record["kind"] == "refused":
             failures.append(f"server refused the handshake: HTTP {record['status']} {record['body']!r}")
@@ -115,7 +147,7 @@ def wire_failures(records: list[dict], expect: Expectation) -> tuple[list[str], 
                         last_audio_t = record["t"]
                 if _is_final(body, dialect) and final_at is None:
                     final_at = index
-            elif end_at is None and _ends_turn(body, dialect):
+            elif end_at is None and _ends_turn(body, dialect, expect.end):
                 end_at = index
         if audio_bytes == 0:
             failures.append(f"{name}: no audio from the server on the wire")

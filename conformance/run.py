@@ -74,6 +74,18 @@ CLIENTS = (
         tls=True,
     ),
     Client(
+        "pipecat-inworld",
+        "pipecat_inworld",
+        Expectation("inworld", "close_context", end="flush_context"),
+        {"default": "PCM 24000", "pcm": "PCM 16000"},
+    ),
+    Client(
+        "livekit-inworld",
+        "livekit_inworld",
+        Expectation("inworld", "cancel_context", end="close_context"),
+        {"default": "PCM 24000", "pcm": "LINEAR16 16000"},
+    ),
+    Client(
         "livekit-node-elevenlabs",
         "",
         Expectation("elevenlabs-multi", "close_context"),
