@@ -25,8 +25,9 @@ from __future__ import annotations
 import ctypes
 import sys
 import threading
-from collections.abc import Callable
 from importlib import metadata
+
+from tui.clock import Clock
 
 from . import pulse_mute
 from .alsa import default_output_problem
@@ -58,7 +59,7 @@ class SimpleaudioDevice:
     name = "simpleaudio"
     output_latency: float | None = None  # simpleaudio does not report it
 
-    def __init__(self, clock: Callable[[], float], lead: float = 0.12, head: float = 0.22, tick: float = 0.01) -> None:
+    def __init__(self, clock: Clock, lead: float = 0.12, head: float = 0.22, tick: float = 0.01) -> None:
         self._clock = clock
         self._lead = lead  # written this far ahead of the playhead: > ALSA_BUFFER + tick
         self._head = head  # written before play_buffer: its first reads take two buffers
@@ -96,7 +97,7 @@ class SimpleaudioDevice:
 class _Segment:
     """One play_buffer over one bytearray; sample k is heard about `t0 + START_LATENCY + k/rate`."""
 
-    def __init__(self, rate: int, source: Source, clock: Callable[[], float], head: int) -> None:
+    def __init__(self, rate: int, source: Source, clock: Clock, head: int) -> None:
         import simpleaudio
 
         self.frames = int(SEGMENT_SECONDS * rate)
@@ -122,9 +123,7 @@ class _Segment:
 
 
 class _Writer:
-    def __init__(
-        self, rate: int, source: Source, clock: Callable[[], float], lead: float, head: float, tick: float
-    ) -> None:
+    def __init__(self, rate: int, source: Source, clock: Clock, lead: float, head: float, tick: float) -> None:
         self._rate, self._source, self._clock = rate, source, clock
         self._lead, self._head, self._tick = lead, head, tick
         self._halted = threading.Event()
