@@ -121,12 +121,28 @@ async def flush_and_keep_alive(console: Console) -> None:
     await listen(console, "turn_1")
 
 
+async def inworld_barge_in(console: Console) -> None:
+    """Inworld: each turn is create, words, a flush at each sentence end, then flush_context and
+    close_context; turn_2 is barged in on mid-sentence with close_context (Inworld cannot cancel:
+    what it still synthesizes arrives under turn_2 and is dropped), and turn_3 answers. Every
+    synthesis ends with flushCompleted; word timestamps trail the audio (ASYNC)."""
+    console.submit_turn("Hi, this is Inworld on the local server.")
+    await listen(console, "turn_1")
+    console.submit_turn("Your table is booked for eight. Shall I add a note for the kitchen?")
+    await listen(console, "turn_2", 0.8)                       # the user cuts in
+    console.barge_in()
+    console.submit_turn("No note, then. See you at eight.")
+    await listen(console, "turn_3")
+    await until(lambda: finished(console, "turn_2"))
+
+
 Script = Callable[[Console], Awaitable[None]]
 # name: (dialect, output format, extra console options, script)
 DEMOS: dict[str, tuple[str, str, dict, Script]] = {
     "demo-flight-booking": ("murf", "pcm_16000", {}, flight_booking),
     "demo-rapid-barge-in": ("elevenlabs", "ulaw_8000", {"guard": False, "rate": 50}, rapid_barge_in),
     "demo-flush-and-keep-alive": ("elevenlabs", "pcm_16000", {}, flush_and_keep_alive),
+    "demo-inworld": ("inworld", "ulaw_8000", {}, inworld_barge_in),
 }
 
 

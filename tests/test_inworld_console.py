@@ -71,3 +71,21 @@ async def test_an_inworld_session_is_recorded_and_replays_offline(local_server, 
     with os.fdopen(read_fd) as stdin:
         assert await replay_lines(path, speed=32.0, paused=False, audio="none", stdin=stdin, out=out) == 0
     assert "contextClosed" in out.getvalue()
+
+
+async def test_the_shipped_inworld_demo_replays_offline_with_its_barge_in():
+    from tui.shipped import find_recording, shipped_demos
+
+    assert "demo-inworld" in shipped_demos()
+    path = find_recording("demo-inworld")
+    assert path.stat().st_size < 200_000  # a demo stays small
+    out = io.StringIO()
+    read_fd, write_fd = os.pipe()
+    os.close(write_fd)
+    with os.fdopen(read_fd) as stdin:
+        assert await replay_lines(path, speed=32.0, paused=False, audio="none", stdin=stdin, out=out) == 0
+    text = out.getvalue()
+    assert text.count("contextClosed") == 3 and "turn_3" in text
+    recording = read_recording(path)
+    barge_ins = [e for e in recording.entries if getattr(e, "kind", None) == "barge-in"]
+    assert [e.fields["context_id"] for e in barge_ins] == ["turn_2"]
