@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from tui.core.config import AUDIO_BACKENDS, LOCAL_VOICES, PROVIDERS, ConfigError, ConsoleConfig, resolve_config
+from tui.choices import AUDIO_BACKENDS, DEFAULT_LOCAL_VOICE, LOCAL_VOICES
+from tui.core.config import PROVIDERS, ConfigError, ConsoleConfig, resolve_config
 from tui.core.turn_end import TURN_ENDS
 from tui.protocol.dialect import Dialect
 from tui.protocol.urls import AUTH_MODES, redact_query_secrets
@@ -189,9 +190,16 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
         help="ws:// or wss:// endpoint: a full URL is used as is, a bare host gets "
         "the dialect's path and query (with --provider local: no embedded server)",
     )
-    conn.add_argument("--voice", help="voice id (ElevenLabs voice_id, Murf voice_id, Cartesia voice id)")
     conn.add_argument(
-        "--model", help="model (ElevenLabs model_id, e.g. eleven_flash_v2_5; Murf FALCON; Cartesia sonic-3.5)"
+        "--voice",
+        help="voice id (ElevenLabs voice_id, Murf voice_id, Cartesia voice id); elevenlabs-dialogue: "
+        "comma-separated voice ids, one per speaker, and a turn names who speaks with labels: "
+        "'A: Sure, I can help. B: Thanks!' (A: the first voice, B: the second, up to J:)",
+    )
+    conn.add_argument(
+        "--model",
+        help="model (ElevenLabs model_id, e.g. eleven_flash_v2_5; elevenlabs-dialogue eleven_v3 or "
+        "eleven_v3_conversational (one voice); Murf FALCON; Cartesia sonic-3.5)",
     )
     conn.add_argument(
         "--output-format",
@@ -231,7 +239,7 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
     )
     play = parser.add_argument_group("console")
     play.add_argument("--audio", help=f"speaker backend: {' | '.join(AUDIO_BACKENDS)}")
-    play.add_argument("--local-voice", default="piper", help=f"embedded server voice: {' | '.join(LOCAL_VOICES)}")
+    play.add_argument("--local-voice", default=DEFAULT_LOCAL_VOICE, help=f"embedded server voice: {' | '.join(LOCAL_VOICES)}")
     play.add_argument(
         "--rate",
         type=float,

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tui.protocol import cartesia, elevenlabs
+from tui.choices import AUDIO_BACKENDS, DEFAULT_LOCAL_VOICE, LOCAL_VOICES
+from tui.protocol import cartesia, dialogue, elevenlabs
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import (
     MURF_RATES,
@@ -33,10 +34,12 @@ from tui.protocol.urls import (
     MURF_BASE,
     cartesia_url,
     check_auth,
+    dialogue_url,
     elevenlabs_url,
     inworld_url,
     murf_url,
 )
+from tui.session.dialogue_speakers import DEFAULT_VOICES as DIALOGUE_VOICES
 from tui.session.pacer import DEFAULT_RATE, check_rate
 from tui.session.settings import Settings
 from tui.shipped import default_record_dir
@@ -44,8 +47,6 @@ from tui.shipped import default_record_dir
 from .turn_end import parse_turn_end
 
 PROVIDERS = ("local", "elevenlabs", "murf", "inworld", "cartesia")
-AUDIO_BACKENDS = ("simpleaudio", "miniaudio", "sounddevice", "none")
-LOCAL_VOICES = ("piper", "tone")
 KEY_VARIABLES = {
     "elevenlabs": "ELEVENLABS_API_KEY",
     "murf": "MURF_API_KEY",
@@ -81,7 +82,7 @@ class ConsoleConfig:
     output_format: str = "pcm_22050"  # ElevenLabs spelling for both dialects (parse_format_spelling)
     inactivity_timeout: int = elevenlabs.DEFAULT_INACTIVITY_TIMEOUT
     audio: str | None = None  # speaker backend; None = the speaker's own default
-    local_voice: str = "piper"  # voice of the embedded server
+    local_voice: str = DEFAULT_LOCAL_VOICE  # voice of the embedded server
     api_key: Secret | None = None
     theme: str | None = None
     record: bool = True
@@ -114,6 +115,16 @@ class ConsoleConfig:
             return inworld_url(base)
         if self.dialect is Dialect.CARTESIA:  # the version only: the format rides in each request
             return cartesia_url(base, **query)
+        if self.dialect is Dialect.ELEVENLABS_DIALOGUE:  # the voices ride in each context's first message
+            for unused in ("inactivity_timeout", "auto_mode"):  # fixed at 20 s / not on this route
+                query.pop(unused, None)
+            return dialogue_url(
+                base,
+                model_id=self.model or dialogue.DEFAULT_MODEL,
+                output_format=fmt.name,
+                sync_alignment=query.pop("sync_alignment", True),
+                **query,
+            )
         if self.dialect is Dialect.MURF:
             return murf_url(
                 base,
@@ -277,6 +288,8 @@ def check_format(fmt: AudioFormat, dialect: Dialect, spelled: str) -> None:
 def dialect_of_url(url: str) -> Dialect | None:
     """The dialect a full endpoint URL speaks, from its path (None if it names none)."""
     path = urlsplit(url).path.rstrip("/")
+    if path.endswith("/text-to-dialogue/multi-stream-input"):
+        return Dialect.ELEVENLABS_DIALOGUE
     if path.endswith("/multi-stream-input"):
         return Dialect.ELEVENLABS
     if path.endswith("/v1/speech/stream-input"):
@@ -300,7 +313,7 @@ def resolve_config(
     output_format: str | None = None,
     inactivity_timeout: int | None = None,
     audio: str | None = None,
-    local_voice: str = "piper",
+    local_voice: str = DEFAULT_LOCAL_VOICE,
     env: dict[str, str] | None = None,
     **rest: Any,
 ) -> ConsoleConfig:
@@ -323,8 +336,12 @@ def resolve_config(
             raise ConfigError(f"--dialect must be one of {choices}, not {dialect!r}") from None
     if d_dialect is Dialect.MURF:
         d_voice, d_format = MURF_DEFAULT_VOICE, "pcm_24000"
+    elif d_dialect is Dialect.ELEVENLABS_DIALOGUE:  # two speakers; Eleven v3 is served only here
+        d_voice, d_model = ",".join(DIALOGUE_VOICES), dialogue.DEFAULT_MODEL
     elif d_dialect is Dialect.INWORLD and provider == "local":
         d_format = DEFAULTS["inworld"][3]
+    if d_dialect is Dialect.ELEVENLABS_DIALOGUE and model is not None and model not in dialogue.MODELS:
+        raise ConfigError(f"--model: elevenlabs-dialogue serves {' and '.join(dialogue.MODELS)}, not {model!r}")
     fmt = given = parse_format_spelling(output_format or d_format)
     if isinstance(fmt, DecodeError):
         raise ConfigError(f"--output-format: {fmt.reason} ({FORMAT_HINT})")

@@ -18,6 +18,13 @@
   sentence's last word (a `flush_done` each); the end is an empty transcript with `continue:
   false`; barge-in is `cancel`. Cartesia has no keep-alive: an empty continuing input, which
   generates nothing, is the nearest.
+- ElevenLabs Text-to-Dialogue: the opening message registers the voices (`voices`, the
+  `--voice` list; stability only from the voice settings); text goes in `inputs`, one input per
+  word naming its speaker (the operator's `A:` / `B:` labels, tui.session.dialogue_speakers),
+  `new_turn` on each speaker's first; a sentence's last word is followed by a `flush` of its own
+  (the service's SDK sends flush alone); the end is flush (if anything is unflushed) then
+  `close_context`; keep-alive is `keep_alive` for the context; barge-in is `close_context` (it
+  still flushes: what comes after is dropped by id). No context-less keep-alive exists.
 
 Per-context settings (tui.session.settings): `with_settings` gives a wire whose opening message
 carries them (ElevenLabs) or whose every text and end frame does (Murf voice_config, buffer).
@@ -29,13 +36,15 @@ handshake, so a Murf wire never carries one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from tui.protocol import cartesia, elevenlabs, inworld, murf, stream_input
+from tui.protocol import cartesia, dialogue, elevenlabs, inworld, murf, stream_input
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat
 from tui.protocol.secret import Secret
+
+from .dialogue_speakers import Speaking, label_of, voice_list
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -62,7 +71,9 @@ class Wire:
     buffer: murf.BufferSettings | None = None  # Murf: in each text frame, as its own plugin sends it
     audio_format: AudioFormat | None = None  # Inworld: each context's `create` names the format
     model: str | None = None  # Inworld `create.modelId`
-    voice: str | None = None  # Inworld `create.voiceId`
+    voice: str | None = None  # Inworld `create.voiceId`; Text-to-Dialogue: the comma-separated voices
+    # Text-to-Dialogue: each context's current speaker (state: a turn's labels come word by word)
+    speaking: dict[str | None, Speaking] = field(default_factory=dict, compare=False, repr=False)
 
     def with_settings(self, settings: Settings, *, voice: str | None) -> Wire:
         """This wire carrying `settings` (`voice`: the command line's, for Murf's voice_id)."""
@@ -101,6 +112,8 @@ class Wire:
                 ]
             case Dialect.INWORLD:
                 return [inworld.encode_client(inworld.Create(self.inworld_config(), cid))]
+            case Dialect.ELEVENLABS_DIALOGUE:
+                return [self.dialogue_open(cid)]
             case _:
                 return []  # Murf: the first text frame opens the context, voice_config inside
 
@@ -114,6 +127,8 @@ class Wire:
                 return [inworld.encode_client(inworld.SendText(text, cid, flush))]
             case Dialect.CARTESIA:
                 return [self.cartesia_request(cid, text, flush=flush)]
+            case Dialect.ELEVENLABS_DIALOGUE:
+                return self.dialogue_text(cid, text, flush)
             case _:
                 return [
                     murf.encode_client(murf.SendText(text, cid, voice_config=self.voice_config, buffer=self.buffer))
@@ -122,7 +137,7 @@ class Wire:
     def end_turn(self, cid: str | None, *, unflushed: bool) -> list[str]:
         """The end of a turn; `unflushed` says whether text was sent since the last flush."""
         match self.dialect:
-            case Dialect.ELEVENLABS | Dialect.INWORLD:
+            case Dialect.ELEVENLABS | Dialect.INWORLD | Dialect.ELEVENLABS_DIALOGUE:
                 frames = [self.flush(cid)] if unflushed else []
                 return frames + [self.close(cid)]
             case Dialect.ELEVENLABS_SINGLE:
@@ -141,6 +156,8 @@ class Wire:
             return inworld.encode_client(inworld.FlushContext(cid))
         if self.dialect is Dialect.CARTESIA:
             return self.cartesia_request(cid, "", flush=True)
+        if self.dialect is Dialect.ELEVENLABS_DIALOGUE:
+            return dialogue.encode_client(dialogue.Flush(cid or ""))
         if self.dialect is Dialect.ELEVENLABS_SINGLE:
             cid = None
         return elevenlabs.encode_client(elevenlabs.Flush(cid))
@@ -155,6 +172,8 @@ class Wire:
                 return inworld.encode_client(inworld.KeepAlive(cid))
             case Dialect.CARTESIA:  # no keep-alive op: an empty continuing input generates nothing
                 return self.cartesia_request(cid, "")
+            case Dialect.ELEVENLABS_DIALOGUE:  # names an open context; there is no socket-level one
+                return dialogue.encode_client(dialogue.KeepAlive(cid or ""))
             case _:
                 # Murf documents no keep-alive; empty text for the context resets the socket's
                 # 3-minute inactivity clock and generates nothing.
@@ -171,6 +190,9 @@ class Wire:
                 return inworld.encode_client(inworld.CloseContext(cid))
             case Dialect.CARTESIA:  # no more inputs: what is buffered is generated, then `done`
                 return self.cartesia_request(cid, "", more=False)
+            case Dialect.ELEVENLABS_DIALOGUE:
+                self.speaking.pop(cid, None)
+                return dialogue.encode_client(dialogue.CloseContext(cid or ""))
             case _:
                 return murf.encode_client(murf.End(cid, self.voice_config, self.buffer))
 
@@ -185,6 +207,9 @@ class Wire:
                 return inworld.encode_client(inworld.CloseContext(cid))
             case Dialect.CARTESIA:
                 return cartesia.encode_client(cartesia.Cancel(cid or ""))
+            case Dialect.ELEVENLABS_DIALOGUE:  # no cancel: it still flushes, and that audio is dropped by id
+                self.speaking.pop(cid, None)
+                return dialogue.encode_client(dialogue.CloseContext(cid or ""))
             case _:
                 return None
 
@@ -204,6 +229,41 @@ class Wire:
                 add_timestamps=True,
             )
         )
+
+    def dialogue_voices(self) -> tuple[str, ...]:
+        """The voices each context registers: the `--voice` list (one for the conversational model)."""
+        voices = voice_list(self.voice)
+        return voices[:1] if self.model == "eleven_v3_conversational" else voices
+
+    def dialogue_open(self, cid: str | None) -> str:
+        voices = self.dialogue_voices()
+        self.speaking[cid] = Speaking(voices[0])
+        stability = (self.voice_settings or {}).get("stability")
+        setup = dialogue.ContextSetup(
+            voices,
+            {"stability": stability} if stability is not None else None,
+            self.pronunciation_dictionary_locators,
+            self.api_key,
+        )
+        return dialogue.encode_client(dialogue.OpenContext(cid or "", setup))
+
+    def dialogue_text(self, cid: str | None, text: str, flush: bool) -> list[str]:
+        """One word for the context's current speaker; a label word changes the speaker and is
+        not sent (tui.session.dialogue_speakers)."""
+        voices = self.dialogue_voices()
+        speaking = self.speaking.setdefault(cid, Speaking(voices[0]))
+        frames = []
+        named = label_of(text, voice_list(self.voice))
+        if named is not None:
+            speaking.voice_id = named if named in voices else voices[0]
+            speaking.new_turn = True
+        elif text:
+            item = dialogue.DialogueInput(text, speaking.voice_id, speaking.new_turn)
+            speaking.new_turn = False
+            frames.append(dialogue.encode_client(dialogue.SendInputs(cid or "", (item,))))
+        if flush:
+            frames.append(self.flush(cid))
+        return frames
 
     def inworld_config(self) -> inworld.ContextConfig:
         """What each Inworld context's `create` asks for: the console's format, voice and model."""
