@@ -8,6 +8,8 @@ import io
 import json
 import os
 
+import pytest
+
 from tests.test_core_console import LONG_TURN, console_on, sent_frames, shutdown_after, wait_for
 from tui.core import resolve_config
 from tui.core.headless import replay_lines, run_lines
@@ -89,3 +91,19 @@ async def test_the_shipped_inworld_demo_replays_offline_with_its_barge_in():
     recording = read_recording(path)
     barge_ins = [e for e in recording.entries if getattr(e, "kind", None) == "barge-in"]
     assert [e.fields["context_id"] for e in barge_ins] == ["turn_2"]
+
+
+@pytest.mark.parametrize(
+    ("spelled", "seconds"),
+    [("pcm_16000", 1.2), ("wav_16000", 1.2), ("ulaw_8000", 1.2), ("mp3_22050_32", None)],
+)
+async def test_every_inworld_encoding_the_console_asks_for_plays_its_seconds(
+    local_server, tmp_path, consoles, spelled, seconds
+):
+    """PCM, LINEAR16 (a RIFF header per chunk, stripped by the decoder), MULAW, MP3: the tone
+    voice's 20 chars ("Hello there friend. ") last 1.2 s; MP3 adds its encoder's padding."""
+    console = await console_on(local_server, tmp_path, consoles, dialect="inworld", output_format=spelled)
+    assert console.submit_turn("Hello there friend.").ok
+    await wait_for(lambda: (s := console.session.slot_for("turn_1")) is not None and s.state is SlotState.FINAL)
+    heard = console.session.slot_for("turn_1").metrics.audio_seconds
+    assert heard == pytest.approx(seconds, abs=0.001) if seconds else 1.2 <= heard < 1.4
