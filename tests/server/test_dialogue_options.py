@@ -43,8 +43,8 @@ async def test_an_unknown_path_is_refused_with_a_404_naming_the_dialogue_route(l
     assert b"/v1/text-to-dialogue/multi-stream-input" in refused.value.response.body
 
 
-@pytest.mark.parametrize("model", ["eleven_v3", "eleven_v3_conversational"])
-async def test_both_eleven_v3_models_are_served_here_and_still_refused_by_the_tts_route(local_server, model):
+@pytest.mark.parametrize("model", ["eleven_v3", "eleven_v3_conversational", "eleven_v4", "eleven_v4_turbo"])
+async def test_the_v3_and_v4_models_are_served_here_and_still_refused_by_the_tts_route(local_server, model):
     assert spoken_text(await one_turn(ttd_url(local_server, model_id=model))) == TURN
     with pytest.raises(InvalidStatus) as refused:
         async with client(multi_url(local_server, model_id=model)):
@@ -52,7 +52,7 @@ async def test_both_eleven_v3_models_are_served_here_and_still_refused_by_the_tt
     assert refused.value.response.status_code == 403
 
 
-@pytest.mark.parametrize("model", ["eleven_flash_v2_5", "eleven_v4", ""])
+@pytest.mark.parametrize("model", ["eleven_flash_v2_5", "eleven_multilingual_v2", ""])
 async def test_other_models_get_an_error_naming_the_served_ones_then_1008(local_server, model):
     async with client(ttd_url(local_server, model_id=model)) as ws:
         frames = await ws.rest()

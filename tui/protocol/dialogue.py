@@ -36,9 +36,12 @@ from .steps import ClientStep, StepKind
 
 MAX_CONTEXTS = 5  # per socket, the keep-alive context and closing ones included (§3.4)
 INACTIVITY_TIMEOUT = 20.0  # seconds, per context (reset by any message for it) and per socket
-MODELS = ("eleven_v3", "eleven_v3_conversational")
+# eleven_v4 and eleven_v4_turbo: third-party notes only (PROTOCOL-DIALECTS.md §3.1, unverified), but
+# pipecat 1.14.0's ElevenLabsDialogueTTSService defaults to eleven_v4_turbo on this route.
+MODELS = ("eleven_v3", "eleven_v3_conversational", "eleven_v4", "eleven_v4_turbo")
 DEFAULT_MODEL = "eleven_v3"  # the console's: two speakers need it (the conversational model takes one)
-MAX_VOICES = {"eleven_v3": 10, "eleven_v3_conversational": 1}
+# The v4 models' voice limit is unpublished: taken as eleven_v3's.
+MAX_VOICES = {"eleven_v3": 10, "eleven_v3_conversational": 1, "eleven_v4": 10, "eleven_v4_turbo": 10}
 # Generation starts without a flush once this much text waits (§3.4, "roughly").
 BUFFER_MIN_CHARS = 40
 BUFFER_MIN_WORDS = 8

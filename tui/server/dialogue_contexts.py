@@ -1,7 +1,7 @@
 """The ElevenLabs Text-to-Dialogue connection as a sans-IO model (PROTOCOL-DIALECTS.md §3.4).
 
-A context opens with its first message, which must set `voices` (at most 10 for eleven_v3,
-exactly 1 for eleven_v3_conversational); each registered voice id speaks with its own local
+A context opens with its first message, which must set `voices` (at most 10 for eleven_v3 and
+the v4 models, exactly 1 for eleven_v3_conversational); each registered voice id speaks with its own local
 speaker (synth/voice_bank.py: the same voice pitched apart, so a dialogue is two people).
 `inputs` name their speaker; text waits until about 40 characters and 8 words are buffered,
 then what is complete (up to the last whitespace) is generated; `flush` generates the rest and

@@ -174,8 +174,9 @@ class DialogueOptions:
 
 
 def dialogue_options(query: Mapping[str, str]) -> DialogueOptions | ErrorFrame:
-    """Options of a `text-to-dialogue/multi-stream-input` URL: the model (eleven_v3 or
-    eleven_v3_conversational; the default eleven_v3 is the local server's choice), the output
+    """Options of a `text-to-dialogue/multi-stream-input` URL: the model (eleven_v3,
+    eleven_v3_conversational, eleven_v4, eleven_v4_turbo: tui.protocol.dialogue.MODELS; the
+    default eleven_v3 is the local server's choice), the output
     format as on the TTS route, `sync_alignment`; `language_code`, `seed`, `enable_logging` and
     `apply_text_normalization` are checked and noted only."""
     model = query.get("model_id", dialogue.DEFAULT_MODEL)
