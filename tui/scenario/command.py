@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from tui.core import ConfigError, ConsoleConfig
 from tui.protocol.dialect import Dialect
@@ -62,8 +63,11 @@ def run_command(
         return fail(str(exc))
     if not 1 <= args.repeat <= MAX_REPEAT:
         return fail(f"--repeat must be 1..{MAX_REPEAT}, not {args.repeat}")
-    if args.provider in (None, "local") and args.url is None:
-        args.dialect = args.dialect or scenario.dialect
+    if args.provider in (None, "local") and (args.url is None or urlsplit(args.url).path in ("", "/")):
+        args.dialect = args.dialect or scenario.dialect  # a bare host: the local server speaks them all
+    if args.provider in (None, "local") and args.url is None and args.server_faults is None and scenario.server_faults:
+        args.server_faults = scenario.server_faults
+        args.fault_seed = scenario.fault_seed if args.fault_seed is None else args.fault_seed
     args.output_format = args.output_format or scenario.output_format
     try:
         config = make_config(args)

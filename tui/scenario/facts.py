@@ -62,6 +62,7 @@ class Tap:
         self.turns: list[tuple[float, str, str]] = []  # (at, context_id, text) in start order
         self.barge_ins: list[tuple[float, str]] = []  # (at, context_id)
         self.closes: list[tuple[float, str]] = []  # (at, why) of the connection
+        self.connections = 0  # how many times the connection came up
 
     def frame(self, direction: str, data: str | bytes) -> None:
         if direction == "received":
@@ -76,6 +77,8 @@ class Tap:
             self.turns.append((self._now(), str(fields.get("context_id")), str(fields.get("text", ""))))
         elif kind == "barge-in":
             self.barge_ins.append((self._now(), str(fields.get("context_id"))))
+        elif kind == "connected":
+            self.connections += 1
         elif kind == "closed" and not fields.get("expected"):
             self.closes.append(
                 (self._now(), f"connection closed (code {fields.get('code')}) {fields.get('reason', '')}")

@@ -23,6 +23,7 @@ from tui.core.turn_end import TURN_ENDS, TurnEnd
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import parse_format_spelling
 from tui.protocol.frames import DecodeError
+from tui.server.faults import FaultSpecError, parse_faults
 from tui.session.pacer import MAX_RATE, MIN_RATE
 from tui.session.settings import Settings
 
@@ -43,6 +44,8 @@ SCENARIO_KEYS = (
     "settings",
     "expect",
     "drain_timeout_s",
+    "server_faults",
+    "fault_seed",
 )
 ACTIONS = ("say", "wait", "wait_ms", "barge_in", "keep_alive", "flush", "reconnect", "raw")
 OPTIONS = {
@@ -264,6 +267,13 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
     for i, raw in enumerate(steps_raw, 1):
         steps.append(_step(c, ("step", i), raw, dialect))
     drain = c.number(top, head, "drain_timeout_s", 0, 600)
+    faults = c.text(top, head, "server_faults")
+    if faults is not None:
+        try:
+            parse_faults(faults)
+        except FaultSpecError as exc:
+            raise c.fail(top, "server_faults", str(exc)) from None
+    seed = c.number(top, head, "fault_seed", 0, 2**32 - 1, whole=True)
     return Scenario(
         name=c.text(top, head, "name") or Path(path).stem,
         path=path,
@@ -278,6 +288,8 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
         settings=c.settings(top, head, dialect, per_turn=False),
         expect=c.expectations(top, head, on_turn=False),
         drain_timeout_s=30.0 if drain is None else drain,
+        server_faults=faults,
+        fault_seed=None if seed is None else int(seed),
     )
 
 

@@ -187,9 +187,9 @@ class Runner:
             case Command(name="flush"):
                 self._result(i, c.flush_now())
             case Command(name="reconnect", timeout_s=timeout):
+                before = self.tap.connections
                 c.reconnect()
-                await asyncio.sleep(0)  # let the old socket go before waiting for a new one
-                if not await self.until(lambda: c.connected, timeout):
+                if not await self.until(lambda: c.connected and self.tap.connections > before, timeout):
                     self.errors.append((self.now(), f"step {i}: no connection {timeout:g} s after reconnect"))
 
     def _result(self, i: int, result: Any) -> None:

@@ -85,6 +85,10 @@ class Scenario:
     settings: Mapping[str, Any] = field(default_factory=dict)
     expect: tuple[Expectation, ...] = ()
     drain_timeout_s: float = 30.0  # the wait for everything to finish after the last step
+    # The embedded local server's faults (`switchboard serve --faults`) and their seed; a hosted
+    # provider or a --url ignores them, the command line's --server-faults replaces them.
+    server_faults: str | None = None
+    fault_seed: int | None = None
 
     @property
     def turns(self) -> list[Say]:
