@@ -12,7 +12,17 @@ import pytest
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat
 from tui.protocol.steps import ClientStep, StepKind
-from tui.session import Connected, FrameReceived, FrameSent, Interrupted, Session, SlotState, SpeakerProgress, Tick
+from tui.session import (
+    Connected,
+    FrameReceived,
+    FrameSent,
+    Interrupted,
+    Session,
+    SlotState,
+    SpeakerProgress,
+    Tick,
+    TurnOpened,
+)
 from tui.session.finals import CANCEL_GRACE, STEP_CLOSE_GRACE
 from tui.session.model import MAX_UNCAPPED_SLOTS
 
@@ -343,3 +353,18 @@ def test_a_dialogue_context_times_out_on_its_own_inactivity(frozen_clock):
     frozen_clock.advance(s.inactivity_timeout + 0.1)
     s.apply(Tick())
     assert s.slot_for("t1").state is SlotState.TIMED_OUT and s.slot_for("t1").occupied
+
+
+def test_a_typed_dialogue_turn_counts_its_words_without_the_speaker_labels(frozen_clock):
+    s = session(frozen_clock, Dialect.ELEVENLABS_DIALOGUE)
+    s.name_speakers(["va", "vb"])  # the console's voice list: A is the first, B the second
+    s.apply(TurnOpened("t1", "B: Are you there? A: Yes, I am."))
+    send(s, {"context_id": "t1", "voices": ["va", "vb"]})
+    send(s, td_inputs("t1", ("Are ", "vb")), td_inputs("t1", ("you ", "vb")))
+    turn = s.transcript.turn("t1")
+    # B speaks first and is still B: the labels follow the voice list, not who spoke first.
+    assert turn.speakers == [(0, "B")]
+    assert turn.unsent_words == ["there?", "Yes,", "I", "am."] and turn.total_words == 6
+    send(s, td_inputs("t1", ("there? ", "vb")), td_inputs("t1", ("Yes, ", "va")))
+    assert turn.speakers == [(0, "B"), (3, "A")] and turn.unsent_words == ["I", "am."]
+    assert s.speaker_label("vc") == "C"  # a voice not listed gets the next letter

@@ -64,7 +64,7 @@ class Session(Outbound):
                 changes.transcript = True
             case TurnOpened(context_id=cid, text=text):
                 self.adopt_turn(cid)
-                self.transcript.open(cid, text)
+                self.transcript.open(cid, text, unspoken=self.speaker_label_words())
                 changes.transcript = True
             case Tick():
                 self._on_tick(changes)

@@ -133,6 +133,18 @@ class SessionState:
     def elapsed(self) -> float:
         return self.clock() - self.started_at
 
+    def name_speakers(self, voice_ids: Iterable[str]) -> None:
+        """Label a dialogue's voices in the order the front end lists them: A, B, ... (the
+        labels an operator types before each speaker's words: tui.session.dialogue_speakers)."""
+        for voice_id in voice_ids:
+            if voice_id not in self._lettered:
+                self.speaker_names[voice_id] = _letter(len(self._lettered))
+                self._lettered.add(voice_id)
+
+    def speaker_label_words(self) -> frozenset[str]:
+        """The label words ("A:") a typed dialogue turn may hold: typed, never sent."""
+        return frozenset(f"{label}:" for label in self.speaker_names.values())
+
     def speaker_label(self, voice_id: str | None) -> str | None:
         """Who speaks a dialogue segment, short: the name `speaker_names` gives the voice, else
         a letter by order of first appearance in this session (A, B, ...), so one voice keeps

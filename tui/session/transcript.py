@@ -44,6 +44,8 @@ class TurnTranscript:
     # Who speaks (a dialogue): (index of the segment's first word in `text`, speaker label), one
     # entry each time the speaker changes; empty for one voice.
     speakers: list[tuple[int, str]] = field(default_factory=list)
+    # Words of `typed` that are never sent: the speaker labels a dialogue turn is typed with ("A:").
+    unspoken: frozenset[str] = frozenset()
     synthesis_start: float = 0.0  # audio seconds up to the last flush done: where Inworld's words count from
     # Word spans (start, end) of the aligned characters, built as chunks arrive so a repaint
     # reads them instead of walking every character again.
@@ -122,12 +124,18 @@ class TurnTranscript:
     def unsent_words(self) -> list[str]:
         """The typed words not sent (yet, or ever: a barge-in stops the pacer). The pacer sends
         the typed words in order, so the sent ones are a prefix of them."""
-        return self.typed.split()[len(self.text.split()) :]
+        return self.typed_words[len(self.text.split()) :]
+
+    @property
+    def typed_words(self) -> list[str]:
+        """The typed words that are sent, in order (a dialogue's speaker labels left out)."""
+        words = self.typed.split()
+        return [w for w in words if w not in self.unspoken] if self.unspoken else words
 
     @property
     def total_words(self) -> int:
         """The turn's length in words: as typed, or as sent for a turn nobody typed (raw frames)."""
-        return max(len(self.typed.split()), len(self.text.split()))
+        return max(len(self.typed_words), len(self.text.split()))
 
     @property
     def aligned(self) -> bool:
@@ -194,14 +202,14 @@ class Transcript:
         self.queued.append(turn)
         return turn
 
-    def open(self, context_id: str, typed: str) -> TurnTranscript:
+    def open(self, context_id: str, typed: str, *, unspoken: frozenset[str] = frozenset()) -> TurnTranscript:
         """A typed turn starts in `context_id` (before its first frame). It leaves the queue: the
         queue starts in order, so it is the oldest queued turn with this text, if any."""
         waiting = next((q for q in self.queued if q.typed == typed), None)
         if waiting is not None:
             self.queued.remove(waiting)
         turn = self._add(context_id)
-        turn.typed, turn.opening = typed, True
+        turn.typed, turn.opening, turn.unspoken = typed, True, unspoken
         return turn
 
     def start(self, context_id: str) -> TurnTranscript:
