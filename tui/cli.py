@@ -239,7 +239,9 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
     )
     play = parser.add_argument_group("console")
     play.add_argument("--audio", help=f"speaker backend: {' | '.join(AUDIO_BACKENDS)}")
-    play.add_argument("--local-voice", default=DEFAULT_LOCAL_VOICE, help=f"embedded server voice: {' | '.join(LOCAL_VOICES)}")
+    play.add_argument(
+        "--local-voice", default=DEFAULT_LOCAL_VOICE, help=f"embedded server voice: {' | '.join(LOCAL_VOICES)}"
+    )
     play.add_argument(
         "--rate",
         type=float,

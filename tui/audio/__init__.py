@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from tui.choices import AUDIO_BACKENDS as BACKENDS, DEFAULT_AUDIO_BACKEND as DEFAULT_BACKEND
 from tui.clock import Clock
 
 from .alsa import silence_alsa
@@ -22,13 +23,12 @@ from .simpleaudio_out import SimpleaudioDevice
 from .sounddevice_out import SounddeviceDevice
 from .speaker import ProgressCallback, Speaker
 
+# One device per name of tui.choices.AUDIO_BACKENDS but "none" (the silent device).
 _DEVICES: dict[str, Callable[[Clock], Device]] = {
     "miniaudio": MiniaudioDevice,
     "sounddevice": SounddeviceDevice,
     "simpleaudio": SimpleaudioDevice,
 }
-BACKENDS = (*_DEVICES, "none")
-DEFAULT_BACKEND = "miniaudio"  # measured: docs/PERFORMANCE.md, "Speaker"
 
 
 def make_speaker(

@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 
+from tui.choices import DEFAULT_LOCAL_VOICE
 from tui.protocol.urls import is_loopback_host
 
 from .cartesia_contexts import DEFAULT_CONCURRENCY as CARTESIA_CONCURRENCY
@@ -80,7 +81,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--voice",
         choices=VOICE_NAMES,
-        default="piper",
+        default=DEFAULT_LOCAL_VOICE,
         help="piper: offline neural voice (default); tone: deterministic tones for tests",
     )
     group.add_argument(

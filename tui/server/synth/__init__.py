@@ -13,10 +13,10 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from tui.choices import LOCAL_VOICES as VOICE_NAMES
+
 from .chunk import SynthChunk
 from .voice import SUPPORTED_SAMPLE_RATES, Voice, VoiceError
-
-VOICE_NAMES = ("piper", "tone")
 
 
 def load_voice(name: str, **options: Any) -> Voice:
