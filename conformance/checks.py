@@ -16,7 +16,7 @@ TURN_NAMES = ("turn1", "interrupted", "final")
 
 @dataclass(frozen=True)
 class Expectation:
-    dialect: str  # "elevenlabs-multi", "elevenlabs-single", "murf" or "inworld"
+    dialect: str  # "elevenlabs-multi", "elevenlabs-single", "murf", "inworld", "cartesia", "elevenlabs-dialogue"
     interrupt: str  # how the client's own interruption path shows on the wire:
     # "close_context", "clear" (a frame) or "socket_close" (the client closes)
     end: str | None = None  # Inworld: the op that ends a turn normally (flush_context or close_context)
@@ -49,6 +49,70 @@ def inworld_view(body: object) -> object:
     return view
 
 
+def cartesia_view(record: dict) -> dict:
+    """A Cartesia server frame in the words the checks below read: audio (`chunk`) as
+    {"bytes": N}, `done` as `isFinal`, an error's text as `error`; client frames stay as sent
+    (`context_id`, `continue`, `cancel` are already the words the checks read)."""
+    body = record.get("json")
+    if record["dir"] != "s2c" or not isinstance(body, dict):
+        return record
+    view: dict = {"context_id": body.get("context_id")}
+    if body.get("type") == "chunk" and isinstance(body.get("data"), str) and body["data"]:
+        view["audio"] = {"bytes": len(body["data"]) * 3 // 4}
+    if body.get("type") == "done":
+        view["isFinal"] = True
+    if body.get("type") == "error":
+        view["error"] = body.get("message") or body.get("error") or body
+    return {**record, "json": view}
+
+
+def cartesia_failures(records: list[dict]) -> list[str]:
+    """Every server frame names its `type` and `context_id` (pipecat reads both by subscript), and
+    none comes for a context after its `done` or error (LiveKit reuses a socket for its next stream)."""
+    failures: list[str] = []
+    ended: set = set()
+    for record in records:
+        body = record.get("json")
+        if record["kind"] != "text" or not isinstance(body, dict):
+            continue
+        if record["dir"] == "c2s" and body.get("context_id") in ended and not body.get("cancel"):
+            ended.discard(body.get("context_id"))  # a new context under a reused id (not expected)
+        if record["dir"] != "s2c":
+            continue
+        if not isinstance(body.get("type"), str) or not isinstance(body.get("context_id"), str):
+            failures.append(f"server frame without type or context_id: {_short(record)}")
+        elif body["context_id"] in ended:
+            failures.append(f"server frame for a context after its done: {_short(record)}")
+        elif body.get("done") is True:
+            ended.add(body["context_id"])
+    return failures
+
+
+def dialogue_failures(records: list[dict]) -> list[str]:
+    """Text-to-Dialogue: no server frame carries audio with `is_final` or `is_final_audio_for_turn`
+    (pipecat reads no audio from such a frame), and each flush gets an `is_final_audio_for_turn`
+    (pipecat closes a context only once its flushes are answered)."""
+    failures: list[str] = []
+    flushes: dict = {}
+    answered: dict = {}
+    for record in records:
+        body = record.get("json")
+        if record["kind"] != "text" or not isinstance(body, dict):
+            continue
+        ctx = body.get("context_id")
+        if record["dir"] == "c2s" and body.get("flush") is True:
+            flushes[ctx] = flushes.get(ctx, 0) + 1
+        elif record["dir"] == "s2c":
+            if body.get("audio") and (body.get("is_final") or body.get("is_final_audio_for_turn")):
+                failures.append(f"server frame with audio and a marker: {_short(record)}")
+            if body.get("is_final_audio_for_turn") is True:
+                answered[ctx] = answered.get(ctx, 0) + 1
+    for ctx, count in flushes.items():
+        if answered.get(ctx, 0) != count:
+            failures.append(f"context {ctx!r}: {count} flush(es), {answered.get(ctx, 0)} is_final_audio_for_turn")
+    return failures
+
+
 def _short(record: dict) -> str:
     body = record.get("json", record.get("raw", ""))
     text = json.dumps(body) if not isinstance(body, str) else body
@@ -64,7 +128,13 @@ def _context_of(record: dict, dialect: str):
     return body.get("context_id", body.get("contextId"))
 
 
+# Contexts a client opens that carry no turn: pipecat's Text-to-Dialogue keep-alive context.
+NOT_TURNS = {"elevenlabs-dialogue": ("pipecat-keepalive",)}
+
+
 def _is_final(body: dict, dialect: str) -> bool:
+    if dialect == "elevenlabs-dialogue":  # is_final; is_final_audio_for_turn is not the context's end
+        return body.get("is_final") is True
     return body.get("final") is True if dialect == "murf" else body.get("isFinal") is True
 
 
@@ -76,6 +146,10 @@ def _ends_turn(body: dict, dialect: str, end: str | None = None) -> bool:
         return body.get("text") == ""
     if dialect == "inworld":
         return body.get(end or "flush_context") is True
+    if dialect == "elevenlabs-dialogue":  # pipecat: flush, then close_context
+        return body.get("flush") is True
+    if dialect == "cartesia":  # no more inputs: an empty (pipecat) or blank (LiveKit) last transcript
+        return body.get("continue") is False
     # pipecat: {"flush": true}; LiveKit: {"text": "", "flush": true}. LiveKit's auto_mode also flushes
     # each sentence ({"text": "A sentence. ", "flush": true}): that does not end the turn.
     text = body.get("text")
@@ -97,6 +171,11 @@ def wire_failures(records: list[dict], expect: Expectation) -> tuple[list[str], 
     dialect = expect.dialect
     if dialect == "inworld":
         records = [{**r, "json": inworld_view(r["json"])} if "json" in r else r for r in records]
+    if dialect == "elevenlabs-dialogue":
+        failures += dialogue_failures(records)
+    if dialect == "cartesia":
+        failures += cartesia_failures(records)
+        records = [cartesia_view(r) for r in records]
     for record in records:
         if record["kind"] == "refused":
             failures.append(f"server refused the handshake: HTTP {record['status']} {record['body']!r}")
@@ -123,7 +202,7 @@ def wire_failures(records: list[dict], expect: Expectation) -> tuple[list[str], 
                 if record["kind"] == "text"
                 else (record["conn"] if dialect == "elevenlabs-single" else None)
             )
-            if ctx is not None and ctx not in order:
+            if ctx is not None and ctx not in order and ctx not in NOT_TURNS.get(dialect, ()):
                 order.append(ctx)
                 conn_of[ctx] = record["conn"]
     facts["contexts"] = len(order)

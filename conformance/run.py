@@ -86,6 +86,24 @@ CLIENTS = (
         {"default": "PCM 24000", "pcm": "LINEAR16 16000"},
     ),
     Client(
+        "pipecat-cartesia",
+        "pipecat_cartesia",
+        Expectation("cartesia", "cancel"),
+        {"default": "pcm_s16le 24000", "pcm": "pcm_s16le 16000"},
+    ),
+    Client(
+        "livekit-cartesia",
+        "livekit_cartesia",
+        Expectation("cartesia", "socket_close"),
+        {"default": "pcm_s16le 24000", "pcm": "pcm_s16le 16000"},
+    ),
+    Client(
+        "pipecat-elevenlabs-dialogue",
+        "pipecat_dialogue",
+        Expectation("elevenlabs-dialogue", "close_context"),
+        {"default": "pcm_24000", "pcm": "pcm_16000"},
+    ),
+    Client(
         "livekit-node-elevenlabs",
         "",
         Expectation("elevenlabs-multi", "close_context"),
