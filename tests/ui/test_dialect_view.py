@@ -12,12 +12,13 @@ import base64
 import json
 
 from tests.fixtures.frozen_clock import FrozenClock
-from tui.session import Connected
+from tui.session import Connected, SlotState
 from tui.session.model import MAX_UNCAPPED_SLOTS
 from tui.ui.widgets.frame_log import FrameLogView
 from tui.ui.widgets.slot_panel import SlotPanel, SlotRow, figures, subtitle
 
 from .consoles import make_app, make_console
+from .test_live import connected, live_app, type_turn, wait_until  # noqa: F401 (live_app: a fixture)
 from .test_transcript_truth import transcript_rows, words_on_screen
 
 PCM_TENTH = base64.b64encode(bytes(4410)).decode()  # 0.1 s of pcm_22050
@@ -105,7 +106,7 @@ async def test_a_flush_done_shows_on_its_slot_and_the_log_names_it():
 
 async def test_a_dialogue_turn_names_who_speaks_before_each_segment():
     console, _ = console_for("elevenlabs-dialogue")
-    voices = ["JBFqnCBsd6RMkjVDRZzb", "EXAVITQu4vr4xnSDxMaL"]
+    voices = list(console.wire.dialogue_voices())  # the console's list: A is its first voice, B its second
     console.ingest("sent", json.dumps({"context_id": "t1", "voices": voices}))
     for text, voice in (("Are you there? ", 0), ("Yes, I am. ", 1), ("Good. ", 0)):
         console.ingest("sent", json.dumps({"context_id": "t1", "inputs": [{"text": text, "voice_id": voices[voice]}]}))
@@ -126,3 +127,19 @@ async def test_the_guard_says_there_is_no_per_socket_cap_to_guard():
         await pilot.pause()
         said = [n.message for n in app._notifications]
         assert said == ["context-limit guard OFF (no per-socket cap: the server counts per account)"]
+
+
+async def test_a_typed_dialogue_turn_on_the_local_server_shows_who_speaks(live_app):
+    app = live_app(dialect="elevenlabs-dialogue", rate=20)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        await type_turn(pilot, "B: Are you there? A: Yes, I am.")
+        slot = lambda: app.session.slot_for("turn_1")  # noqa: E731
+        await wait_until(pilot, lambda: slot() is not None and slot().state is SlotState.FINAL, what="is_final")
+        await wait_until(
+            pilot,
+            lambda: " ".join(words_on_screen(app)) == "turn_1: B: Are you there? A: Yes, I am.",
+            5,
+            "the transcript names both speakers",
+        )
+        assert app.session.transcript.turn("turn_1").total_words == 6  # the labels are not words

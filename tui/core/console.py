@@ -111,6 +111,9 @@ class Console:
             audio_format=config.audio_format,  # Inworld names it in each context's create
             model=config.model,
         ).with_settings(self.settings, voice=config.voice)
+        if config.dialect is Dialect.ELEVENLABS_DIALOGUE:
+            # The transcript labels each voice as the operator types it: A: the list's first.
+            self.session.name_speakers(self.wire.dialogue_voices())
         self.keeper: EmbeddedKeeper | None = None  # the embedded server, restarted when it dies
         self.recorder: RecorderLike | None = None
         self.speaker: SpeakerLink | None = None
