@@ -136,6 +136,24 @@ async def inworld_barge_in(console: Console) -> None:
     await until(lambda: finished(console, "turn_2"))
 
 
+async def dialogue_two_voices(console: Console) -> None:
+    """ElevenLabs Text-to-Dialogue: one context per turn registers two voices (`voices`), and the
+    operator's A:/B: labels send each word as an input of its speaker (the local server gives
+    each voice id its own pitch of the Piper voice: two people). Each sentence end is a flush,
+    answered by `is_final_audio_for_turn`; turn_2 is barged in with close_context while its words
+    are still going out (the dialogue route has no cancel: it still flushes, and that audio is
+    dropped by id), turn_3 answers."""
+    console.submit_turn("A: Thanks for calling, how can I help? B: Hi, I need to move my flight to Friday.")
+    await listen(console, "turn_1")
+    console.submit_turn("A: Let me look at the Friday morning flights for you. There are three of them, "
+                        "and the first one leaves at a quarter past six from the north terminal.")
+    await listen(console, "turn_2", 0.6)                       # the caller cuts in, words still coming
+    console.barge_in()
+    console.submit_turn("B: Sorry, Saturday is better. A: Saturday it is.")
+    await listen(console, "turn_3")
+    await until(lambda: finished(console, "turn_2"))
+
+
 Script = Callable[[Console], Awaitable[None]]
 # name: (dialect, output format, extra console options, script)
 DEMOS: dict[str, tuple[str, str, dict, Script]] = {
@@ -143,6 +161,7 @@ DEMOS: dict[str, tuple[str, str, dict, Script]] = {
     "demo-rapid-barge-in": ("elevenlabs", "ulaw_8000", {"guard": False, "rate": 50}, rapid_barge_in),
     "demo-flush-and-keep-alive": ("elevenlabs", "pcm_16000", {}, flush_and_keep_alive),
     "demo-inworld": ("inworld", "ulaw_8000", {}, inworld_barge_in),
+    "demo-elevenlabs-dialogue": ("elevenlabs-dialogue", "ulaw_8000", {}, dialogue_two_voices),
 }
 
 

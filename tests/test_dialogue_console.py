@@ -129,3 +129,23 @@ async def test_a_dialogue_session_is_recorded_and_replays_offline(local_server, 
     with os.fdopen(read_fd) as stdin:
         assert await replay_lines(path, speed=32.0, paused=False, audio="none", stdin=stdin, out=out) == 0
     assert '"is_final":true' in out.getvalue()
+
+
+async def test_the_shipped_dialogue_demo_replays_offline_with_two_voices_and_its_barge_in():
+    from tui.shipped import find_recording, shipped_demos
+
+    assert "demo-elevenlabs-dialogue" in shipped_demos()
+    path = find_recording("demo-elevenlabs-dialogue")
+    assert path.stat().st_size < 200_000  # a demo stays small
+    out = io.StringIO()
+    read_fd, write_fd = os.pipe()
+    os.close(write_fd)
+    with os.fdopen(read_fd) as stdin:
+        assert await replay_lines(path, speed=32.0, paused=False, audio="none", stdin=stdin, out=out) == 0
+    assert out.getvalue().count('"is_final":true') == 3
+    recording = read_recording(path)
+    sent = [json.loads(e.data) for e in recording.entries if getattr(e, "direction", None) == "sent"]
+    assert {f["inputs"][0]["voice_id"] for f in sent if "inputs" in f} == {A, B}
+    barge_ins = [e for e in recording.entries if getattr(e, "kind", None) == "barge-in"]
+    assert [e.fields["context_id"] for e in barge_ins] == ["turn_2"]
+    assert {"context_id": "turn_2", "close_context": True} in sent
