@@ -115,3 +115,24 @@ def test_the_wire_speaks_every_step_the_cartesia_way():
     assert json.loads(wire.barge_in("c")) == {"context_id": "c", "cancel": True}
     keep = json.loads(wire.keep_alive("c"))
     assert keep["transcript"] == "" and keep["continue"] is True and not keep.get("flush")
+
+
+async def test_the_shipped_cartesia_demo_replays_offline_with_its_cancel():
+    from tui.shipped import find_recording, shipped_demos
+
+    assert "demo-cartesia" in shipped_demos()
+    path = find_recording("demo-cartesia")
+    assert path.stat().st_size < 200_000  # a demo stays small
+    out = io.StringIO()
+    read_fd, write_fd = os.pipe()
+    os.close(write_fd)
+    with os.fdopen(read_fd) as stdin:
+        assert await replay_lines(path, speed=32.0, paused=False, audio="none", stdin=stdin, out=out) == 0
+    text = out.getvalue()
+    assert text.count('"type":"done"') == 3 and '"flush_done":true' in text and "turn_3" in text
+    recording = read_recording(path)
+    assert recording.header.dialect == "cartesia"
+    sent = [json.loads(e.data) for e in recording.entries if getattr(e, "direction", None) == "sent"]
+    assert {"context_id": "turn_2", "cancel": True} in sent
+    barge_ins = [e for e in recording.entries if getattr(e, "kind", None) == "barge-in"]
+    assert [e.fields["context_id"] for e in barge_ins] == ["turn_2"]
