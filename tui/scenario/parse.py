@@ -126,8 +126,12 @@ class _Checker:
         self.path, self.lines = path, lines
 
     def fail(self, table: tuple[Any, ...], key: str | None, message: str) -> ScenarioError:
-        name = "scenario" if table == ("scenario",) else (f"step {table[1]}" if table[:1] == ("step",) else "")
-        label = " → ".join(p for p in (name, key or "") if p)
+        if table[:1] == ("step",):
+            name, inner = f"step {table[1]}", table[2:]
+        else:
+            name, inner = ("scenario", table[1:]) if table[:1] == ("scenario",) else ("", ())
+        dotted = ".".join(str(p) for p in (*inner, key) if p)  # settings.seed
+        label = " → ".join(p for p in (name, dotted) if p)
         return ScenarioError(self.path, self.lines.line(table, key), label, message)
 
     def known(self, table: tuple[Any, ...], data: Mapping[str, Any], keys: tuple[str, ...]) -> None:

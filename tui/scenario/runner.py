@@ -32,6 +32,7 @@ from tui.core.turn_end import DEFAULT_TURN_END, parse_turn_end
 from tui.session import SlotState
 from tui.session.pacer import MAX_RATE, MIN_RATE
 from tui.session.settings import Settings
+from tui.session.status import ConnectionState
 
 from .facts import Collector, Lane, Tap
 from .spec import BargeIn, Command, LlmPace, Say, Scenario, Step, Wait
@@ -330,7 +331,7 @@ async def run_scenario(
         if not await console.start():
             banner = console.session.banner
             raise NoConnection(banner.text if banner else "the console could not start")
-        if not await console.wait_connected(connect_timeout):
+        if not await _connect(console, connect_timeout):
             raise NoConnection(_why_not_connected(console, connect_timeout))
         result.url = console.session.status.url
         tap = tap_box[0] if tap_box else Tap(config.dialect, clock)
@@ -346,11 +347,27 @@ async def run_scenario(
     return result
 
 
+async def _connect(console: Console, timeout: float) -> bool:
+    """Wait (bounded) for the connection; without auto-reconnect, the first failed attempt ends
+    the wait (nothing would try again)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    status = console.session.status
+    while not console.connected:
+        failed = status.attempt > 0 and status.connection is ConnectionState.DISCONNECTED
+        if loop.time() >= end or (failed and not console.config.auto_reconnect):
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
 def _why_not_connected(console: Console, timeout: float) -> str:
     banner = console.session.banner
     status = console.session.status
     why = banner.text if banner else (status.close_reason or "")
-    return f"no connection to {status.url or 'the server'} within {timeout:g} s" + (f": {why}" if why else "")
+    if why:
+        return f"no connection to {status.url or 'the server'}: {why}"
+    return f"no connection to {status.url or 'the server'} within {timeout:g} s"
 
 
 __all__ = ["ConfigError", "NoConnection", "RunResult", "Runner", "run_scenario"]
