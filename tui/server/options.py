@@ -104,16 +104,11 @@ def websocket_model_refusal(query: Mapping[str, str]) -> str | None:
     )
 
 
-def elevenlabs_options(query: Mapping[str, str]) -> StreamOptions | ErrorFrame:
-    """Options of a `multi-stream-input` or `stream-input` URL (PROTOCOL.md §1.1)."""
-    fmt = _output_format(query.get("output_format", DEFAULT_OUTPUT_FORMAT))
-    if isinstance(fmt, ErrorFrame):
-        return fmt
-    timeout = _int_in(query, "inactivity_timeout", 1, elevenlabs.MAX_INACTIVITY_TIMEOUT)
-    if isinstance(timeout, ErrorFrame):
-        return timeout
+def _flags_seed_normalization(query: Mapping[str, str], names: tuple[str, ...]) -> dict[str, bool] | ErrorFrame:
+    """The boolean options `names`, after checking `seed` and `apply_text_normalization` (both
+    ElevenLabs routes take these and note them only)."""
     flags = {}
-    for name in ("auto_mode", "sync_alignment", "enable_logging", "enable_ssml_parsing"):
+    for name in names:
         flag = _bool(query, name)
         if isinstance(flag, ErrorFrame):
             return flag
@@ -124,6 +119,20 @@ def elevenlabs_options(query: Mapping[str, str]) -> StreamOptions | ErrorFrame:
     normalization = query.get("apply_text_normalization", "auto")
     if normalization not in ("auto", "on", "off"):
         return _query_error(f"apply_text_normalization must be auto, on or off, got {normalization[:40]!r}")
+    return flags
+
+
+def elevenlabs_options(query: Mapping[str, str]) -> StreamOptions | ErrorFrame:
+    """Options of a `multi-stream-input` or `stream-input` URL (PROTOCOL.md §1.1)."""
+    fmt = _output_format(query.get("output_format", DEFAULT_OUTPUT_FORMAT))
+    if isinstance(fmt, ErrorFrame):
+        return fmt
+    timeout = _int_in(query, "inactivity_timeout", 1, elevenlabs.MAX_INACTIVITY_TIMEOUT)
+    if isinstance(timeout, ErrorFrame):
+        return timeout
+    flags = _flags_seed_normalization(query, ("auto_mode", "sync_alignment", "enable_logging", "enable_ssml_parsing"))
+    if isinstance(flags, ErrorFrame):
+        return flags
     return StreamOptions(
         fmt,
         float(timeout if timeout is not None else elevenlabs.DEFAULT_INACTIVITY_TIMEOUT),
@@ -189,18 +198,9 @@ def dialogue_options(query: Mapping[str, str]) -> DialogueOptions | ErrorFrame:
     fmt = AudioFormat("mp3", 24000, 48) if name in DIALOGUE_MP3_FORMATS else _output_format(name)
     if isinstance(fmt, ErrorFrame):
         return fmt
-    flags = {}
-    for flag_name in ("sync_alignment", "enable_logging"):
-        flag = _bool(query, flag_name)
-        if isinstance(flag, ErrorFrame):
-            return flag
-        flags[flag_name] = flag
-    seed = _int_in(query, "seed", 0, 4294967295)
-    if isinstance(seed, ErrorFrame):
-        return seed
-    normalization = query.get("apply_text_normalization", "auto")
-    if normalization not in ("auto", "on", "off"):
-        return _query_error(f"apply_text_normalization must be auto, on or off, got {normalization[:40]!r}")
+    flags = _flags_seed_normalization(query, ("sync_alignment", "enable_logging"))
+    if isinstance(flags, ErrorFrame):
+        return flags
     stream = StreamOptions(fmt, dialogue.INACTIVITY_TIMEOUT, sync_alignment=flags["sync_alignment"])
     return DialogueOptions(stream, model)
 
