@@ -136,3 +136,44 @@ async def test_the_shipped_cartesia_demo_replays_offline_with_its_cancel():
     assert {"context_id": "turn_2", "cancel": True} in sent
     barge_ins = [e for e in recording.entries if getattr(e, "kind", None) == "barge-in"]
     assert [e.fields["context_id"] for e in barge_ins] == ["turn_2"]
+
+
+async def test_a_turn_past_the_account_concurrency_shows_the_429_and_sends_nothing_more(
+    voice_loader, tmp_path, consoles
+):
+    from tui.server import LocalServer
+
+    async with LocalServer(voice_loader("tone"), cartesia_concurrency=1) as server:
+        console = await console_on(
+            server.url, tmp_path, consoles, dialect="cartesia", output_format="pcm_16000", rate=50
+        )
+        assert console.submit_turn(LONG_TURN).ok
+        await wait_for(lambda: (s := console.session.slot_for("turn_1")) is not None and s.metrics.audio_frames > 0)
+        assert console.submit_turn("A second turn at once.").ok
+        await wait_for(lambda: (s := console.session.slot_for("turn_2")) is not None and s.state is SlotState.ERROR)
+        await wait_for(lambda: console.session.slot_for("turn_1").state is SlotState.FINAL)
+        slot = console.session.slot_for("turn_2")
+        assert not slot.occupied and slot.metrics.audio_frames == 0  # error done:true: the server holds nothing
+        sent = [f for f in await sent_frames(console) if f.get("context_id") == "turn_2"]
+        assert len(sent) == 1  # its first word was refused; the rest of the turn never went out
+
+
+async def test_against_the_embedded_server_a_turn_plays_until_a_barge_in_cancels_it(tmp_path):
+    from tui.core import Console
+
+    config = resolve_config(
+        provider="local", dialect="cartesia", local_voice="tone", audio="none", record_dir=tmp_path, rate=50
+    )
+    console = Console(config)
+    try:
+        assert await console.start() and await console.wait_connected(20)
+        assert console.server is not None and CARTESIA_PATH in console.endpoint
+        assert console.submit_turn(LONG_TURN).ok
+        await wait_for(lambda: (s := console.session.slot_for("turn_1")) is not None and s.metrics.audio_seconds > 0.5)
+        assert console.barge_in() == "turn_1"
+        await wait_for(lambda: console.session.slot_for("turn_1").metrics.final_at is not None)
+        sent = await sent_frames(console)
+    finally:
+        await console.shutdown()
+    assert console.session.slot_for("turn_1").state is SlotState.INTERRUPTED
+    assert {"context_id": "turn_1", "cancel": True} in sent
