@@ -31,7 +31,7 @@ from websockets.http11 import Request, Response
 from tui.protocol import cartesia, dialogue, elevenlabs, inworld, murf, stream_input
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat
-from tui.protocol.frames import ErrorFrame
+from tui.protocol.frames import ErrorFrame, ServerEvent
 from tui.protocol.secret import Secret
 from tui.protocol.urls import INWORLD_PATH, redact_url
 
@@ -53,12 +53,13 @@ from .auth import (
 )
 from .cartesia_contexts import DEFAULT_CONCURRENCY, Account, CartesiaConnection, decode_frame as decode_cartesia_frame
 from .clock import Clock, real_clock
-from .connection import ConnectionRuntime, Model, close_reason
+from .connection import ConnectionRuntime, close_reason
 from .contexts import MultiContextConnection
 from .dialogue_contexts import DialogueConnection
 from .fault_plan import FaultPlan
 from .inworld_contexts import InworldConnection
 from .logs import RedactingLogger
+from .model import DialectModel
 from .murf_turns import MurfConnection, decode_frame as decode_murf_frame
 from .options import (
     StreamOptions,
@@ -134,7 +135,9 @@ def match_route(path: str) -> Route | None:
     return Route(dialect, match.group(1), query)
 
 
-_CODECS = {
+Decode = Callable[[str | bytes], object]  # a client frame, or the reason it is unreadable
+Encode = Callable[[ServerEvent], str | list[str]]
+_CODECS: dict[Dialect, tuple[Decode, Encode]] = {
     Dialect.ELEVENLABS: (elevenlabs.decode_client, elevenlabs.encode_server),
     Dialect.ELEVENLABS_SINGLE: (stream_input.decode_client, stream_input.encode_server),
     Dialect.MURF: (decode_murf_frame, murf.encode_server),
@@ -271,16 +274,18 @@ class LocalServer:
     # ---- one connection ------------------------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
-        route = match_route(ws.request.path)
-        if route is None:  # process_request refused it already
+        request = ws.request  # the handshake's, set before the handler runs
+        route = match_route(request.path) if request is not None else None
+        if request is None or route is None:  # process_request refused it already
             return
-        self._log.info("%s open: %s %s", ws.id, route.dialect.value, redact_url(ws.request.path))
-        options, model = self._model_for(route, ws.request.headers)
+        self._log.info("%s open: %s %s", ws.id, route.dialect.value, redact_url(request.path))
+        options, model = self._model_for(route, request.headers)
         decode, encode = _CODECS[route.dialect]
         if isinstance(options, ErrorFrame):
             await ws.send(encode(options))
             await ws.close(options.code or 1008, close_reason(options.message))
             return
+        assert model is not None  # _model_for gives a model with every StreamOptions
         dialogue_route = route.dialect is Dialect.ELEVENLABS_DIALOGUE  # alignment only with sync_alignment, per frame
         encoder = AudioEncoder(
             options.output,
@@ -314,7 +319,7 @@ class LocalServer:
             self._trimmed = now
             _TRIM()
 
-    def _model_for(self, route: Route, headers: Headers) -> tuple[StreamOptions | ErrorFrame, Model | None]:
+    def _model_for(self, route: Route, headers: Headers) -> tuple[StreamOptions | ErrorFrame, DialectModel | None]:
         if route.dialect is Dialect.CARTESIA:
             # Each context names its own output_format (its lane's encoder, cartesia_contexts.py);
             # the connection's encoder is never used for audio.
@@ -347,7 +352,7 @@ class LocalServer:
             flush_done=self.flush_done,
         )
 
-    def _dialogue_model(self, route: Route, headers: Headers) -> tuple[StreamOptions | ErrorFrame, Model | None]:
+    def _dialogue_model(self, route: Route, headers: Headers) -> tuple[StreamOptions | ErrorFrame, DialectModel | None]:
         key_check = check_key(self.api_key, dialogue_handshake_key(headers, route.query))
         if key_check is KeyCheck.WRONG:
             return ELEVENLABS_KEY_WRONG, None

@@ -226,7 +226,7 @@ class Lane:
     def stop(self) -> asyncio.Task[None] | None:
         """Abandon everything (the socket is gone); the task to await, if one runs."""
         self.abandon()
-        if self.busy:
+        if self._task is not None and self.busy:
             self._task.cancel()
             return self._task
         return None
@@ -254,7 +254,7 @@ class Lane:
         while batch is not None:
             now = self._pool.clock()
             self._audio_end = max(self._audio_end or now, now) + batch.seconds
-            upcoming = asyncio.ensure_future(self._next(step))
+            upcoming = asyncio.ensure_future(self._next(step, self._audio_end))
             try:
                 for frame in batch.frames:
                     await self._send(frame)
@@ -263,8 +263,9 @@ class Lane:
                 raise
             batch = await upcoming
 
-    async def _next(self, step: Callable[[], Batch | None]) -> Batch | None:
-        """The turn's next unit, once its client is within MAX_LEAD_SECONDS of the audio sent."""
+    async def _next(self, step: Callable[[], Batch | None], audio_end: float) -> Batch | None:
+        """The turn's next unit, once its client is within MAX_LEAD_SECONDS of the audio sent
+        (`audio_end`: when that audio ends on the pool's clock)."""
         clock = self._pool.clock
-        await sleep_on(clock, self._audio_end - MAX_LEAD_SECONDS - clock())
-        return await self._pool.run(step, self._audio_end)
+        await sleep_on(clock, audio_end - MAX_LEAD_SECONDS - clock())
+        return await self._pool.run(step, audio_end)
