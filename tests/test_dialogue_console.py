@@ -149,3 +149,23 @@ async def test_the_shipped_dialogue_demo_replays_offline_with_two_voices_and_its
     barge_ins = [e for e in recording.entries if getattr(e, "kind", None) == "barge-in"]
     assert [e.fields["context_id"] for e in barge_ins] == ["turn_2"]
     assert {"context_id": "turn_2", "close_context": True} in sent
+
+
+async def test_with_the_guard_off_a_sixth_context_gets_the_services_limit_error_and_close_1008(
+    local_server, tmp_path, consoles
+):
+    console = await console_on(
+        local_server, tmp_path, consoles, dialect="elevenlabs-dialogue", guard=False, rate=2, auto_reconnect=False
+    )
+    for _ in range(6):  # slow words: the first five are all still open when the sixth opens
+        assert console.submit_turn(LONG_TURN).ok
+    await wait_for(lambda: console.session.status.close_code is not None)
+    assert console.session.status.close_code == 1008
+    assert "Maximum simultaneous contexts" in console.session.status.close_reason
+
+
+async def test_with_the_guard_on_the_sixth_turn_waits_for_a_free_slot(local_server, tmp_path, consoles):
+    console = await console_on(local_server, tmp_path, consoles, dialect="elevenlabs-dialogue", rate=2)
+    started = [console.submit_turn(LONG_TURN).ok for _ in range(6)]
+    assert started == [True] * 6  # accepted: the sixth is queued, not sent
+    assert len(console.turns.queue) == 1 and console.session.status.close_code is None
