@@ -185,3 +185,38 @@ async def test_first_audio_delay_from_the_fault_plan_delays_cartesia_chunks(voic
         manual_clock.advance(2)
         frames = await ws.until(is_done("t"))
     assert pcm(frames)
+
+
+async def test_a_context_the_quota_fault_answered_frees_its_place_in_the_account(voice_loader):
+    plan = FaultPlan(parse_faults("quota"), 1)
+    async with (
+        LocalServer(voice_loader("tone"), faults=plan, cartesia_concurrency=1) as server,
+        client(cartesia_endpoint(server.url)) as ws,
+    ):
+        await ws.send(request("q1", "Hello there."))  # open (continue true), answered at once by the fault
+        first = await ws.until(is_done("q1"))
+        await ws.send(request("q2", "Hello again."))
+        second = await ws.until(is_done("q2"))
+    assert [f["type"] for f in first] == ["done"] and [f["type"] for f in second] == ["done"]  # no 429
+
+
+async def test_generation_config_speed_sets_the_voices_pace(local_server):
+    async with client(cartesia_endpoint(local_server)) as ws:
+        await ws.send(request("fast", "abcdef.", more=False, generation_config={"speed": 1.5}))
+        fast = await ws.until(is_done("fast"))
+        await ws.send(request("slow", "abcdef.", more=False, speed="slow"))
+        slow = await ws.until(is_done("slow"))
+        await ws.send(request("clamped", "abcdef.", more=False, generation_config={"speed": 9}))
+        clamped = await ws.until(is_done("clamped"))
+    assert len(pcm(fast)) == 2 * round(7 * 0.06 / 1.5 * 24000)
+    assert len(pcm(slow)) == 2 * round(7 * 0.06 / 0.8 * 24000)
+    assert len(pcm(clamped)) == len(pcm(fast))  # 0.6-1.5, as documented
+
+
+async def test_a_key_in_the_query_never_reaches_the_servers_log(start_local_server, caplog):
+    caplog.set_level("INFO")
+    server = await start_local_server(api_key="sk-very-secret")
+    async with client(cartesia_endpoint(server.url, api_key="sk-very-secret")) as ws:
+        await ws.send(request("k", "Hi.", more=False))
+        await ws.until(is_done("k"))
+    assert "sk-very-secret" not in caplog.text and "api_key=***" in caplog.text

@@ -32,28 +32,21 @@ Choices where the reference leaves room (PROTOCOL-DIALECTS.md §2.6; each one te
 - Idle: after IDLE_TIMEOUT (5 min) with no client frame and no audio going out, close 1000
   "connection idle timeout" (observed, cartesia-python #39).
 - Phoneme timestamps (only when asked): the local voices time characters, not phonemes, so each
-  spoken character of a word stands for one phoneme.
+  spoken character of a word stands for one phoneme (cartesia_audio.py).
+- Speed: `generation_config.speed` (clamped to its documented 0.6-1.5) or the legacy `speed`
+  word sets the voice's pace; emotion, volume and the pronunciation dictionary are noted only.
+- A context a fault rehearsal abandons (`forget`) leaves the account's count at once.
 """
 
 from __future__ import annotations
 
+import math
 import string
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from tui.protocol import cartesia as ca
 from tui.protocol.cartesia import Cancel, Generation
-from tui.protocol.formats import AudioFormat
-from tui.protocol.frames import (
-    Alignment,
-    Audio,
-    DecodeError,
-    ErrorFrame,
-    ServerEvent,
-    WordTimestamps,
-    load_object,
-    optional_str,
-)
+from tui.protocol.frames import DecodeError, ErrorFrame, load_object, optional_str
 
 from .actions import (
     NORMAL_CLOSURE,
@@ -68,6 +61,7 @@ from .actions import (
     over_budget,
     settle,
 )
+from .cartesia_audio import CartesiaContext
 from .clock import Clock
 from .fault_plan import Abandon
 from .synthesis import MAX_FRAME_MS, AudioEncoder
@@ -108,87 +102,27 @@ class Account:
 
     def __init__(self, concurrency: int = DEFAULT_CONCURRENCY) -> None:
         self.concurrency = concurrency
-        self.active: set[tuple[object, str | None]] = set()  # (socket's model, context id)
+        self.active: set[tuple[CartesiaConnection, str | None]] = set()  # (socket's model, context id)
 
-    def admit(self, key: tuple[object, str | None]) -> bool:
+    def admit(self, key: tuple[CartesiaConnection, str | None]) -> bool:
         if key not in self.active and len(self.active) >= self.concurrency:
             return False
         self.active.add(key)
         return True
 
 
-@dataclass(eq=False)
-class CartesiaContext(Turn):
-    """A Cartesia context: a turn plus its fixed settings, timestamps and flush counters."""
-
-    settings: dict[str, Any] = field(default_factory=dict)
-    fmt: AudioFormat = AudioFormat("pcm", 24000)
-    buffer_delay: float = ca.DEFAULT_MAX_BUFFER_DELAY_MS / 1000.0
-    words: bool = False
-    phonemes: bool = False
-    normalized: bool = False
-    flushes: int = 0  # flush ids handed out
-    flushes_done: int = 0
-    offset: float = 0.0  # seconds of audio sent so far: timestamps count from the context's start
-    last_step: float = 0.0
-    clock: Clock | None = None
-    expires: float | None = None  # ended and drained: active until then
-
-    def audio_frames(self, event: ServerEvent) -> list[str]:
-        """The per-context encoder (runs in a synthesis worker): chunk, timestamps, phonemes."""
-        if not isinstance(event, Audio):  # the lane encodes audio only
-            return _frames(ca.encode_server(event))
-        now = self.clock() if self.clock is not None else 0.0
-        step_ms, self.last_step = (now - self.last_step) * 1000.0, now
-        outstanding = self.flushes_done + 1 if self.flushes > self.flushes_done else None
-        timing = event.normalized_alignment if self.normalized else event.alignment
-        start, self.offset = self.offset, self.offset + self.fmt.seconds(len(event.audio))
-        words = word_timestamps(timing, start) if timing is not None and self.words else None
-        frames = ca.encode_chunk(
-            Audio(event.audio, self.context_id, words=words), step_time=step_ms, flush_id=outstanding
-        )
-        if timing is not None and self.phonemes:
-            phonemes = char_timestamps(timing, start)
-            if phonemes.words:
-                frames.append(ca.encode_phonemes(self.context_id, phonemes))
-        return frames
+# Cartesia's legacy `speed` words (before generation_config.speed, which takes 0.6-1.5).
+LEGACY_SPEEDS = {"slowest": 0.6, "slow": 0.8, "normal": 1.0, "fast": 1.25, "fastest": 1.5}
 
 
-def _frames(encoded: str | list[str]) -> list[str]:
-    return [encoded] if isinstance(encoded, str) else encoded
-
-
-def word_timestamps(alignment: Alignment, offset: float) -> WordTimestamps:
-    """Words (whitespace-separated) of a unit's char timings (ms, from the unit's start) in
-    seconds from the context's start."""
-    found: list[tuple[str, float, float]] = []
-    current, start, end = "", 0.0, 0.0
-    for ch, at, length in zip(alignment.chars, alignment.char_start_times_ms, alignment.char_durations_ms):
-        if ch.isspace():
-            if current:
-                found.append((current, start, end))
-            current = ""
-            continue
-        if not current:
-            start = offset + at / 1000.0
-        current += ch
-        end = offset + (at + length) / 1000.0
-    if current:
-        found.append((current, start, end))
-    return WordTimestamps(
-        tuple(w for w, _, _ in found), tuple(s for _, s, _ in found), tuple(e for _, _, e in found), "context"
-    )
-
-
-def char_timestamps(alignment: Alignment, offset: float) -> WordTimestamps:
-    spoken = [
-        (ch, offset + at / 1000.0, offset + (at + n) / 1000.0)
-        for ch, at, n in zip(alignment.chars, alignment.char_start_times_ms, alignment.char_durations_ms)
-        if ch.isalnum()
-    ]
-    return WordTimestamps(
-        tuple(c for c, _, _ in spoken), tuple(s for _, s, _ in spoken), tuple(e for _, _, e in spoken)
-    )
+def speed_of(frame: Generation) -> float:
+    """The voice's speed: generation_config.speed (sonic-3+, clamped to 0.6-1.5 as documented),
+    else the legacy `speed` word; 1.0 for anything else (emotion and volume are noted only)."""
+    config = frame.generation_config or {}
+    speed = config.get("speed")
+    if isinstance(speed, (int, float)) and not isinstance(speed, bool) and math.isfinite(speed):
+        return min(1.5, max(0.6, float(speed)))
+    return LEGACY_SPEEDS.get(frame.speed, 1.0) if isinstance(frame.speed, str) else 1.0
 
 
 def empty_or_punctuation(text: str) -> bool:
@@ -287,6 +221,7 @@ class CartesiaConnection:
             return ca.error_event(CONCURRENCY_MESSAGE, "concurrency_limited", 429, cid)
         context = CartesiaContext(
             cid,
+            speed=speed_of(frame),
             settings=frame.settings(),
             fmt=fmt,
             words=frame.add_timestamps,
@@ -360,7 +295,7 @@ class CartesiaConnection:
         """Stop counting `turn` (a fault abandoned it: fault_plan.py): it leaves the socket's
         table of contexts, as the fault plan has always done. A newer context under its id stays."""
         if self.contexts.get(turn.context_id) is turn:
-            del self.contexts[turn.context_id]
+            self._drop(turn.context_id)  # and from the account: it no longer counts there either
 
     def release(self) -> None:
         """The socket is gone: its contexts no longer count toward the account's limit."""
