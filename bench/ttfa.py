@@ -18,12 +18,15 @@ and drives it over real loopback WebSockets (ElevenLabs multi-stream-input, pcm_
   contexts, and the share of contexts that stall at all); first audio p50/p95. Reference in the
   same run, measured just before each level: the voice alone in this process, the same turns
   one after another (`--workers` synthesis threads at once, as the server runs them).
+- Dialects: a short turn in each dialect the server speaks, driven as the console drives it,
+  with ElevenLabs as the reference in the same run (bench/dialect_ttfa.py).
 - Formats: the 5-word turn in each encoded format against PCM at the same rate on the same
   server, the formats taking turns run by run (same conditions): ElevenLabs mp3_44100_128 vs
   pcm_44100, mp3_22050_32 vs pcm_22050; Murf (end: true) WAV and MP3 vs PCM at 24000 Hz.
 
 Prints a table of p50/p95 and writes JSON to bench/results/ttfa-<time>.json.
 Run: .venv/bin/python bench/ttfa.py [--runs 40] [--sockets 1 2 4] [--workers 2] [--parts ttfa load formats]
+     .venv/bin/python bench/ttfa.py --parts dialects [--runs 40]
      .venv/bin/python bench/ttfa.py --parts throughput [--levels 1 2 3 4] [--words 60] [--rounds 3]
 """
 
@@ -45,6 +48,7 @@ from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.dialect_ttfa import measure_dialects, print_dialects  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 
 from tui.protocol.urls import elevenlabs_url, murf_url  # noqa: E402
@@ -364,7 +368,7 @@ async def main() -> None:
     parser.add_argument(
         "--parts",
         nargs="+",
-        choices=("ttfa", "load", "formats", "throughput"),
+        choices=("ttfa", "load", "formats", "throughput", "dialects"),
         default=["ttfa", "load", "formats"],
         help="what to measure (default all but throughput)",
     )
@@ -382,6 +386,7 @@ async def main() -> None:
         ttfa = await measure_ttfa(url, voice, args.runs) if "ttfa" in args.parts else {}
         load = [await measure_load(url, n, args.rounds) for n in args.sockets] if "load" in args.parts else []
         formats = await measure_formats(base, args.runs) if "formats" in args.parts else {}
+        dialects = await measure_dialects(base, args.runs) if "dialects" in args.parts else {}
         throughput = (
             [
                 await measure_throughput(url, voice, n, args.words, args.rounds, args.workers, process.pid)
@@ -411,6 +416,8 @@ async def main() -> None:
             print(f"{name:>16} {t['p50']:8.1f}ms {t['p95']:6.1f}ms {ratio}")
     if throughput:
         print_throughput(throughput, args)
+    if dialects:
+        print_dialects(dialects, args.runs)
 
     out = ROOT / "bench" / "results" / f"ttfa-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -428,6 +435,7 @@ async def main() -> None:
                 "load": load,
                 "formats": formats,
                 "throughput": throughput,
+                "dialects": dialects,
             },
             indent=2,
         )
