@@ -211,3 +211,14 @@ async def test_contexts_run_in_parallel_and_their_frames_interleave(local_server
     order = [f["context_id"] for f in of_type(frames, "chunk")]
     assert order.index("b") < len(order) - 1 - order[::-1].index("a")  # b's audio began before a's ended
     assert len(pcm(frames, "a")) == 2 * samples(68 * 0.06) and len(pcm(frames, "b")) == 2 * samples(70 * 0.06)
+
+
+async def test_long_text_with_no_sentence_end_is_generated_up_to_its_last_word(start_local_server, manual_clock):
+    server = await start_local_server(clock=manual_clock)  # the buffer delay never passes
+    words = "word " * 30  # 150 chars, no sentence end: past the managed buffer's 100
+    async with client(cartesia_endpoint(server.url)) as ws:
+        await ws.send(request("m", words[:-5] + "wor"))  # the last word still growing
+        frames = await ws.until(lambda f: f["type"] == "chunk")
+        await ws.send(request("m", "d.", more=False))
+        frames += await ws.until(is_done("m"))
+    assert len(pcm(frames)) == 2 * samples(len(words[:-5] + "word.") * 0.06)

@@ -8,7 +8,8 @@ a context after its `done` (LiveKit reuses a socket for its next stream).
 Choices where the reference leaves room (PROTOCOL-DIALECTS.md §2.6; each one tested):
 - Buffering: with `max_buffer_delay_ms` 0 each transcript is generated at once and answered
   with a `flush_done` after its audio (observed live); otherwise text waits for a sentence end,
-  a manual `flush`, `continue: false`, or the delay (default 3000 ms) after its first char.
+  `MANAGED_BUFFER_CHARS` waiting (cut at the last word), a manual `flush`, `continue: false`,
+  or the delay (default 3000 ms) after its first char.
   A manual `flush` generates what is buffered; its `flush_done` carries `flush_id` 1, 2, ...
   Chunks carry the `flush_id` of the flush their audio belongs to, while one is outstanding.
 - Expiry: `done` follows the last audio of an ended context at once (clients wait for it). The
@@ -65,10 +66,13 @@ from .cartesia_audio import CartesiaContext
 from .clock import Clock
 from .fault_plan import Abandon
 from .synthesis import MAX_FRAME_MS, AudioEncoder
-from .text_buffer import SENTENCE_END, cut_after_last, unspeakable
+from .text_buffer import SENTENCE_END, cut_after_last, cut_at_word, unspeakable
 
 DEFAULT_CONCURRENCY = 15
 EXPIRY_SECONDS = 1.0
+# Managed buffering generates once this much text waits with no sentence end (the service says
+# only "enough text"; ours: about a clause or two). It also bounds what each input rescans.
+MANAGED_BUFFER_CHARS = 100
 EMPTY_TRANSCRIPT = (
     "transcript empty or contains only punctuation: first transcript for WS is empty or contains only punctuation"
 )
@@ -197,10 +201,11 @@ class CartesiaConnection:
             actions = self._send_buffer(context, flush=flush)
         else:
             ready, context.buffer = cut_after_last(SENTENCE_END, context.buffer)
+            if not ready.strip() and len(context.buffer) >= MANAGED_BUFFER_CHARS:
+                ready, context.buffer = cut_at_word(context.buffer)  # enough text for prosody
             if ready.strip():
                 actions.append(self._dispatch(context, ready))
-            if not context.buffer:
-                context.deadline = None
+                context.deadline = self.last_frame + context.buffer_delay if context.buffer else None
         if not frame.continue_:
             context.closing = True
             actions += self._finish(context)
