@@ -76,6 +76,12 @@ async def test_quota_fault_answers_a_context_with_a_bare_is_final(voice_loader):
         await ws.send(say("q", "Hello there. "))
         await ws.send(flush("q"))
         assert await ws.recv() == {"is_final": True, "context_id": "q"}
+        await ws.send(say("q", "Ignored words. "))  # the spent id is ignored until its close
+        await ws.send({"context_id": "q", "close_context": True})  # releases the id
+        await ws.send(voices("q"))  # a new context under the id: quota (p=1) answers it too
+        await ws.send(say("q", "Hello again. "))
+        await ws.send(flush("q"))
+        assert await ws.recv() == {"is_final": True, "context_id": "q"}  # nothing of the ignored words came
 
 
 async def test_ttfa_fault_holds_the_first_audio_on_the_servers_clock(voice_loader, manual_clock):

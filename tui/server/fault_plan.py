@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import cast
 
-from tui.protocol import elevenlabs as el, murf
+from tui.protocol import dialogue, elevenlabs as el, murf
 from tui.protocol.frames import ErrorFrame
 
 from .actions import Action, Generate, SendError, SendFinal, Turn
@@ -144,7 +144,9 @@ class FaultyModel:
         cid = getattr(frame, "context_id", _NO_ID)
         if cid in self._spent:
             self._model.last_frame = self._clock()  # still a frame: the socket is not idle
-            if isinstance(frame, (el.CloseContext, murf.End, murf.Clear)) or getattr(frame, "end", False):
+            if isinstance(frame, (el.CloseContext, dialogue.CloseContext, murf.End, murf.Clear)) or getattr(
+                frame, "end", False
+            ):
                 self._spent.discard(cid)
             return []
         turn = self._open_context(frame.context_id) if isinstance(frame, el.CloseContext) else None
