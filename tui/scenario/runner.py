@@ -87,7 +87,7 @@ class RunResult:
     url: str
     started_wall: float
     duration_s: float = 0.0
-    cpu_s: float = 0.0
+    cpu_s: float = 0.0  # this process's CPU time while the steps played (console + runner)
     submitted: list[Submitted] = field(default_factory=list)
     barge_ins: list[Pressed] = field(default_factory=list)
     lanes: list[Lane] = field(default_factory=list)
@@ -326,7 +326,6 @@ async def run_scenario(
 
     console = Console(config, clock=clock, recorder_factory=recorder)
     result = RunResult(scenario, config.provider, config.dialect.value, "", time.time())
-    cpu0 = time.process_time()
     try:
         if not await console.start():
             banner = console.session.banner
@@ -336,14 +335,15 @@ async def run_scenario(
         result.url = console.session.status.url
         tap = tap_box[0] if tap_box else Tap(config.dialect, clock)
         runner = Runner(scenario, console, tap, clock)
+        cpu0 = time.process_time()
         await runner.play(on_step)
         result.duration_s = runner.now()
+        result.cpu_s = time.process_time() - cpu0  # playing it: not the start or the shutdown
         result.submitted, result.barge_ins = runner.submitted, runner.barge_ins
         result.lanes, result.collector, result.tap = runner.collector.lanes, runner.collector, tap
         result.run_errors = runner.errors + tap.closes
     finally:
         await console.shutdown()
-        result.cpu_s = time.process_time() - cpu0
     return result
 
 
