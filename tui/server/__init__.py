@@ -3,6 +3,9 @@
 - `LocalServer(voice, host=, port=, api_key=, clock=, workers=, flush_done=)`: start/close or `async with`;
   `.url` is the base (`ws://127.0.0.1:PORT`) to which clients append the endpoint paths.
 - `ManualClock`: a clock tests move by hand; every server deadline follows it.
+- ElevenLabs Text-to-Dialogue (`dialogue_contexts`): voices per context, each voice id a speaker
+  of its own (`synth/voice_bank.py`), one `is_final_audio_for_turn` per flush, every protocol error
+  an error frame then 1008; its choices where the service is unverified are in that module.
 - `cli.add_serve_arguments` / `cli.run_serve`: the command line (also `python -m tui.server`).
 
 The protocol rules live in sans-IO models (`contexts`, `single_stream`, `murf_turns`), the
