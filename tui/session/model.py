@@ -35,7 +35,8 @@ __all__ = ["MAX_UNCAPPED_SLOTS", "MURF_SOCKET_TIMEOUT", "SOCKET_TIMEOUTS", "Sess
 
 
 class Session(Outbound):
-    """Five context slots, the frame log, the transcript and the status strip of one connection.
+    """The context slots (one per context the dialect allows; growing where it sets no cap), the
+    frame log, the transcript and the status strip of one connection.
 
     Call `apply` on one thread only (the asyncio loop's). Read the attributes freely after it.
     """
