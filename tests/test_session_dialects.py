@@ -48,8 +48,8 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def received_lines(s: Session) -> list[str]:
-    return [e.summary for e in s.log if e.direction == "received"]
+def last_received(s: Session):
+    return [e for e in s.log if e.direction == "received"][-1]
 
 
 # ---- Cartesia --------------------------------------------------------------------------------
@@ -133,7 +133,8 @@ def test_a_flush_done_is_counted_in_the_slot_and_named_in_the_log(frozen_clock):
     receive(s, ca_flush_done("c1", 2))
     assert slot.metrics.markers == {"flush": 2}
     assert slot.occupied and slot.state is SlotState.SPEAKING  # a flush done is not the end
-    assert received_lines(s)[-1].startswith("flush done 2 · ")
+    # Named beside the frame, which the log keeps as the whole JSON it was.
+    assert last_received(s).marker == "flush done 2" and json.loads(last_received(s).summary)["flush_id"] == 2
 
 
 def test_a_cartesia_cancel_waits_briefly_for_a_done_and_owes_no_audio(frozen_clock):
@@ -212,7 +213,7 @@ def test_an_inworld_context_opens_on_create_and_its_creation_is_a_marker(frozen_
     frozen_clock.advance(0.05)
     receive(s, iw_result("c1", "contextCreated", {"voiceId": "Ashley"}))
     assert slot.metrics.markers == {"ready": 1} and slot.state is SlotState.OPENING
-    assert received_lines(s)[-1].startswith("context created · ")
+    assert last_received(s).marker == "context created"
     send(s, iw("c1", "send_text", {"text": "Hello there.", "flush_context": {}}))
     assert slot.state is SlotState.GENERATING
     send(s, iw("c1", "close_context"))
@@ -304,7 +305,7 @@ def test_a_turn_final_is_a_marker_and_is_final_ends_the_context(frozen_clock):
     receive(s, {"is_final_audio_for_turn": True, "context_id": "t1"})
     slot = s.slot_for("t1")
     assert slot.occupied and slot.state is SlotState.SPEAKING and slot.metrics.markers == {"turn": 1}
-    assert received_lines(s)[-1].startswith("turn final · ")
+    assert last_received(s).marker == "turn final"
     send(s, {"context_id": "t1", "close_context": True})
     receive(s, {"is_final": True, "context_id": "t1"})
     assert slot.state is SlotState.FINAL and not slot.occupied

@@ -14,6 +14,7 @@ import json
 from tests.fixtures.frozen_clock import FrozenClock
 from tui.session import Connected, SlotState
 from tui.session.model import MAX_UNCAPPED_SLOTS
+from tui.ui.screens.frame_detail import describe
 from tui.ui.widgets.frame_log import FrameLogView
 from tui.ui.widgets.slot_panel import SlotPanel, SlotRow, figures, subtitle
 
@@ -96,7 +97,11 @@ async def test_a_flush_done_shows_on_its_slot_and_the_log_names_it():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         log = app.screen.query_one(FrameLogView)
-        assert any(row.summary.startswith("flush done 1 · ") for row in log.rows)
+        (row,) = [row for row in log.rows if row.marker]
+        assert row.marker == "flush done 1" and "flush done 1 · {" in log._line_text(row).plain
+        # The whole frame opens pretty-printed, its marker in the header.
+        detail = describe(row).plain.splitlines()
+        assert detail[0].endswith("· flush done 1") and detail[1] == "{"
         # Closed and final, the slot's last line is its close→final time again.
         console.ingest("sent", ca_text("c1", "", **{"continue": False}))
         clock.advance(0.2)

@@ -45,7 +45,7 @@ async def test_a_typed_turn_reaches_its_final_with_the_dialects_markers_in_slot_
         log = app.screen.query_one(FrameLogView)
         await wait_until(
             pilot,
-            lambda: any(e.summary.startswith(MARKERS[dialect]) for e in log.rows if e.direction == "received"),
+            lambda: any(e.marker.startswith(MARKERS[dialect]) for e in log.rows if e.direction == "received"),
             2,
             "the marker named in the log pane",
         )

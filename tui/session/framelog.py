@@ -76,6 +76,7 @@ class LogEntry:
     size: int  # bytes on the wire (0 for notes)
     summary: str
     level: Level = "info"  # of a note
+    marker: str = ""  # a received marker, by name: "flush done 2", "turn final", "context created"
 
 
 class FrameLog:
@@ -111,11 +112,18 @@ class FrameLog:
         return self._next_seq - 1
 
     def add(
-        self, at: float, direction: str, context_id: str | None, size: int, summary: str, level: Level = "info"
+        self,
+        at: float,
+        direction: str,
+        context_id: str | None,
+        size: int,
+        summary: str,
+        level: Level = "info",
+        marker: str = "",
     ) -> LogEntry:
         if self._secrets:
             summary = redact_text(summary, self._secrets)
-        entry = LogEntry(self._next_seq, at, direction, context_id, size, summary, level)
+        entry = LogEntry(self._next_seq, at, direction, context_id, size, summary, level, marker)
         self._next_seq += 1
         self._entries.append(entry)
         return entry

@@ -96,11 +96,8 @@ def on_received(session: Receiver, raw: str | bytes, changes: Changes) -> None:
     cid = None if isinstance(event, DecodeError) else event.context_id
     if cid is None and isinstance(event, (Audio, Final, FlushDone, TurnAudioDone, ContextOpened)):
         cid = session.default_context  # on the single-context endpoint: the stream's turn
-    summary = session.log.summarize(raw)
-    word = marker_word(event)
-    if word is not None:
-        summary = f"{word} · {summary}"
-    session.log.add(session.elapsed(), "received", cid, size, summary)
+    marker = marker_word(event) or ""  # named beside the frame, which stays whole JSON
+    session.log.add(session.elapsed(), "received", cid, size, session.log.summarize(raw), marker=marker)
     changes.log = True
     _note_oddities(session, raw, event, cid, size, changes)
     if isinstance(event, DecodeError):

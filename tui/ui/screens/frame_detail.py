@@ -24,7 +24,8 @@ from ..format import human_bytes
 def describe(entry: LogEntry) -> Text:
     """The entry's header line and its summary, pretty-printed when it parses as JSON."""
     size = f" · {human_bytes(entry.size)}" if entry.size else ""
-    header = f"{entry.direction} · {entry.at:.3f} s · context {entry.context_id or '-'}{size}"
+    marker = f" · {entry.marker}" if entry.marker else ""
+    header = f"{entry.direction} · {entry.at:.3f} s · context {entry.context_id or '-'}{size}{marker}"
     try:
         body = json.dumps(json.loads(entry.summary), indent=2, ensure_ascii=False)
     except ValueError:  # cut at the summary limit, or not JSON at all: shown as it is, wrapped

@@ -2,8 +2,9 @@
 
 It shows the session's `FrameLog` (tui.session.framelog): direction, seconds since the session
 began, context, size, and the one-line summary the model made (audio already elided to its byte
-count). Lines are rendered only when they scroll into view (a `ScrollView` with `render_line`),
-so five contexts streaming cost a list append per frame, not a Rich render per frame.
+count), with a marker named before its frame ("flush done 2 · {…}"). Lines are rendered only when
+they scroll into view (a `ScrollView` with `render_line`), so five contexts streaming cost a list
+append per frame, not a Rich render per frame.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class FrameLogView(ScrollView, can_focus=True):
         "frame-log--warning",
         "frame-log--error",
         "frame-log--dim",
+        "frame-log--marker",
     }
     DEFAULT_CSS = """
     FrameLogView { background: $surface; scrollbar-size-vertical: 1; overflow-x: hidden; }
@@ -47,6 +49,7 @@ class FrameLogView(ScrollView, can_focus=True):
     FrameLogView > .frame-log--warning { color: $text-warning; }
     FrameLogView > .frame-log--error { color: $text-error; text-style: bold; }
     FrameLogView > .frame-log--dim { color: $text-muted; }
+    FrameLogView > .frame-log--marker { color: $text-accent; text-style: bold; }
     """
 
     filter_context: reactive[str | None] = reactive(None, init=False)
@@ -141,5 +144,7 @@ class FrameLogView(ScrollView, can_focus=True):
         line.append(f"{entry.at:8.3f} ", dim)
         line.append(f"{(entry.context_id or '-')[:12]:<12} ", style)
         line.append(f"{human_bytes(entry.size) if entry.size else '':>6} ", dim)
+        if entry.marker:  # flush done, turn final, context created: named before the frame
+            line.append(f"{entry.marker} · ", component_style(self, "frame-log--marker"))
         line.append(entry.summary, style if entry.direction == "note" else "")
         return line
