@@ -220,3 +220,17 @@ async def test_a_key_in_the_query_never_reaches_the_servers_log(start_local_serv
         await ws.send(request("k", "Hi.", more=False))
         await ws.until(is_done("k"))
     assert "sk-very-secret" not in caplog.text and "api_key=***" in caplog.text
+
+
+def test_serve_takes_the_account_concurrency_and_refuses_a_bad_one(capsys):
+    import argparse
+
+    from tui.server.cli import add_serve_arguments
+
+    parser = argparse.ArgumentParser()
+    add_serve_arguments(parser)
+    assert parser.parse_args([]).cartesia_concurrency == 15
+    assert parser.parse_args(["--cartesia-concurrency", "2"]).cartesia_concurrency == 2
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--cartesia-concurrency", "0"])
+    assert "cartesia concurrency" in capsys.readouterr().err
