@@ -8,9 +8,12 @@ import base64
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
+from tui.protocol import cartesia, dialogue, inworld
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat
+from tui.protocol.frames import Audio, ContextOpened, ErrorFrame, Final, FlushDone, TurnAudioDone, WordTimestamps
 from tui.protocol.steps import ClientStep, StepKind
 from tui.session import (
     Connected,
@@ -369,3 +372,76 @@ def test_a_typed_dialogue_turn_counts_its_words_without_the_speaker_labels(froze
     send(s, td_inputs("t1", ("there? ", "vb")), td_inputs("t1", ("Yes, ", "va")))
     assert turn.speakers == [(0, "B"), (3, "A")] and turn.unsent_words == ["I", "am."]
     assert s.speaker_label("vc") == "C"  # a voice not listed gets the next letter
+
+
+# ---- generated sessions --------------------------------------------------------------------------
+
+_IDS = st.sampled_from(["c1", "c2", "c3", "c4", "c5", "c6", "c7"])
+_TEXTS = st.sampled_from(["", " ", "Hello ", "there. ", "A long sentence, said. "])
+_SECONDS = st.lists(st.floats(0, 5, allow_nan=False), min_size=0, max_size=3)
+
+
+@st.composite
+def _words(draw, relative_to: str) -> WordTimestamps:
+    starts = draw(_SECONDS)
+    return WordTimestamps(tuple("w" * (i + 1) for i in range(len(starts))), tuple(starts), tuple(starts), relative_to)
+
+
+def _server_events(dialect: Dialect):
+    audio = st.builds(Audio, st.sampled_from([b"", TENTH]), _IDS)
+    if dialect is Dialect.CARTESIA:
+        audio = st.builds(Audio, st.sampled_from([b"", TENTH]), _IDS, words=st.none() | _words("context"))
+        markers = st.builds(FlushDone, _IDS, st.none() | st.integers(1, 9))
+    elif dialect is Dialect.INWORLD:
+        audio = st.builds(Audio, st.sampled_from([b"", TENTH]), _IDS, words=st.none() | _words("synthesis"))
+        markers = st.builds(FlushDone, _IDS) | st.builds(ContextOpened, _IDS)
+    else:
+        markers = st.builds(TurnAudioDone, _IDS)
+    errors = st.builds(ErrorFrame, st.just("refused"), context_id=st.none() | _IDS, code=st.just(429))
+    return audio | markers | st.builds(Final, _IDS) | errors
+
+
+_STEPS = st.builds(
+    ClientStep,
+    st.sampled_from(list(StepKind)),
+    st.none() | _IDS,
+    _TEXTS,
+    flush=st.booleans(),
+    close=st.booleans(),
+    speaker=st.none() | st.sampled_from(["va", "vb"]),
+)
+_CODECS = {Dialect.CARTESIA: cartesia, Dialect.INWORLD: inworld, Dialect.ELEVENLABS_DIALOGUE: dialogue}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), dialect=st.sampled_from(list(_CODECS)))
+def test_a_generated_session_never_raises_and_timings_never_count_as_audio(frozen_clock, data, dialect):
+    s = session(frozen_clock, dialect)
+    events = _server_events(dialect)
+    for _ in range(data.draw(st.integers(1, 25))):
+        choice = data.draw(st.integers(0, 4))
+        if choice == 0:
+            s.sent_step(data.draw(_STEPS), size=20)
+        elif choice == 1:
+            frozen_clock.advance(data.draw(st.floats(0, 40, allow_nan=False)))
+            s.apply(Tick())
+        elif choice == 2:
+            s.apply(Interrupted(data.draw(_IDS), heard_seconds=data.draw(st.none() | st.floats(0, 2))))
+        else:
+            event = data.draw(events)
+            slot = s.slot_for(event.context_id)
+            before = None if slot is None else (slot.metrics.audio_bytes, slot.metrics.first_audio_at)
+            was_speaking = slot is not None and slot.state is SlotState.SPEAKING
+            frames = _CODECS[dialect].encode_server(event)
+            # Cartesia sends nothing for an empty chunk with no timestamps.
+            played = [s.apply(FrameReceived(f)).play for f in ([frames] if isinstance(frames, str) else frames)]
+            if isinstance(event, Audio) and not event.audio:
+                assert played.count(None) == len(played)
+                if before is not None:  # a deadline may still move the slot (apply ticks first)
+                    assert (slot.metrics.audio_bytes, slot.metrics.first_audio_at) == before
+                    assert slot.state is not SlotState.SPEAKING or was_speaking
+        assert len(s.slots) <= MAX_UNCAPPED_SLOTS
+        assert all(slot.occupied == slot.awaiting_final for slot in s.slots)
+        limit = dialect.max_contexts
+        if limit is not None:
+            assert len(s.slots) == limit
