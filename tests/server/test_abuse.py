@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from tui.protocol import murf
 from tui.protocol.elevenlabs import SendText as ElevenLabsText
 from tui.protocol.murf import SendText as MurfText, SetVoiceConfig, VoiceConfig
-from tui.server import ManualClock, connection as runtime_module
+from tui.server import ManualClock, connection as runtime_module, synthesis
 from tui.server.actions import MAX_UNSPOKEN_CHARS
 from tui.server.connection import CLOSE_GRACE_SECONDS, NOT_READING_REASON, SEND_STALL_SECONDS
 from tui.server.contexts import MultiContextConnection
@@ -81,6 +81,46 @@ async def test_connections_that_end_abnormally_leave_no_handler_alive(start_loca
         await asyncio.gather(*(abandon_mid_stream(url, how) for _ in range(15)))
     assert await settled(runtimes) == 0
     assert not [task for task in asyncio.all_tasks() if "ConnectionRuntime" in repr(task.get_coro())]
+
+
+@pytest.fixture
+def no_cycle_collection():
+    """The cyclic garbage collector off for the test: what is still alive then is held by a
+    reference cycle (or a live reference), not merely waiting for its turn."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    if was_enabled:
+        gc.enable()
+
+
+async def test_the_audio_of_an_abandoned_connection_is_freed_when_it_ends_not_at_the_next_collection(
+    start_local_server, monkeypatch, no_cycle_collection
+):
+    # A stopped lane's task keeps its CancelledError, whose traceback holds the lane's frames: the
+    # lane holding the task made a cycle that kept every abandoned turn's job, unit iterator and
+    # audio in flight until a full collection (issue 11, item 1: ~50 MB over 1,000 sockets).
+    jobs: weakref.WeakSet = weakref.WeakSet()
+    made = 0
+    init = synthesis.Job.__init__
+
+    def tracked(self, *args, **kwargs):
+        nonlocal made
+        init(self, *args, **kwargs)
+        jobs.add(self)
+        made += 1
+
+    monkeypatch.setattr(synthesis.Job, "__init__", tracked)
+    server = await start_local_server()
+    url = multi_url(server.url)
+    for how in ("reset", "close"):
+        await asyncio.gather(*(abandon_mid_stream(url, how) for _ in range(8)))
+    for _ in range(int(WAIT / 0.05)):  # bounded: the handlers finish their teardown
+        if not jobs:
+            break
+        await asyncio.sleep(0.05)
+    assert made >= 16 * 5
+    assert len(jobs) == 0
 
 
 # ---- 3. Murf: every per-socket table is bounded, and goes with the socket -------------------
