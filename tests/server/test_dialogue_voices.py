@@ -49,14 +49,15 @@ def sine_frequency(pcm: bytes, rate: int) -> float:
     return (crossings.size - 1) / 2 / ((crossings[-1] - crossings[0]) / rate)
 
 
-def test_voice_ids_map_to_speakers_by_crc32_distinct_within_a_context_and_the_same_every_time():
-    assert speaker_for(A) == speaker_for(A) and 0 <= speaker_for(B) < len(PITCHES)
+def test_a_contexts_first_voice_is_the_base_voice_and_later_ones_distinct_pitches_by_crc32():
+    assert speaker_for(A) == speaker_for(A) and 1 <= speaker_for(B) < len(PITCHES)
+    assert assign_speakers([A]) == {A: 0}  # one voice (pipecat): the voice as it is
     for pair in itertools.permutations([A, B, "x", "y", "Adam"], 2):
         mapped = assign_speakers(pair)
-        assert len(set(mapped.values())) == 2
-        assert mapped[pair[0]] == speaker_for(pair[0])  # the first keeps its own speaker
-    four = assign_speakers(["v1", "v2", "v3", "v4"])
-    assert sorted(four.values()) == [0, 1, 2, 3]
+        assert mapped == {pair[0]: 0, pair[1]: speaker_for(pair[1])}
+    for ids in itertools.permutations(["v1", "v2", "v3", "v4"]):
+        assert sorted(assign_speakers(ids).values()) == [0, 1, 2, 3]
+    assert assign_speakers([A, B]) == assign_speakers([A, B, A])  # repeats change nothing
 
 
 def test_every_two_speakers_differ_in_pitch_by_at_least_20_percent():
@@ -88,7 +89,7 @@ async def speaker_audio(url: str, voice: str) -> bytes:
 async def test_the_two_voices_of_a_dialogue_context_are_two_pitches_on_the_server(local_server):
     url = ttd_url(local_server)
     first, second = await speaker_audio(url, A), await speaker_audio(url, B)
-    assert len(first) == len(second)  # same tempo
+    assert abs(len(first) - len(second)) <= 2 * 2  # same tempo (a sample of rounding either way)
     mapped = assign_speakers([A, B])
     expected = PITCHES[mapped[B]] / PITCHES[mapped[A]]
     ratio = sine_frequency(second, RATE) / sine_frequency(first, RATE)

@@ -11,11 +11,14 @@ by exactly p. Char timings are scaled with the audio, so alignment stays true.
 Speaker 0 is the base voice untouched. The factors are a quarter apart (1.25 between
 neighbours), so any two speakers differ in pitch by at least 20 %.
 
-Which voice id gets which speaker (`assign_speakers`): speaker = CRC-32 of the id's UTF-8 mod
-the number of speakers; when two ids of one context land on the same speaker, the later one in
-the context's `voices` takes the next free speaker (in index order, wrapping). So one id sounds
-the same in every context where it does not collide, and the voices of one dialogue (up to
-four) are always distinct people; a fifth and later voice of one context reuse speakers.
+Which voice id gets which speaker (`assign_speakers`, deterministic from a context's `voices`):
+the context's first voice speaks with speaker 0, the base voice as it is (so a one-voice
+context, pipecat's case, costs what any other dialect does: no slower synthesis, no resampling);
+each later voice takes speaker 1 + CRC-32 of its id's UTF-8 mod 3, or, when a voice before it in
+that list holds that speaker, the next free one (in index order, wrapping past 0). So the voices
+of one dialogue (up to four) are always distinct people, and a console that registers the same
+list in every context gives each id the same voice throughout; a fifth and later voice of one
+context reuse speakers.
 """
 
 from __future__ import annotations
@@ -75,15 +78,18 @@ class VoiceBank:
 
 
 def speaker_for(voice_id: str) -> int:
-    """The speaker a voice id gets when nothing else in its context took that speaker."""
-    return zlib.crc32(voice_id.encode("utf-8", "surrogatepass")) % len(PITCHES)
+    """The pitched speaker (1..3) a voice id gets after a context's first voice, if still free."""
+    return 1 + zlib.crc32(voice_id.encode("utf-8", "surrogatepass")) % (len(PITCHES) - 1)
 
 
 def assign_speakers(voice_ids: Iterable[str]) -> dict[str, int]:
-    """Speakers for the voices of one context, distinct while there are enough (module docstring)."""
+    """Speakers for the voices of one context, in its `voices` order (module docstring)."""
     taken: dict[str, int] = {}
     for voice_id in voice_ids:
         if voice_id in taken:
+            continue
+        if not taken:
+            taken[voice_id] = 0
             continue
         speaker = speaker_for(voice_id)
         used = set(taken.values())
