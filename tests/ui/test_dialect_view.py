@@ -17,6 +17,7 @@ from tui.session.model import MAX_UNCAPPED_SLOTS
 from tui.ui.screens.frame_detail import describe
 from tui.ui.widgets.frame_log import FrameLogView
 from tui.ui.widgets.slot_panel import SlotPanel, SlotRow, figures, subtitle
+from tui.ui.widgets.status import guard_text
 
 from .consoles import make_app, make_console
 from .test_live import connected, live_app, type_turn, wait_until  # noqa: F401 (live_app: a fixture)
@@ -148,3 +149,10 @@ async def test_a_typed_dialogue_turn_on_the_local_server_shows_who_speaks(live_a
             "the transcript names both speakers",
         )
         assert app.session.transcript.turn("turn_1").total_words == 6  # the labels are not words
+
+
+def test_the_status_strip_says_the_guard_has_no_cap_to_count():
+    cartesia, _ = console_for("cartesia")
+    inworld, _ = console_for("inworld")
+    assert guard_text(cartesia.session.status) == "– (no cap)"
+    assert guard_text(inworld.session.status) == "on"

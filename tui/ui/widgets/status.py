@@ -19,6 +19,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from ...protocol.dialect import Dialect
 from ...session.status import ConnectionState, StatusStrip
 from ...session.transcript import DEFAULT_TURN_END
 from ..format import countdown, millis
@@ -118,13 +119,22 @@ def timing_fields(s: StatusStrip) -> list[Field]:
         fields.append(pair("→close", millis(barge.close_sent_after)))
         fields.append(pair("→final", millis(barge.final_after)))
     fields += [
-        pair("guard", "on" if s.guard else "OFF"),
+        pair("guard", guard_text(s)),
         pair("model", s.model or "–"),
         pair("fmt", s.output_format or "–"),
     ]
     if s.recording:  # where this session is being written (./recordings, or the user data dir)
         fields.append(pair("rec", s.recording))
     return fields
+
+
+def guard_text(s: StatusStrip) -> str:
+    """The context-limit guard; with no per-socket cap (Cartesia) there is nothing for it to count."""
+    try:
+        capped = Dialect(s.dialect).max_contexts is not None
+    except ValueError:  # a recording's dialect this version does not know: as before
+        capped = True
+    return ("on" if s.guard else "OFF") if capped else "– (no cap)"
 
 
 def connection_text(s: StatusStrip, now: float) -> str:
