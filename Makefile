@@ -19,7 +19,7 @@ BIN := $(VENV)/bin
 # simpleaudio, and PortAudio for the sounddevice backend.
 APT_PACKAGES := pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev libportaudio2
 
-.PHONY: setup system-packages run serve test lint clean conformance
+.PHONY: setup system-packages run serve test lint lock clean conformance
 
 setup: system-packages $(VENV)/.installed
 
@@ -36,14 +36,26 @@ system-packages:
 	  fi; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+# requirements.lock pins every package the suite was run with (uv pip compile --universal: one file
+# for 3.11 to 3.13), so a fresh clone and CI install the same set. pip reads it as constraints: a
+# dependency added to pyproject.toml but not yet locked still installs (unpinned), and without the
+# file `make setup` installs from pyproject.toml alone. `make lock` writes it again.
+LOCK := requirements.lock
+
+$(VENV)/.installed: pyproject.toml $(wildcard $(LOCK))
 	@test -n "$(PYTHON_PATH)" || { echo "no $(PYTHON) found (PYTHON=python3.12 needs that interpreter)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON_PATH) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	@# The archived simpleaudio (same import name) crashes on 3.12+: simpleaudio-patched replaces it.
 	@$(BIN)/python -m pip uninstall -q -y simpleaudio 2>/dev/null || true
-	$(BIN)/python -m pip install -q -e '.[test,simpleaudio]'
+	$(BIN)/python -m pip install -q -e '.[test,simpleaudio]' $(if $(wildcard $(LOCK)),-c $(LOCK))
 	@touch $@
+
+# uv resolves for every supported Python at once; it lives in its own venv, used for this only.
+lock:
+	@test -x .venv-uv/bin/uv || { $(PYTHON_PATH) -m venv .venv-uv && .venv-uv/bin/python -m pip install -q uv; }
+	.venv-uv/bin/uv pip compile pyproject.toml --extra test --extra simpleaudio --universal --python-version 3.11 \
+	  --quiet -o $(LOCK)
 
 run: setup
 	$(BIN)/switchboard $(ARGS)
