@@ -91,3 +91,12 @@ def test_audio_is_elided_to_its_byte_count_on_one_line():
     assert line == '{"audio":"<298 bytes>", "contextId": "t1"}'
     assert summarize(b"\x00\x01") == "<binary frame, 2 bytes>"
     assert len(summarize('{"text": "' + "x" * 1000 + '"}')) == 240
+
+
+def test_the_log_elides_each_dialects_audio_field_to_its_byte_count():
+    b64 = "AAAA" * 100  # 300 bytes
+    assert summarize('{"type":"chunk","data":"%s","context_id":"c1"}' % b64) == (
+        '{"type":"chunk","data":"<300 bytes>","context_id":"c1"}'
+    )
+    inworld = '{"result":{"contextId":"c1","audioChunk":{"audioContent":"%s"}}}' % b64
+    assert summarize(inworld) == '{"result":{"contextId":"c1","audioChunk":{"audioContent":"<300 bytes>"}}}'

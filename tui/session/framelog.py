@@ -17,8 +17,9 @@ SUMMARY_LIMIT = 240
 
 # Elide audio without parsing the frame: base64 is `[A-Za-z0-9+/=]`, so it never holds a quote.
 # The regex finds the field's opening only; `str.find` skips the (long) base64 to its closing quote,
-# which the regex engine would walk a character at a time on every received audio frame.
-_AUDIO_OPEN = re.compile(r'"audio"\s*:\s*"')
+# which the regex engine would walk a character at a time on every received audio frame. The
+# field is `audio` (ElevenLabs, Murf), `audioContent` (Inworld) or `data` (Cartesia's chunk).
+_AUDIO_OPEN = re.compile(r'"(audio|audioContent|data)"\s*:\s*"')
 
 
 def _elide_audio(text: str) -> str:
@@ -32,7 +33,7 @@ def _elide_audio(text: str) -> str:
         padding = 0
         while padding < b64_len and text[end - 1 - padding] == "=":
             padding += 1
-        parts += (text[pos : match.start()], f'"audio":"<{b64_len * 3 // 4 - padding:,} bytes>"')
+        parts += (text[pos : match.start()], f'"{match.group(1)}":"<{b64_len * 3 // 4 - padding:,} bytes>"')
         pos = end + 1
     if not parts:
         return text
