@@ -68,7 +68,8 @@ def run_command(
     if args.provider in (None, "local") and args.url is None and args.server_faults is None and scenario.server_faults:
         args.server_faults = scenario.server_faults
         args.fault_seed = scenario.fault_seed if args.fault_seed is None else args.fault_seed
-    args.output_format = args.output_format or scenario.output_format
+    if args.url is None or urlsplit(args.url).path in ("", "/"):  # a full endpoint names its own format
+        args.output_format = args.output_format or scenario.output_format
     try:
         config = make_config(args)
     except (ConfigError, ValueError) as exc:
