@@ -101,7 +101,7 @@ def _value(text: str, name: str, aggregate: str | None, op: str, raw: str) -> fl
 
 def compare(actual: Any, op: str, wanted: float | bool | str) -> bool:
     if isinstance(wanted, bool | str):
-        return (actual == wanted) if op == "==" else (actual != wanted)
+        return bool(actual == wanted) if op == "==" else bool(actual != wanted)
     a = float(actual)
     return {
         "==": a == wanted,

@@ -29,7 +29,7 @@ from tui.clock import Clock, sleep_until
 from tui.core import ConfigError, Console, ConsoleConfig
 from tui.core.seams import RecorderLike, default_recorder
 from tui.core.turn_end import DEFAULT_TURN_END, parse_turn_end
-from tui.session import SlotState
+from tui.session import Changes, SlotState
 from tui.session.pacer import MAX_RATE, MIN_RATE
 from tui.session.settings import Settings
 from tui.session.status import ConnectionState
@@ -128,7 +128,7 @@ class Runner:
         self.errors: list[tuple[float, str]] = []
         self._llm: asyncio.Task[None] | None = None
 
-    def _on_changes(self, changes: Any) -> None:
+    def _on_changes(self, changes: Changes) -> None:
         self.collector.on_changes(changes)
         self._wake.set()
 
