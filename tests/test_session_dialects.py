@@ -445,3 +445,15 @@ def test_a_generated_session_never_raises_and_timings_never_count_as_audio(froze
         limit = dialect.max_contexts
         if limit is not None:
             assert len(s.slots) == limit
+
+
+def test_inworld_character_timestamps_are_joined_into_words(frozen_clock):
+    s = session(frozen_clock, Dialect.INWORLD)
+    send(s, iw("c1", "create", CREATE), iw("c1", "send_text", {"text": "Hi you", "flush_context": {}}))
+    chars = {"characters": list("Hi y"), "characterStartTimeSeconds": [0, 0.1, 0.2, 0.3]}
+    chars["characterEndTimeSeconds"] = [0.1, 0.2, 0.3, 0.4]
+    tail = {"characters": list("ou"), "characterStartTimeSeconds": [0.4, 0.5], "characterEndTimeSeconds": [0.5, 0.6]}
+    for alignment in (chars, tail):
+        receive(s, iw_result("c1", "audioChunk", {"timestampInfo": {"characterAlignment": alignment}}))
+    words = s.transcript.turn("c1").words
+    assert [(w.text, w.start, w.end) for w in words] == [("Hi", 0.0, 0.2), ("you", 0.3, 0.6)]

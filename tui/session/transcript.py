@@ -68,10 +68,25 @@ class TurnTranscript:
         not advanced (the audio counts them: `add_audio`)."""
         base = self.synthesis_start if words.relative_to == "synthesis" else 0.0
         self._has_alignment = True
+        if len(words.words) > 1 and all(len(w) <= 1 for w in words.words):
+            # Characters, one per "word" (Inworld's CHARACTER timestamps): joined into words at
+            # whitespace, as character alignment is; a word may go on in the next message.
+            for ch, start, end in zip(words.words, words.start_s, words.end_s):
+                self._place_char(ch, base + start, base + end)
+            return
         self._in_word = False  # a word list ends on a word boundary
         for text, start, end in zip(words.words, words.start_s, words.end_s):
             if text.strip():
                 self._spans.append((base + start, base + end))
+
+    def _place_char(self, ch: str, start: float, end: float) -> None:
+        if not ch or ch.isspace():
+            self._in_word = False
+        elif self._in_word:
+            self._spans[-1] = (self._spans[-1][0], end)
+        else:
+            self._spans.append((start, end))
+            self._in_word = True
 
     def flush_done(self) -> None:
         """A synthesis of this context is complete: the next one's word times count from here."""
