@@ -15,8 +15,6 @@ of `eleven_v3` or v4 is refused at the handshake with HTTP 403 on both routes, a
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import re
 from collections.abc import Callable
@@ -59,6 +57,7 @@ from .dialogue_contexts import DialogueConnection
 from .fault_plan import FaultPlan
 from .inworld_contexts import InworldConnection
 from .logs import RedactingLogger
+from .memory import MemoryRelease
 from .model import DialectModel
 from .murf_turns import MurfConnection, decode_frame as decode_murf_frame
 from .options import (
@@ -87,23 +86,6 @@ MAX_CLIENT_FRAME_BYTES = 1 << 20
 # At most this much of a connection's outgoing audio waits in the socket's user-space buffer; past
 # it a send waits for the client to read (connection.py lets go of one that never does).
 WRITE_LIMIT_BYTES = 1 << 16
-# After a connection ends, memory it freed goes back to the system at most this often (seconds on
-# the server's clock), and whenever the last open connection ends.
-TRIM_INTERVAL = 10.0
-
-
-def _malloc_trim() -> Callable[[], None] | None:
-    """glibc's malloc_trim: freed audio buffers otherwise stay in the heap (measured: 1,000
-    abandoned connections left RSS 100 MB up with nothing alive; trimmed, it came back)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        return None
-    return lambda: trim(0)
-
-
-_TRIM = _malloc_trim()
 
 
 @dataclass(frozen=True)
@@ -184,7 +166,7 @@ class LocalServer:
         self._server: Server | None = None
         self._log = RedactingLogger(_LOGGER, self.api_key)
         self._open = 0  # connections being served
-        self._trimmed = clock()  # when freed memory last went back to the system
+        self._memory = MemoryRelease(clock, lambda: self._open)  # issue 11, item 1
         self.cartesia = Account(cartesia_concurrency)  # the one account every Cartesia socket shares
         self._cartesia_sockets = 0
 
@@ -213,6 +195,7 @@ class LocalServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        self._memory.close()
         self._pool.close()
 
     async def __aenter__(self) -> LocalServer:
@@ -309,15 +292,8 @@ class LocalServer:
             self._cartesia_sockets -= cartesia_socket
             if isinstance(model, CartesiaConnection):
                 model.release()  # its contexts no longer count toward the account's limit
-            self._release_memory()
+            self._memory.connection_ended()
         self._log.info("%s closed after %d frames (%s)", ws.id, runtime.frames_received, ws.close_code)
-
-    def _release_memory(self) -> None:
-        """Give the memory a closed connection freed back to the system (issue 11, item 1)."""
-        now = self.clock()
-        if _TRIM is not None and (self._open == 0 or now - self._trimmed >= TRIM_INTERVAL):
-            self._trimmed = now
-            _TRIM()
 
     def _model_for(self, route: Route, headers: Headers) -> tuple[StreamOptions | ErrorFrame, DialectModel | None]:
         if route.dialect is Dialect.CARTESIA:
