@@ -320,6 +320,16 @@ def test_close_socket_closes_every_open_context(frozen_clock):
         send(s, {"context_id": cid, "voices": ["va"]}, td_inputs(cid, ("Hello. ", "va")))
     send(s, {"close_socket": True})
     assert all(s.slot_for(cid).state is SlotState.CLOSING for cid in ("t1", "t2"))
+    assert all(s.slot_for(cid).final_wait == STEP_CLOSE_GRACE for cid in ("t1", "t2"))
+
+
+def test_an_inworld_update_config_generates_what_is_buffered(frozen_clock):
+    s = session(frozen_clock, Dialect.INWORLD)
+    send(s, iw("c1", "create", CREATE), iw("c1", "send_text", {"text": "Hello there"}))
+    slot = s.slot_for("c1")
+    assert slot.state is SlotState.STREAMING and slot.metrics.first_trigger_at is None
+    send(s, iw("c1", "update_config", {"voiceId": "Dennis"}))
+    assert slot.state is SlotState.GENERATING and slot.metrics.first_trigger_at == frozen_clock.now
 
 
 def test_a_step_can_be_folded_without_a_frame():

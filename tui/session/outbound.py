@@ -113,7 +113,7 @@ class Outbound(SessionState):
         if kind is StepKind.NONE:
             return
         if kind is StepKind.CLOSE_SOCKET:
-            self._close_all(now, changes)
+            self._close_all(now, changes, stepped=True)
             return
         cid = step.context_id if step.context_id is not None else DEFAULT_CONTEXT
         slot = self.slot_for(cid)
@@ -141,6 +141,9 @@ class Outbound(SessionState):
                     self._flush(slot, now)
             case StepKind.FLUSH:
                 self._flush(slot, now)
+            case StepKind.CONFIG if slot.state is SlotState.STREAMING:
+                # Inworld's update_config synthesizes what is buffered with the old settings first.
+                self._flush(slot, now)
             case StepKind.CLOSE:
                 self._close(slot, now, changes, stepped=True)
             case StepKind.CANCEL:
@@ -156,11 +159,11 @@ class Outbound(SessionState):
             slot.deadline = now + self.inactivity_timeout
         changes.slots.add(slot.index)
 
-    def _close_all(self, now: float, changes: Changes) -> None:
+    def _close_all(self, now: float, changes: Changes, *, stepped: bool = False) -> None:
         """close_socket: every context the server holds closes (and drains) before the socket."""
         for occupied in self.slots:
             if occupied.occupied:
-                self._close(occupied, now, changes)
+                self._close(occupied, now, changes, stepped=stepped)
 
     def _stream_open(self) -> bool:
         slot = self.slot_for(self._stream_id) if self._stream_id is not None else None
