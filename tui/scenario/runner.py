@@ -122,7 +122,6 @@ class Runner:
         console.add_observer(self._on_changes)
         self._wake = asyncio.Event()
         self._last_turn: Submitted | None = None
-        self._turns_before = 0  # turns the tap had seen when the last one was handed over
         self.submitted: list[Submitted] = []
         self.barge_ins: list[Pressed] = []
         self.errors: list[tuple[float, str]] = []
@@ -216,7 +215,6 @@ class Runner:
         sub = Submitted(i, step.text, self.now(), "llm" if isinstance(pace, LlmPace) else rate, c.turn_end.value)
         self.submitted.append(sub)
         self._last_turn = sub
-        self._turns_before = len(self.submitted) - 1
         self._result(i, c.submit_turn(step.text))
         if isinstance(pace, LlmPace):
             if self._llm is not None:
