@@ -1,7 +1,9 @@
 """The Textual-free model of one conversation (imports only `tui.protocol`).
 
-- `Session` (model): five `ContextSlot`s, the frame log, the transcript, the status strip;
-  `apply(event) -> Changes`.
+- `Session` (model): a `ContextSlot` per context the dialect allows (growing where it sets no
+  cap), the frame log, the transcript, the status strip; `apply(event) -> Changes`. Its state
+  is `SessionState` (state), client frames are read by `Outbound` (outbound), server frames by
+  inbound.
 - `events`: what can happen (frames sent/received as wire text, connection changes, speaker
   progress, barge-in, clock ticks).
 - `TurnPacer`: a typed turn as word-by-word steps at an adjustable rate; `Wire`: those steps in

@@ -63,7 +63,9 @@ class StatusStrip:
     # not say): the strip shows it beside the stop call, as an upper bound, never as "silent in".
     output_latency: float | None = None
     stray_frames: int = 0  # frames for contexts no slot knows: dropped
-    overflow_contexts: list[str] = field(default_factory=list)  # sent past five: the server refuses
+    overflow_contexts: list[str] = field(
+        default_factory=list
+    )  # opened with every slot taken: past the cap, the server refuses
     server_error: str = ""  # the last error frame's whole message (a close reason is cut)
 
 
