@@ -1,4 +1,4 @@
-"""What the server sent, folded into a `Session`: audio, finals, errors, unknown frames, closes.
+"""What the server sent, folded into a `Session`: audio, markers, finals, errors, unknown frames, closes.
 
 Nothing here raises on server input: every frame becomes slot numbers, a log line, and where the
 operator must know, a banner. Audio for a context the client abandoned is counted and dropped.
@@ -70,7 +70,7 @@ def describe_close(code: int | None, reason: str) -> str:
     return text + (f": {reason}" if reason else "")
 
 
-# The markers a context sends between its first audio and its final, in the log's words (each
+# The markers a context gets between its opening and its final, in the log's words (each
 # dialect's own name is in the frame beside it: flushCompleted, flush_done, is_final_audio_for_turn,
 # contextCreated) and the slot panel's (short, to fit a panel).
 MARKER_WORDS: dict[type, tuple[str, str]] = {
