@@ -4,7 +4,9 @@ child process (`python -m tui.server --port 0 --voice tone`), figures from /proc
 Parts (`--parts`, all by default):
 - disconnects: N clients (default 1,000, 25 at a time) each open five contexts, flush 200 words
   each, read 20 kB, send one more frame and go: half reset the TCP connection, half send a close
-  frame. Server RSS after a warm-up round and after all of them (2 s to settle).
+  frame. Each run on a fresh server (--disconnect-runs, default 5): RSS at boot, after a warm-up
+  round of 25 (start), at N=200/500/1000 and at the end (each read 2.5 s after the round, once the
+  server has collected and trimmed), the peak (VmHWM since the warm-up); p50/p95 over the runs.
 - murf: 20,000 context requests (each a text frame with a voice_config and a new id) on one Murf
   socket: how many were refused, peak RSS while they arrive, RSS 2 s after the socket closed.
 - big: a 1 MB unpunctuated text frame (ElevenLabs, flushed): first audio, server CPU seconds to
@@ -101,29 +103,69 @@ async def abandon(url: str, reset: bool) -> None:
         await ws.close()
 
 
-async def part_disconnects(clients: int) -> dict:
+def status_mb(pid: int, key: str) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith(key + ":"))
+
+
+def reset_peak(pid: int) -> None:
+    """Start VmHWM afresh from the current RSS (Linux: clear_refs 5, on our own child)."""
+    with open(f"/proc/{pid}/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+
+
+# Longer than the server's IDLE_RELEASE_DELAY (tui/server/memory.py): the last connection's
+# teardown, the collection of its cycles and the trim are done when RSS is read.
+SETTLE_S = 2.5
+MARKS = (200, 500, 1000)
+
+
+async def disconnect_run(clients: int) -> dict:
+    """One fresh server: a warm-up round of 25, then `clients` in rounds of 25; RSS settled after
+    the warm-up (start), at each mark, and at the end; the peak (VmHWM) from after the warm-up."""
     server = await Server.start()
     url = server.url
+    marks = sorted({m for m in MARKS if m <= clients} | {clients})
     try:
-        await asyncio.gather(*(abandon(url, n % 2 == 0) for n in range(25)))  # warm-up round
-        await asyncio.sleep(2)
+        boot = rss_mb(server.pid)
+        # Warm-up: the first connections allocate once-only things (code paths imported and
+        # compiled lazily, encoder tables, pymalloc arenas that long-lived objects then pin).
+        await asyncio.gather(*(abandon(url, n % 2 == 0) for n in range(25)))
+        await asyncio.sleep(SETTLE_S)
         start = rss_mb(server.pid)
-        rounds = []
-        for done in range(0, clients, 25):
+        reset_peak(server.pid)
+        settled = {}
+        for done in range(25, clients + 25, 25):
             await asyncio.gather(*(abandon(url, n % 2 == 0) for n in range(25)))
-            if (done + 25) % 250 == 0:
-                rounds.append(round(rss_mb(server.pid), 1))
-        await asyncio.sleep(2)
-        end = rss_mb(server.pid)
+            if done in marks:
+                await asyncio.sleep(SETTLE_S)
+                settled[done] = rss_mb(server.pid)
+        peak = status_mb(server.pid, "VmHWM")
     finally:
         await server.stop()
+    end = settled[clients]
     return {
-        "clients": clients,
-        "rss_start_mb": round(start, 1),
-        "rss_end_mb": round(end, 1),
-        "rss_delta_mb": round(end - start, 1),
-        "rss_every_250_mb": rounds,
+        "boot": boot,
+        "start": start,
+        "peak": peak,
+        "end": end,
+        "delta": end - start,
+        "delta_from_boot": end - boot,
+        **{f"at_{n}": value for n, value in settled.items()},
     }
+
+
+async def part_disconnects(clients: int, runs: int) -> dict:
+    rows = [await disconnect_run(clients) for _ in range(runs)]
+    out: dict = {"clients": clients, "runs": runs, "settle_s": SETTLE_S, "rss_mb": {}}
+    for key in rows[0]:
+        values = [row[key] for row in rows]
+        out["rss_mb"][key] = {
+            "p50": round(statistics.median(values), 1),
+            "p95": round(percentile(values, 0.95), 1),
+            "each": [round(v, 1) for v in values],
+        }
+    return out
 
 
 # ---- 3. Murf context requests ------------------------------------------------------------------
@@ -443,7 +485,7 @@ async def run(args) -> dict:
     for part in args.parts:
         began = time.perf_counter()
         if part == "disconnects":
-            results[part] = await part_disconnects(args.clients)
+            results[part] = await part_disconnects(args.clients, args.disconnect_runs)
         elif part == "murf":
             results[part] = await part_murf(args.murf_requests)
         elif part == "big":
@@ -464,6 +506,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--disconnect-runs", type=int, default=5)
     parser.add_argument("--murf-requests", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--turns", type=int, default=20)
