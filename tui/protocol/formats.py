@@ -14,6 +14,7 @@ import sys
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 
 from .frames import DecodeError
 from .mp3 import Mp3Frames
@@ -163,11 +164,31 @@ def _linear_to_alaw(sample: int) -> int:
     return ((seg << 4) | ((pcm >> shift) & 0x0F)) ^ mask
 
 
-_ULAW_DECODE = array("h", (_ulaw_to_linear(b) for b in range(256)))
-_ALAW_DECODE = array("h", (_alaw_to_linear(b) for b in range(256)))
+# The tables are built on first use, not at import: the two 64 KiB encode tables alone cost ~70 ms,
+# and every `switchboard` start (even --help) imports this module through the server and config.
+# functools.cache makes each a once-only build; the build is pure, so a race between two threads
+# at most builds one twice, with equal results.
+
+
+@cache
+def _ulaw_decode_table() -> array[int]:
+    return array("h", (_ulaw_to_linear(b) for b in range(256)))
+
+
+@cache
+def _alaw_decode_table() -> array[int]:
+    return array("h", (_alaw_to_linear(b) for b in range(256)))
+
+
 # Encoding tables indexed by the unsigned 16-bit sample: one lookup per sample.
-_ULAW_ENCODE = bytes(_linear_to_ulaw(s - 65536 if s >= 32768 else s) for s in range(65536))
-_ALAW_ENCODE = bytes(_linear_to_alaw(s - 65536 if s >= 32768 else s) for s in range(65536))
+@cache
+def _ulaw_encode_table() -> bytes:
+    return bytes(_linear_to_ulaw(s - 65536 if s >= 32768 else s) for s in range(65536))
+
+
+@cache
+def _alaw_encode_table() -> bytes:
+    return bytes(_linear_to_alaw(s - 65536 if s >= 32768 else s) for s in range(65536))
 
 
 def _to_pcm(table: array[int], data: bytes) -> bytes:
@@ -187,22 +208,22 @@ def _from_pcm(table: bytes, pcm: bytes) -> bytes:
 
 def ulaw_decode(data: bytes) -> bytes:
     """mu-law bytes → s16le PCM."""
-    return _to_pcm(_ULAW_DECODE, data)
+    return _to_pcm(_ulaw_decode_table(), data)
 
 
 def alaw_decode(data: bytes) -> bytes:
     """A-law bytes → s16le PCM."""
-    return _to_pcm(_ALAW_DECODE, data)
+    return _to_pcm(_alaw_decode_table(), data)
 
 
 def ulaw_encode(pcm: bytes) -> bytes:
     """s16le PCM → mu-law bytes."""
-    return _from_pcm(_ULAW_ENCODE, pcm)
+    return _from_pcm(_ulaw_encode_table(), pcm)
 
 
 def alaw_encode(pcm: bytes) -> bytes:
     """s16le PCM → A-law bytes."""
-    return _from_pcm(_ALAW_ENCODE, pcm)
+    return _from_pcm(_alaw_encode_table(), pcm)
 
 
 def to_pcm16(fmt: AudioFormat, data: bytes) -> bytes:
