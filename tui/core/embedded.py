@@ -2,9 +2,11 @@
 
 Synthesis runs in the child so it never competes with the console's event loop. The child is
 stopped on every way out: `stop()` (terminate, then kill after a grace period), an atexit hook,
-and on Linux the kernel itself (PR_SET_PDEATHSIG) if the console dies without running either,
-e.g. on SIGKILL. It runs in its own process group, so a Ctrl+C in the terminal reaches only the
-console, which then stops the child in order.
+and on Linux the kernel itself if the console dies without running either, e.g. on SIGKILL: the
+child runs with `--parent-pid` and sets PR_SET_PDEATHSIG on itself at start (no `preexec_fn`:
+running Python between fork and exec is unsafe once the console has threads). It runs in its own
+process group, so a Ctrl+C in the terminal reaches only the console, which then stops the child
+in order.
 
 `EmbeddedKeeper` keeps it running: when the child exits on its own (its output pipe ends), the
 keeper says so with the exit code and the child's last lines, holds the connection, and starts a
@@ -19,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import collections
-import ctypes
 import os
 import re
 import signal
@@ -37,7 +38,6 @@ from tui.session import Level
 READY = re.compile(r"listening on (ws://\S+)")
 START_TIMEOUT = 60.0  # the Piper voice loads and warms before the line appears
 GRACE = 3.0  # between terminate and kill
-PR_SET_PDEATHSIG = 1
 MAX_RESTARTS = 5  # failed restarts in a row before the keeper gives up (F5 tries again)
 STABLE_AFTER = 10.0  # seconds up after which a child counts as having worked
 EXIT_WAIT = 5.0  # its output ended: how long to wait for its exit code
@@ -45,16 +45,6 @@ EXIT_WAIT = 5.0  # its output ended: how long to wait for its exit code
 
 class EmbeddedServerError(RuntimeError):
     """The child did not start; the message has its last output lines."""
-
-
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec. The signal fires when the *thread* that forked
-    # exits, so the console must start the child from its main (loop) thread.
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass  # not Linux: atexit and stop() still apply
 
 
 class EmbeddedServer:
@@ -95,10 +85,12 @@ class EmbeddedServer:
         faults: str | None = None,
         fault_seed: int | None = None,
     ) -> EmbeddedServer:
-        """Start the child (returns at once). Call from the main thread: see _die_with_parent.
+        """Start the child (returns at once). Call from the main thread: the child's parent-death
+        signal fires when the *thread* that started it exits (see `switchboard serve --parent-pid`).
 
         `faults`/`fault_seed` are passed on as `--faults`/`--fault-seed` (fault rehearsal)."""
         cmd = [python, "-m", "tui.server", "--host", "127.0.0.1", "--port", "0", "--voice", voice]
+        cmd += ["--parent-pid", str(os.getpid())]
         cmd += ["--faults", faults] if faults else []
         cmd += ["--fault-seed", str(fault_seed)] if faults and fault_seed is not None else []
         env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -111,8 +103,7 @@ class EmbeddedServer:
                 text=True,
                 bufsize=1,
                 env=env,
-                start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                start_new_session=True,  # setsid in C: no Python runs in the forked child
             )
         except OSError as exc:
             raise EmbeddedServerError(f"cannot start the local server: {exc.strerror or exc}") from None
@@ -226,7 +217,7 @@ class EmbeddedKeeper:
         max_restarts: int = MAX_RESTARTS,
         backoff: Backoff | None = None,
     ) -> None:
-        self.spawn = spawn  # called on the loop thread: see _die_with_parent
+        self.spawn = spawn  # called on the loop thread: see EmbeddedServer.spawn
         self.hooks = hooks
         self.clock = clock
         self.timeout = timeout

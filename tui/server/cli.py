@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import logging
+import os
 import signal
 import sys
 
@@ -34,6 +36,7 @@ SERVE_DESCRIPTION = (
     "each voice id of a context speaks as its own pitch of the voice."
 )
 READY_LINE = "switchboard serve: listening on {url} (voice {voice})"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def _whole_number(what: str, low: int, high: int):
@@ -123,6 +126,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         f"gets the 429 concurrency_limited error (default {CARTESIA_CONCURRENCY}, the Scale plan's)",
     )
     group.add_argument(
+        "--parent-pid",
+        metavar="PID",
+        type=_whole_number("parent pid", 1, 2**31 - 1),
+        default=None,
+        help="stop when process PID, this server's parent, exits, even if it is killed (Linux; "
+        "the console passes its own pid to the server it embeds); refused if PID is not the parent",
+    )
+    group.add_argument(
         "--log-level",
         choices=("debug", "info", "warning", "error"),
         default="warning",
@@ -130,8 +141,33 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def die_with_parent(parent_pid: int) -> str | None:
+    """Ask the kernel for SIGTERM when our parent exits; a reason to stop now, or None.
+
+    The server sets this on itself, after exec, instead of a `preexec_fn` running Python in the
+    forked child of a threaded console. Two things can go wrong, both checked: the parent may
+    already have died before the request (then we were re-parented and getppid() differs: the
+    standard race guard, checked after the request so no death falls between the two), and PID may
+    not be our parent at all. The signal fires when the parent *thread* that forked us exits: the
+    console starts the server from its main thread. Where prctl is missing (not Linux) only the
+    check applies; the console's atexit hook and stop() still stop the server."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:
+        return f"parent process {parent_pid} is gone or is not this server's parent; not serving"
+    return None
+
+
 def run_serve(args: argparse.Namespace) -> int:
-    """Serve until SIGINT/SIGTERM; 0 on a clean stop, 1 if the voice or the port is unusable."""
+    """Serve until SIGINT/SIGTERM; 0 on a clean stop, 1 if the voice or the port is unusable,
+    or if `--parent-pid` names a process that is not (or no longer) the parent."""
+    if getattr(args, "parent_pid", None) is not None and (why := die_with_parent(args.parent_pid)):
+        print(f"switchboard serve: {why}", file=sys.stderr)
+        return 1
     logging.basicConfig(
         stream=sys.stderr, level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
