@@ -10,30 +10,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.test_core_embedded import alive, wait_gone
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVE = [sys.executable, "-m", "tui.server", "--voice", "tone", "--port", "0"]
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting for its reaper counts as gone)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-def gone_within(pid: int, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if not alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def owner(extra: list[str]) -> subprocess.Popen[str]:
@@ -64,7 +48,7 @@ def test_a_server_started_with_parent_pid_dies_when_its_parent_is_sigkilled(extr
         proc.send_signal(signal.SIGKILL)  # no atexit, no stop(): only the kernel can tell the server
         proc.wait(timeout=10)
         # Without the option the server must outlive its parent: the check above would then be vacuous.
-        assert gone_within(server_pid, 8.0 if dies else 1.0) is dies
+        assert wait_gone(server_pid, 8.0 if dies else 1.0) is dies
     finally:
         proc.kill()
         proc.wait()
