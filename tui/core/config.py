@@ -6,9 +6,10 @@ Validation lives here (one-line `ConfigError` messages), so the CLI and any othe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -26,6 +27,7 @@ from tui.protocol.formats import (
 from tui.protocol.frames import DecodeError
 from tui.protocol.secret import Secret
 from tui.protocol.urls import (
+    AUTH_HEADER,
     CARTESIA_BASE,
     CARTESIA_PATH,
     ELEVENLABS_BASE,
@@ -39,12 +41,13 @@ from tui.protocol.urls import (
     inworld_url,
     murf_url,
 )
+from tui.recording.writer import DEFAULT_CAP_MB
 from tui.session.dialogue_speakers import DEFAULT_VOICES as DIALOGUE_VOICES
 from tui.session.pacer import DEFAULT_RATE, check_rate
 from tui.session.settings import Settings
 from tui.shipped import default_record_dir
 
-from .turn_end import parse_turn_end
+from .turn_end import DEFAULT_TURN_END, TurnEnd, parse_turn_end
 
 PROVIDERS = ("local", "elevenlabs", "murf", "inworld", "cartesia")
 KEY_VARIABLES = {
@@ -90,7 +93,28 @@ class ConsoleConfig:
     rate: float = DEFAULT_RATE  # words per second of the turn pacer
     guard: bool = True  # refuse to open a sixth context client-side
     auto_reconnect: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)  # room for other front ends' options
+    headless: bool = False  # the line console (tui.core.headless) instead of the full-screen one
+    record_cap_mb: float = DEFAULT_CAP_MB  # the record dir's cap (tui.recording.writer)
+    turn_end: TurnEnd = DEFAULT_TURN_END  # how turns end (tui.core.turn_end); the console cycles it live
+    auth: str = AUTH_HEADER  # where the key goes: AUTH_HEADER or AUTH_BODY (tui.protocol.urls)
+    server_faults: str | None = None  # the embedded server's --faults spec, passed on as typed
+    fault_seed: int | None = None  # its --fault-seed (None: the server's default)
+
+    @property
+    def extra(self) -> Mapping[str, object]:
+        """Transitional, read-only: the typed options above by name, as the removed `extra` dict
+        held them. tui/scenario/compare.py (issue 14, being written in this tree) still reads it;
+        read the fields instead, and remove this once nothing does."""
+        return MappingProxyType(
+            {
+                "headless": self.headless,
+                "record_cap_mb": self.record_cap_mb,
+                "turn_end": self.turn_end.value,
+                "auth": self.auth,
+                "server_faults": self.server_faults,
+                "fault_seed": self.fault_seed,
+            }
+        )
 
     @property
     def audio_format(self) -> AudioFormat:
@@ -315,9 +339,24 @@ def resolve_config(
     audio: str | None = None,
     local_voice: str = DEFAULT_LOCAL_VOICE,
     env: dict[str, str] | None = None,
-    **rest: Any,
+    rate: float = DEFAULT_RATE,
+    theme: str | None = None,
+    record: bool = True,
+    record_dir: str | Path | None = None,
+    guard: bool = True,
+    auto_reconnect: bool = True,
+    headless: bool = False,
+    record_cap_mb: float = DEFAULT_CAP_MB,
+    turn_end: str | None = None,
+    auth: str | None = None,
+    server_faults: str | None = None,
+    fault_seed: int | None = None,
 ) -> ConsoleConfig:
-    """Check and complete the options; raise ConfigError with one line on the first bad one."""
+    """Check and complete the options; raise ConfigError with one line on the first bad one.
+
+    Every option is a keyword of its own (no catch-all): a misspelt one is a TypeError at the call
+    and a mypy error before it. None for `record_dir`, `turn_end` and `auth` means the default
+    (./recordings or the user data dir, flush-close, the key in the header)."""
     env = env or {}
     provider = provider or "local"
     if provider not in PROVIDERS:
@@ -338,8 +377,11 @@ def resolve_config(
         d_voice, d_format = MURF_DEFAULT_VOICE, "pcm_24000"
     elif d_dialect is Dialect.ELEVENLABS_DIALOGUE:  # two speakers; Eleven v3 is served only here
         d_voice, d_model = ",".join(DIALOGUE_VOICES), dialogue.DEFAULT_MODEL
-    elif d_dialect is Dialect.INWORLD and provider == "local":
-        d_format = DEFAULTS["inworld"][3]
+    elif d_dialect in (Dialect.INWORLD, Dialect.CARTESIA) and provider == "local":
+        # Each request names a model (session.wire): the status strip shows the one it names.
+        d_model = DEFAULTS[d_dialect.value][2]
+        if d_dialect is Dialect.INWORLD:
+            d_format = DEFAULTS["inworld"][3]
     if d_dialect is Dialect.ELEVENLABS_DIALOGUE and model is not None and model not in dialogue.MODELS:
         raise ConfigError(f"--model: elevenlabs-dialogue serves {' and '.join(dialogue.MODELS)}, not {model!r}")
     fmt = given = parse_format_spelling(output_format or d_format)
@@ -355,7 +397,7 @@ def resolve_config(
             )
         check_format(asked, d_dialect, f"--url format {asked.name}")
         fmt = asked
-    if rest.get("server_faults") and (provider != "local" or url is not None):
+    if server_faults and (provider != "local" or url is not None):
         raise ConfigError(
             "--server-faults needs the embedded server (--provider local, no --url); "
             "give a standalone server --faults instead"
@@ -367,22 +409,18 @@ def resolve_config(
         raise ConfigError(f"--audio must be one of {', '.join(AUDIO_BACKENDS)}, not {audio!r}")
     if local_voice not in LOCAL_VOICES:
         raise ConfigError(f"--local-voice must be one of {', '.join(LOCAL_VOICES)}, not {local_voice!r}")
-    rate = rest.pop("rate", DEFAULT_RATE)
     try:
         rate = check_rate(rate)
     except ValueError as exc:
         raise ConfigError(f"--rate: {exc}") from None
-    # How turns end (turn_end.py) and where the key goes (urls.py): kept in `extra`.
-    checks: tuple[tuple[str, Callable[[Any], str]], ...] = (
-        ("turn_end", lambda v: parse_turn_end(v).value),
-        ("auth", lambda v: check_auth(v, d_dialect.value)),
-    )
-    for name, check in checks:
-        if rest.get(name) is not None:
-            try:
-                rest[name] = check(rest[name])
-            except ValueError as exc:
-                raise ConfigError(f"--{name.replace('_', '-')}: {exc}") from None
+    try:  # how turns end (turn_end.py) and where the key goes (urls.py)
+        pattern = DEFAULT_TURN_END if turn_end is None else parse_turn_end(turn_end)
+    except ValueError as exc:
+        raise ConfigError(f"--turn-end: {exc}") from None
+    try:
+        auth = AUTH_HEADER if auth is None else check_auth(auth, d_dialect.value)
+    except ValueError as exc:
+        raise ConfigError(f"--auth: {exc}") from None
     api_key = None
     if provider in KEY_VARIABLES:
         name = KEY_VARIABLES[provider]
@@ -391,9 +429,6 @@ def resolve_config(
                 f"--provider {provider} needs an API key: set {name} in the environment or in .env (see .env.example)"
             )
         api_key = Secret(env[name])
-    known = {k: rest.pop(k) for k in ("theme", "record", "record_dir", "guard", "auto_reconnect") if k in rest}
-    if "record_dir" in known:
-        known["record_dir"] = Path(known["record_dir"])
     return ConsoleConfig(
         provider=provider,
         dialect=d_dialect,
@@ -406,6 +441,15 @@ def resolve_config(
         local_voice=local_voice,
         api_key=api_key,
         rate=rate,
-        extra=dict(rest),
-        **known,
+        theme=theme,
+        record=record,
+        record_dir=default_record_dir() if record_dir is None else Path(record_dir),
+        guard=guard,
+        auto_reconnect=auto_reconnect,
+        headless=headless,
+        record_cap_mb=record_cap_mb,
+        turn_end=pattern,
+        auth=auth,
+        server_faults=server_faults,
+        fault_seed=fault_seed,
     )
