@@ -61,9 +61,9 @@ def test_the_key_goes_in_the_header_unless_auth_is_body():
     key = Secret(KEY)
     assert auth_headers("elevenlabs", key) == {"xi-api-key": KEY}
     assert auth_headers("elevenlabs", key, "body") == {}
-    assert resolve_config(provider="local").extra.get("auth") in (None, "header")
+    assert resolve_config(provider="local").auth == "header"
     args = build_parser().parse_args(["--provider", "elevenlabs", "--auth", "body"])
-    assert config_from_args(args, {"ELEVENLABS_API_KEY": KEY}).extra["auth"] == "body"
+    assert config_from_args(args, {"ELEVENLABS_API_KEY": KEY}).auth == "body"
 
 
 def test_auth_body_for_murf_or_an_unknown_mode_is_a_one_line_error():

@@ -48,7 +48,7 @@ def test_past_the_cap_the_oldest_sessions_go_first_never_the_current_or_a_demo(t
 
 def test_the_cap_is_an_option_with_a_sensible_default_and_help_says_where_recordings_go(capsys):
     args = build_parser().parse_args(["--record-cap-mb", "50"])
-    assert config_from_args(args, environ={}).extra["record_cap_mb"] == 50
-    assert config_from_args(build_parser().parse_args([]), environ={}).extra["record_cap_mb"] == DEFAULT_CAP_MB
+    assert config_from_args(args, environ={}).record_cap_mb == 50
+    assert config_from_args(build_parser().parse_args([]), environ={}).record_cap_mb == DEFAULT_CAP_MB
     help_text = build_parser().format_help()
     assert "--record-cap-mb" in help_text and "recordings/" in help_text

@@ -72,7 +72,7 @@ def test_the_patterns_are_named_as_on_the_command_line_and_a_bad_one_is_one_line
 
 def test_the_command_line_takes_turn_end_and_refuses_a_bad_one_in_one_line():
     config = config_from_args(build_parser().parse_args(["--turn-end", "flush-only"]), {})
-    assert config.extra["turn_end"] == "flush-only"
+    assert config.turn_end.value == "flush-only"
     with pytest.raises(ConfigError, match="^--turn-end: the end-of-turn pattern must be one of"):
         config_from_args(build_parser().parse_args(["--turn-end", "never"]), {})
 

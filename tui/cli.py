@@ -144,6 +144,14 @@ def _run(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--report", type=Path, metavar="DIR", help="write report.json, report.md, report.html here")
     parser.add_argument("--repeat", type=int, default=1, metavar="N", help="run it N times (default 1)")
     parser.add_argument("--record", action="store_true", help="also record each run (--record-dir)")
+    parser.add_argument(
+        "--compare",
+        metavar="TARGETS",
+        help="run it against each of these in turn, comma-separated, into one report (figures side by side, "
+        "timelines stacked): local (the embedded server), local:PROFILE (with a fault profile: peak-hour, "
+        "transatlantic, quota-exhausted, flaky-network; local:none, local:* for all), elevenlabs, murf, "
+        "inworld, cartesia (each only with its key; else skipped). Exit 1 names the targets that failed",
+    )
     add_console_arguments(parser)
     # Headless and for CI: no sound unless asked (--audio), no recording unless asked (--record).
     parser.set_defaults(audio="none", record=False, headless=True)
@@ -328,14 +336,16 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.e
         auto_reconnect=args.auto_reconnect,
         headless=args.headless,
         record_cap_mb=args.record_cap_mb,
-        **{k: v for k, v in (("auth", args.auth), ("turn_end", args.turn_end)) if v is not None},
-        **({"server_faults": args.server_faults, "fault_seed": args.fault_seed} if args.server_faults else {}),
+        auth=args.auth,
+        turn_end=args.turn_end,
+        server_faults=args.server_faults,
+        fault_seed=args.fault_seed,
     )
 
 
 def open_console(config: ConsoleConfig) -> int:
     """Open the console on `config` (the seam the Textual UI plugs into); the exit code."""
-    if config.extra.get("headless"):
+    if config.headless:
         from tui.core.headless import run_headless
 
         return run_headless(config)

@@ -61,7 +61,7 @@ from .seams import RecorderLike, default_recorder, default_speaker, default_tran
 from .settings import apply_settings
 from .socket_keepalive import keep_alive_interval, keep_socket_alive
 from .speaker_link import ProgressHop, SpeakerLike, SpeakerLink
-from .turn_end import DEFAULT_TURN_END, AudioSeen, TurnEnd, next_turn_end, parse_turn_end
+from .turn_end import AudioSeen, TurnEnd, next_turn_end, parse_turn_end
 from .turns import TurnHooks, Turns, wire_cid
 
 # A `heard` action is recorded when a context's heard seconds have moved on by this much since
@@ -103,7 +103,7 @@ class Console:
             secrets=[config.api_key],
         )
         self.session.status.rate = config.rate
-        self.auth = str(config.extra.get("auth") or "header")  # checked by resolve_config
+        self.auth = config.auth  # checked by resolve_config
         self.settings = Settings.defaults(config.dialect)
         self.wire = Wire(
             config.dialect,
@@ -138,7 +138,7 @@ class Console:
             ),
             clock=clock,
             rate=config.rate,
-            turn_end=parse_turn_end(config.extra.get("turn_end") or DEFAULT_TURN_END),
+            turn_end=config.turn_end,
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self.connection = Connection(
@@ -194,13 +194,11 @@ class Console:
             )
         )
         if self.config.embedded:
-            extra = self.config.extra  # --server-faults: the console is never told what fires
+            faults, seed = self.config.server_faults, self.config.fault_seed  # the console is never told what fires
             # Spawned on the loop thread on purpose: the child's parent-death signal is tied
             # to the thread that forked it.
             self.keeper = EmbeddedKeeper(
-                lambda: EmbeddedServer.spawn(
-                    self.config.local_voice, faults=extra.get("server_faults"), fault_seed=extra.get("fault_seed")
-                ),
+                lambda: EmbeddedServer.spawn(self.config.local_voice, faults=faults, fault_seed=seed),
                 KeeperHooks(
                     down=self.connection.hold,
                     up=self._server_restarted,

@@ -46,9 +46,7 @@ def default_recorder(config: ConsoleConfig, url: str, clock: Clock) -> RecorderL
         model=config.model,
         extra=heard_mark(),  # the console records what the listener heard (`heard` actions)
     )
-    from tui.recording.writer import DEFAULT_CAP_MB
-
-    cap_mb = config.extra.get("record_cap_mb", DEFAULT_CAP_MB)  # the folder's cap (cli --record-cap-mb)
+    cap_mb = config.record_cap_mb  # the folder's cap (cli --record-cap-mb)
     return Recorder.create(
         config.record_dir, header, secrets=[config.api_key], clock=clock, cap_bytes=int(float(cap_mb) * 1_000_000)
     )

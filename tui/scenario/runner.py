@@ -28,7 +28,6 @@ from typing import Any
 from tui.clock import Clock, sleep_until
 from tui.core import ConfigError, Console, ConsoleConfig
 from tui.core.seams import RecorderLike, default_recorder
-from tui.core.turn_end import DEFAULT_TURN_END, parse_turn_end
 from tui.session import Changes, SlotState
 from tui.session.pacer import MAX_RATE, MIN_RATE
 from tui.session.settings import Settings
@@ -119,7 +118,7 @@ class Runner:
         self.t0 = clock()
         self.collector = Collector(console.session, clock, self.t0)
         tap.t0 = self.t0
-        console.add_observer(self._on_changes)
+        self.detach = console.add_observer(self._on_changes)  # a live console outlives its run
         self._wake = asyncio.Event()
         self._last_turn: Submitted | None = None
         self.submitted: list[Submitted] = []
@@ -201,7 +200,7 @@ class Runner:
         pace = step.pace if step.pace is not None else sc.pace
         rate = pace if isinstance(pace, float) else (MAX_RATE if isinstance(pace, LlmPace) else c.config.rate)
         c.turns.rate = rate  # for this turn on; turns already streaming keep their pace
-        pattern = step.turn_end or sc.turn_end or parse_turn_end(c.config.extra.get("turn_end") or DEFAULT_TURN_END)
+        pattern = step.turn_end or sc.turn_end or c.config.turn_end
         if pattern is not c.turn_end:
             c.set_turn_end(pattern)
         wanted = {**sc.settings, **step.settings}
