@@ -13,7 +13,7 @@ import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from tui.core import ConfigError, ConsoleConfig
@@ -63,6 +63,8 @@ def run_command(
         return fail(str(exc))
     if not 1 <= args.repeat <= MAX_REPEAT:
         return fail(f"--repeat must be 1..{MAX_REPEAT}, not {args.repeat}")
+    if getattr(args, "compare", None) is not None:
+        return run_compare(args, scenario, make_config, out, fail)
     if args.provider in (None, "local") and (args.url is None or urlsplit(args.url).path in ("", "/")):
         args.dialect = args.dialect or scenario.dialect  # a bare host: the local server speaks them all
     if args.provider in (None, "local") and args.url is None and args.server_faults is None and scenario.server_faults:
@@ -89,12 +91,57 @@ def run_command(
             return 130
     report = build_report(results)
     print_summary(report, out)
-    if args.report is not None:
-        from .page import write_report  # matplotlib: only when a report is asked for
-
-        try:
-            paths = write_report(report, Path(args.report))
-        except OSError as exc:
-            return fail(f"cannot write the report in {args.report}: {exc.strerror or exc}")
-        print(f"report: {paths[0]} and {paths[-1]}", file=out)
+    if args.report is not None and (problem := write_page(report, Path(args.report), out)):
+        return fail(problem)
     return 0 if report["passed"] else 1
+
+
+def write_page(report: dict[str, Any], folder: Path, out: TextIO) -> str | None:
+    """Write the report (a comparison's, or one target's) into `folder` and say where; the
+    problem in one line if it cannot be written."""
+    from .page import write_compare_report, write_report  # matplotlib: only when a report is asked for
+
+    try:
+        paths = (write_compare_report if "compare" in report else write_report)(report, folder)
+    except OSError as exc:
+        return f"cannot write the report in {folder}: {exc.strerror or exc}"
+    print(f"report: {paths[0]} and {paths[-1]}", file=out)
+    return None
+
+
+def run_compare(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    make_config: Callable[[argparse.Namespace], ConsoleConfig],
+    out: TextIO,
+    fail: Callable[[str], int],
+) -> int:
+    """`--compare`: each target in turn (a line on what it connects to, or why it is skipped),
+    then one table and one report (compare.py has the exit codes)."""
+    from .compare import CompareError, check_options, compare_report, exit_code, parse_targets, plan_target, play_target
+    from .terminal import print_comparison, progress_bar
+
+    try:
+        check_options(args)
+        plans = [plan_target(scenario, target, args, make_config) for target in parse_targets(args.compare)]
+    except CompareError as exc:
+        return fail(str(exc))
+    outcomes = []
+    for plan in plans:
+        print(plan.describe(), file=out, flush=True)
+        try:
+            outcome = play_target(scenario, plan, repeat=args.repeat, record=args.record, progress=progress_bar)
+        except KeyboardInterrupt:
+            print(f"{PROG}: interrupted", file=sys.stderr)
+            return 130
+        if outcome.status == "no connection":
+            print(f"{plan.target.name}: no connection: {redact_query_secrets(outcome.reason)}", file=out, flush=True)
+        outcomes.append(outcome)
+    report = compare_report(scenario, outcomes)
+    print_comparison(report, out)
+    if args.report is not None and (problem := write_page(report, Path(args.report), out)):
+        return fail(problem)
+    code = exit_code(outcomes)
+    if code == 2:
+        return fail("no target ran: each was skipped or could not connect")
+    return code

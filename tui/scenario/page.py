@@ -173,3 +173,142 @@ def write_report(report: Mapping[str, Any], folder: Path) -> list[Path]:
     svgs = [p.read_text(encoding="utf-8") for p in pictures]
     (folder / "report.html").write_text(html_page(report, svgs), encoding="utf-8")
     return [*written, *pictures, folder / "report.md", folder / "report.html"]
+
+
+# ---- a comparison (compare.py): the figures side by side, the timelines stacked -------------
+
+SIDE_BY_SIDE = (
+    ("ttfa_ms", "TTFA ms (from the flush)", ("p50", "p95", "n"), ("p50", "p95", "turns")),
+    ("ttfa_text_ms", "TTFA ms (from the first text)", ("p50", "p95", "n"), ("p50", "p95", "turns")),
+    ("close_to_final_ms", "close→final ms", ("p50", "p95", "n"), ("p50", "p95", "turns")),
+    ("late_frames", "late frames", ("total", "max", "turns_with_late"), ("total", "most in a turn", "turns with any")),
+    (
+        "words_spoken",
+        "words spoken",
+        ("spoken", "total", "interrupted", "turns"),
+        ("spoken", "of", "interrupted", "turns"),
+    ),
+    ("expectations", "expectations", ("passed", "of", "failed"), ("passed", "of", "failed")),
+)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value) or "–"
+    return _cell({"v": value}, "v")
+
+
+Section = tuple[str, list[str], list[list[str]]]
+
+
+def _compare_sections(report: Mapping[str, Any]) -> tuple[list[Section], list[Section]]:
+    """(the targets and the figures side by side, then each target's own tables)."""
+    out: list[Section] = [
+        (
+            "Targets",
+            ["target", "status", "dialect", "connection"],
+            [
+                [t["target"], t["status"] + (f": {t['reason']}" if t["reason"] else ""), t["dialect"] or "–"]
+                + [t["connection"] or "–"]
+                for t in report["targets"]
+            ],
+        )
+    ]
+    for key, title, fields, heads in SIDE_BY_SIDE:
+        rows = [[row["target"], *(_value(row[f]) for f in fields)] for row in report["side_by_side"][key]]
+        if rows:
+            out.append((title, ["target", *heads], rows))
+    details: list[Section] = []
+    for t in report["targets"]:
+        if t["report"] is not None:
+            details += [(f"{t['target']} · {title}", head, rows) for title, head, rows in _sections(t["report"])]
+    return out, details
+
+
+def _compare_verdict(report: Mapping[str, Any]) -> str:
+    ran = [t for t in report["targets"] if t["report"] is not None]
+    if not ran:
+        return "**No target ran**."
+    if report["passed"]:
+        return f"**Passed**: every target that ran ({len(ran)} of {len(report['targets'])}) held every expectation."
+    failed = sorted({line.split(": ", 1)[0] for line in report["failures"]}, key=report["compare"].index)
+    return f"**Failed**: {', '.join(failed)}."
+
+
+def compare_markdown(report: Mapping[str, Any], pictures: Sequence[tuple[str, str]]) -> str:
+    """The page; `pictures`: (caption, file name) per timeline, stacked in this order."""
+    sc = report["scenario"]
+    lines = [f"# Comparison: {sc['name']}", ""]
+    if sc["description"]:
+        lines += [sc["description"], ""]
+    lines += [f"`{sc['path']}` against {', '.join(report['compare'])}", "", _compare_verdict(report), ""]
+    lines += [f"- {line}" for line in report["failures"]]
+    overview, details = _compare_sections(report)
+    for title, head, rows in overview:
+        lines += ["", f"## {title}", "", *_md_table(head, rows)]
+    lines += ["", "## Timelines (one time axis)", ""]
+    lines += [f"**{caption}**\n\n![timeline of {caption}]({name})\n" for caption, name in pictures]
+    for title, head, rows in details:
+        lines += ["", f"## {title}", "", *_md_table(head, rows)]
+    lines += ["", "Times are seconds from the scenario's first step; report.json has every figure.", ""]
+    return "\n".join(lines)
+
+
+def compare_html(report: Mapping[str, Any], pictures: Sequence[tuple[str, str]]) -> str:
+    """One file: `pictures` are (caption, SVG text), inlined and stacked."""
+    e = html.escape
+    sc = report["scenario"]
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>Comparison: {e(sc['name'])}</title>",
+        "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;"
+        "margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:2px 8px;font-size:13px}"
+        ".bad{color:#c00}.good{color:#080}svg{width:100%;height:auto;display:block}</style></head><body>",
+        f"<h1>Comparison: {e(sc['name'])}</h1>",
+        f"<p>{e(sc['description'])}</p>" if sc["description"] else "",
+        f"<p><code>{e(sc['path'])}</code> against {e(', '.join(report['compare']))}</p>",
+        f"<p class='{'good' if report['passed'] else 'bad'}'>{e(_compare_verdict(report).replace('**', ''))}</p>",
+        "<ul>" + "".join(f"<li class='bad'>{e(line)}</li>" for line in report["failures"]) + "</ul>",
+    ]
+    overview, details = _compare_sections(report)
+
+    def tables(chosen: Sequence[Section]) -> None:
+        for title, head, rows in chosen:
+            parts.append(f"<h2>{e(title)}</h2><table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>")
+            parts.extend("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows)
+            parts.append("</table>")
+
+    tables(overview)
+    parts.append("<h2>Timelines (one time axis)</h2>")
+    for caption, svg in pictures:
+        parts += [f"<h3>{e(caption)}</h3>", svg[svg.find("<svg") :]]
+    tables(details)
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c == "-" else "-" for c in name)
+
+
+def write_compare_report(report: Mapping[str, Any], folder: Path) -> list[Path]:
+    """report.json, timeline-<target>-<run>.svg (every run of every target that ran, all on one
+    time axis), report.md and report.html in `folder`; returns the paths written. OSError if
+    the folder cannot be written."""
+    from .timeline import shared_extent
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / "report.json"]
+    write_json(report, written[0])
+    drawn = [(t, run) for t in report["targets"] if t["report"] is not None for run in t["report"]["runs"]]
+    xlim = shared_extent([run for _, run in drawn]) if drawn else None
+    pictures: list[tuple[str, Path]] = []
+    for t, run in drawn:
+        runs = len(t["report"]["runs"])
+        caption = f"{t['target']}" + (f" · run {run['run']}" if runs > 1 else "") + f" ({run['dialect']})"
+        path = folder / f"timeline-{_slug(t['target'])}-{run['run']}.svg"
+        pictures.append((caption, draw_timeline(run, path, caption, xlim)))
+    (folder / "report.md").write_text(compare_markdown(report, [(c, p.name) for c, p in pictures]), "utf-8")
+    svgs = [(c, p.read_text(encoding="utf-8")) for c, p in pictures]
+    (folder / "report.html").write_text(compare_html(report, svgs), encoding="utf-8")
+    return [*written, *(p for _, p in pictures), folder / "report.md", folder / "report.html"]

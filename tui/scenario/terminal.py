@@ -94,3 +94,35 @@ def print_summary(report: Mapping[str, Any], stream: TextIO | None = None) -> No
             console.print(f"  {line}", markup=False)
     else:
         console.print("[green]PASSED[/]: every expectation held")
+
+
+def print_comparison(report: Mapping[str, Any], stream: TextIO | None = None) -> None:
+    """The comparison (compare.py) as one table, a row per target, and its verdict."""
+    console = RichConsole(file=stream, highlight=False)
+    rows = {key: {r["target"]: r for r in report["side_by_side"][key]} for key in report["side_by_side"]}
+    table = Table(title=f"{report['scenario']['name']} · compared")
+    for head in ("target", "status", "TTFA p50/p95 ms", "close→final p50/p95 ms", "late", "words", "expectations"):
+        table.add_column(head, overflow="fold", no_wrap=head == "target")
+    for t in report["targets"]:
+        name = t["target"]
+        if t["report"] is None:
+            table.add_row(name, t["status"], "", "", "", "", "")  # why: the line printed before it
+            continue
+        ttfa, close = rows["ttfa_ms"][name], rows["close_to_final_ms"][name]
+        words, checked = rows["words_spoken"][name], rows["expectations"][name]
+        table.add_row(
+            name,
+            t["status"],
+            f"{_fmt(ttfa['p50'])} / {_fmt(ttfa['p95'])}",
+            f"{_fmt(close['p50'])} / {_fmt(close['p95'])}",
+            _fmt(rows["late_frames"][name]["total"]),
+            f"{_fmt(words['spoken'])}/{words['total']}",
+            f"{checked['passed']}/{checked['of']}",
+        )
+    console.print(table)
+    if report["passed"]:
+        console.print("[green]PASSED[/]: every target that ran held every expectation")
+    elif report["failures"]:
+        console.print(f"[red]FAILED[/]: {len(report['failures'])} problem(s)")
+        for line in report["failures"]:
+            console.print(f"  {line}", markup=False)

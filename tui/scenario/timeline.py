@@ -34,6 +34,12 @@ def _extent(run: Mapping[str, Any]) -> tuple[float, float]:
     return -0.02 * right - 0.05, right * 1.03 + 0.05
 
 
+def shared_extent(runs: list[Mapping[str, Any]]) -> tuple[float, float]:
+    """One time axis for several runs (a comparison stacks their pictures on it)."""
+    extents = [_extent(run) for run in runs]
+    return min(left for left, _ in extents), max(right for _, right in extents)
+
+
 def _heard_span(heard: list[list[float]]) -> tuple[float, float] | None:
     """When the listener heard this context: from its first progress report less what it had
     heard by then, to its last report."""
@@ -44,8 +50,10 @@ def _heard_span(heard: list[list[float]]) -> tuple[float, float] | None:
     return start, heard[-1][0]
 
 
-def draw_timeline(run: Mapping[str, Any], path: Path, title: str = "") -> Path:
-    """Draw `run` (one entry of a report's "runs") as an SVG at `path`; returns `path`."""
+def draw_timeline(run: Mapping[str, Any], path: Path, title: str = "", xlim: tuple[float, float] | None = None) -> Path:
+    """Draw `run` (one entry of a report's "runs") as an SVG at `path`; returns `path`.
+    `xlim`: the time axis (seconds) when pictures are stacked (shared_extent); the axes then sit
+    at fixed margins, so one second is as wide in every picture drawn with the same `xlim`."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -56,7 +64,7 @@ def draw_timeline(run: Mapping[str, Any], path: Path, title: str = "") -> Path:
     lanes = run["lanes"]
     fig, ax = plt.subplots(figsize=(11, 1.4 + LANE_HEIGHT_IN * max(1, len(lanes))))
     ax.patch.set_gid("timeline-axes")
-    left, right = _extent(run)
+    left, right = xlim or _extent(run)
     ax.set_xlim(left, right)
     ax.set_ylim(len(lanes) - 0.4, -0.6)
     for y, lane in enumerate(lanes):
@@ -114,6 +122,8 @@ def draw_timeline(run: Mapping[str, Any], path: Path, title: str = "") -> Path:
     ]
     ax.legend(handles=legend, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=8, fontsize=7, frameon=False)
     fig.tight_layout()
+    if xlim is not None:  # tight_layout's margins follow each picture's labels: fixed instead
+        fig.subplots_adjust(left=0.15, right=0.985)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="svg", metadata={"Description": f"xlim={left!r},{right!r}", "Date": None})
     plt.close(fig)
