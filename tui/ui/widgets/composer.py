@@ -2,12 +2,19 @@
 
 The text is cleared only when the app says the turn was accepted (`accepted()`), so an error or a
 lost connection never eats what was typed. Up and Down recall the turns sent before.
+
+Enter posts Textual's own `Input.Submitted`, which keeps the text as it is, so "the text stays
+until the app accepts it" needs nothing else: the message is `Composer.TurnSubmitted`, a subclass,
+so `@on(Input.Submitted)` and the input's validators see it as they would any input's, while the
+screens' `on_composer_turn_submitted` handlers hear only the composer (not another Input on the
+same screen) and read it typed (`event.composer`, `event.text`). A blank line posts nothing.
 """
 
 from __future__ import annotations
 
+from typing import cast
+
 from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import Input
 
 
@@ -22,11 +29,18 @@ class Composer(Input):
         Binding("down", "recall(1)", "next turn", show=False),
     ]
 
-    class TurnSubmitted(Message):
-        def __init__(self, composer: Composer, text: str) -> None:
-            super().__init__()
-            self.composer = composer
-            self.text = text
+    class TurnSubmitted(Input.Submitted):
+        """Enter on a non-blank line: Textual's Input.Submitted, from the composer."""
+
+        @property
+        def composer(self) -> Composer:
+            return cast(Composer, self.input)
+
+        @property
+        def text(self) -> str:
+            return self.value
+
+    Submitted = TurnSubmitted  # Input.action_submit posts `self.Submitted(...)`: this one
 
     def __init__(self, **kwargs) -> None:
         super().__init__(placeholder="Type a turn, Enter streams it", compact=True, **kwargs)
@@ -34,9 +48,8 @@ class Composer(Input):
         self._recall_at: int | None = None
 
     async def action_submit(self) -> None:
-        # Replaces Input's own submit: the text stays until the app accepts the turn.
-        if self.value.strip():
-            self.post_message(self.TurnSubmitted(self, self.value))
+        if self.value.strip():  # a blank turn is nothing to stream
+            await super().action_submit()
 
     def accepted(self, text: str) -> None:
         """The turn `text` is on its way: remember it and clear the line if it still holds it."""
