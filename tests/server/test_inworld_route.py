@@ -188,3 +188,44 @@ async def test_a_malformed_message_gets_a_status_error_and_the_socket_stays_open
             assert status(frame)["code"] == iw.INVALID_ARGUMENT and status(frame)["message"].startswith("Invalid")
         await ws.send(create("c"))
         assert is_event("contextCreated", "c")(await ws.recv())
+
+
+async def test_update_config_synthesizes_the_buffer_first_then_answers_context_updated(local_server):
+    async with connect(local_server) as ws:
+        await ws.send(create("c", autoMode=False))
+        await until(ws, "contextCreated")
+        await ws.send(op("send_text", "c", text="before"))
+        await ws.send({"updateConfig": {"voiceId": "Dennis", "audioConfig": {"speakingRate": 1.5}}, "contextId": "c"})
+        frames = await until(ws, "flushCompleted", "c")
+        assert len(audio(frames)) == tone_bytes("before")  # with the old settings
+        (updated,) = [f for f in frames if event(f) == "contextUpdated"]  # answered at once
+        assert result(updated)["contextUpdated"]["voiceId"] == "Dennis"
+        await ws.send(op("send_text", "c", text="after", flush_context={}))
+        frames = await until(ws, "flushCompleted", "c")
+        assert len(audio(frames)) == tone_bytes("after") * 2 // 3  # speakingRate 1.5 from here on
+        for change in ({"modelId": "inworld-tts-1"}, {"audioConfig": {"audioEncoding": "MP3"}}):
+            await ws.send(op("update_config", "c", **change))
+            assert status(await ws.recv())["code"] == iw.INVALID_ARGUMENT
+
+
+async def test_a_single_context_session_may_leave_out_the_context_id(local_server):
+    async with connect(local_server) as ws:
+        await ws.send(create(None))
+        created = await ws.recv()
+        assert event(created) == "contextCreated" and "contextId" not in result(created)
+        await ws.send({"send_text": {"text": "no id", "flush_context": {}}})
+        frames = await until(ws, "flushCompleted")
+        assert len(audio(frames)) == tone_bytes("no id")
+        await ws.send({"close_context": {}})
+        closed = await ws.recv()
+        assert event(closed) == "contextClosed"
+
+
+async def test_a_context_closed_without_text_gets_context_closed_and_no_flush_completed(local_server):
+    async with connect(local_server) as ws:
+        await ws.send(create("empty"))
+        await ws.send(op("close_context", "empty"))  # pipecat's tool-call turn: create then close
+        frames = await until(ws, "contextClosed", "empty")
+        assert [event(f) for f in frames] == ["contextCreated", "contextClosed"]
+        await ws.send(op("close_context", "empty"))  # LiveKit's duplicate: the context is gone now
+        assert status(await ws.recv())["code"] == iw.NOT_FOUND

@@ -24,8 +24,9 @@ Choices where the reference says "unverified" (each tested):
   one arrives; in any mode at `bufferCharThreshold` chars (cut at a word; 1000 when not given, the
   service's hard limit) and `maxBufferDelayMs` after the oldest waiting text (only when given).
 - `update_config` synthesizes the buffer with the old settings first, then applies voice,
-  temperature and speakingRate and answers `contextUpdated`; `modelId`, `audioEncoding` and
-  `sampleRateHertz` cannot change (code 3).
+  temperature and speakingRate (the rate from the next synthesis on) and answers
+  `contextUpdated` at once, before that audio; `modelId`, `audioEncoding` and `sampleRateHertz`
+  cannot change (code 3).
 - Idle: 10 minutes with no client message and no synthesis running closes the socket with 1000
   "session closed after 10 minutes of inactivity"; any message, an empty `send_text` included,
   resets the clock.
@@ -70,6 +71,10 @@ def status_error(message: str, code: int, context_id: str | None = None) -> Send
 @dataclass(eq=False)
 class InworldContext(Turn):
     config: iw.ContextConfig = field(default_factory=iw.ContextConfig)
+    last: Generate | None = None  # the synthesis handed to the voice most recently
+    # update_config's speakingRate, held until this synthesis is done: the voice reads the
+    # context's speed as a synthesis starts, and the lane starts the next only after it.
+    speed_after: tuple[Generate, float] | None = None
 
 
 class InworldConnection:
@@ -165,7 +170,8 @@ class InworldConnection:
             context.deadline = None
         if not text.strip():
             return []
-        return [dispatch(context, text, flush=True)]
+        context.last = dispatch(context, text, flush=True)
+        return [context.last]
 
     def _update(self, context: InworldContext, config: iw.ContextConfig) -> list[Action]:
         cid, old = context.context_id, context.config
@@ -180,7 +186,10 @@ class InworldConnection:
             return [status_error(message, iw.INVALID_ARGUMENT, cid)]
         actions = self._synthesize(context, context.buffer)  # the buffer keeps the old settings
         if audio is not None and audio.speaking_rate:
-            context.speed = audio.speaking_rate
+            if context.pending and context.last is not None:
+                context.speed_after = (context.last, audio.speaking_rate)
+            else:
+                context.speed = audio.speaking_rate
         changed = {k: v for k, v in config.to_json().items() if k != "audioConfig"}
         context.config = iw.ContextConfig(
             config.voice_id or old.voice_id,
@@ -224,7 +233,11 @@ class InworldConnection:
 
     def generation_finished(self, generate: Generate) -> list[Action]:
         context = settle(generate)
-        if self.done or not isinstance(context, InworldContext):
+        if not isinstance(context, InworldContext):
+            return []
+        if context.speed_after is not None and context.speed_after[0] is generate:
+            context.speed, context.speed_after = context.speed_after[1], None
+        if self.done:
             return []
         if self.contexts.get(context.context_id) is not context:
             return []  # cancelled: its contextClosed has gone already
