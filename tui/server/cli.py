@@ -33,7 +33,9 @@ SERVE_DESCRIPTION = (
     "mp3_44100_128, as on the service; opus_48000_* is not produced here); Murf clients choose format "
     "WAV (the default), MP3, PCM, ULAW or ALAW, channel_type MONO or STEREO. ElevenLabs Text-to-Dialogue "
     "(/v1/text-to-dialogue/multi-stream-input, eleven_v3 and v4): the ElevenLabs formats plus mp3_24000_48; "
-    "each voice id of a context speaks as its own pitch of the voice."
+    "each voice id of a context speaks as its own pitch of the voice. Inworld "
+    "(/tts/v1/voice:streamBidirectional): each context's create names its format, PCM, LINEAR16, WAV, "
+    "MP3, MULAW or ALAW (OGG_OPUS and FLAC are refused)."
 )
 READY_LINE = "switchboard serve: listening on {url} (voice {voice})"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
