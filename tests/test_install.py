@@ -1,6 +1,6 @@
 """The installed app is whole (issue 12): built as a wheel, installed in a fresh venv outside the
-repo and run from a temporary directory, it has its themes, its demo recordings and its version,
-and records into the user data directory, not into wherever it was started.
+repo and run from a temporary directory, it has its themes, its demo recordings, its scenarios and
+its version, and records into the user data directory, not into wherever it was started.
 
 Only the wheel is new: the venv reaches the dependencies already in the test venv through a .pth
 line (no download, no build of onnxruntime), and `pip install --no-deps` installs the wheel as
@@ -20,6 +20,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# What the wheel must carry, as the checkout has it: a demo or scenario added later ships too.
+SHIPPED = {
+    "themes": sorted(p.name for p in (ROOT / "themes").glob("*.toml")),
+    "recordings": sorted(p.name for p in (ROOT / "recordings").glob("demo-*.jsonl")),
+    "scenarios": sorted(p.name for p in (ROOT / "scenarios").glob("*.toml")),
+}
+NEW_DEMOS = ["demo-inworld", "demo-cartesia", "demo-elevenlabs-dialogue"]  # one per dialect added since
 BUILD_TIMEOUT = 60
 RUN_TIMEOUT = 40
 
@@ -127,3 +134,50 @@ def test_a_shipped_demo_plays_by_name(installed):
     )
     assert out.returncode == 0, out.stderr
     assert "cannot open" not in out.stderr and "final" in out.stdout and "← turn_" in out.stdout
+
+
+def test_the_wheel_carries_every_theme_demo_and_scenario_of_the_checkout(installed):
+    shipped = installed["site"] / "tui" / "_shipped"
+    for folder, names in SHIPPED.items():
+        assert names, folder  # the checkout has some: an empty glob would prove nothing
+        assert sorted(p.name for p in (shipped / folder).glob(f"*{Path(names[0]).suffix}")) == names, folder
+    assert set(NEW_DEMOS) <= {name.removesuffix(".jsonl") for name in SHIPPED["recordings"]}
+
+
+@pytest.mark.parametrize("demo", NEW_DEMOS)
+def test_each_new_dialects_demo_plays_by_name(installed, demo):
+    out = run(
+        ["switchboard", "replay", demo, "--headless", "--audio", "none", "--speed", "32"],
+        cwd=installed["cwd"],
+        env=installed["env"],
+    )
+    assert out.returncode == 0, out.stderr
+    assert "cannot open" not in out.stderr and "← turn_" in out.stdout and "connection closed 1000" in out.stdout
+
+
+def test_a_shipped_scenario_runs_by_name_with_the_tone_voice_and_writes_its_report(installed, tmp_path):
+    """As scenarios/README.md says, from a folder with no scenarios/ in it; the report's timeline
+    needs matplotlib, a dependency of the installed tool."""
+    out = run(
+        ["switchboard", "run", "inworld", "--local-voice", "tone", "--report", str(tmp_path / "report")],
+        cwd=installed["cwd"],
+        env=installed["env"],
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "PASSED" in out.stdout and "Traceback" not in out.stderr
+    assert {"report.json", "report.md", "report.html"} <= {p.name for p in (tmp_path / "report").iterdir()}
+    assert list(installed["cwd"].iterdir()) == []  # `run` records nothing unless --record
+
+
+def test_record_dir_overrides_the_user_data_directory(installed, tmp_path):
+    user_dir = installed["data"] / "switchboard" / "recordings"
+    before = sorted(user_dir.glob("*.jsonl"))
+    out = run(
+        ["switchboard", "--headless", "--audio", "none", "--local-voice", "tone", "--record-dir", str(tmp_path)],
+        cwd=installed["cwd"],
+        env=installed["env"],
+        stdin="Hi.\n/quit\n",
+    )
+    assert out.returncode == 0, out.stderr
+    assert len(list(tmp_path.glob("*.jsonl"))) == 1, out.stdout
+    assert sorted(user_dir.glob("*.jsonl")) == before and list(installed["cwd"].iterdir()) == []

@@ -1,9 +1,9 @@
 """What ships with the app, and where the app keeps what it makes.
 
-The repo keeps `themes/` and `recordings/` at its top level (the product card's layout); the
-wheel carries them inside the package as `tui/_shipped/themes` and `tui/_shipped/recordings`
-(pyproject's hatch `sources`). So a checkout (or an editable install of it) reads them from the
-top of the repo, an installed app from the package: `shipped_dir` answers for both.
+The repo keeps `themes/`, `recordings/` and `scenarios/` at its top level (the product card's
+layout); the wheel carries them inside the package as `tui/_shipped/themes`, `.../recordings` and
+`.../scenarios` (pyproject's hatch `sources`). So a checkout (or an editable install of it) reads
+them from the top of the repo, an installed app from the package: `shipped_dir` answers for both.
 
 Session recordings go to `./recordings` in a checkout, as they always have, and to the platform's
 user data directory when installed (`~/.local/share/switchboard/recordings` on Linux, honouring
@@ -20,6 +20,8 @@ PACKAGED = PACKAGE / "_shipped"  # present only in a built wheel
 CHECKOUT = PACKAGE.parent  # the repo's top, when running from a checkout
 DEMO_PREFIX = "demo-"
 RECORDING_SUFFIX = ".jsonl"
+SCENARIO_SUFFIX = ".toml"
+SCENARIOS = "scenarios"
 
 
 def installed() -> bool:
@@ -28,7 +30,7 @@ def installed() -> bool:
 
 
 def shipped_dir(name: str) -> Path:
-    """`themes` or `recordings` as shipped: inside the package when installed, else the checkout's."""
+    """`themes`, `recordings` or `scenarios` as shipped: inside the package when installed, else the checkout's."""
     return PACKAGED / name if installed() else CHECKOUT / name
 
 
@@ -60,6 +62,23 @@ def shipped_demos() -> list[str]:
     """The demo recordings' names, for help and error messages."""
     folder = shipped_dir("recordings")
     return sorted(p.name.removesuffix(RECORDING_SUFFIX) for p in folder.glob(f"{DEMO_PREFIX}*{RECORDING_SUFFIX}"))
+
+
+def find_scenario(name: str | Path) -> Path:
+    """A scenario file by path, or a shipped scenario by name when no such file exists: `elevenlabs`,
+    `elevenlabs.toml`, or the `scenarios/elevenlabs.toml` that scenarios/README.md writes (so its
+    commands work as written from any folder once installed). Returns the path given when none is
+    found, so the reader reports it as the user typed it."""
+    path = Path(name)
+    if path.exists() or path.parent not in (Path("."), Path(SCENARIOS)):
+        return path
+    candidate = shipped_dir(SCENARIOS) / f"{path.name.removesuffix(SCENARIO_SUFFIX)}{SCENARIO_SUFFIX}"
+    return candidate if candidate.is_file() else path
+
+
+def shipped_scenarios() -> list[str]:
+    """The shipped scenarios' names, for help and error messages."""
+    return sorted(p.stem for p in shipped_dir(SCENARIOS).glob(f"*{SCENARIO_SUFFIX}"))
 
 
 def version() -> str:

@@ -20,6 +20,7 @@ from tui.core import ConfigError, ConsoleConfig
 from tui.protocol.dialect import Dialect
 from tui.protocol.urls import redact_query_secrets
 from tui.session.settings import Settings
+from tui.shipped import find_scenario, shipped_scenarios
 
 from .parse import ScenarioError, load_scenario
 from .report import build_report
@@ -57,10 +58,12 @@ def run_command(
         print(f"{PROG}: error: {redact_query_secrets(message)}", file=sys.stderr)
         return 2
 
+    path = find_scenario(args.scenario)  # a file, else a shipped scenario by name
     try:
-        scenario = load_scenario(args.scenario)
+        scenario = load_scenario(path)
     except ScenarioError as exc:
-        return fail(str(exc))
+        known = "" if path.exists() else f" (shipped: {', '.join(shipped_scenarios())})"
+        return fail(f"{exc}{known}")
     if not 1 <= args.repeat <= MAX_REPEAT:
         return fail(f"--repeat must be 1..{MAX_REPEAT}, not {args.repeat}")
     if getattr(args, "compare", None) is not None:
