@@ -6,6 +6,11 @@ ends the turn the dialect's way and by the end-of-turn pattern it started with (
 a deferred close is sent by the same task once the context's audio says so. Cancelling
 (barge-in, closing by hand, its final, a lost connection) stops the words and any close still
 waiting; it never takes back what was sent.
+
+Holding (`hold`, `release`: a scenario paused in the console) stops every turn between two
+words: nothing of theirs goes out, neither a word, a flush nor a deferred close, until release;
+then their words go on at their own pace from where they stood. A turn that starts while held
+sends its opening and waits. Cancelling works while held.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class ActiveTurn:
     turn_end: TurnEnd = DEFAULT_TURN_END
     unflushed: bool = False  # text sent since the last flush
     watch: CloseWatch | None = None  # a deferred close still to send
+    started_at: float = 0.0  # clock time its first words were due
 
 
 @dataclass
@@ -62,6 +68,34 @@ class Turns:
         self.turn_end = turn_end  # for turns that start from now on
         self.queue: deque[str] = deque()
         self.active: dict[str, ActiveTurn] = {}
+        self._held_at: float | None = None  # when hold() was called; None: not held
+        self._released = asyncio.Event()
+        self._released.set()
+
+    @property
+    def held(self) -> bool:
+        return self._held_at is not None
+
+    @property
+    def streaming(self) -> bool:
+        """Some turn still has words (or its end) to send."""
+        return any(not t.pacer.done for t in self.active.values())
+
+    def hold(self) -> None:
+        """Stop every turn between two words until `release()` (idempotent)."""
+        if self._held_at is None:
+            self._held_at = self._clock()
+            self._released.clear()
+
+    def release(self) -> None:
+        """Let held turns go on, each at its own pace from where it stood (idempotent)."""
+        if self._held_at is None:
+            return
+        now, held_at = self._clock(), self._held_at
+        self._held_at = None
+        for turn in self.active.values():
+            turn.pacer.postpone(now - max(held_at, turn.started_at))  # one started while held waited less
+        self._released.set()
 
     def submit(self, text: str) -> bool:
         """Queue a turn and start what can start; True if this one started."""
@@ -84,7 +118,10 @@ class Turns:
         wire = self.wire
         for frame in wire.open(wire_cid(cid)):
             self._hooks.emit(frame)
-        turn = ActiveTurn(cid, TurnPacer(text, self.rate, self._clock()), asyncio.Event(), wire, self.turn_end)
+        start = self._clock()
+        turn = ActiveTurn(
+            cid, TurnPacer(text, self.rate, start), asyncio.Event(), wire, self.turn_end, started_at=start
+        )
         self.active[cid] = turn
         self._send_due(turn)  # the first word goes with the opening, not a loop turn later
         self._hooks.started(cid, turn.turn_end)
@@ -94,6 +131,8 @@ class Turns:
             self._hooks.spawn(self._run(turn))
 
     def _send_due(self, turn: ActiveTurn) -> None:
+        if self._held_at is not None:
+            return
         cid = wire_cid(turn.context_id)
         for step in turn.pacer.take_due(self._clock()):
             if step.end:
@@ -129,6 +168,9 @@ class Turns:
     async def _run(self, turn: ActiveTurn) -> None:
         try:
             while True:
+                if self._held_at is not None:
+                    await self._released.wait()
+                    continue  # cancelled meanwhile: its pacer is done and the loop ends below
                 self._send_due(turn)
                 due = turn.pacer.next_due
                 if due is None and turn.watch is not None:

@@ -79,6 +79,15 @@ class TurnPacer:
         if self._last_at is not None and not self.done and not self._steps[self._next].end:
             self._due_at = self._last_at + 1 / self._rate
 
+    def postpone(self, seconds: float) -> None:
+        """Move the words still to send `seconds` later: a turn held for a while goes on at its
+        own pace, not with every word that fell due meanwhile at once."""
+        if self.done or seconds <= 0:
+            return
+        self._due_at += seconds
+        if self._last_at is not None:
+            self._last_at += seconds
+
     def take_due(self, now: float) -> list[Step]:
         """Steps due by `now`. A late caller gets every overdue word at once: none is skipped."""
         out: list[Step] = []

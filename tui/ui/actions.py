@@ -20,7 +20,7 @@ class ConsoleAction:
     help: str  # one line for the help screen and the command palette
     show: bool = True  # shown in the footer (the rest are in F1 and the palette)
     priority: bool = False  # fires even while the composer has focus
-    mode: str = "any"  # "live": only with a connection; "replay": only while replaying
+    mode: str = "any"  # "live": only with a connection; "replay": only while replaying; "scenario": while one plays
 
     @property
     def name(self) -> str:
@@ -155,6 +155,42 @@ ACTIONS: tuple[ConsoleAction, ...] = (
         "app.next_theme",
         "theme",
         "Switch to the next colour theme (saved for next time)",
+        show=False,
+    ),
+    ConsoleAction(
+        "scenario-open",
+        "ctrl+r",
+        "scenario_open",
+        "scenario",
+        "Play a scenario file on this console: pause and step it; Escape still barges in by hand",
+        show=False,
+        mode="live",
+    ),
+    ConsoleAction(
+        "scenario-pause",
+        "ctrl+z",
+        "scenario_pause",
+        "pause",
+        "Scenario: pause (nothing more is sent), or play on",
+        mode="scenario",
+    ),
+    ConsoleAction(
+        "scenario-step", "ctrl+n", "scenario_step", "step", "Scenario: play the next step, then hold", mode="scenario"
+    ),
+    ConsoleAction(
+        "timeline",
+        "ctrl+f",
+        "timeline",
+        "timeline",
+        "Show or hide the timeline: a lane per context (text, audio, heard, barge-in, final, errors)",
+        show=False,
+    ),
+    ConsoleAction(
+        "turn-detail",
+        "ctrl+backslash",
+        "turn_detail",
+        "turn",
+        "A turn's figures: TTFA, close→final, frames, late frames, words, markers, errors (or click its slot)",
         show=False,
     ),
     # Replay: the composer is off, so plain keys are free.

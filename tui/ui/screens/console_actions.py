@@ -21,27 +21,21 @@ from .frame_detail import FrameDetailScreen
 from .help import HelpScreen
 from .pick_context import ALL, ContextPicker
 from .raw_send import RawSendScreen
+from .scenario_actions import ScenarioActions
 from .settings import SettingsScreen
 
 if TYPE_CHECKING:
-    from textual.screen import Screen
-
     from ...core import Console
     from ...replay import ReplayTransport
     from ...session import Session
     from ..app import SwitchboardApp
 
-    # For the type checker the mixin is the Screen it is mixed into (its DOM, its app); at run
-    # time it is a plain class, so ConsoleScreen's bases stay as they are.
-    _MixedInto = Screen[None]
-else:
-    _MixedInto = object
-
 MODES = action_modes()
 
 
-class ConsoleActions(_MixedInto):
-    """Mixed into ConsoleScreen, which provides `console`, `session`, `paint` and the DOM."""
+class ConsoleActions(ScenarioActions):
+    """Mixed into ConsoleScreen, which provides `console`, `session`, `paint` and the DOM; the
+    scenario, timeline and turn-figure keys are ScenarioActions' (scenario_actions.py)."""
 
     core: Console
     session: Session
@@ -53,6 +47,8 @@ class ConsoleActions(_MixedInto):
         mode = MODES.get(action, "any")
         if mode == "any":
             return True
+        if mode == "scenario":
+            return self.replay is None and self.scenario_playing
         return mode == ("replay" if self.replay is not None else "live")
 
     def _say(self, result: CommandResult, *, quiet_when_ok: bool = False) -> None:
