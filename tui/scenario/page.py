@@ -247,7 +247,7 @@ def compare_markdown(report: Mapping[str, Any], pictures: Sequence[tuple[str, st
     for title, head, rows in overview:
         lines += ["", f"## {title}", "", *_md_table(head, rows)]
     lines += ["", "## Timelines (one time axis)", ""]
-    lines += [f"**{caption}**\n\n![timeline of {caption}]({name})\n" for caption, name in pictures]
+    lines += [f"![timeline of {caption}]({name})" for caption, name in pictures]  # titled inside: stacked tight
     for title, head, rows in details:
         lines += ["", f"## {title}", "", *_md_table(head, rows)]
     lines += ["", "Times are seconds from the scenario's first step; report.json has every figure.", ""]
@@ -280,8 +280,7 @@ def compare_html(report: Mapping[str, Any], pictures: Sequence[tuple[str, str]])
 
     tables(overview)
     parts.append("<h2>Timelines (one time axis)</h2>")
-    for caption, svg in pictures:
-        parts += [f"<h3>{e(caption)}</h3>", svg[svg.find("<svg") :]]
+    parts += [svg[svg.find("<svg") :] for _, svg in pictures]  # each titled inside: stacked tight
     tables(details)
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+from rich import box
 from rich.console import Console as RichConsole
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -99,10 +100,13 @@ def print_summary(report: Mapping[str, Any], stream: TextIO | None = None) -> No
 def print_comparison(report: Mapping[str, Any], stream: TextIO | None = None) -> None:
     """The comparison (compare.py) as one table, a row per target, and its verdict."""
     console = RichConsole(file=stream, highlight=False)
+    if not console.is_terminal:  # a log or a pipe: room for every column rather than rich's 80
+        console.width = 120
     rows = {key: {r["target"]: r for r in report["side_by_side"][key]} for key in report["side_by_side"]}
-    table = Table(title=f"{report['scenario']['name']} · compared")
-    for head in ("target", "status", "TTFA p50/p95 ms", "close→final p50/p95 ms", "late", "words", "expectations"):
-        table.add_column(head, overflow="fold", no_wrap=head == "target")
+    table = Table(title=f"{report['scenario']['name']} · compared", box=box.SIMPLE_HEAD, pad_edge=False)
+    heads = ("target", "status", "TTFA ms\np50/p95", "close→final\nms p50/p95", "late", "words", "checks")
+    for head in heads:
+        table.add_column(head, no_wrap=True)
     for t in report["targets"]:
         name = t["target"]
         if t["report"] is None:
@@ -113,8 +117,8 @@ def print_comparison(report: Mapping[str, Any], stream: TextIO | None = None) ->
         table.add_row(
             name,
             t["status"],
-            f"{_fmt(ttfa['p50'])} / {_fmt(ttfa['p95'])}",
-            f"{_fmt(close['p50'])} / {_fmt(close['p95'])}",
+            f"{_fmt(ttfa['p50'])}/{_fmt(ttfa['p95'])}",
+            f"{_fmt(close['p50'])}/{_fmt(close['p95'])}",
             _fmt(rows["late_frames"][name]["total"]),
             f"{_fmt(words['spoken'])}/{words['total']}",
             f"{checked['passed']}/{checked['of']}",
