@@ -299,6 +299,21 @@ def build_parser() -> OneLineParser:
     )
     parser.add_argument("--version", action=_Version)
     add_console_arguments(parser)
+    demo = parser.add_argument_group("demo mode")
+    demo.add_argument(
+        "--demo",
+        nargs="?",
+        const="",
+        metavar="SCENARIO",
+        help="open in the demo layout for a room (the speaking turn big, a callout at each barge-in); "
+        "with SCENARIO (a file, or a shipped one by name, e.g. demo-flight-booking) play it, "
+        "barging in at its scripted moments",
+    )
+    demo.add_argument(
+        "--demo-wait-key",
+        action="store_true",
+        help="at a scripted barge-in, wait for the operator's Escape (the screen says so) instead of pressing it",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for add in SUBCOMMANDS:
         add(sub)
@@ -358,6 +373,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "run", None) is not None:
         return int(args.run(args) or 0)
+    if args.demo is not None:
+        from tui.ui.demo import open_demo
+
+        return open_demo(args, config_from_args)
     try:
         config = config_from_args(args)
     except (ConfigError, ValueError) as exc:  # or a URL urllib cannot split: the key never shown

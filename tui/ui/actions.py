@@ -28,6 +28,10 @@ class ConsoleAction:
         return self.action.split("(")[0]
 
 
+# The demo screen binds it too (id demo-mode): back to the console layout. Every F-key and free
+# letter has an owner or is what tests and the README suggest as a free key (f11, ctrl+b).
+DEMO_KEY = "ctrl+backslash"
+
 ACTIONS: tuple[ConsoleAction, ...] = (
     # Escape must barge in while the operator is typing: priority beats the composer.
     ConsoleAction(
@@ -155,6 +159,14 @@ ACTIONS: tuple[ConsoleAction, ...] = (
         "app.next_theme",
         "theme",
         "Switch to the next colour theme (saved for next time)",
+        show=False,
+    ),
+    ConsoleAction(
+        "demo-mode",
+        DEMO_KEY,
+        "app.toggle_demo",
+        "demo",
+        "Demo layout for a room: the speaking turn big, a callout at each barge-in (the same key goes back)",
         show=False,
     ),
     ConsoleAction(

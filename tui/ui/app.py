@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
@@ -19,6 +20,10 @@ from textual.theme import BUILTIN_THEMES
 from textual.worker import Worker, WorkerState
 
 from tui.clock import Clock
+
+if TYPE_CHECKING:
+    from ..scenario.facts import Tap
+    from .demo import DemoPlan
 
 from ..core import Console
 from ..core.config import PROVIDERS_KEY, provider_settings, with_provider_settings
@@ -31,6 +36,7 @@ from .commands import ConsoleCommands
 from .keymap import LoadedKeymap, load_keymap
 from .quick_escape import quick_escape_driver
 from .screens.console import ConsoleScreen
+from .screens.demo import DemoScreen
 from .settings import load_config, save_setting, save_theme, screenshot_dir
 from .themes import ThemeSet, load_themes
 
@@ -66,11 +72,14 @@ class SwitchboardApp(App[None]):
         blink: bool = True,
         replay: ReplayTransport | None = None,
         problems: tuple[str, ...] = (),
+        demo: DemoPlan | None = None,
+        demo_taps: list[Tap] | None = None,
     ) -> None:
         """`start=False` leaves the console to the caller (tests and snapshots feed it frames);
         `connect=False` starts speaker and recorder but opens no connection; `replay` plays a
         recording into the console (which must run on `replay.clock`) instead of connecting;
-        `problems` are shown in the banner once the screen is up."""
+        `problems` are shown in the banner once the screen is up; `demo` opens the demo layout
+        and plays its scenario, on a console from `demo.demo_console` (whose `demo_taps` it reads)."""
         super().__init__(driver_class=quick_escape_driver())  # Escape in ~10 ms, not ~100
         self.core = console
         self.session = console.session
@@ -86,6 +95,9 @@ class SwitchboardApp(App[None]):
         self._startup_problems: list[str] = list(problems)
         self.replay = replay
         self.console_screen = ConsoleScreen(console, blink=blink, replay=replay)
+        self.demo_plan, self._demo_taps = demo, demo_taps if demo_taps is not None else []
+        title, about = (demo.title, demo.about) if demo is not None else ("", "")
+        self.demo_screen = DemoScreen(console, title=title, about=about, blink=blink)
         self._themes = themes or load_themes()
         self._install_themes(theme if theme is not None else console.config.theme)
         self._keymap_file = keymap if keymap is not None else load_keymap()
@@ -170,6 +182,11 @@ class SwitchboardApp(App[None]):
     def on_mount(self) -> None:
         self.set_keymap(self._keymap_file.keymap)
         self.push_screen(self.console_screen)
+        self.install_screen(self.demo_screen, "demo")  # kept while the console layout is shown
+        if self.demo_plan is not None:
+            self.push_screen("demo")
+            if self.demo_plan.scenario is not None:
+                self._play_demo()
         for problem in self._startup_problems:
             self.report(problem, level="warning")
         self.set_interval(1 / self._tick_hz, self._tick, name="countdown-ticker")
@@ -188,6 +205,20 @@ class SwitchboardApp(App[None]):
         self._on_changes(self.session.apply(Notice("replay finished: the recording has no more entries")))
         self.notify("replay finished", timeout=4)
 
+    @work(exclusive=True, group="demo", exit_on_error=False, name="playing the demo")
+    async def _play_demo(self) -> None:
+        from .demo import play_demo
+
+        assert self.demo_plan is not None
+        await play_demo(self, self.demo_plan, self.demo_screen, self._demo_taps)
+
+    def action_toggle_demo(self) -> None:
+        """The demo layout and back (the session carries on underneath)."""
+        if self.screen is self.demo_screen:
+            self.pop_screen()
+        elif self.screen is self.console_screen:
+            self.push_screen("demo")
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Workers fail here, in one place: as a banner, never as a traceback."""
         if event.state is WorkerState.ERROR:
@@ -200,10 +231,13 @@ class SwitchboardApp(App[None]):
 
     async def on_unmount(self) -> None:
         self._remove_observer()
+        self.demo_screen.detach()
         await self.core.shutdown()  # idempotent: a no-op after action_quit
 
     def _tick(self) -> None:
-        self.console_screen.tick(self.clock())
+        now = self.clock()
+        self.console_screen.tick(now)
+        self.demo_screen.tick(now)
 
     # ---- changes from the console ------------------------------------------------------------
 
@@ -227,6 +261,7 @@ class SwitchboardApp(App[None]):
         self._last_paint = self._paint_clock()
         if changes is not None:
             self.console_screen.paint(changes)
+            self.demo_screen.paint(changes)
 
     def report(self, text: str, *, level: Level = "error") -> None:
         """A problem the console found itself: into the log and the banner."""

@@ -1,0 +1,195 @@
+"""Demo mode: the same live session, laid out for a room of stakeholders (`switchboard --demo`).
+
+Big and legible, theme-independent in its layout: the scenario's name on top, the contexts as
+one strip, the speaking turn always in the same box with its words appearing as they are heard,
+and at a barge-in a callout with the session's own figures (widgets/demo_callout.py). The frame
+log is hidden (a key shows it); the composer is there for a demo by hand and hidden while a
+scenario plays it (tui/ui/demo.py). The console screen stays underneath: the layout key goes
+back to it and the session carries on.
+
+Keys: Escape barges in (as in the console), ctrl+o shows or hides the frame log, ctrl+backslash goes
+back to the console layout.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from ...core import Console
+from ...session import Changes
+from ..actions import DEMO_KEY
+from ..widgets.banner import ErrorBanner
+from ..widgets.composer import Composer
+from ..widgets.demo_callout import CalloutKeeper, DemoCallout
+from ..widgets.demo_slots import DemoSlotStrip
+from ..widgets.demo_turn import DemoTurn
+from ..widgets.frame_log import FrameLogView
+
+FRAME_LOG_KEY = "ctrl+o"  # as the console's log-line key: the frame log
+
+
+class DemoScreen(Screen[None]):
+    DEFAULT_CSS = """
+    DemoScreen { background: $background; }
+    DemoScreen #demo-title { height: auto; padding: 0 2; background: $panel; color: $text; text-style: bold; }
+    DemoScreen #demo-about { height: auto; padding: 0 2; background: $panel; color: $text; }
+    DemoScreen #demo-prompt {
+        display: none; width: 100%; height: 3; content-align: center middle;
+        background: $warning-muted; color: $text-warning; text-style: bold;
+    }
+    DemoScreen #demo-prompt.-shown { display: block; }
+    DemoScreen FrameLogView { display: none; height: 40%; border-top: solid $primary; }
+    DemoScreen FrameLogView.-shown { display: block; }
+    DemoScreen #demo-composer-row { height: 1; padding: 0 2; }
+    DemoScreen #demo-composer-row.-hidden { display: none; }
+    """
+    BINDINGS = [
+        # Escape barges in while the composer has focus, as on the console (same binding id, so
+        # a keymap remap applies to both layouts).
+        Binding("escape", "barge_in", "barge-in", priority=True, id="barge-in"),
+        Binding(FRAME_LOG_KEY, "toggle_log", "frame log", priority=True, id="demo-frame-log"),
+        Binding(DEMO_KEY, "app.toggle_demo", "console layout", priority=True, id="demo-mode"),
+    ]
+
+    def __init__(self, console: Console, *, title: str = "", about: str = "", blink: bool = True) -> None:
+        super().__init__(id="demo")
+        self.core = console
+        self.session = console.session
+        self.title_text = title or "Switchboard"
+        self.about = about
+        self.playing = False  # a scenario plays: no composer
+        self._blink = blink
+        self._step = ""
+        self.prompt = ""
+        self.keeper = CalloutKeeper(console.session)
+        # Taken at the barge-in itself, not at the next paint: by then the slot may show another turn.
+        self._remove_keeper = console.add_observer(self.keeper.on_changes)
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.title_text, id="demo-title", markup=False)
+        yield Static(self.about, id="demo-about", markup=False)
+        yield ErrorBanner(id="demo-banner")
+        yield DemoSlotStrip(id="demo-slots")
+        yield DemoTurn(id="demo-turn")
+        yield DemoCallout(id="demo-callout")
+        yield Label("", id="demo-prompt")
+        yield FrameLogView(self.session.log, id="demo-frames")
+        with Horizontal(id="demo-composer-row"):
+            composer = Composer(id="demo-composer")
+            composer.cursor_blink = self._blink
+            yield composer
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._turn = self.query_one(DemoTurn)
+        self._strip = self.query_one(DemoSlotStrip)
+        self._callout = self.query_one(DemoCallout)
+        self._log = self.query_one(FrameLogView)
+        self.query_one("#demo-about").display = bool(self.about)
+        self.watch(self.app, "theme", self._restyle, init=False)
+        self._show_state()
+        if not self.playing:
+            self.query_one(Composer).focus()
+        self.paint(Changes(log=True, banner=self.session.banner))
+
+    def detach(self) -> None:
+        """Stop observing the console (the app is closing)."""
+        self._remove_keeper()
+
+    # ---- what the player and the keys change --------------------------------------------------
+
+    # The player may call these before the screen is mounted: each keeps its state, and
+    # `_show_state` puts it on screen (now, or at mount).
+
+    def set_playing(self, playing: bool) -> None:
+        """A scenario plays the turns: the composer goes (the room should not see a cursor)."""
+        self.playing = playing
+        self._show_state()
+
+    def set_step(self, i: int, n: int, label: str) -> None:
+        self._step = f"  ·  step {i}/{n}"
+        self._show_state()
+
+    def set_prompt(self, text: str) -> None:
+        """A line the room and the operator should not miss ("press Esc to interrupt"); "" hides it."""
+        self.prompt = text
+        self._show_state()
+
+    def finished(self, text: str) -> None:
+        self._step = f"  ·  {text}"
+        self._show_state()
+
+    def _show_state(self) -> None:
+        if not self.children:  # not composed yet: on_mount shows it
+            return
+        self.query_one("#demo-title", Static).update(self.title_text + self._step)
+        prompt = self.query_one("#demo-prompt", Label)
+        prompt.update(self.prompt)
+        prompt.set_class(bool(self.prompt), "-shown")
+        row = self.query_one("#demo-composer-row")
+        if row.has_class("-hidden") != self.playing:
+            row.set_class(self.playing, "-hidden")
+            if not self.playing:
+                self.query_one(Composer).focus()
+
+    def action_barge_in(self) -> None:
+        if self.core.speaker is None:
+            self.app.notify("the console is still starting", severity="warning", timeout=4)
+        elif self.core.barge_in() is None:
+            self.app.notify("nothing to interrupt", severity="warning", timeout=3)
+
+    def action_toggle_log(self) -> None:
+        self._log.set_class(not self._log.has_class("-shown"), "-shown")
+        if self._log.has_class("-shown"):
+            self._log.catch_up()
+
+    def on_composer_turn_submitted(self, event: Composer.TurnSubmitted) -> None:
+        result = self.core.submit_turn(event.text)
+        if result.ok:
+            event.composer.accepted(event.text)
+        elif result.message:
+            self.app.notify(result.message, severity="warning", timeout=6, markup=False)
+
+    # ---- painting ---------------------------------------------------------------------------
+
+    def paint(self, changes: Changes) -> None:
+        """Repaint from the session (the app calls this with the merged changes, <= 20 a second)."""
+        if not self.is_mounted:
+            return
+        if changes.log and self._log.display:
+            self._log.catch_up()
+        if changes.banner is not None:
+            self.query_one(ErrorBanner).show_problem(changes.banner.text)
+        self._paint_live()
+
+    def tick(self, now: float) -> None:
+        """The app's ticker: what moves without a change (the slot being heard)."""
+        if self.is_mounted:
+            self._paint_live()
+
+    def _paint_live(self) -> None:
+        cid = self._playing_context()
+        transcript = self.session.transcript
+        turn = (transcript.turn(cid) if cid else None) or transcript.current
+        slot = self.session.slot_for(turn.context_id) if turn is not None and turn.context_id else None
+        state = slot.state.value if slot is not None else "done"
+        if slot is not None and slot.occupied and slot.metrics.first_audio_at is None:
+            state = "waiting for its first audio"
+        self._turn.show(turn, "speaking" if cid is not None and turn is not None and turn.context_id == cid else state)
+        on_air = self.session.slot_for(cid) if cid else None
+        self._strip.show(self.session.slots, on_air.index if on_air is not None else None)
+        self._callout.show(self.keeper.callout)
+
+    def _playing_context(self) -> str | None:
+        link = self.core.speaker
+        return getattr(link.speaker, "playing_context", None) if link is not None else None
+
+    def _restyle(self) -> None:
+        # The boxes paint Text with styles resolved from the theme: a new theme repaints them.
+        for box in (self._turn, self._strip, self._callout):
+            box.restyle()
+        self._paint_live()
