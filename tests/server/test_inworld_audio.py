@@ -135,3 +135,17 @@ async def test_fault_rehearsal_delays_first_audio_and_answers_a_spent_quota_on_t
         await until(ws, "contextCreated")
         await ws.send(op("send_text", "q", text="Hello there.", flush_context={}))
         assert event(await ws.recv()) == "contextClosed"  # at once, no audio, no error
+
+
+async def test_character_timestamps_time_every_char_from_the_synthesis_start(local_server):
+    frames = await one_synthesis(local_server, "Hi yo", timestampType="CHARACTER")
+    chars = []
+    for frame in frames:
+        info = result(frame).get("audioChunk", {}).get("timestampInfo")
+        if info:
+            align = info["characterAlignment"]
+            chars += list(
+                zip(align["characters"], align["characterStartTimeSeconds"], align["characterEndTimeSeconds"])
+            )
+    assert [c for c, _, _ in chars] == list("Hi yo")
+    assert [s for _, s, _ in chars] == [0.0, 0.06, 0.12, 0.18, 0.24]

@@ -42,7 +42,16 @@ def _result(context_id: str | None, event: str | None, body: dict[str, Any], sta
     return dumps({"result": result})
 
 
-def encode_words(words: WordTimestamps) -> dict[str, Any]:
+def encode_words(words: WordTimestamps, *, characters: bool = False) -> dict[str, Any]:
+    """`timestampInfo`: `wordAlignment`, or `characterAlignment` (timestampType CHARACTER)."""
+    if characters:
+        return {
+            "characterAlignment": {
+                "characters": list(words.words),
+                "characterStartTimeSeconds": [round(s, 3) for s in words.start_s],
+                "characterEndTimeSeconds": [round(s, 3) for s in words.end_s],
+            }
+        }
     return {
         "wordAlignment": {
             "words": list(words.words),
@@ -52,17 +61,24 @@ def encode_words(words: WordTimestamps) -> dict[str, Any]:
     }
 
 
+def encode_audio_chunk(
+    audio: bytes, context_id: str | None, words: WordTimestamps | None = None, *, characters: bool = False
+) -> str:
+    """An `audioChunk` frame; no bytes: a timestamps-only chunk, `audioContent` left out (§1.3:
+    whether the service omits it or sends "" is unverified; both clients take either)."""
+    chunk: dict[str, Any] = {}
+    if audio:
+        chunk["audioContent"] = base64.b64encode(audio).decode("ascii")
+    if words is not None:
+        chunk["timestampInfo"] = encode_words(words, characters=characters)
+    return _result(context_id, "audioChunk", chunk, OK_STATUS)
+
+
 def encode_server(event: ServerEvent) -> str:
-    """Canonical server frame, one event per frame. An Audio with no bytes is a timestamps-only
-    `audioChunk` (ASYNC trailing timestamps): `audioContent` is left out (§1.3, unverified)."""
+    """Canonical server frame, one event per frame (an Audio: `encode_audio_chunk`)."""
     match event:
         case Audio(audio=audio, context_id=cid, words=words):
-            chunk: dict[str, Any] = {}
-            if audio:
-                chunk["audioContent"] = base64.b64encode(audio).decode("ascii")
-            if words is not None:
-                chunk["timestampInfo"] = encode_words(words)
-            return _result(cid, "audioChunk", chunk, OK_STATUS)
+            return encode_audio_chunk(audio, cid, words)
         case ContextOpened(context_id=cid, raw=raw):
             return _result(cid, "contextCreated", dict(raw), OK_STATUS)
         case FlushDone(context_id=cid):

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 from tui.protocol import inworld as iw
 from tui.protocol.formats import AudioFormat
-from tui.protocol.frames import Audio, ErrorFrame, WordTimestamps
+from tui.protocol.frames import ErrorFrame, WordTimestamps
+from tui.protocol.inworld_results import encode_audio_chunk
 
 from .encoding import MURF_MP3_KBPS, TurnAudio, wav_header
 from .synth import SUPPORTED_SAMPLE_RATES, SynthChunk
@@ -111,10 +112,11 @@ class InworldAudioEncoder(AudioEncoder):
         if covered is not None:
             state.offset_ms += covered.duration_ms
         frames: list[str] = []
+        characters = self.timestamps == "CHARACTER"
         if data:
-            frames.append(iw.encode_server(Audio(data, context_id, words=words if self.sync else None)))
+            frames.append(encode_audio_chunk(data, context_id, words if self.sync else None, characters=characters))
         if words is not None and (not data or not self.sync):
-            frames.append(iw.encode_server(Audio(b"", context_id, words=words)))
+            frames.append(encode_audio_chunk(b"", context_id, words, characters=characters))
         return frames
 
     def _words(self, covered: SynthChunk | None, state: SynthesisAudio, last: bool) -> WordTimestamps | None:
