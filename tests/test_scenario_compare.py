@@ -183,8 +183,9 @@ def test_a_target_that_cannot_connect_fails_by_name_and_none_connecting_is_exit_
     assert lost.status == "no connection" and not lost.ran and SECRET not in lost.reason
     assert exit_code([lost]) == 2
     local = resolve_config(url=threaded_local_server.url, output_format="pcm_16000", audio="none", record=False)
-    ran = play_target(scenario, Plan(Target("local", "local"), local))
+    ran = play_target(scenario, Plan(Target("local", "local"), local), repeat=2)
     assert ran.status == "passed", compare_failures([ran])
+    assert ran.report is not None and [r["run"] for r in ran.report["runs"]] == [1, 2]
     assert exit_code([ran]) == 0 and exit_code([ran, lost]) == 1
     (line,) = compare_failures([ran, lost])
     assert line.startswith("elevenlabs: no connection: ") and SECRET not in line

@@ -4,6 +4,8 @@ Exit codes: 0 every expectation held; 1 one failed (the summary and the report n
 2 a bad scenario file (line and key), bad options, or no connection. The CLI builds the console
 config (its own options, with the scenario's dialect and output format where the command line
 names none and the provider is the local server); everything else happens here.
+With `--compare TARGETS` it runs on each target in turn instead (compare.py: the targets, their
+exit codes, the combined report).
 """
 
 from __future__ import annotations
