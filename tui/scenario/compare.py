@@ -37,6 +37,7 @@ from tui.protocol.urls import auth_headers, redact_url
 from tui.server.faults import PROFILES
 from tui.session.settings import Settings
 
+from .command import provider_fit  # command.py imports this module only when --compare is given
 from .report import build_report, failures
 from .runner import NoConnection, RunResult, StepCallback, run_scenario
 from .spec import Scenario
@@ -146,8 +147,6 @@ def plan_target(
     """The target's console config from the command line's options and the scenario, as
     `switchboard run --provider ...` would make it; a hosted target that cannot run is skipped.
     CompareError if a local target's options are bad (they are the command line's own)."""
-    from .command import provider_fit  # command.py calls into this module: imported when used
-
     ns = argparse.Namespace(**vars(args))
     ns.provider, ns.url, ns.server_faults, ns.fault_seed = target.provider, None, None, args.fault_seed
     ns.output_format = args.output_format or scenario.output_format
