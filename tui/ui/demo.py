@@ -38,7 +38,7 @@ from ..scenario import Scenario, ScenarioError, load_scenario
 from ..scenario.facts import Tap
 from ..scenario.runner import Runner
 from ..scenario.spec import BargeIn
-from ..shipped import shipped_dir
+from ..shipped import find_scenario
 
 if TYPE_CHECKING:
     from .app import SwitchboardApp
@@ -48,7 +48,6 @@ HOLD_S = 1.5  # after a barge-in: the caller's turn to speak, the room's to read
 KEY_TIMEOUT_S = 300.0  # wait-for-key: the longest the demo waits for the operator's Escape
 CONNECT_TIMEOUT_S = 60.0  # the embedded Piper server takes seconds to load its voice
 PROMPT = "press Esc to interrupt"
-SCENARIO_SUFFIX = ".toml"
 
 
 @dataclass(frozen=True)
@@ -67,16 +66,6 @@ class DemoPlan:
     @property
     def about(self) -> str:
         return self.scenario.description if self.scenario else ""
-
-
-def find_scenario(name: str | Path) -> Path:
-    """A scenario by path, or a shipped one by name (`demo-flight-booking`, with or without
-    .toml); the path as given when neither exists, so the error names what was typed."""
-    path = Path(name)
-    if path.exists() or path.parent != Path("."):
-        return path
-    candidate = shipped_dir("scenarios") / f"{path.name.removesuffix(SCENARIO_SUFFIX)}{SCENARIO_SUFFIX}"
-    return candidate if candidate.is_file() else path
 
 
 def load_plan(name: str | Path | None, *, wait_key: bool = False, hold_s: float = HOLD_S) -> DemoPlan:
