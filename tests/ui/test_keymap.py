@@ -13,8 +13,8 @@ def test_every_action_has_a_unique_binding_id():
 
 
 def test_a_valid_keymap_maps_ids_to_keys():
-    loaded = parse_keymap('barge-in = "escape,ctrl+b"\nkeep-alive = "f11"\n')
-    assert loaded.keymap == {"barge-in": "escape,ctrl+b", "keep-alive": "f11"}
+    loaded = parse_keymap('barge-in = "escape,ctrl+b"\nkeep-alive = "f13"\n')
+    assert loaded.keymap == {"barge-in": "escape,ctrl+b", "keep-alive": "f13"}
     assert loaded.problems == ()
 
 
@@ -57,16 +57,16 @@ def test_the_readme_documents_every_binding_id():
 
 
 def test_a_key_another_action_owns_is_reported_and_the_rest_of_the_keymap_applies():
-    loaded = parse_keymap('raw-send = "ctrl+q"\nflush = "f11,f4"\nkeep-alive = "ctrl+r"\n')
-    assert loaded.keymap == {"flush": "f11", "keep-alive": "ctrl+r"}  # raw-send keeps its f7
+    loaded = parse_keymap('raw-send = "ctrl+q"\nflush = "f13,f4"\nkeep-alive = "f14"\n')
+    assert loaded.keymap == {"flush": "f13", "keep-alive": "f14"}  # raw-send keeps its f7
     assert any("raw-send cannot use ctrl+q: quit has it" in p for p in loaded.problems)
     assert any("flush cannot use f4: close-context has it" in p for p in loaded.problems)
 
 
 def test_two_remaps_to_one_key_and_a_swap():
-    clash = parse_keymap('flush = "f11"\nkeep-alive = "f11"\n')
-    assert clash.keymap == {"flush": "f11"}
-    assert any("keep-alive cannot use f11: flush has it" in p for p in clash.problems)
+    clash = parse_keymap('flush = "f13"\nkeep-alive = "f13"\n')
+    assert clash.keymap == {"flush": "f13"}
+    assert any("keep-alive cannot use f13: flush has it" in p for p in clash.problems)
     swap = parse_keymap('flush = "f2"\nkeep-alive = "f3"\n')  # both move: no clash
     assert swap.keymap == {"flush": "f2", "keep-alive": "f3"} and swap.problems == ()
 
@@ -75,13 +75,13 @@ async def test_a_clashing_keymap_is_shown_and_the_owner_keeps_its_key(tmp_path: 
     from .consoles import make_app, make_console
 
     path = tmp_path / "keymap.toml"
-    path.write_text('raw-send = "ctrl+q"\nkeep-alive = "f11"\n', encoding="utf-8")
+    path.write_text('raw-send = "ctrl+q"\nkeep-alive = "f13"\n', encoding="utf-8")
     app = make_app(make_console(), start=False, keymap=load_keymap(path), blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         problems = [e.summary for e in app.session.log if "keymap" in e.summary]
         assert any("raw-send cannot use ctrl+q: quit has it (raw-send keeps f7)" in p for p in problems), problems
-        assert app.keys_for()["raw-send"] == "f7" and app.keys_for()["keep-alive"] == "f11"
+        assert app.keys_for()["raw-send"] == "f7" and app.keys_for()["keep-alive"] == "f13"
         await pilot.press("f7")  # raw send still opens on its own key
         await pilot.pause()
         assert type(app.screen).__name__ == "RawSendScreen"

@@ -199,7 +199,7 @@ ACTIONS: tuple[ConsoleAction, ...] = (
     ),
     ConsoleAction(
         "turn-detail",
-        "ctrl+backslash",
+        "f11",
         "turn_detail",
         "turn",
         "A turn's figures: TTFA, close→final, frames, late frames, words, markers, errors (or click its slot)",

@@ -8,7 +8,7 @@ that belong to them, mixed into the console screen beside `ConsoleActions`.
   barges in by hand as always. At its end each expectation's result goes to the log, the
   verdict to the banner, and the report (tui.scenario.report/page) is offered.
 - ctrl+f (timeline): the timeline panel, for any session (widgets/timeline.py).
-- ctrl+\\ (turn-detail), or a click on a slot: one turn's figures (turn_detail.py).
+- f11 (turn-detail), or a click on a slot: one turn's figures (turn_detail.py).
 """
 
 from __future__ import annotations

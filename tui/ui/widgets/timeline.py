@@ -13,6 +13,7 @@ over the audio it cut). Lanes are the newest `rows`, oldest at the top.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -50,7 +51,7 @@ class Frame:
     cells: int
 
     def cell(self, t: float) -> int | None:
-        at = int((t - self.start) // self.scale)
+        at = math.floor((t - self.start) / self.scale + 1e-9)  # 2.5 s at 0.1 s a cell is cell 25, not 24
         return at if 0 <= at < self.cells else None
 
 
