@@ -6,15 +6,17 @@ are repainted by `tick(now)`, which the app's single ticker calls.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Label
 
 from ...core import Console
 from ...replay import ReplayTransport
 from ...session import Changes
-from ..actions import console_bindings
+from ..actions import ACTIONS, console_bindings
 from ..widgets.banner import ErrorBanner
 from ..widgets.composer import Composer
 from ..widgets.frame_log import FrameLogView
@@ -25,6 +27,60 @@ from .console_actions import ConsoleActions
 
 WIDE_COLUMNS = 120  # transcript beside the frame log
 TALL_ROWS = 36  # taller slot panels (and big digits when the theme asks)
+# Footer keys that give way first when the footer is too narrow for all (binding ids, first to go
+# first): each is a chord for something done now and then, and F1 and the palette list it. The
+# rest give way from the right, in the ACTIONS order; barge-in and help never do.
+FOOTER_YIELDS_FIRST = ("settings", "turn-end", "slow-pace")
+FOOTER_KEEPS = ("barge-in", "help")
+
+
+class ConsoleFooter(Footer):
+    """Textual's footer, compact, showing only the keys that fit whole.
+
+    Below ~100 columns the live keys do not fit in one line: the stock footer then cuts the last
+    key and draws the palette key over it. Here the keys that do not fit are hidden instead
+    (FOOTER_YIELDS_FIRST first, then from the right), so every key shown reads whole. Escape
+    (barge-in), F1 (help) and ^p (the palette) stay: help and the palette list every action with
+    its key, so a hidden key is one look away. At 80 columns the live console shows esc, f1-f4,
+    ^o line and ^q quit; at 100 all but ^y settings; at 120 all."""
+
+    def __init__(self) -> None:
+        super().__init__(compact=True)
+
+    async def recompose(self) -> None:
+        await super().recompose()  # the bindings changed: new keys
+        self.fit()
+
+    def on_resize(self) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        # FooterKey is not exported by textual.widgets: found by its CSS type name.
+        every = list(self.query("FooterKey"))
+        keys = [k for k in every if not k.has_class("-command-palette")]
+        room = self.size.width - sum(_width(k) + 1 for k in every if k.has_class("-command-palette"))  # +1: border
+        id_of = {a.action: a.id for a in ACTIONS}
+        rank = {id_: i for i, id_ in enumerate(FOOTER_YIELDS_FIRST)}
+
+        def ids(key: Widget) -> str:
+            return id_of.get(getattr(key, "action", ""), "")
+
+        # The order keys give way in: the named ones, then the others from the right.
+        order = sorted(
+            (k for k in keys if ids(k) not in FOOTER_KEEPS),
+            key=lambda k: (rank.get(ids(k), len(rank)), -keys.index(k)),
+        )
+        hidden: set[Widget] = set()
+        while order and sum(_width(k) for k in keys if k not in hidden) > room:
+            hidden.add(order.pop(0))
+        for key in keys:
+            key.display = key not in hidden
+
+
+def _width(key: Widget) -> int:
+    """Columns a footer key takes: its text and its right margin."""
+    text = key.render()  # FooterKey renders a rich Text: what it shows, padding included
+    return (text.cell_len if isinstance(text, Text) else len(str(text))) + key.styles.margin.right
 
 
 class ConsoleScreen(ConsoleActions, Screen[None]):
@@ -59,7 +115,7 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
                 composer.placeholder = "Replaying: space play/pause · n step · b next barge-in · +/- speed"
                 composer.disabled = True  # plain keys drive the replay
             yield composer
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         # Held once: the ticker runs 15 times a second and should not query the DOM each time.
