@@ -21,6 +21,7 @@ from textual.widgets import Footer, Label, Static
 
 from ...core import Console
 from ...session import Changes
+from ...session.status import ConnectionState
 from ..actions import DEMO_KEY
 from ..widgets.banner import ErrorBanner
 from ..widgets.composer import Composer
@@ -28,6 +29,7 @@ from ..widgets.demo_callout import CalloutKeeper, DemoCallout
 from ..widgets.demo_slots import DemoSlotStrip
 from ..widgets.demo_turn import DemoTurn
 from ..widgets.frame_log import FrameLogView
+from ..widgets.status import connection_text
 
 FRAME_LOG_KEY = "ctrl+o"  # as the console's log-line key: the frame log
 
@@ -37,6 +39,10 @@ class DemoScreen(Screen[None]):
     DemoScreen { background: $background; }
     DemoScreen #demo-title { height: auto; padding: 0 2; background: $panel; color: $text; text-style: bold; }
     DemoScreen #demo-about { height: auto; padding: 0 2; background: $panel; color: $text; }
+    DemoScreen #demo-warning {
+        display: none; height: auto; padding: 0 2; background: $warning-muted; color: $text-warning; text-style: bold;
+    }
+    DemoScreen #demo-warning.-shown { display: block; }
     DemoScreen #demo-prompt {
         display: none; width: 100%; height: 3; content-align: center middle;
         background: $warning-muted; color: $text-warning; text-style: bold;
@@ -65,6 +71,7 @@ class DemoScreen(Screen[None]):
         self._blink = blink
         self._step = ""
         self.prompt = ""
+        self._warning = ""
         self.keeper = CalloutKeeper(console.session)
         # Taken at the barge-in itself, not at the next paint: by then the slot may show another turn.
         self._remove_keeper = console.add_observer(self.keeper.on_changes)
@@ -72,6 +79,7 @@ class DemoScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(self.title_text, id="demo-title", markup=False)
         yield Static(self.about, id="demo-about", markup=False)
+        yield Static("", id="demo-warning", markup=False)
         yield ErrorBanner(id="demo-banner")
         yield DemoSlotStrip(id="demo-slots")
         yield DemoTurn(id="demo-turn")
@@ -183,6 +191,22 @@ class DemoScreen(Screen[None]):
         on_air = self.session.slot_for(cid) if cid else None
         self._strip.show(self.session.slots, on_air.index if on_air is not None else None)
         self._callout.show(self.keeper.callout)
+        self._warn()
+
+    def _warn(self) -> None:
+        """What the room must not be left guessing: no connection, or a speaker that is silent
+        (the status strip's words: it is hidden here)."""
+        status = self.session.status
+        up = status.connection is ConnectionState.CONNECTED
+        problems = [] if up else [connection_text(status, self.session.clock())]
+        if status.silent_reason:
+            problems.append(f"SILENT: {status.silent_reason}")
+        text = "  ·  ".join(problems)
+        if text != self._warning:
+            self._warning = text
+            warning = self.query_one("#demo-warning", Static)
+            warning.update(text)
+            warning.set_class(bool(text), "-shown")
 
     def _playing_context(self) -> str | None:
         link = self.core.speaker

@@ -5,6 +5,9 @@ from the alignment data), so the room reads what it has just heard, not what the
 sent ahead. A turn without word timings (Murf sends none) shows its words as sent with the
 seconds heard: the console cannot tell which words were heard, and does not pretend to. A turn
 cut short shows its unspoken words struck through; a refused one shows the refusal.
+
+Textual has no font sizes: the words are bold, wrapped with a blank line between lines and set
+in the middle of the box, which reads from further away than the console's dense panes.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ class DemoTurn(Static):
     COMPONENT_CLASSES = {"demo-turn--heard", "demo-turn--cut", "demo-turn--note"}
     DEFAULT_CSS = """
     DemoTurn {
-        height: 1fr; padding: 1 4; border: round $slot-speaking;
+        height: 1fr; padding: 1 4; border: round $slot-speaking; content-align: left middle;
         border-title-color: $text; border-title-style: bold; border-subtitle-color: $text;
         color: $text;
     }
@@ -54,7 +57,20 @@ class DemoTurn(Static):
             return
         self._key = key
         self.border_subtitle = f" {turn.context_id} · {state} "
-        self.update(self._render_turn(turn), layout=False)
+        self.update(self._spaced(self._render_turn(turn)), layout=False)
+
+    def _spaced(self, text: Text) -> Text:
+        """`text` wrapped to the box with a blank line between its lines."""
+        width = self.content_size.width
+        if width <= 0:
+            return text
+        lines = text.wrap(self.app.console, width)
+        for line in lines:
+            line.rstrip()  # in place: the space a line was broken at
+        return Text("\n\n").join(lines)
+
+    def on_resize(self) -> None:
+        self.restyle()  # wrapped to the old width: the next `show` wraps again
 
     def restyle(self) -> None:
         """Paint again at the next `show` (the theme changed the styles the text was built with)."""
