@@ -214,7 +214,17 @@ def _on_audio(session: Receiver, slot: ContextSlot | None, cid: str, event: Audi
     # no audio: no TTFA, no speaking, no bytes; only its words reach the transcript.
     _add_words(session.transcript.turn(cid), event, changes)
     if event.is_final:
-        m.final_frame_audio_bytes += n
+        if n:
+            # Rare (the documented finals carry none, the local server never sends one), and a
+            # client that reads a final as "no more audio" loses it: pipecat does. Said once, here.
+            m.final_frame_audio_bytes += n
+            session.note(
+                f"final for context {cid} carried {n:,} bytes of audio: played and counted (a client that "
+                "drops a final's audio, as pipecat does, loses it)",
+                changes,
+                level="info",
+                context_id=cid,
+            )
         _on_final(session, slot, cid, changes)
 
 

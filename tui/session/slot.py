@@ -105,7 +105,7 @@ class SlotMetrics:
     heard_seconds: float = 0.0
     late_frames: int = 0  # audio after the client abandoned the context: dropped
     late_bytes: int = 0
-    final_frame_audio_bytes: int = 0  # audio riding inside a final frame (pipecat drops it)
+    final_frame_audio_bytes: int = 0  # audio riding inside a final frame (pipecat drops it): a log note says so
     opened_at: float | None = None
     first_text_at: float | None = None  # first text frame with words in it
     first_trigger_at: float | None = None  # first flush / close / end: generation may start
