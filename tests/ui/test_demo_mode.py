@@ -42,10 +42,10 @@ def scenario(tmp_path: Path, steps: str, name: str = "demo.toml") -> Path:
 def demo_app(local_server):
     """The app as `switchboard --demo FILE` opens it, on the local test server (no recording)."""
 
-    def build(path: Path | None, *, wait_key: bool = False) -> SwitchboardApp:
+    def build(path: Path | str | None, *, wait_key: bool = False) -> SwitchboardApp:
         plan = replace(load_plan(path, wait_key=wait_key), hold_s=0.2)
         config = resolve_config(provider="local", url=local_server, audio="none", record=False, dialect="elevenlabs")
-        console, taps = demo_console(config)
+        console, taps = demo_console(config, plan)
         return SwitchboardApp(console, demo=plan, demo_taps=taps, save_choices=False, blink=False)
 
     return build
@@ -106,6 +106,17 @@ async def test_a_scripted_barge_in_shows_a_callout_with_the_sessions_figures(dem
         box = screen.query_one(DemoTurn)
         await wait_until(pilot, lambda: "Sure." in str(box.render()), 10, "the next turn")
         assert callout.display and text_of(app, "#callout-line") == line
+
+
+async def test_the_five_context_trap_shows_the_refused_turn_with_its_words_never_spoken(demo_app):
+    app = demo_app("demo-five-context-trap")  # the shipped demo, by name; its guard is off
+    async with app.run_test(size=(80, 24)) as pilot:
+        box = app.screen.query_one(DemoTurn)
+        await wait_until(pilot, lambda: "refused" in str(box.border_subtitle), 15, "the sixth context refused")
+        painted = str(box.render())
+        assert "max_active_conversations" in painted or "Maximum simultaneous contexts" in painted
+        assert " ".join(painted.split()).endswith("Six is one too many.")  # struck through: never heard
+        assert "turn_6" in str(box.border_subtitle)
 
 
 async def test_the_frame_log_is_hidden_until_its_key_shows_it(demo_app, tmp_path):

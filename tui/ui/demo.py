@@ -1,7 +1,7 @@
 """`switchboard --demo [SCENARIO]`: the demo layout, optionally playing a scenario for the room.
 
     plan = load_plan("demo-flight-booking", wait_key=False)     # ScenarioError: line and key
-    console, taps = demo_console(config)                         # a Console whose recorder is a Tap
+    console, taps = demo_console(config, plan)                   # a Console whose recorder is a Tap
     SwitchboardApp(console, demo=plan).run()                     # the app plays it (play_demo)
 
 The scenario plays through the scenario runner (tui.scenario.runner), on the very console the
@@ -74,9 +74,12 @@ def load_plan(name: str | Path | None, *, wait_key: bool = False, hold_s: float 
     return DemoPlan(scenario, wait_key, hold_s)
 
 
-def demo_console(config: ConsoleConfig, clock: Clock | None = None, **options) -> tuple[Console, list[Tap]]:
+def demo_console(
+    config: ConsoleConfig, plan: DemoPlan | None = None, clock: Clock | None = None, **options
+) -> tuple[Console, list[Tap]]:
     """A console whose recorder is a `Tap` (what the runner reads: which context each turn got),
-    handing on to the real recorder when the operator records; the list fills at start."""
+    handing on to the real recorder when the operator records; the list fills at start. A
+    scenario with `guard = false` turns the guard off, as `switchboard run` does."""
     taps: list[Tap] = []
     records = config.record
     console_clock = clock or time.monotonic  # the console's own default
@@ -87,8 +90,10 @@ def demo_console(config: ConsoleConfig, clock: Clock | None = None, **options) -
         taps.append(tap)
         return tap
 
+    guard = config.guard and (plan is None or plan.scenario is None or plan.scenario.guard)
     # record=True: the console starts a recorder (the tap) even when nothing is written.
-    return Console(replace(config, record=True), clock=console_clock, recorder_factory=recorder, **options), taps
+    config = replace(config, record=True, guard=guard)
+    return Console(config, clock=console_clock, recorder_factory=recorder, **options), taps
 
 
 class DemoRunner(Runner):
@@ -194,10 +199,8 @@ def open_demo(args: argparse.Namespace, make_config: Callable[[argparse.Namespac
         config = make_config(args)
     except (ConfigError, ValueError) as exc:
         return fail(str(exc))
-    if scenario is not None:
-        config = replace(config, guard=config.guard and scenario.guard)
     from .app import SwitchboardApp  # Textual loads only when the full-screen console is wanted
 
-    console, taps = demo_console(config)
+    console, taps = demo_console(config, plan)
     SwitchboardApp(console, demo=plan, demo_taps=taps).run()
     return 0

@@ -72,6 +72,7 @@ class DemoScreen(Screen[None]):
         self._step = ""
         self.prompt = ""
         self._warning = ""
+        self._ready = False  # the widgets are held once mounted (the ticker runs 15 times a second)
         self.keeper = CalloutKeeper(console.session)
         # Taken at the barge-in itself, not at the next paint: by then the slot may show another turn.
         self._remove_keeper = console.add_observer(self.keeper.on_changes)
@@ -97,11 +98,18 @@ class DemoScreen(Screen[None]):
         self._strip = self.query_one(DemoSlotStrip)
         self._callout = self.query_one(DemoCallout)
         self._log = self.query_one(FrameLogView)
+        self._warning_box = self.query_one("#demo-warning", Static)
+        self._title = self.query_one("#demo-title", Static)
+        self._prompt = self.query_one("#demo-prompt", Label)
+        self._composer_row = self.query_one("#demo-composer-row")
+        self._composer = self.query_one(Composer)
+        self._banner = self.query_one(ErrorBanner)
+        self._ready = True
         self.query_one("#demo-about").display = bool(self.about)
         self.watch(self.app, "theme", self._restyle, init=False)
         self._show_state()
         if not self.playing:
-            self.query_one(Composer).focus()
+            self._composer.focus()
         self.paint(Changes(log=True, banner=self.session.banner))
 
     def detach(self) -> None:
@@ -132,17 +140,15 @@ class DemoScreen(Screen[None]):
         self._show_state()
 
     def _show_state(self) -> None:
-        if not self.children:  # not composed yet: on_mount shows it
+        if not self._ready:  # not mounted yet: on_mount shows it
             return
-        self.query_one("#demo-title", Static).update(self.title_text + self._step)
-        prompt = self.query_one("#demo-prompt", Label)
-        prompt.update(self.prompt)
-        prompt.set_class(bool(self.prompt), "-shown")
-        row = self.query_one("#demo-composer-row")
-        if row.has_class("-hidden") != self.playing:
-            row.set_class(self.playing, "-hidden")
+        self._title.update(self.title_text + self._step)
+        self._prompt.update(self.prompt)
+        self._prompt.set_class(bool(self.prompt), "-shown")
+        if self._composer_row.has_class("-hidden") != self.playing:
+            self._composer_row.set_class(self.playing, "-hidden")
             if not self.playing:
-                self.query_one(Composer).focus()
+                self._composer.focus()
 
     def action_barge_in(self) -> None:
         if self.core.speaker is None:
@@ -166,17 +172,17 @@ class DemoScreen(Screen[None]):
 
     def paint(self, changes: Changes) -> None:
         """Repaint from the session (the app calls this with the merged changes, <= 20 a second)."""
-        if not self.is_mounted:
+        if not self._ready:
             return
         if changes.log and self._log.display:
             self._log.catch_up()
         if changes.banner is not None:
-            self.query_one(ErrorBanner).show_problem(changes.banner.text)
+            self._banner.show_problem(changes.banner.text)
         self._paint_live()
 
     def tick(self, now: float) -> None:
         """The app's ticker: what moves without a change (the slot being heard)."""
-        if self.is_mounted:
+        if self._ready:
             self._paint_live()
 
     def _paint_live(self) -> None:
@@ -184,7 +190,7 @@ class DemoScreen(Screen[None]):
         transcript = self.session.transcript
         turn = (transcript.turn(cid) if cid else None) or transcript.current
         slot = self.session.slot_for(turn.context_id) if turn is not None and turn.context_id else None
-        state = slot.state.value if slot is not None else "done"
+        state = "refused" if turn is not None and turn.error else slot.state.value if slot is not None else "done"
         if slot is not None and slot.occupied and slot.metrics.first_audio_at is None:
             state = "waiting for its first audio"
         self._turn.show(turn, "speaking" if cid is not None and turn is not None and turn.context_id == cid else state)
@@ -204,9 +210,8 @@ class DemoScreen(Screen[None]):
         text = "  ·  ".join(problems)
         if text != self._warning:
             self._warning = text
-            warning = self.query_one("#demo-warning", Static)
-            warning.update(text)
-            warning.set_class(bool(text), "-shown")
+            self._warning_box.update(text)
+            self._warning_box.set_class(bool(text), "-shown")
 
     def _playing_context(self) -> str | None:
         link = self.core.speaker

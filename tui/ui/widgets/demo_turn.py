@@ -91,7 +91,7 @@ class DemoTurn(Static):
         self.words_shown = spoken
         # Words come from the operator and the wire: appended as Text, never parsed as markup.
         out.append(" ".join(words[:spoken]), heard_style)
-        if turn.interrupted:
+        if turn.interrupted or turn.error:  # what was never heard is the point: shown, struck through
             rest = words[spoken:] + turn.unsent_words
             if rest:
                 out.append(" " if spoken else "")
