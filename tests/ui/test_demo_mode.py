@@ -42,9 +42,9 @@ def scenario(tmp_path: Path, steps: str, name: str = "demo.toml") -> Path:
 def demo_app(local_server):
     """The app as `switchboard --demo FILE` opens it, on the local test server (no recording)."""
 
-    def build(path: Path | str | None, *, wait_key: bool = False) -> SwitchboardApp:
+    def build(path: Path | str | None, *, wait_key: bool = False, audio: str = "none") -> SwitchboardApp:
         plan = replace(load_plan(path, wait_key=wait_key), hold_s=0.2)
-        config = resolve_config(provider="local", url=local_server, audio="none", record=False, dialect="elevenlabs")
+        config = resolve_config(provider="local", url=local_server, audio=audio, record=False, dialect="elevenlabs")
         console, taps = demo_console(config, plan)
         return SwitchboardApp(console, demo=plan, demo_taps=taps, save_choices=False, blink=False)
 
@@ -80,9 +80,12 @@ async def test_the_speaking_turn_stays_in_its_box_and_its_words_appear_as_they_a
         assert "turn_2" in str(box.border_subtitle)
 
 
-async def test_a_scripted_barge_in_shows_a_callout_with_the_sessions_figures(demo_app, tmp_path):
+@pytest.mark.parametrize("audio", ["none", "miniaudio"])
+async def test_a_scripted_barge_in_shows_a_callout_with_the_sessions_figures(demo_app, tmp_path, audio, request):
+    if audio != "none":
+        request.getfixturevalue("virtual_speaker")  # a real sound server: the backend reports its output
     steps = f'[[step]]\nsay = "{LONG}"\n[[step]]\nbarge_in = true\nafter_words = 5\n[[step]]\nsay = "Sure."\n'
-    app = demo_app(scenario(tmp_path, steps))
+    app = demo_app(scenario(tmp_path, steps), audio=audio)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = app.screen
         callout = screen.query_one(DemoCallout)
@@ -100,6 +103,7 @@ async def test_a_scripted_barge_in_shows_a_callout_with_the_sessions_figures(dem
         assert line == f"interrupted after {after:.1f} s · {spoken} of {len(LONG.split())} words spoken · {stop}"
         assert 5 <= spoken < len(LONG.split())
         assert "silent in" not in line  # the status strip's honest label, nothing the console cannot time
+        assert ("+ output ≤ " in line) == (audio != "none")  # the backend's own figure, when it gives one
         assert text_of(app, "#callout-words").startswith(" ".join(LONG.split()[:spoken]))
         assert str(screen.query_one("#callout-spoken").value) == str(spoken)
         # The callout stays while the next turn speaks in the turn's box.
