@@ -157,6 +157,18 @@ async def test_wait_for_key_holds_the_barge_in_until_escape(demo_app, tmp_path):
         await wait_until(pilot, lambda: "Sure." in str(app.screen.query_one(DemoTurn).render()), 10, "played on")
 
 
+async def test_wait_for_key_gives_up_when_the_turn_is_heard_whole_before_escape(demo_app, tmp_path):
+    steps = '[[step]]\nsay = "Hello there."\n[[step]]\nbarge_in = true\nat_ms = 100\n[[step]]\nsay = "Sure."\n'
+    app = demo_app(scenario(tmp_path, steps), wait_key=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        prompt = app.screen.query_one("#demo-prompt", Static)
+        await wait_until(pilot, lambda: prompt.display, 15, "the prompt at the scripted moment")
+        await wait_until(pilot, lambda: not prompt.display, 10, "the prompt gone with the turn heard whole")
+        await wait_until(pilot, lambda: "Sure." in str(app.screen.query_one(DemoTurn).render()), 10, "played on")
+        assert app.session.status.last_barge_in is None  # nothing was cut
+        assert not app.session.transcript.turn("turn_1").interrupted
+
+
 async def test_the_layout_key_switches_between_console_and_demo_and_back():
     app = make_app(make_console(), start=False, blink=False)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -11,8 +11,9 @@ screen shows: `DemoRunner` is the runner with one step done the demo's way, the 
   heard), on the runner's 50 ms look-ups rather than its precise sleep (a room does not see
   50 ms; `switchboard run` keeps the precise one for its figures);
 - wait for the key (`--demo-wait-key`): at the scripted moment the screen says "press Esc to
-  interrupt" and the turn speaks on until the operator presses it (bounded: after
-  KEY_TIMEOUT_S the demo presses it itself and says so);
+  interrupt" and the turn speaks on until the operator presses it; if the turn is heard whole
+  first, the demo goes on without a barge-in and says so (bounded: after KEY_TIMEOUT_S the demo
+  presses it itself and says so);
 - either way, an Escape pressed before the moment is the barge-in: the scripted one is skipped.
 
 After a barge-in the demo holds `hold_s` (default HOLD_S) before the next step: in a real call
@@ -134,10 +135,14 @@ class DemoRunner(Runner):
         if not self._cut():
             if self.plan.wait_key:
                 self.on_prompt(PROMPT)
-                pressed = await self.until(self._cut, self.plan.key_timeout_s)
+                # Until Escape, or until the turn is all heard: then there is nothing left to cut.
+                pressed = await self.until(lambda: self._cut() or self._last_heard(), self.plan.key_timeout_s)
                 self.on_prompt("")
-                if not pressed:
-                    self.errors.append((self.now(), f"step {i}: no Escape in {self.plan.key_timeout_s:g} s"))
+                if not self._cut():
+                    why = "the turn ended before Escape" if pressed else f"no Escape in {self.plan.key_timeout_s:g} s"
+                    self.errors.append((self.now(), f"step {i}: {why}"))
+                    if pressed:
+                        return  # heard whole: no barge-in, and no caller to hold for
             if not self._cut():
                 await super()._barge_in(i, BargeIn())  # now: the runner's own press and bookkeeping
         await asyncio.sleep(self.plan.hold_s)
