@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import subprocess
 import sys
@@ -45,3 +46,23 @@ def test_starting_the_cli_builds_no_table_and_the_first_use_builds_one_once():
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:2] == ["[0, 0, 0, 0]", "[0, 0, 1, 0]"]
+
+
+def test_a_server_builds_them_all_before_it_listens(monkeypatch):
+    import tui.protocol.formats as f
+    import tui.server.cli as serve_cli
+
+    tables = (f._ulaw_decode_table, f._alaw_decode_table, f._ulaw_encode_table, f._alaw_encode_table)
+    for table in tables:
+        table.cache_clear()
+    built_when_serving: list[int] = []
+
+    async def serve(args, voice) -> int:  # where the server would start listening
+        built_when_serving.extend(t.cache_info().currsize for t in tables)
+        return 0
+
+    monkeypatch.setattr(serve_cli, "_serve", serve)
+    parser = argparse.ArgumentParser()
+    serve_cli.add_serve_arguments(parser)
+    assert serve_cli.run_serve(parser.parse_args(["--voice", "tone", "--port", "0"])) == 0
+    assert built_when_serving == [1, 1, 1, 1]

@@ -191,6 +191,13 @@ def _alaw_encode_table() -> bytes:
     return bytes(_linear_to_alaw(s - 65536 if s >= 32768 else s) for s in range(65536))
 
 
+def build_g711_tables() -> None:
+    """Build all four tables now. For a server about to serve: its first mu-law or A-law turn
+    should not pay the ~70 ms build in its time to first audio."""
+    for table in (_ulaw_decode_table, _alaw_decode_table, _ulaw_encode_table, _alaw_encode_table):
+        table()
+
+
 def _to_pcm(table: array[int], data: bytes) -> bytes:
     out = array("h", (table[b] for b in data))
     if sys.byteorder == "big":

@@ -17,6 +17,7 @@ import signal
 import sys
 
 from tui.choices import DEFAULT_LOCAL_VOICE
+from tui.protocol.formats import build_g711_tables
 from tui.protocol.urls import is_loopback_host
 
 from .cartesia_contexts import DEFAULT_CONCURRENCY as CARTESIA_CONCURRENCY
@@ -175,6 +176,7 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     try:
         voice = load_voice(args.voice)
+        build_g711_tables()  # built on first use elsewhere; here at start, not in a turn's TTFA
         return asyncio.run(_serve(args, voice))
     except VoiceError as error:
         print(f"switchboard serve: cannot load the {args.voice} voice: {error}", file=sys.stderr)
