@@ -63,6 +63,8 @@ async def test_the_speaking_turn_stays_in_its_box_and_its_words_appear_as_they_a
         box = app.screen.query_one(DemoTurn)
         await wait_until(pilot, lambda: box.words_shown > 0, 15, "the first word heard")
         place = box.region
+        strip = app.screen.query_one("#demo-slots", Static)
+        await wait_until(pilot, lambda: "▶ 1 " in str(strip.render()), 2, "the slot being heard marked")
         turn = app.session.transcript.turn("turn_1")
         words = LONG.split()
         shown: list[int] = []

@@ -50,14 +50,16 @@ class DemoSlotStrip(Static):
     def show(self, slots: Sequence[ContextSlot], on_air: int | None) -> None:
         width = self.content_size.width or self.app.size.width
         wide = len(slots) * 16 <= width  # "▶ 5 interrupted" and a gap
-        key = (tuple(cell_text(s, s.index == on_air, wide) for s in slots), tuple(s.state for s in slots))
+        key = (tuple(cell_text(s, s.index == on_air, wide) for s in slots), tuple(s.state for s in slots), on_air)
         if key == self._key:
             return
         self._key = key
         out = Text(no_wrap=True, overflow="ellipsis")
         out.append("contexts  ", component_style(self, "demo-slot--sep"))
         for slot, text in zip(slots, key[0]):
-            out.append(f" {text} ", component_style(self, f"demo-slot-{STATE_CLASSES[slot.state]}"))
+            # The slot being heard looks like speech, even once its final came (it plays on).
+            cls = "-speaking" if slot.index == on_air else STATE_CLASSES[slot.state]
+            out.append(f" {text} ", component_style(self, f"demo-slot-{cls}"))
             out.append(" ")
         self.update(out, layout=False)
 
