@@ -377,6 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.ui.demo import open_demo
 
         return open_demo(args, config_from_args)
+    if args.demo_wait_key:
+        print(f"{PROG}: error: --demo-wait-key goes with --demo SCENARIO (see --help)", file=sys.stderr)
+        return 2
     try:
         config = config_from_args(args)
     except (ConfigError, ValueError) as exc:  # or a URL urllib cannot split: the key never shown

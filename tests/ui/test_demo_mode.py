@@ -191,3 +191,9 @@ def test_a_bad_demo_scenario_is_one_line_naming_its_line_and_key(tmp_path, capsy
     assert "Traceback" not in err
     assert main(["--demo", "no-such-demo"]) == 2
     assert "no-such-demo" in capsys.readouterr().err
+    assert main(["--demo-wait-key"]) == 2  # nothing to wait in
+    assert "--demo-wait-key goes with --demo" in capsys.readouterr().err
+    # A barge-in after N words heard needs word timings, which Murf does not send.
+    murf = ["--dialect", "murf", "--output-format", "pcm_24000", "--local-voice", "tone"]
+    assert main(["--demo", "demo-flight-booking", *murf]) == 2
+    assert "after_words: needs word timings" in capsys.readouterr().err

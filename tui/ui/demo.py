@@ -36,6 +36,7 @@ from ..core import ConfigError, Console, ConsoleConfig
 from ..core.seams import RecorderLike, default_recorder
 from ..protocol.urls import redact_query_secrets
 from ..scenario import Scenario, ScenarioError, load_scenario
+from ..scenario.command import provider_fit
 from ..scenario.facts import Tap
 from ..scenario.runner import Runner
 from ..scenario.spec import BargeIn
@@ -204,6 +205,9 @@ def open_demo(args: argparse.Namespace, make_config: Callable[[argparse.Namespac
         config = make_config(args)
     except (ConfigError, ValueError) as exc:
         return fail(str(exc))
+    misfit = provider_fit(scenario, config) if scenario is not None else None
+    if misfit:  # e.g. a barge-in after N words on Murf, which sends no word timings
+        return fail(misfit)
     from .app import SwitchboardApp  # Textual loads only when the full-screen console is wanted
 
     console, taps = demo_console(config, plan)
