@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,16 @@ def test_record_dir_overrides_the_user_data_directory(installed, tmp_path):
     assert out.returncode == 0, out.stderr
     assert len(list(tmp_path.glob("*.jsonl"))) == 1, out.stdout
     assert sorted(user_dir.glob("*.jsonl")) == before and list(installed["cwd"].iterdir()) == []
+
+
+def test_the_sdist_carries_them_too_so_a_wheel_built_from_it_is_whole(tmp_path):
+    """pip and uv build a wheel from the sdist when they get one (`pipx install switchboard-0.1.0.tar.gz`):
+    the folders the wheel maps into the package must be in it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    built = run([sys.executable, "-m", "hatchling", "build", "-t", "sdist", "-d", str(tmp_path)], cwd=ROOT, env=env)
+    assert built.returncode == 0, built.stderr
+    (sdist,) = tmp_path.glob("switchboard-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        members = {Path(*Path(name).parts[1:]).as_posix() for name in tar.getnames()}  # less the top folder
+    for folder, names in SHIPPED.items():
+        assert {f"{folder}/{name}" for name in names} <= members, folder
