@@ -127,7 +127,8 @@ async def test_pause_holds_every_frame_and_step_plays_one_step(scenario_app, tmp
         slot = app.session.slots[0]
         await wait_until(pilot, lambda: slot.metrics.chars_sent > 10, 5, "turn 1 streaming")
         await press_now(app, "ctrl+z")
-        assert play.paused and caption(app).endswith("(paused)")
+        await wait_until(pilot, lambda: play.paused, 2, "paused")
+        assert caption(app).endswith("(paused)")
         await asyncio.sleep(0.3)  # a frame already handed to the writer may still go out
         before, step_before = sent(app), play.step_no
         await asyncio.sleep(1.2)  # at 5 words a second, six words would have gone out

@@ -181,7 +181,8 @@ class LivePlay:
                 c.recorder = inner
             self.paused = False
             c.turns.release()
-            self._restore(*saved)
+            if c.started:  # not while the console shuts down (the app quit mid-scenario)
+                self._restore(*saved)
             self.done = True
             self._changed()
         result.duration_s = runner.now()

@@ -215,7 +215,7 @@ class ScenarioActions(_MixedInto):
                 continue  # a context id used twice: its newest
             turn = self.session.transcript.turn(lane.context_id)
             text = (turn.typed or turn.text) if turn is not None else ""
-            choices[lane.context_id] = f"{lane.context_id}  {lane.state}  {text[:40]}"
+            choices[lane.context_id] = f"{lane.context_id}  {lane.state}  {text[:16]}"
         if not choices:
             self._say(CommandResult(False, "no turn yet"))
             return

@@ -71,7 +71,7 @@ class ScenarioPicker(ScenarioModal):
         with Vertical() as box:
             box.border_title = "Play a scenario (esc cancels)"
             options = [
-                Option(Text(f"{n}  {path.name:<28} {name}"), id=str(path))
+                Option(Text(f"{n:>2}  {path.name:<28} {name}"), id=str(path))
                 for n, (path, name) in enumerate(self.choices, 1)
             ]
             yield OptionList(*options) if options else OptionList(Option("(no shipped scenario found)", disabled=True))

@@ -94,7 +94,7 @@ class TurnDetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = f"turn {self.context_id} (esc closes)"
+            box.border_title = f"{self.context_id}: the turn's figures (esc closes)"
             yield Static(id="turn-figures")
 
     def on_mount(self) -> None:

@@ -25,6 +25,7 @@ from .styles import component_style
 
 SCALES = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0)  # seconds per cell
 LABEL = 10  # the lane's context id, cut to fit
+TICK = 10  # cells between two time labels
 REFRESH_S = 0.25
 
 # (glyph, component class, legend word), in rising precedence within a cell.
@@ -58,8 +59,9 @@ class Frame:
 def choose_frame(lanes: Sequence[Lane], now: float, cells: int) -> Frame:
     """The smallest scale that shows the lanes from the oldest one's opening to now."""
     cells = max(1, cells)
-    start = min((lane.opened for lane in lanes), default=now)
+    oldest = min((lane.opened for lane in lanes), default=now)
     for scale in SCALES:
+        start = math.floor(oldest / (scale * TICK)) * scale * TICK  # labels on round times
         if (now - start) / scale < cells:
             return Frame(start, scale, cells)
     scale = SCALES[-1]
@@ -102,9 +104,8 @@ def lane_marks(lane: Lane, frame: Frame, now: float) -> str:
 def axis_line(frame: Frame) -> str:
     """Time labels (seconds from the session's start) every ten cells or so."""
     line = [" "] * frame.cells
-    step = 10
-    for at in range(0, frame.cells, step):
-        label = f"{frame.start + at * frame.scale:.4g}s"
+    for at in range(0, frame.cells, TICK):
+        label = f"{round(frame.start + at * frame.scale, 2):g}s"
         if at + len(label) <= frame.cells:
             line[at : at + len(label)] = label
     return "".join(line)
