@@ -19,9 +19,10 @@ Parts (`--parts`, all by default):
   whether the other context got its final and the socket stayed open.
 - silent: 5 clients that never read, each flooding a Murf turn: when the server let each go
   (real clock: 20 s without progress + 10 s close grace), RSS while held and after.
-- piper: peak RSS (VmHWM, reset after the voice has loaded) of Piper synthesizing the first 20
-  units of a 20 kB single word and of 20 kB of 30-word sentences, each in a fresh child process
-  (--piper-runs each, alternating); growth = peak - RSS after loading.
+- piper: peak RSS (VmHWM, reset after the voice has loaded) of Piper synthesizing the first
+  --piper-units (40) units of a 20 kB single word ("x" * 20,000) and of 20 kB of ordinary
+  sentences, each in a fresh child process (--piper-runs each, default 5, alternating); growth =
+  peak - RSS after loading; p50/p95 and each run.
 
 Prints a table and writes JSON to bench/results/abuse-<time>.json.
 Run: .venv/bin/python bench/abuse.py [--parts disconnects murf big ttfa bad silent piper] [--clients 1000]
@@ -434,44 +435,55 @@ SENTENCE = (
     "field while the farmer watches from the porch of his old wooden house. "
 )
 PIPER_CHILD = r"""
-import sys
+import json, sys
 from tui.server.synth import load_voice
 voice = load_voice("piper")
 def status(key):
     return next(float(line.split()[1]) / 1024 for line in open("/proc/self/status") if line.startswith(key))
 open("/proc/self/clear_refs", "w").write("5")      # peak RSS (VmHWM) from here on: loading is not counted
 base = status("VmRSS:")
-text = "x" * 20000 if sys.argv[1] == "word" else (sys.argv[2] * 200)[:20000]
-for n, _ in enumerate(voice.synthesize(text, 22050)):
-    if n == 19: break
-print(round(base, 1), round(status("VmHWM:"), 1))
+kind, sentence, units = sys.argv[1], sys.argv[2], int(sys.argv[3])
+text = "x" * 20000 if kind == "word" else (sentence * 200)[:20000]
+audio = longest = done = 0
+for done, chunk in enumerate(voice.synthesize(text, 22050), 1):
+    audio += chunk.duration_ms / 1000
+    longest = max(longest, len(chunk.text))
+    if done == units:
+        break
+print(json.dumps({"base": base, "peak": status("VmHWM:"), "units": done, "audio_s": audio, "longest_unit": longest}))
 """
 
 
-def part_piper(runs: int) -> dict:
-    rows: dict[str, list[tuple[float, float]]] = {"word": [], "sentence": []}
+def part_piper(runs: int, units: int) -> dict:
+    """Each case in a fresh process, alternating, `runs` times: peak RSS growth over the loaded
+    voice while it synthesizes the text's first `units` units (every unit is one model run; the
+    whole 20 kB would take minutes per run: ~1,700 units for the word)."""
+    rows: dict[str, list[dict]] = {"word": [], "sentence": []}
     for _ in range(runs):
-        for kind in ("word", "sentence"):
+        for kind in rows:
             out = subprocess.run(
-                [sys.executable, "-c", PIPER_CHILD, kind, SENTENCE],
+                [sys.executable, "-c", PIPER_CHILD, kind, SENTENCE, str(units)],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
-                timeout=600,
+                timeout=900,
             )
-            base, peak = map(float, out.stdout.split())
-            rows[kind].append((base, peak))
-    result = {}
+            rows[kind].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    result: dict = {"runs": runs, "units": units}
     for kind, values in rows.items():
-        growth = [peak - base for base, peak in values]
+        growth = [row["peak"] - row["base"] for row in values]
         result[kind] = {
-            "peak_rss_mb_p50": round(statistics.median(p for _, p in values), 1),
             "growth_mb_p50": round(statistics.median(growth), 1),
-            "growth_mb_max": round(max(growth), 1),
+            "growth_mb_p95": round(percentile(growth, 0.95), 1),
+            "growth_mb_each": [round(g, 1) for g in growth],
+            "peak_rss_mb_p50": round(statistics.median(row["peak"] for row in values), 1),
+            "audio_s": round(statistics.median(row["audio_s"] for row in values), 1),
+            "longest_unit_chars": max(row["longest_unit"] for row in values),
         }
-    result["ratio_word_to_sentence_growth"] = round(
-        result["word"]["growth_mb_p50"] / max(result["sentence"]["growth_mb_p50"], 0.1), 2
-    )
+    for q in ("p50", "p95"):
+        result[f"ratio_word_to_sentence_growth_{q}"] = round(
+            result["word"][f"growth_mb_{q}"] / max(result["sentence"][f"growth_mb_{q}"], 0.1), 2
+        )
     return result
 
 
@@ -497,7 +509,7 @@ async def run(args) -> dict:
         elif part == "silent":
             results[part] = await part_silent(args.silent)
         elif part == "piper":
-            results[part] = await asyncio.to_thread(part_piper, args.piper_runs)
+            results[part] = await asyncio.to_thread(part_piper, args.piper_runs, args.piper_units)
         print(f"{part:12s} ({time.perf_counter() - began:5.1f} s) {json.dumps(results[part])}", flush=True)
     return results
 
@@ -511,7 +523,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument("--silent", type=int, default=5)
-    parser.add_argument("--piper-runs", type=int, default=2)
+    parser.add_argument("--piper-runs", type=int, default=5)
+    parser.add_argument("--piper-units", type=int, default=40)
     args = parser.parse_args()
     results = asyncio.run(run(args))
     out = ROOT / "bench" / "results" / f"abuse-{time.strftime('%Y%m%d-%H%M%S')}.json"

@@ -29,11 +29,14 @@ LATER_UNIT_WORDS = 30
 # A voice's memory grows with the audio of one model run (Piper: 6 GB for a 20,000-letter "word",
 # spelled letter by letter as one unit). A run of letters longer than MAX_WORD_CHARS (longer than
 # nearly every real word, which stays whole) is cut into pieces of WORD_PIECE_CHARS, each ending
-# its unit. Spelled out, 20 units of 24-letter pieces grew Piper by 120 MB, of 16 by 46-84 MB, of 12
-# by 44 MB, where 20 units of 30-word sentences grew it by 30 or 125 MB (bench/abuse.py --parts
-# piper). No unit holds more than MAX_UNIT_CHARS.
+# its unit. Piper's memory is onnxruntime's arena, which grows in doubling steps when a run needs
+# more than it has, so it follows the longest run so far unevenly: a spelled piece of 12 "x" grew it
+# by 21-47 MB (40 units, 5 runs), more than some runs of ordinary sentences (24-29 MB; 120-127 in
+# the others); of 8, by 0.6-2.5 MB (100 units, more audio than the sentences': 2.1 MB), and a piece
+# of 8 "w" (the longest letter to say) by 55 MB (bench/abuse.py --parts piper; docs/PERFORMANCE.md).
+# No unit holds more than MAX_UNIT_CHARS.
 MAX_WORD_CHARS = 32
-WORD_PIECE_CHARS = 12
+WORD_PIECE_CHARS = 8
 MAX_UNIT_CHARS = 240
 # The longest abbreviation in _ABBREVIATIONS: how far back a period looks for one.
 _ABBREVIATION_CHARS = max(map(len, _ABBREVIATIONS))
