@@ -17,6 +17,7 @@ from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.pick_context import ContextPicker
 from tui.ui.screens.turn_detail import TurnDetailScreen
 from tui.ui.widgets.timeline import Frame, TimelinePanel, choose_frame, lane_marks
+from tui.ui.widgets.transcript import TranscriptView
 
 from .consoles import make_app, make_console
 from .test_live import LONG_TURN, connected, press_now, type_turn, wait_until
@@ -72,7 +73,7 @@ async def test_the_timeline_panel_shows_a_lane_per_context_and_grows_live(app_on
         assert panel.display
 
 
-async def test_a_turns_figures_open_from_its_slot_and_from_the_list(app_on_server):
+async def test_a_turns_figures_open_from_its_slot_its_transcript_line_and_the_list(app_on_server):
     app = app_on_server(rate=30)
     async with app.run_test(size=(120, 36)) as pilot:
         await connected(pilot)
@@ -96,6 +97,19 @@ async def test_a_turns_figures_open_from_its_slot_and_from_the_list(app_on_serve
         await pilot.press("1")
         await wait_until(pilot, lambda: isinstance(app.screen, TurnDetailScreen), 2, "the detail view")
         assert dict(app.screen.rows)["context"] == "turn_1"
+        await pilot.press("escape")
+        # and from its transcript line (the newest turn is on top)
+        await type_turn(pilot, "A second turn.")
+        await wait_until(pilot, lambda: app.session.slots[1].state is SlotState.FINAL, 10, "turn 2 final")
+        view = app.screen.query_one(TranscriptView)
+        await wait_until(pilot, lambda: str(view.render()).startswith("turn_2"), 2, "the transcript repainted")
+        await pilot.click(TranscriptView, offset=(4, 1))
+        await wait_until(pilot, lambda: isinstance(app.screen, TurnDetailScreen), 3, "the detail view")
+        assert dict(app.screen.rows)["context"] == "turn_1"
+        await pilot.press("escape")
+        await pilot.click(TranscriptView, offset=(4, 0))
+        await wait_until(pilot, lambda: isinstance(app.screen, TurnDetailScreen), 3, "the detail view")
+        assert dict(app.screen.rows)["context"] == "turn_2"
 
 
 async def test_help_lists_the_scenario_timeline_and_turn_keys(app_on_server):

@@ -202,7 +202,7 @@ ACTIONS: tuple[ConsoleAction, ...] = (
         "f11",
         "turn_detail",
         "turn",
-        "A turn's figures: TTFA, close→final, frames, late frames, words, markers, errors (or click its slot)",
+        "A turn's figures: TTFA, close→final, frames, late frames, words, markers, errors (or click its slot or line)",
         show=False,
     ),
     # Replay: the composer is off, so plain keys are free.

@@ -29,7 +29,7 @@ Transcript: the words heard are bright; after a barge-in the unheard words are s
 Frame log: → sent, ← received, • console notes; audio is shown as its byte count.
 Timeline (ctrl+f): a lane per context on one time axis: ─ open until its final, ╵ text sent,
   ▒ audio received, █ heard, × close, ◆ final, ✂ barge-in, ✖ error. A turn's figures: f11,
-  or click its slot. Scenarios (ctrl+r): the status strip says "scenario NAME step 3/9";
+  or click its slot or line. Scenarios (ctrl+r): the status strip says "scenario NAME step 3/9";
   ctrl+z pauses (nothing more is sent) and plays on, ctrl+n plays one step; Escape barges in.
 Keymap: remap any id below in $XDG_CONFIG_HOME/switchboard/keymap.toml, e.g.  barge-in = "escape,ctrl+b"
 """

@@ -8,7 +8,7 @@ that belong to them, mixed into the console screen beside `ConsoleActions`.
   barges in by hand as always. At its end each expectation's result goes to the log, the
   verdict to the banner, and the report (tui.scenario.report/page) is offered.
 - ctrl+f (timeline): the timeline panel, for any session (widgets/timeline.py).
-- f11 (turn-detail), or a click on a slot: one turn's figures (turn_detail.py).
+- f11 (turn-detail), or a click on a slot or a transcript line: one turn's figures (turn_detail.py).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from ...session import Changes, Level, Notice
 from ...session.transcript import TurnTranscript
 from ..widgets.slot_panel import SlotPanel
 from ..widgets.timeline import TimelinePanel
+from ..widgets.transcript import TranscriptView
 from .pick_context import ContextPicker
 from .scenario_pick import ReportOffer, ScenarioPicker
 from .turn_detail import TurnDetailScreen
@@ -227,10 +228,14 @@ class ScenarioActions(_MixedInto):
         self.app.push_screen(ContextPicker("Turn figures of", list(choices.items())), chosen)
 
     def on_click(self, event: events.Click) -> None:
-        """A click on a slot panel opens the figures of the turn it shows (or showed last)."""
+        """A click on a slot panel opens the figures of the turn it shows (or showed last); a
+        click on a transcript line, that turn's."""
         widget: DOMNode | None = event.widget
-        while widget is not None and not isinstance(widget, SlotPanel):
+        while widget is not None and not isinstance(widget, SlotPanel | TranscriptView):
             widget = widget.parent
+        if isinstance(widget, TranscriptView):
+            self._transcript_clicked(widget, event)
+            return
         if not isinstance(widget, SlotPanel) or widget.index >= len(self.session.slots):
             return
         cid = self.session.slots[widget.index].context_id
@@ -241,3 +246,19 @@ class ScenarioActions(_MixedInto):
             self._say(CommandResult(False, f"slot {widget.index + 1} has had no context yet"))
             return
         self.open_turn_detail(cid)
+
+    def _transcript_clicked(self, view: TranscriptView, event: events.Click) -> None:
+        """The turn whose line was clicked: each turn's line starts with its context id, and a
+        cut turn wraps onto lines below it, so look up from the clicked line for one that does."""
+        offset = event.get_content_offset(view)
+        if offset is None:
+            return
+        known = {t.context_id for t in self.session.transcript.turns} | {lane.context_id for lane in self.facts.lanes}
+        for y in range(offset.y, -1, -1):
+            line = view.render_line(y).text.strip()
+            if line.startswith("queued:"):
+                return  # not started: no figures yet
+            cid = line.split(": ", 1)[0]
+            if cid in known:
+                self.open_turn_detail(cid)
+                return

@@ -1,4 +1,5 @@
-"""One turn's figures, whole: opened from a slot (click it) or from the list of turns (f11).
+"""One turn's figures, whole: opened by a click on its slot or its transcript
+line, or from the list of turns (f11).
 
 Read from the session's facts (tui.scenario.facts `Lane`: the context's own copy of its slot's
 metrics, kept after the slot is reused) and its transcript line, so an old turn shows what it
