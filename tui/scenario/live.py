@@ -103,9 +103,9 @@ class LivePlay:
 
     def notes(self) -> list[str]:
         """What differs from a headless run, for the log."""
-        sc, extra = self.scenario, self.console.config.extra
-        if sc.server_faults and self.console.config.embedded and extra.get("server_faults") != sc.server_faults:
-            running = extra.get("server_faults") or "none"
+        sc, config = self.scenario, self.console.config
+        if sc.server_faults and config.embedded and config.server_faults != sc.server_faults:
+            running = config.server_faults or "none"
             return [
                 f"this scenario rehearses the local server's faults '{sc.server_faults}'; the console's server "
                 f"runs with {running}: start it with --server-faults {sc.server_faults} to rehearse them"
