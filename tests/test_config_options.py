@@ -85,3 +85,17 @@ def test_a_bad_value_is_one_line_naming_its_option(options, message):
     with pytest.raises(ConfigError) as error:
         resolve_config(**options)
     assert str(error.value).startswith(message) and "\n" not in str(error.value)
+
+
+def test_a_scenario_played_live_reads_the_consoles_server_faults_from_the_typed_field():
+    from tui.core import Console
+    from tui.scenario.live import LivePlay
+    from tui.scenario.parse import load_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / "fault-peak-hour.toml")
+    assert scenario.server_faults
+    plain = Console(resolve_config(local_voice="tone", audio="none", record=False))
+    (note,) = LivePlay(scenario, plain).notes()
+    assert f"rehearses the local server's faults '{scenario.server_faults}'" in note and "runs with none" in note
+    same = Console(resolve_config(local_voice="tone", audio="none", record=False, server_faults=scenario.server_faults))
+    assert LivePlay(scenario, same).notes() == []

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -99,22 +98,6 @@ class ConsoleConfig:
     auth: str = AUTH_HEADER  # where the key goes: AUTH_HEADER or AUTH_BODY (tui.protocol.urls)
     server_faults: str | None = None  # the embedded server's --faults spec, passed on as typed
     fault_seed: int | None = None  # its --fault-seed (None: the server's default)
-
-    @property
-    def extra(self) -> Mapping[str, object]:
-        """Transitional, read-only: the typed options above by name, as the removed `extra` dict
-        held them. tui/scenario/compare.py (issue 14, being written in this tree) still reads it;
-        read the fields instead, and remove this once nothing does."""
-        return MappingProxyType(
-            {
-                "headless": self.headless,
-                "record_cap_mb": self.record_cap_mb,
-                "turn_end": self.turn_end.value,
-                "auth": self.auth,
-                "server_faults": self.server_faults,
-                "fault_seed": self.fault_seed,
-            }
-        )
 
     @property
     def audio_format(self) -> AudioFormat:
