@@ -15,7 +15,7 @@ from tui.session import SlotState
 from tui.ui.screens.scenario_pick import ReportOffer, ScenarioPicker
 from tui.ui.widgets.banner import ErrorBanner
 
-from .test_live import connected, press_now, wait_until
+from .test_live import connected, press_now, type_turn, wait_until
 
 SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
 LONG = (
@@ -166,6 +166,23 @@ async def test_escape_barges_in_by_hand_mid_scenario_and_the_scenario_plays_on(s
         assert turns[0]["interrupted"] is True and turns[0]["context_id"] == "turn_1"
         assert turns[1]["interrupted"] is False and turns[1]["final"] is True
         assert app.session.slot_for("turn_1").state is SlotState.INTERRUPTED or turns[0]["words_spoken"] is not None
+
+
+async def test_a_turn_typed_by_hand_mid_scenario_plays_and_stays_out_of_the_scenarios_facts(scenario_app, tmp_path):
+    text = '[scenario]\nname = "typed"\npace = 8\n[[step]]\nsay = "The first scripted turn is here."\n'
+    text += '[[step]]\nwait = "idle"\n[[step]]\nsay = "The second one."\n[[step]]\nwait = "idle"\n'
+    app = scenario_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot)
+        await open_by_path(pilot, write(tmp_path, text))
+        play = app.console_screen.playing
+        await wait_until(pilot, lambda: app.session.slot_for("turn_1") is not None, 5, "turn 1")
+        await type_turn(pilot, "Typed by hand.")
+        await wait_until(pilot, lambda: play.done, 30, "the end")
+        turns = app.console_screen.last_report["runs"][0]["turns"]
+        assert [(t["context_id"], t["words_total"]) for t in turns] == [("turn_1", 6), ("turn_3", 3)]
+        assert app.session.transcript.turn("turn_2").typed == "Typed by hand."
+        assert app.console_screen.last_report["passed"]
 
 
 async def test_a_bad_scenario_file_shows_its_line_and_key_in_the_banner_and_nothing_plays(scenario_app, tmp_path):

@@ -8,7 +8,8 @@
 The steps are played by the scenario `Runner` (runner.py), given the operator's console as it
 is: connected, with its speaker, its recorder and its settings. The `Tap` the runner needs sits
 in front of the console's recorder for the run and is taken out after, so a recording goes on
-as before. The operator's keys keep working: Escape barges in by hand at any point.
+as before. The operator's keys keep working: Escape barges in by hand at any point, and a turn
+typed by hand plays (and shows on the timeline) but is not one of the scenario's turns.
 
 Pause holds the scenario before its next step and holds the console's turns (`Turns.hold`):
 no word, flush or close of a turn goes out until it resumes; audio already asked for plays on.
@@ -28,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
 
 from tui.core import Console
 from tui.core.seams import RecorderLike
@@ -40,6 +42,26 @@ from .runner import CONNECT_TIMEOUT, NoConnection, Runner, RunResult, step_label
 from .spec import Scenario, Step
 
 STEP_SETTLE_S = 60.0  # bound on a stepped turn's last word going out
+
+
+class _LiveTap(Tap):
+    """The runner's tap on a console the operator may also type into: a turn counts as the
+    scenario's only when it is the next one the scenario handed over (by its text). A turn typed
+    by hand plays, is recorded and shows on the timeline, and stays out of the scenario's facts
+    (they would pair the scenario's turns with the wrong contexts)."""
+
+    def __init__(self, console: Console, inner: RecorderLike | None, handed: Callable[[], list[str]]) -> None:
+        super().__init__(console.config.dialect, console.clock, inner)
+        self._handed = handed
+
+    def action(self, kind: str, **fields: Any) -> None:
+        if kind == "turn":
+            waiting = self._handed()[len(self.turns) :]
+            if not waiting or str(fields.get("text", "")) != waiting[0].strip():
+                if self._inner is not None:
+                    self._inner.action(kind, **fields)
+                return
+        super().action(kind, **fields)
 
 
 class _GatedRunner(Runner):
@@ -166,7 +188,7 @@ class LivePlay:
             raise NoConnection(f"not connected within {self._connect_timeout:g} s: the scenario did not start")
         saved = (c.turns.rate, c.turn_end, c.settings, c.session.guard)
         inner: RecorderLike | None = c.recorder
-        tap = Tap(c.config.dialect, c.clock, inner)
+        tap = _LiveTap(c, inner, lambda: [sub.text for sub in runner.submitted])
         c.recorder = tap  # the runner's facts; the recording (if any) goes on behind it
         result = RunResult(self.scenario, c.config.provider, c.config.dialect.value, c.session.status.url, time.time())
         if not self.scenario.guard and c.session.guard:
