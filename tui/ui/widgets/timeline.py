@@ -14,6 +14,7 @@ over the audio it cut). Lanes are the newest `rows`, oldest at the top.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -41,6 +42,7 @@ MARKS = (
 )
 _RANK = {glyph: n for n, (glyph, _, _) in enumerate(MARKS)}
 _CLASS = {glyph: f"timeline--{name}" for glyph, name, _ in MARKS}
+_RUNS = re.compile(r"(.)\1*")  # a run of one glyph
 
 
 @dataclass(frozen=True)
@@ -151,17 +153,21 @@ class TimelinePanel(Static):
         width = (self.content_region.width or self.size.width or 80) - LABEL - 1
         frame = choose_frame(lanes, now, width)
         self.shown_lanes, self.frame = lanes, frame
+        # Styles resolved once a paint, and one span per run of a glyph: a paint is a few
+        # dozen appends, not one per cell.
+        styles = {glyph: component_style(self, name) for glyph, name in _CLASS.items()}
+        muted = component_style(self, "timeline--id")
         out = Text(no_wrap=True, overflow="crop")
-        style = lambda name: component_style(self, name)  # noqa: E731
         if not lanes:
-            out.append("no context yet: the lanes appear as turns open", style=style("timeline--id"))
+            out.append("no context yet: the lanes appear as turns open", style=muted)
         for lane in lanes:
-            out.append(f"{lane.context_id[: LABEL - 1]:<{LABEL}} ", style=style("timeline--id"))
-            for glyph in lane_marks(lane, frame, now):
-                out.append(glyph, style=style(_CLASS[glyph]) if glyph in _CLASS else "")
+            out.append(f"{lane.context_id[: LABEL - 1]:<{LABEL}} ", style=muted)
+            for run in _RUNS.finditer(lane_marks(lane, frame, now)):
+                out.append(run.group(), style=styles.get(run.group()[0], ""))
             out.append("\n")
+        axis = component_style(self, "timeline--axis")
         if lanes:
-            out.append(" " * (LABEL + 1) + axis_line(frame) + "\n", style=style("timeline--axis"))
+            out.append(" " * (LABEL + 1) + axis_line(frame) + "\n", style=axis)
         legend = "  ".join(f"{glyph} {word}" for glyph, _, word in MARKS)
-        out.append(f"{legend}   {frame.scale:g} s/cell", style=style("timeline--axis"))
+        out.append(f"{legend}   {frame.scale:g} s/cell", style=axis)
         self.update(out)
