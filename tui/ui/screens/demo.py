@@ -20,8 +20,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from ...core import Console
-from ...session import Changes
+from ...session import Changes, SlotState
 from ...session.status import ConnectionState
+from ...session.transcript import TurnTranscript
 from ..actions import DEMO_KEY
 from ..widgets.banner import ErrorBanner
 from ..widgets.composer import Composer
@@ -188,7 +189,9 @@ class DemoScreen(Screen[None]):
     def _paint_live(self) -> None:
         cid = self._playing_context()
         transcript = self.session.transcript
-        turn = (transcript.turn(cid) if cid else None) or transcript.current
+        # The turn the listener hears; else one the model says is speaking (no speaker to ask: a
+        # replay, a scene); else the latest, waiting for its audio.
+        turn = (transcript.turn(cid) if cid else None) or self._speaking_turn() or transcript.current
         slot = self.session.slot_for(turn.context_id) if turn is not None and turn.context_id else None
         state = "refused" if turn is not None and turn.error else slot.state.value if slot is not None else "done"
         if slot is not None and slot.occupied and slot.metrics.first_audio_at is None:
@@ -212,6 +215,11 @@ class DemoScreen(Screen[None]):
             self._warning = text
             self._warning_box.update(text)
             self._warning_box.set_class(bool(text), "-shown")
+
+    def _speaking_turn(self) -> TurnTranscript | None:
+        speaking = [s for s in self.session.slots if s.state is SlotState.SPEAKING and s.context_id]
+        latest = max(speaking, key=lambda s: s.metrics.opened_at or 0.0, default=None)
+        return self.session.transcript.turn(latest.context_id) if latest and latest.context_id else None
 
     def _playing_context(self) -> str | None:
         link = self.core.speaker
