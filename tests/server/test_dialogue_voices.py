@@ -97,7 +97,7 @@ async def test_the_two_voices_of_a_dialogue_context_are_two_pitches_on_the_serve
     assert max(ratio, 1 / ratio) >= 1.2
 
 
-def test_piper_speakers_are_two_people_a_fifth_or_more_apart_in_pitch_at_the_same_tempo(piper_voice):
+def test_piper_speakers_are_two_people_a_third_or_more_apart_in_pitch_at_the_same_tempo(piper_voice):
     text = "Well, I think we should leave early tomorrow morning."
     bank = VoiceBank(piper_voice)
     measured = {}
@@ -109,5 +109,7 @@ def test_piper_speakers_are_two_people_a_fifth_or_more_apart_in_pitch_at_the_sam
     for speaker, (f0, length) in measured.items():
         assert f0 / base_f0 == pytest.approx(PITCHES[speaker], rel=0.08), (speaker, f0, base_f0)
         assert length == pytest.approx(base_len, rel=0.15)  # the tempo is the base voice's
+    # The closest pairs are designed 1.25 apart (a major third); Piper's noise moves a measured
+    # median F0 by a few per cent from run to run, so 1.15 (more than two semitones) is the floor.
     for (f1, _), (f2, _) in itertools.combinations(measured.values(), 2):
-        assert max(f1, f2) / min(f1, f2) >= 1.2
+        assert max(f1, f2) / min(f1, f2) >= 1.15
