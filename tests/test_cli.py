@@ -124,3 +124,11 @@ def test_the_command_prints_one_line_and_exits_2_as_a_process(tmp_path):
         "switchboard: error: --provider elevenlabs needs an API key: set ELEVENLABS_API_KEY in the "
         "environment or in .env (see .env.example)"
     ]
+
+
+def test_a_subcommand_option_that_prefixes_a_top_level_one_reaches_the_subcommand():
+    # `run --record` once died as "ambiguous option: --record could match --record-dir, --record-cap-mb".
+    from tui.cli import build_parser
+
+    args = build_parser().parse_args(["run", "elevenlabs", "--record"])
+    assert args.record is True and str(args.scenario) == "elevenlabs"

@@ -140,7 +140,11 @@ def _run(sub: argparse._SubParsersAction) -> None:
         "page with the timeline. Exit 0 when every expectation holds, 1 when one fails, 2 for a bad "
         "scenario file or no connection.",
     )
-    parser.add_argument("scenario", type=Path, help="the scenario file (TOML), e.g. scenarios/elevenlabs.toml")
+    parser.add_argument(
+        "scenario",
+        type=Path,
+        help="a scenario file (TOML), or a shipped one by name: elevenlabs, demo-flight-booking, ...",
+    )
     parser.add_argument("--report", type=Path, metavar="DIR", help="write report.json, report.md, report.html here")
     parser.add_argument("--repeat", type=int, default=1, metavar="N", help="run it N times (default 1)")
     parser.add_argument("--record", action="store_true", help="also record each run (--record-dir)")
@@ -294,8 +298,11 @@ def add_console_arguments(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> OneLineParser:
     parser = OneLineParser(
         prog=PROG,
-        description="A console for multi-context text-to-speech WebSockets "
-        "(ElevenLabs multi-stream-input, Murf stream-input) with its own local server.",
+        # No abbreviations: the top level would take a subcommand's `--record` for its own
+        # `--record-dir`/`--record-cap-mb` ("ambiguous option") before the subcommand saw it.
+        allow_abbrev=False,
+        description="A console for multi-context text-to-speech WebSockets (ElevenLabs multi-stream-input "
+        "and Text-to-Dialogue, Murf, Inworld, Cartesia) with its own local server.",
     )
     parser.add_argument("--version", action=_Version)
     add_console_arguments(parser)
