@@ -17,7 +17,7 @@ from tui.core import resolve_config
 from tui.ui.app import SwitchboardApp
 from tui.ui.demo import PROMPT, demo_console, load_plan
 from tui.ui.screens.demo import DemoScreen
-from tui.ui.widgets.demo_callout import DemoCallout
+from tui.ui.widgets.demo_callout import DemoCallout, callout_for
 from tui.ui.widgets.demo_turn import DemoTurn
 from tui.ui.widgets.frame_log import FrameLogView
 from tui.ui.widgets.status import timing_fields
@@ -180,6 +180,24 @@ async def test_the_layout_key_switches_between_console_and_demo_and_back():
         assert app.focused is app.screen.query_one("#demo-composer")  # no scenario: a demo by hand
         await pilot.press("ctrl+backslash")
         assert app.screen is console_screen
+
+
+async def test_a_replay_in_the_demo_layout_calls_out_its_recorded_barge_in_and_escape_leaves_it_alone():
+    from .test_replay import replay_app
+
+    app, transport = replay_app(speed=32)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+backslash")
+        assert isinstance(app.screen, DemoScreen)
+        callout = app.screen.query_one(DemoCallout)
+        await wait_until(pilot, lambda: transport.scheduler.done, 20, "the recording played")
+        await wait_until(pilot, lambda: callout.display, 2, "the recorded barge-in called out")
+        timing = app.session.status.last_barge_in
+        assert callout.shown.context_id == timing.context_id == "turn_2"
+        assert text_of(app, "#callout-line") == callout_for(app.session).line  # as recorded, read back
+        assert not app.screen.query_one("#demo-composer-row").display  # nothing is typed into a replay
+        await pilot.press("escape")
+        assert app.session.status.last_barge_in is timing  # the recording is not barged into
 
 
 def test_a_bad_demo_scenario_is_one_line_naming_its_line_and_key(tmp_path, capsys):

@@ -97,7 +97,7 @@ class SwitchboardApp(App[None]):
         self.console_screen = ConsoleScreen(console, blink=blink, replay=replay)
         self.demo_plan, self._demo_taps = demo, demo_taps if demo_taps is not None else []
         title, about = (demo.title, demo.about) if demo is not None else ("", "")
-        self.demo_screen = DemoScreen(console, title=title, about=about, blink=blink)
+        self.demo_screen = DemoScreen(console, title=title, about=about, blink=blink, replay=replay is not None)
         self._themes = themes or load_themes()
         self._install_themes(theme if theme is not None else console.config.theme)
         self._keymap_file = keymap if keymap is not None else load_keymap()

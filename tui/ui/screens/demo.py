@@ -62,13 +62,16 @@ class DemoScreen(Screen[None]):
         Binding(DEMO_KEY, "app.toggle_demo", "console layout", priority=True, id="demo-mode"),
     ]
 
-    def __init__(self, console: Console, *, title: str = "", about: str = "", blink: bool = True) -> None:
+    def __init__(
+        self, console: Console, *, title: str = "", about: str = "", blink: bool = True, replay: bool = False
+    ) -> None:
         super().__init__(id="demo")
         self.core = console
         self.session = console.session
         self.title_text = title or "Switchboard"
         self.about = about
-        self.playing = False  # a scenario plays: no composer
+        self.replay = replay  # a recording plays: nothing is typed or sent from here
+        self.playing = replay  # a scenario (or a recording) plays: no composer
         self._blink = blink
         self._step = ""
         self.prompt = ""
@@ -124,7 +127,7 @@ class DemoScreen(Screen[None]):
 
     def set_playing(self, playing: bool) -> None:
         """A scenario plays the turns: the composer goes (the room should not see a cursor)."""
-        self.playing = playing
+        self.playing = playing or self.replay
         self._show_state()
 
     def set_step(self, i: int, n: int, label: str) -> None:
@@ -150,6 +153,10 @@ class DemoScreen(Screen[None]):
             self._composer_row.set_class(self.playing, "-hidden")
             if not self.playing:
                 self._composer.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A replay is what was recorded: a barge-in here would act on it (the console's replay keys steer it).
+        return not (self.replay and action == "barge_in")
 
     def action_barge_in(self) -> None:
         if self.core.speaker is None:
