@@ -185,6 +185,19 @@ async def test_a_turn_typed_by_hand_mid_scenario_plays_and_stays_out_of_the_scen
         assert app.console_screen.last_report["passed"]
 
 
+async def test_the_palette_offers_each_shipped_scenario_and_plays_the_one_chosen(scenario_app):
+    app = scenario_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"scenario: elevenlabs: barge")
+        await wait_until(pilot, lambda: app.screen.query_one("CommandList").option_count > 0, 3, "the palette's hits")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.console_screen.playing is not None, 3, "playing")
+        assert app.console_screen.playing.scenario.name == "elevenlabs: barge-in mid-sentence"
+        await press_now(app, "escape")  # a barge-in by hand: the scenario plays on regardless
+
+
 async def test_a_bad_scenario_file_shows_its_line_and_key_in_the_banner_and_nothing_plays(scenario_app, tmp_path):
     bad = write(tmp_path, '[scenario]\nname = "bad"\n[[step]]\nsay = "Hello."\npace = "fast"\n', "bad.toml")
     app = scenario_app()

@@ -1,4 +1,4 @@
-"""The command palette (ctrl+p) offers every console action and every theme."""
+"""The command palette (ctrl+p) offers every console action, each shipped scenario and every theme."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from .actions import ACTIONS
+from .screens.scenario_pick import shipped_scenarios
 
 if TYPE_CHECKING:
     from .app import SwitchboardApp
@@ -17,7 +18,8 @@ Command = tuple[str, str, Callable[[], Any]]  # title, help line, what it runs
 
 
 class ConsoleCommands(Provider):
-    """Each action from `ACTIONS` under its help line, with its current key; then the themes."""
+    """Each action from `ACTIONS` under its help line, with its current key; the shipped scenarios
+    (live, none playing); then the themes."""
 
     def _commands(self) -> list[Command]:
         app = cast("SwitchboardApp", self.app)  # the one app whose COMMANDS hold this palette
@@ -29,6 +31,11 @@ class ConsoleCommands(Provider):
                 continue  # a live action while replaying, or a replay one while live
             title = f"{action.label.capitalize()} ({keys.get(action.id, action.keys)})"
             found.append((title, action.help, partial(screen.run_action, action.action)))
+        if screen.check_action("scenario_open", ()) and not screen.scenario_playing:
+            for path, name in shipped_scenarios():  # each one directly, beside the picker's key
+                found.append(
+                    (f"Scenario: {name}", f"Play {path.name} on this console", partial(screen.open_scenario, path))
+                )
         for name in app.theme_names():
             found.append(
                 (
