@@ -154,6 +154,8 @@ class ScenarioActions(_MixedInto):
         return verdict
 
     def _write_report(self, folder: Path | None) -> None:
+        self.playing = None  # answered: the status strip lets go of the scenario's caption
+        self._scenario_changed()
         if folder is None or self.last_report is None:
             return
         self.run_worker(self._write(self.last_report, folder), name="writing the report", exit_on_error=False)

@@ -8,7 +8,8 @@ close, the final, a barge-in and errors. It works for any session, a scenario or
 The axis starts at the oldest lane shown and ends now; one cell is the smallest of `SCALES`
 that fits it, so the picture zooms out as the session grows, and past the largest it slides
 (the last minutes). When two moments fall in one cell the one later in `MARKS` wins (a barge-in
-over the audio it cut). Lanes are the newest `rows`, oldest at the top.
+over the audio it cut). Lanes are the newest `rows` (a third of them below 36 rows of screen),
+oldest at the top.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ SCALES = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0)  # s
 LABEL = 10  # the lane's context id, cut to fit
 TICK = 10  # cells between two time labels
 REFRESH_S = 0.25
+TALL = 36  # rows of the screen from which all `rows` lanes are shown (fewer below)
 
 # (glyph, component class, legend word), in rising precedence within a cell.
 MARKS = (
@@ -121,7 +123,7 @@ class TimelinePanel(Static):
     COMPONENT_CLASSES = {f"timeline--{name}" for _, name, _ in MARKS} | {"timeline--id", "timeline--axis"}
     DEFAULT_CSS = """
     TimelinePanel { height: auto; max-height: 12; padding: 0 1; border-top: solid $foreground 30%;
-                    border-title-color: $text-muted; }
+                    border-title-color: $text-muted; text-wrap: nowrap; text-overflow: clip; }
     TimelinePanel > .timeline--life { color: $text-muted; }
     TimelinePanel > .timeline--text { color: $slot-streaming; }
     TimelinePanel > .timeline--audio { color: $slot-generating; }
@@ -149,7 +151,8 @@ class TimelinePanel(Static):
         if not self.display or not self.is_attached:
             return
         now = self._now()
-        lanes = self.facts.lanes[-self.rows :]
+        rows = self.rows if self.screen.size.height >= TALL else max(1, self.rows // 3)  # 80×24: the log keeps room
+        lanes = self.facts.lanes[-rows:]
         width = (self.content_region.width or self.size.width or 80) - LABEL - 1
         frame = choose_frame(lanes, now, width)
         self.shown_lanes, self.frame = lanes, frame
@@ -169,5 +172,5 @@ class TimelinePanel(Static):
         if lanes:
             out.append(" " * (LABEL + 1) + axis_line(frame) + "\n", style=axis)
         legend = "  ".join(f"{glyph} {word}" for glyph, _, word in MARKS)
-        out.append(f"{legend}   {frame.scale:g} s/cell", style=axis)
+        out.append(f"{frame.scale:g} s/cell  {legend}", style=axis)  # cut at the right edge: the legend's tail
         self.update(out)
