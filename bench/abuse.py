@@ -5,8 +5,9 @@ Parts (`--parts`, all by default):
 - disconnects: N clients (default 1,000, 25 at a time) each open five contexts, flush 200 words
   each, read 20 kB, send one more frame and go: half reset the TCP connection, half send a close
   frame. Each run on a fresh server (--disconnect-runs, default 5): RSS at boot, after a warm-up
-  round of 25 (start), at N=200/500/1000 and at the end (each read 2.5 s after the round, once the
-  server has collected and trimmed), the peak (VmHWM since the warm-up); p50/p95 over the runs.
+  round of 25 (start), at N=200/500/1000 (and 2000/4000 if --clients reaches them) and at the end,
+  each read 2.5 s after the round, once the server has collected and trimmed; the peak (VmHWM
+  since the warm-up); p50/p95 over the runs.
 - murf: 20,000 context requests (each a text frame with a voice_config and a new id) on one Murf
   socket: how many were refused, peak RSS while they arrive, RSS 2 s after the socket closed.
 - big: a 1 MB unpunctuated text frame (ElevenLabs, flushed): first audio, server CPU seconds to
@@ -118,7 +119,7 @@ def reset_peak(pid: int) -> None:
 # Longer than the server's IDLE_RELEASE_DELAY (tui/server/memory.py): the last connection's
 # teardown, the collection of its cycles and the trim are done when RSS is read.
 SETTLE_S = 2.5
-MARKS = (200, 500, 1000)
+MARKS = (200, 500, 1000, 2000, 4000)
 
 
 async def disconnect_run(clients: int) -> dict:
