@@ -222,3 +222,18 @@ async def test_a_scenario_for_another_dialect_is_refused_with_the_way_to_play_it
         await wait_until(pilot, lambda: banner.shown, 3, "the banner")
         assert "written for murf" in banner.message and "--dialect murf" in banner.message
         assert app.console_screen.playing is None
+
+
+async def test_the_tour_every_kind_of_step_passes_on_the_live_console_and_puts_the_operators_choices_back(
+    scenario_app,
+):
+    app = scenario_app(rate=12)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot)
+        settings, turn_end = app.core.settings, app.core.turn_end
+        await open_by_path(pilot, SHIPPED / "tour.toml")  # llm pace, settings, raw frames, a reconnect
+        play = app.console_screen.playing
+        await wait_until(pilot, lambda: play.done, 60, "the end")
+        report = app.console_screen.last_report
+        assert report["passed"], [o for o in report["runs"][0]["expectations"] if not o["ok"]]
+        assert app.core.turns.rate == 12 and app.core.turn_end is turn_end and app.core.settings == settings
