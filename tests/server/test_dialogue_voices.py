@@ -5,6 +5,7 @@ one steady tone), and on Piper's real speech by the median fundamental of its vo
 from __future__ import annotations
 
 import itertools
+import statistics
 
 import numpy as np
 import pytest
@@ -102,9 +103,14 @@ def test_piper_speakers_are_two_people_a_third_or_more_apart_in_pitch_at_the_sam
     bank = VoiceBank(piper_voice)
     measured = {}
     for speaker in range(len(PITCHES)):
-        chunks = list(bank.voice(speaker).synthesize(text, 16000))
-        assert_chunks_cover(chunks, text)
-        measured[speaker] = (fundamental(b"".join(c.pcm for c in chunks), 16000), sum(c.samples for c in chunks))
+        # Piper's noise moves a sentence's length by up to ~15 % and its F0 by a few per cent from
+        # one synthesis to the next: the median of three is what each voice is measured by.
+        takes = []
+        for _ in range(3):
+            chunks = list(bank.voice(speaker).synthesize(text, 16000))
+            assert_chunks_cover(chunks, text)
+            takes.append((fundamental(b"".join(c.pcm for c in chunks), 16000), sum(c.samples for c in chunks)))
+        measured[speaker] = (statistics.median(t[0] for t in takes), statistics.median(t[1] for t in takes))
     base_f0, base_len = measured[0]
     for speaker, (f0, length) in measured.items():
         assert f0 / base_f0 == pytest.approx(PITCHES[speaker], rel=0.08), (speaker, f0, base_f0)
