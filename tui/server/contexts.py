@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from tui.protocol import elevenlabs as el
 from tui.protocol.elevenlabs import CloseContext, CloseSocket, ContextSettings, Flush, KeepAlive, SendText
@@ -156,6 +157,55 @@ def flush_buffer(context: Context) -> Generate:
     return dispatch(context, text, flush=True)
 
 
+class ContextDeadlines:
+    """Time for a model whose open contexts each have an inactivity deadline and whose socket
+    fails once no context is open and no frame came for `timeout`: the ElevenLabs multi-context
+    and Text-to-Dialogue routes. The model supplies the attributes below, `_close` (a context
+    timed out) and `_fail`, and `_idle_error` (its dialect's words for the socket's timeout)."""
+
+    clock: Clock
+    done: bool
+    timeout: float
+    last_frame: float
+    closing_socket: bool
+    contexts: dict[Any, Any]  # id → the model's Turn subclass
+
+    if TYPE_CHECKING:  # the model's own (declared only: a stub here would shadow a base's)
+
+        def _close(self, context: Any) -> list[Action]: ...
+        def _fail(self, error: ErrorFrame) -> list[Action]: ...
+        def _idle_error(self) -> ErrorFrame: ...
+
+    def expire(self) -> list[Action]:
+        """Close the contexts whose inactivity deadline has passed; time out an idle socket."""
+        if self.done:
+            return []
+        now = self.clock()
+        actions: list[Action] = []
+        for context in list(self.contexts.values()):
+            if not context.closing and context.deadline is not None and context.deadline <= now:
+                actions += self._close(context)
+        if not self.contexts and not self.closing_socket and now >= self.last_frame + self.timeout:
+            actions += self._fail(self._idle_error())
+        return actions
+
+    def next_deadline(self) -> float | None:
+        if self.done:
+            return None
+        open_deadlines = [c.deadline for c in self.contexts.values() if not c.closing and c.deadline is not None]
+        if open_deadlines:
+            return min(open_deadlines)
+        if not self.contexts and not self.closing_socket:
+            return self.last_frame + self.timeout
+        return None
+
+    def forget(self, turn: Turn) -> None:
+        """Stop counting `turn` (a fault abandoned it: fault_plan.py): its id and its place
+        among the contexts are free again. A newer context under the same id is left alone."""
+        if self.contexts.get(turn.context_id) is turn:
+            del self.contexts[turn.context_id]
+
+
 class ElevenLabsModel:
     """What both ElevenLabs endpoints share: the clock, the key check, failing once."""
 
@@ -202,7 +252,7 @@ class ElevenLabsModel:
         return [Fail(error)]
 
 
-class MultiContextConnection(ElevenLabsModel):
+class MultiContextConnection(ContextDeadlines, ElevenLabsModel):
     """One `multi-stream-input` socket: up to five contexts, their buffers, deadlines and finals."""
 
     def __init__(self, clock: Clock, **options) -> None:
@@ -270,34 +320,8 @@ class MultiContextConnection(ElevenLabsModel):
         actions: list[Action] = [SendFlushDone(context)] if generate.flush and self.flush_done else []
         return actions + self._finish(context)
 
-    def expire(self) -> list[Action]:
-        """Close the contexts whose inactivity deadline has passed; time out an idle socket."""
-        if self.done:
-            return []
-        now = self.clock()
-        actions: list[Action] = []
-        for context in list(self.contexts.values()):
-            if not context.closing and context.deadline is not None and context.deadline <= now:
-                actions += self._close(context)
-        if not self.contexts and not self.closing_socket and now >= self.last_frame + self.timeout:
-            actions += self._fail(input_timeout_error(self.timeout))
-        return actions
-
-    def next_deadline(self) -> float | None:
-        if self.done:
-            return None
-        open_deadlines = [c.deadline for c in self.contexts.values() if not c.closing and c.deadline is not None]
-        if open_deadlines:
-            return min(open_deadlines)
-        if not self.contexts and not self.closing_socket:
-            return self.last_frame + self.timeout
-        return None
-
-    def forget(self, turn: Turn) -> None:
-        """Stop counting `turn` (a fault abandoned it: fault_plan.py): its id and its place
-        among the five are free again. A newer context under the same id is left alone."""
-        if self.contexts.get(turn.context_id) is turn:
-            del self.contexts[turn.context_id]
+    def _idle_error(self) -> ErrorFrame:
+        return input_timeout_error(self.timeout)
 
     # ---- internals -----------------------------------------------------------------------
 

@@ -60,6 +60,7 @@ from .actions import (
 )
 from .auth import ELEVENLABS_KEY_MISSING, ELEVENLABS_KEY_WRONG, KeyCheck, check_key
 from .clock import Clock
+from .contexts import ContextDeadlines
 from .synth.voice_bank import assign_speakers
 from .text_buffer import cut_at_word, unspeakable
 
@@ -108,7 +109,7 @@ def count_words(text: str, after: str) -> int:
     return count
 
 
-class DialogueConnection:
+class DialogueConnection(ContextDeadlines):
     """One `text-to-dialogue/multi-stream-input` socket (module docstring)."""
 
     def __init__(
@@ -293,32 +294,8 @@ class DialogueConnection:
         actions: list[Action] = [SendFlushDone(context)] if generate.flush else []  # is_final_audio_for_turn
         return actions + self._finish(context)
 
-    def expire(self) -> list[Action]:
-        if self.done:
-            return []
-        now = self.clock()
-        actions: list[Action] = []
-        for context in list(self.contexts.values()):
-            if not context.closing and context.deadline is not None and context.deadline <= now:
-                actions += self._close(context)
-        if not self.contexts and not self.closing_socket and now >= self.last_frame + self.timeout:
-            actions += self._fail(input_timeout_error(self.timeout))
-        return actions
-
-    def next_deadline(self) -> float | None:
-        if self.done:
-            return None
-        deadlines = [c.deadline for c in self.contexts.values() if not c.closing and c.deadline is not None]
-        if deadlines:
-            return min(deadlines)
-        if not self.contexts and not self.closing_socket:
-            return self.last_frame + self.timeout
-        return None
-
-    def forget(self, turn: Turn) -> None:
-        """Stop counting `turn` (a fault abandoned it: fault_plan.py); a newer context under its id stays."""
-        if turn.context_id is not None and self.contexts.get(turn.context_id) is turn:
-            del self.contexts[turn.context_id]
+    def _idle_error(self) -> ErrorFrame:
+        return input_timeout_error(self.timeout)
 
     # ---- internals -----------------------------------------------------------------------
 
