@@ -230,10 +230,13 @@ async def test_the_tour_every_kind_of_step_passes_on_the_live_console_and_puts_t
     app = scenario_app(rate=12)
     async with app.run_test(size=(120, 36)) as pilot:
         await connected(pilot)
+        await pilot.press("ctrl+s")  # the operator's own pace: the slow one, not the configured 12
+        assert app.session.status.rate == 4
         settings, turn_end = app.core.settings, app.core.turn_end
         await open_by_path(pilot, SHIPPED / "tour.toml")  # llm pace, settings, raw frames, a reconnect
         play = app.console_screen.playing
         await wait_until(pilot, lambda: play.done, 60, "the end")
         report = app.console_screen.last_report
         assert report["passed"], [o for o in report["runs"][0]["expectations"] if not o["ok"]]
-        assert app.core.turns.rate == 12 and app.core.turn_end is turn_end and app.core.settings == settings
+        assert app.core.turns.rate == 4 and app.session.status.rate == 4
+        assert app.core.turn_end is turn_end and app.core.settings == settings

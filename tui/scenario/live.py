@@ -186,7 +186,7 @@ class LivePlay:
         c = self.console
         if not c.connected and not await c.wait_connected(self._connect_timeout):
             raise NoConnection(f"not connected within {self._connect_timeout:g} s: the scenario did not start")
-        saved = (c.turns.rate, c.turn_end, c.settings, c.session.guard)
+        saved = (c.session.status.rate, c.turn_end, c.settings, c.session.guard)
         inner: RecorderLike | None = c.recorder
         tap = _LiveTap(c, inner, lambda: [sub.text for sub in runner.submitted])
         c.recorder = tap  # the runner's facts; the recording (if any) goes on behind it
@@ -199,6 +199,7 @@ class LivePlay:
             await runner.play()
         finally:
             runner.detach()
+            await self._bursts_ended(runner)  # an LLM pace's rate switching: over before the rate is put back
             if c.recorder is tap:
                 c.recorder = inner
             self.paused = False
@@ -215,9 +216,17 @@ class LivePlay:
         self.result = result
         return result
 
+    @staticmethod
+    async def _bursts_ended(runner: Runner) -> None:
+        task = runner._llm
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task], timeout=1.0)
+
     def _restore(self, rate: float, turn_end: TurnEnd, settings: Settings, guard: bool) -> None:
         c = self.console
-        c.turns.rate = rate
+        if c.turns.rate != rate or c.session.status.rate != rate:
+            c.set_rate(rate)  # the pace the operator had, on the status strip too
         if c.turn_end is not turn_end:
             c.set_turn_end(turn_end)
         if c.settings != settings:
