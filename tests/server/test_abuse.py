@@ -14,6 +14,7 @@ import weakref
 
 import pytest
 from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from tui.protocol import murf
@@ -121,6 +122,26 @@ async def test_the_audio_of_an_abandoned_connection_is_freed_when_it_ends_not_at
         await asyncio.sleep(0.05)
     assert made >= 16 * 5
     assert len(jobs) == 0
+
+
+def server_connections_alive() -> int:
+    return sum(type(o) is ServerConnection for o in gc.get_objects())  # type(): proxies among them
+
+
+async def test_once_the_last_connection_has_ended_the_server_collects_what_cycles_still_hold(
+    start_local_server, no_cycle_collection
+):
+    # websockets' connection, protocol and transport objects refer to each other: with nothing but
+    # reference counting they stay. The server collects them itself when it goes idle
+    # (tui/server/memory.py), so this holds with the interpreter's own collections off.
+    server = await start_local_server()
+    url = multi_url(server.url)
+    await asyncio.gather(*(abandon_mid_stream(url, how) for how in ("reset", "close") * 4))
+    for _ in range(int(WAIT / 0.05)):  # bounded: teardown, then the server's idle delay
+        if not server_connections_alive():
+            break
+        await asyncio.sleep(0.05)
+    assert server_connections_alive() == 0
 
 
 # ---- 3. Murf: every per-socket table is bounded, and goes with the socket -------------------
