@@ -32,6 +32,8 @@ from ..widgets.demo_turn import DemoTurn
 from ..widgets.frame_log import FrameLogView
 from ..widgets.status import connection_text
 
+SILENCED = (SlotState.INTERRUPTED, SlotState.ERROR)  # the console stopped their audio
+STARVED_S = 0.02  # unheard audio below this (the speaker's last block) is none: nothing is playing
 FRAME_LOG_KEY = "ctrl+o"  # as the console's log-line key: the frame log
 
 
@@ -229,8 +231,20 @@ class DemoScreen(Screen[None]):
         return self.session.transcript.turn(latest.context_id) if latest and latest.context_id else None
 
     def _playing_context(self) -> str | None:
+        """The context the listener hears now. The speaker names the head of its play order even
+        when that turn is starved (its audio all heard, more never coming) or was stopped (cut,
+        or failed: after a 1008 close the speaker still names the last one, its heard seconds
+        frozen), so it counts only while it may play and some of its audio is still unheard."""
         link = self.core.speaker
-        return getattr(link.speaker, "playing_context", None) if link is not None else None
+        cid = getattr(link.speaker, "playing_context", None) if link is not None else None
+        slot = self.session.slot_for(cid) if cid is not None else None
+        if (
+            slot is None
+            or slot.state in SILENCED
+            or slot.metrics.audio_seconds - slot.metrics.heard_seconds <= STARVED_S
+        ):
+            return None
+        return cid
 
     def _restyle(self) -> None:
         # The boxes paint Text with styles resolved from the theme: a new theme repaints them.
