@@ -104,8 +104,7 @@ class CalloutKeeper:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._seen: BargeInTiming | None = None
-        self.callout: Callout | None = None
-        self.count = 0  # barge-ins seen: a screen repaints when it moves
+        self.callout: Callout | None = None  # a new object at each barge-in: the screen compares identity
         self._catch_up()  # a barge-in before the keeper existed (a scene built first)
 
     def on_changes(self, changes: Changes) -> None:
@@ -118,7 +117,6 @@ class CalloutKeeper:
         callout = callout_for(self._session)
         if callout is not None:
             self._seen, self.callout = timing, callout
-            self.count += 1
 
 
 class DemoCallout(Vertical):
