@@ -69,12 +69,12 @@ class _GatedRunner(Runner):
 
     def __init__(self, play: LivePlay, tap: Tap) -> None:
         super().__init__(play.scenario, play.console, tap, play.console.clock)
-        self.play_ = play
+        self.live = play
 
     async def _step(self, i: int, step: Step) -> None:
-        await self.play_._before(i, step)
+        await self.live._before(i, step)
         await super()._step(i, step)
-        await self.play_._after()
+        await self.live._after()
 
     async def until(self, done: Callable[[], bool], timeout: float) -> bool:
         left = timeout
@@ -82,7 +82,7 @@ class _GatedRunner(Runner):
             chunk = min(left, 0.2)
             if await super().until(done, chunk):
                 return True
-            if not self.play_.paused:
+            if not self.live.paused:
                 left -= chunk
         return done()
 
