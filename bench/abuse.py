@@ -7,7 +7,7 @@ Parts (`--parts`, all by default):
   frame. Each run on a fresh server (--disconnect-runs, default 5): RSS at boot, after a warm-up
   round of 25 (start), at N=200/500/1000 (and 2000/4000 if --clients reaches them) and at the end,
   each read 2.5 s after the round, once the server has collected and trimmed; the peak (VmHWM
-  since the warm-up); p50/p95 over the runs.
+  since the warm-up); p50/p95 over the runs. --disconnect-voice piper: the same against Piper.
 - murf: 20,000 context requests (each a text frame with a voice_config and a new id) on one Murf
   socket: how many were refused, peak RSS while they arrive, RSS 2 s after the socket closed.
 - big: a 1 MB unpunctuated text frame (ElevenLabs, flushed): first audio, server CPU seconds to
@@ -122,10 +122,10 @@ SETTLE_S = 2.5
 MARKS = (200, 500, 1000, 2000, 4000)
 
 
-async def disconnect_run(clients: int) -> dict:
+async def disconnect_run(clients: int, voice: str = "tone") -> dict:
     """One fresh server: a warm-up round of 25, then `clients` in rounds of 25; RSS settled after
     the warm-up (start), at each mark, and at the end; the peak (VmHWM) from after the warm-up."""
-    server = await Server.start()
+    server = await Server.start(voice)
     url = server.url
     marks = sorted({m for m in MARKS if m <= clients} | {clients})
     try:
@@ -157,9 +157,9 @@ async def disconnect_run(clients: int) -> dict:
     }
 
 
-async def part_disconnects(clients: int, runs: int) -> dict:
-    rows = [await disconnect_run(clients) for _ in range(runs)]
-    out: dict = {"clients": clients, "runs": runs, "settle_s": SETTLE_S, "rss_mb": {}}
+async def part_disconnects(clients: int, runs: int, voice: str = "tone") -> dict:
+    rows = [await disconnect_run(clients, voice) for _ in range(runs)]
+    out: dict = {"clients": clients, "runs": runs, "voice": voice, "settle_s": SETTLE_S, "rss_mb": {}}
     for key in rows[0]:
         values = [row[key] for row in rows]
         out["rss_mb"][key] = {
@@ -498,7 +498,7 @@ async def run(args) -> dict:
     for part in args.parts:
         began = time.perf_counter()
         if part == "disconnects":
-            results[part] = await part_disconnects(args.clients, args.disconnect_runs)
+            results[part] = await part_disconnects(args.clients, args.disconnect_runs, args.disconnect_voice)
         elif part == "murf":
             results[part] = await part_murf(args.murf_requests)
         elif part == "big":
@@ -520,6 +520,7 @@ def main() -> None:
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--disconnect-runs", type=int, default=5)
+    parser.add_argument("--disconnect-voice", choices=("tone", "piper"), default="tone")
     parser.add_argument("--murf-requests", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--turns", type=int, default=20)
