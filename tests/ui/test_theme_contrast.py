@@ -38,3 +38,20 @@ def test_the_contrast_measure_is_wcags():
     assert contrast_ratio(white, black) == pytest.approx(21.0)
     assert contrast_ratio(white, white) == pytest.approx(1.0)
     assert contrast_ratio((0x76, 0x76, 0x76), white) == pytest.approx(4.54, abs=0.01)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("level", ["info", "warning"])
+async def test_a_notice_or_warning_in_the_banner_is_readable_and_not_marked_as_an_error(theme, level):
+    clock = FrozenClock()
+    console = make_console(clock=clock)
+    build_scene(console, clock)
+    app = make_app(console, start=False, theme=theme, blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.report("scenario demo PASSED: 11 of 11 expectations held", level=level)
+        await pilot.pause()
+        low = screen_contrast(app)
+        banner = app.screen.query_one("#banner")
+        painted = str(banner.render())
+    assert low == [], f"{theme}: text below {BODY_TEXT}:1\n" + "\n".join(map(str, low))
+    assert not painted.startswith("✕") and painted.startswith({"info": "•", "warning": "⚠"}[level]), painted

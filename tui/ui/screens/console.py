@@ -172,7 +172,7 @@ class ConsoleScreen(ConsoleActions, Screen[None]):
         if changes.status:
             self._status.show(self.session.status, now, self.replay_caption)
         if changes.banner is not None:
-            self._banner.show_problem(changes.banner.text)
+            self._banner.show_problem(changes.banner.text, changes.banner.level)
 
     def tick(self, now: float) -> None:
         """Countdowns from deadlines: the app calls this 15 times a second."""

@@ -187,7 +187,7 @@ class DemoScreen(Screen[None]):
         if changes.log and self._log.display:
             self._log.catch_up()
         if changes.banner is not None:
-            self._banner.show_problem(changes.banner.text)
+            self._banner.show_problem(changes.banner.text, changes.banner.level)
         self._paint_live()
 
     def tick(self, now: float) -> None:

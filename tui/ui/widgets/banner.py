@@ -1,4 +1,7 @@
-"""The error banner: error frames, close codes and connection loss, until the operator dismisses it."""
+"""The banner: error frames, close codes and connection loss (and the odd warning or notice, such
+as a scenario's verdict), until the operator dismisses it. Its colour and mark follow the level:
+an error is red with ✕, a warning amber with ⚠, a notice plain with •, so a passed scenario never
+looks like a failure."""
 
 from __future__ import annotations
 
@@ -29,14 +32,22 @@ class ErrorBanner(Static):
         text-style: bold;
     }
     ErrorBanner.-shown { display: block; }
+    ErrorBanner.-warning { background: $warning-muted; color: $text-warning; }
+    ErrorBanner.-info { background: $success-muted; color: $text-success; }
     """
+
+    MARKS = {"error": "✕", "warning": "⚠", "info": "•"}
 
     message: reactive[str] = reactive("", layout=True)
     earlier: reactive[int] = reactive(0)
+    level: reactive[str] = reactive("error")
 
-    def show_problem(self, message: str) -> None:
+    def show_problem(self, message: str, level: str = "error") -> None:
         if self.message:
             self.earlier += 1
+        self.level = level if level in self.MARKS else "error"
+        for name in self.MARKS:
+            self.set_class(name == self.level and name != "error", f"-{name}")
         self.message = message
 
     def dismiss(self) -> None:
@@ -56,7 +67,7 @@ class ErrorBanner(Static):
 
     def _paint(self) -> None:
         # Server text goes in as a Text object, never as markup: it may contain brackets.
-        line = Text("✕ ", style="bold")
+        line = Text(f"{self.MARKS[self.level]} ", style="bold")
         line.append(self.message)
         if self.earlier:
             line.append(f"  (+{self.earlier} earlier, see log)", style="italic")
