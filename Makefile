@@ -70,8 +70,8 @@ test: setup lint
 # pyproject.toml ([tool.importlinter]), ruff's lint ([tool.ruff]), mypy ([tool.mypy]).
 lint: setup
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/ruff check tui tests bench conformance
-	$(BIN)/ruff format --check tui tests bench conformance
+	$(BIN)/ruff check tui tests bench conformance recordings
+	$(BIN)/ruff format --check tui tests bench conformance recordings
 	$(BIN)/mypy
 
 # Real clients (pipecat, LiveKit's plugins, the ElevenLabs SDK) against the local server, in their own

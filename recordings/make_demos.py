@@ -7,6 +7,7 @@ headless console (tui.core.Console, silent speaker) through each scripted sessio
 the recording the console writes as `recordings/<name>.jsonl`. Re-running replaces them. The
 operator's timing (when to barge in) follows what the listener would have heard.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from tui.core import Console, resolve_config  # noqa: E402
 
-WAIT = 30.0              # bound on every wait for the server
-ATTEMPTS = 3             # for a script whose race may go the other way
+WAIT = 30.0  # bound on every wait for the server
+ATTEMPTS = 3  # for a script whose race may go the other way
 
 
 class TryAgain(Exception):
@@ -73,9 +74,9 @@ async def flight_booking(console: Console) -> None:
     cleared, and turn 3 answers."""
     console.submit_turn("Sure, when would you like to travel?")
     await listen(console, "turn_1")
-    await asyncio.sleep(1.0)                                   # the user: "Next Friday."
+    await asyncio.sleep(1.0)  # the user: "Next Friday."
     console.submit_turn("Got it. Do you prefer morning or evening flights?")
-    await listen(console, "turn_2", 0.5)                       # the user cuts in mid-sentence
+    await listen(console, "turn_2", 0.5)  # the user cuts in mid-sentence
     console.barge_in()
     console.submit_turn("Saturday works. Do you want to fly direct or stopover?")
     await listen(console, "turn_3")
@@ -87,21 +88,22 @@ async def rapid_barge_in(console: Console) -> None:
     speak, while the rest of its first sentence is still generating. Closed contexts still
     drain on the server and still count, so an opening is soon refused: max_active_conversations,
     close 1008. It is a race (that is the point), so a run that loses it is tried again."""
-    text = ("Here are the morning flights to Paris. The first leaves at six. "
-            "The second leaves at seven thirty. The third leaves at nine.")
+    text = (
+        "Here are the morning flights to Paris. The first leaves at six. "
+        "The second leaves at seven thirty. The third leaves at nine."
+    )
     for n in range(1, 16):
         console.submit_turn(text)
         cid = f"turn_{n}"
-        await until(lambda: has_audio(console, cid) or console.session.status.close_code is not None, 1.0)
-        await asyncio.sleep(0.15)                      # a moment of sound, then cut
+        await until(lambda cid=cid: has_audio(console, cid) or console.session.status.close_code is not None, 1.0)
+        await asyncio.sleep(0.15)  # a moment of sound, then cut
         if console.session.status.close_code is not None:
             break
         console.barge_in()
     await until(lambda: console.session.status.close_code is not None, 5.0)
     status = console.session.status
     if status.close_code != 1008 or "Maximum simultaneous contexts" not in status.close_reason:
-        raise TryAgain(f"the server never refused a sixth context (close {status.close_code} "
-                       f"{status.close_reason!r})")
+        raise TryAgain(f"the server never refused a sixth context (close {status.close_code} {status.close_reason!r})")
 
 
 async def flush_and_keep_alive(console: Console) -> None:
@@ -112,7 +114,7 @@ async def flush_and_keep_alive(console: Console) -> None:
     for word in "Your booking is confirmed.".split():
         console.send_raw(f'{{"text": "{word} ", "context_id": "turn_1"}}')
         await asyncio.sleep(0.15)
-    await asyncio.sleep(2.0)                                   # silence: the text sits in the buffer
+    await asyncio.sleep(2.0)  # silence: the text sits in the buffer
     console.keep_alive()
     await asyncio.sleep(1.0)
     console.flush_now()
@@ -129,7 +131,7 @@ async def inworld_barge_in(console: Console) -> None:
     console.submit_turn("Hi, this is Inworld on the local server.")
     await listen(console, "turn_1")
     console.submit_turn("Your table is booked for eight. Shall I add a note for the kitchen?")
-    await listen(console, "turn_2", 0.8)                       # the user cuts in
+    await listen(console, "turn_2", 0.8)  # the user cuts in
     console.barge_in()
     console.submit_turn("No note, then. See you at eight.")
     await listen(console, "turn_3")
@@ -145,9 +147,11 @@ async def dialogue_two_voices(console: Console) -> None:
     dropped by id), turn_3 answers."""
     console.submit_turn("A: Thanks for calling, how can I help? B: Hi, I need to move my flight to Friday.")
     await listen(console, "turn_1")
-    console.submit_turn("A: Let me look at the Friday morning flights for you. There are three of them, "
-                        "and the first one leaves at a quarter past six from the north terminal.")
-    await listen(console, "turn_2", 0.6)                       # the caller cuts in, words still coming
+    console.submit_turn(
+        "A: Let me look at the Friday morning flights for you. There are three of them, "
+        "and the first one leaves at a quarter past six from the north terminal."
+    )
+    await listen(console, "turn_2", 0.6)  # the caller cuts in, words still coming
     console.barge_in()
     console.submit_turn("B: Sorry, Saturday is better. A: Saturday it is.")
     await listen(console, "turn_3")
@@ -167,10 +171,13 @@ DEMOS: dict[str, tuple[str, str, dict, Script]] = {
 
 def start_server(voice: str) -> tuple[subprocess.Popen, str]:
     # One synthesis worker: the server is as busy as a shared service, so drains take a while.
-    server = subprocess.Popen([sys.executable, "-m", "tui.server", "--port", "0", "--voice", voice,
-                               "--workers", "1"],
-                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    line = server.stdout.readline()            # the server prints one line once it listens
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tui.server", "--port", "0", "--voice", voice, "--workers", "1"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    line = server.stdout.readline()  # the server prints one line once it listens
     if "listening on" not in line:
         server.kill()
         raise SystemExit(f"the local server did not start: {line.strip() or 'no output'}")
@@ -180,9 +187,16 @@ def start_server(voice: str) -> tuple[subprocess.Popen, str]:
 async def record(name: str, base: str, out: Path) -> Path:
     dialect, output_format, options, script = DEMOS[name]
     with tempfile.TemporaryDirectory() as tmp:
-        config = resolve_config(provider="local", url=base, dialect=dialect, output_format=output_format,
-                                audio="none", record_dir=Path(tmp), auto_reconnect=False,
-                                **{"rate": 8, **options})
+        config = resolve_config(
+            provider="local",
+            url=base,
+            dialect=dialect,
+            output_format=output_format,
+            audio="none",
+            record_dir=Path(tmp),
+            auto_reconnect=False,
+            **{"rate": 8, **options},
+        )
         console = Console(config)
         try:
             if not await console.start() or not await console.wait_connected(10):
