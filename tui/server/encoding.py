@@ -14,6 +14,17 @@ order, piece by piece, as the voice yields it: nothing waits for the turn to end
   stream at its end (before its final) and, for ElevenLabs, after each flushed generation, so a
   flush gets all its audio at once; the next audio then starts a new MP3 stream (decoders read
   concatenated streams; each adds LAME's ~50 ms of priming and padding silence).
+- Ogg Opus and FLAC: libsndfile (`soundfile`), one stream per turn like MP3 (and renewed after
+  `finish` the same way), written into a sink that hands out the bytes appended since the last
+  piece: Opus as Ogg pages (the page latency is set to 20 ms, so each piece of audio goes out as
+  the pages it completed, not a second later, libsndfile's default), FLAC as its header and then
+  frames (a 4096-sample block each: a short piece may encode to nothing yet). libsndfile seeks
+  back at the end of a stream to fill in the header (FLAC's total sample count): those bytes
+  went out long before, so the rewrite is dropped and the stream keeps "length unknown", as any
+  streamed FLAC does. Opus bitrate: libsndfile 1.2 takes no bitrate, only a compression level in
+  [0, 1] that it maps linearly onto 6..256 kbps (measured here: level 0 → 256 kbps, 0.5 → 131,
+  1 → 6); the level for a format's kbps is derived from that. The bitrate mode cannot be set
+  (libsndfile 1.2.2 refuses SFC_SET_BITRATE_MODE for Opus): libopus' default, VBR, stays.
 - Stereo (Murf `channel_type=STEREO`): the mono voice in both channels, interleaved.
 """
 
@@ -127,10 +138,110 @@ class Mp3Encoder:
         return bytes(lame.flush()) if lame is not None else b""
 
 
+class _Sink:
+    """A write-only file for libsndfile: keeps only the bytes appended since the last `take`."""
+
+    def __init__(self) -> None:
+        self._pending = bytearray()
+        self._pos = 0
+        self._end = 0
+
+    def write(self, data: bytes) -> int:
+        if self._pos == self._end:
+            self._pending += data
+            self._end += len(data)
+        elif self._pos + len(data) > self._end:  # never seen: a rewrite that also appends
+            self._pending += bytes(data)[self._end - self._pos :]
+            self._end = self._pos + len(data)
+        # else: a rewrite of bytes already sent (FLAC's header at the end): dropped
+        self._pos += len(data)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self._pos = offset if whence == 0 else self._pos + offset if whence == 1 else self._end + offset
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def read(self, size: int = -1) -> bytes:
+        return b""  # write mode reads nothing back
+
+    def take(self) -> bytes:
+        data = bytes(self._pending)
+        self._pending.clear()
+        return data
+
+
+OPUS_RATES = (8000, 12000, 16000, 24000, 48000)  # what libopus encodes (Opus has no 22.05/44.1 kHz)
+OPUS_DEFAULT_KBPS = 64  # Inworld OGG_OPUS without a bitRate: the local server's choice (unverified)
+_OPUS_MIN_BPS, _OPUS_MAX_BPS = 6_000, 256_000  # libsndfile 1.2's compression-level range for mono Opus
+_OGG_PAGE_LATENCY_MS = 20.0
+_SFC_SET_OGG_PAGE_LATENCY_MS = 0x1302  # sndfile.h 1.2; soundfile has no wrapper for it
+
+
+def opus_compression_level(kbps: int) -> float:
+    """libsndfile's compression level for `kbps` of mono Opus (clamped to 6..256 kbps)."""
+    bps = min(_OPUS_MAX_BPS, max(_OPUS_MIN_BPS, kbps * 1000))
+    return 1.0 - (bps - _OPUS_MIN_BPS) / (_OPUS_MAX_BPS - _OPUS_MIN_BPS)
+
+
+class SoundfileEncoder:
+    """Ogg Opus or FLAC (16-bit) via libsndfile, one stream per turn, renewed after `finish`."""
+
+    def __init__(self, output: AudioFormat, channels: int = 1) -> None:
+        self._output = output
+        self._channels = channels
+        self._file: Any = None  # a soundfile.SoundFile writing into `_sink`, made on the first audio
+        self._sink = _Sink()
+
+    def _open(self) -> Any:
+        import soundfile  # only Opus and FLAC connections need it
+
+        self._sink = _Sink()
+        if self._output.encoding == "flac":
+            return soundfile.SoundFile(
+                self._sink, "w", self._output.sample_rate, self._channels, "PCM_16", format="FLAC"
+            )
+        kbps = self._output.bitrate or OPUS_DEFAULT_KBPS
+        opus = soundfile.SoundFile(
+            self._sink,
+            "w",
+            self._output.sample_rate,
+            self._channels,
+            "OPUS",
+            format="OGG",
+            compression_level=opus_compression_level(kbps),
+        )
+        latency = soundfile._ffi.new("double*", _OGG_PAGE_LATENCY_MS)
+        soundfile._snd.sf_command(opus._file, _SFC_SET_OGG_PAGE_LATENCY_MS, latency, soundfile._ffi.sizeof("double"))
+        return opus
+
+    def encode(self, pcm: bytes) -> bytes:
+        pcm = pcm[: len(pcm) // 2 * 2]
+        if not pcm:
+            return b""
+        if self._file is None:
+            self._file = self._open()
+        if self._channels == 2:
+            pcm = _stereo(pcm, 2)
+        self._file.buffer_write(pcm, dtype="int16")
+        return self._sink.take()
+
+    def finish(self) -> bytes:
+        file, self._file = self._file, None
+        if file is None:
+            return b""
+        file.close()
+        return self._sink.take()
+
+
 def stream_encoder(output: AudioFormat, channels: int = 1) -> StreamEncoder:
     """A fresh encoder for one turn's audio in `output`."""
     if output.encoding == "mp3":
         return Mp3Encoder(output, channels)
+    if output.encoding in ("opus", "flac"):
+        return SoundfileEncoder(output, channels)
     return SampleEncoder(output, channels)
 
 
