@@ -118,9 +118,9 @@ async def test_the_key_never_appears_in_a_log_line_or_an_error(keyed_server, cap
     async with client(multi_url(keyed_server, authorization=KEY)) as ws:
         await ws.send("{broken")
         frames = await ws.rest()
-    async with client(multi_url(keyed_server, output_format="opus_48000_64", authorization=KEY)) as ws:
+    async with client(multi_url(keyed_server, output_format="opus_48000_48", authorization=KEY)) as ws:
         frames += await ws.rest()
-    async with client(murf_endpoint(keyed_server, api_key=KEY, format="FLAC")) as ws:
+    async with client(murf_endpoint(keyed_server, api_key=KEY, format="OGG")) as ws:
         frames += await ws.rest()
     assert len(frames) == 3
     assert KEY not in repr(frames)

@@ -45,13 +45,14 @@ leave room, the module named says what the server does and why; in short:
   error frame and 1008 rather than clamped (unverified either way).
 - Murf `clear` always ends with a `final`; a bad Murf frame gets an error and the socket stays
   open; 180 s without a frame closes it with 1000 (murf_turns).
-- Formats (options, encoding): ElevenLabs pcm_*, ulaw_8000, alaw_8000 and the service's six mp3_*,
-  MP3 mp3_44100_128 being the default when no output_format is given, as on the service; Murf WAV
-  (the default, as on the service), MP3, PCM, ULAW, ALAW, MONO or STEREO (the mono voice twice), at
-  8000/16000/24000/44100/48000 Hz. Encoded per turn as the audio comes (one LAME encoder per
-  context); its tail goes out before the context's final and, ElevenLabs, at the end of a flushed
-  generation. opus_48000_* (no Opus encoder here) and Murf FLAC/OGG get an error frame naming the
-  formats offered, then close 1008; never silence.
+- Formats (options, encoding): ElevenLabs pcm_*, ulaw_8000, alaw_8000, the service's six mp3_*
+  and five opus_48000_* (Ogg Opus), MP3 mp3_44100_128 being the default when no output_format is
+  given, as on the service; Murf WAV (the default, as on the service), MP3, FLAC, PCM, ULAW, ALAW,
+  MONO or STEREO (the mono voice twice), at 8000/16000/24000/44100/48000 Hz. Encoded per turn as
+  the audio comes (one LAME or libsndfile encoder per context); its tail goes out before the
+  context's final and, ElevenLabs, at the end of a flushed generation. Murf OGG (its codec is not
+  published) and formats the service does not list get an error frame naming the formats offered,
+  then close 1008; never silence.
 - Murf WAV (unverified: Murf does not say how a streamed WAV is cut): one 44-byte RIFF header per
   context, at the start of its first audio, sizes 0xFFFFFFFF (length unknown while streaming), then
   plain PCM. Why: the reference calls the format WAV for the whole stream, a header per message

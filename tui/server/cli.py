@@ -31,12 +31,13 @@ SERVE_DESCRIPTION = (
     "Run the local multi-context TTS server: ElevenLabs multi-stream-input and stream-input, and Murf "
     "stream-input, with an offline voice, on ws://HOST:PORT. ElevenLabs clients choose output_format "
     "pcm_8000 ... pcm_48000, ulaw_8000, alaw_8000, mp3_22050_32 or mp3_44100_32/64/96/128/192 (default "
-    "mp3_44100_128, as on the service; opus_48000_* is not produced here); Murf clients choose format "
-    "WAV (the default), MP3, PCM, ULAW or ALAW, channel_type MONO or STEREO. ElevenLabs Text-to-Dialogue "
+    "mp3_44100_128, as on the service) or opus_48000_32/64/96/128/192 (Ogg Opus); Murf clients choose format "
+    "WAV (the default), MP3, FLAC, PCM, ULAW or ALAW (OGG is refused), channel_type MONO or STEREO. "
+    "ElevenLabs Text-to-Dialogue "
     "(/v1/text-to-dialogue/multi-stream-input, eleven_v3 and v4): the ElevenLabs formats plus mp3_24000_48; "
     "each voice id of a context speaks as its own pitch of the voice. Inworld "
     "(/tts/v1/voice:streamBidirectional): each context's create names its format, PCM, LINEAR16, WAV, "
-    "MP3, MULAW or ALAW (OGG_OPUS and FLAC are refused)."
+    "MP3, MULAW, ALAW, OGG_OPUS or FLAC."
 )
 READY_LINE = "switchboard serve: listening on {url} (voice {voice})"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>

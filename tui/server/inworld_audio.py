@@ -10,6 +10,14 @@ produces, per PROTOCOL-DIALECTS.md §1.3:
   new RIFF header, so both play it. `WAV`: one header (sizes unknown, 0xFFFFFFFF) at the start of
   each synthesis (§1.3: "header on the first chunk of each flush"). `MULAW`, `ALAW`: G.711.
   `MP3`: LAME, one stream per synthesis (its tail goes out before `flushCompleted`).
+  `OGG_OPUS` and `FLAC` (libsndfile, encoding.py): likewise one Ogg Opus / FLAC stream per
+  synthesis, ended (Opus' last page, FLAC's last frame) before `flushCompleted`. Unverified
+  whether the service starts a new stream per synthesis or runs one per context; chosen per
+  synthesis as for WAV's header and MP3, so each flush's audio decodes on its own (a client that
+  decodes per synthesis, and LiveKit's decoder per segment, need nothing more; a client that
+  concatenates gets chained Ogg streams, which Ogg allows). Opus takes 8000, 16000, 24000 or
+  48000 Hz here (libopus has no 22050/32000/44100 Hz); other rates are refused with that list,
+  not resampled. Bitrate: `bitRate` in bits/s (default 64 kbps, unverified), 6 to 256 kbps.
 - Timestamps (`timestampType` WORD or CHARACTER) count from 0 at the start of each synthesis, as
   the service's do. With `SYNC` they ride in the audio chunk they describe; with `ASYNC` (both
   clients' default) they follow it in a timestamps-only `audioChunk`, always before that
@@ -27,17 +35,26 @@ from tui.protocol.formats import AudioFormat
 from tui.protocol.frames import ErrorFrame, WordTimestamps
 from tui.protocol.inworld_results import encode_audio_chunk
 
-from .encoding import MURF_MP3_KBPS, TurnAudio, wav_header
+from .encoding import MURF_MP3_KBPS, OPUS_DEFAULT_KBPS, OPUS_RATES, TurnAudio, wav_header
 from .synth import SUPPORTED_SAMPLE_RATES, SynthChunk
 from .synthesis import AudioEncoder, Batch
 
-# What the local server produces; OGG_OPUS and FLAC have no encoder here and are refused.
-PRODUCED = ("PCM", "LINEAR16", "WAV", "MP3", "MULAW", "ALAW")
+# What the local server produces: every encoding Inworld lists (PROTOCOL-DIALECTS.md §1.2).
+PRODUCED = ("PCM", "LINEAR16", "WAV", "MP3", "MULAW", "ALAW", "OGG_OPUS", "FLAC")
 # Unspecified in `create`: the service's HTTP default (MP3 at 48 kHz, IW-FMT); unverified for the
 # WebSocket, where both real clients always say what they want.
 DEFAULT_ENCODING = "MP3"
 DEFAULT_SAMPLE_RATE = 48000
-_WIRE = {"PCM": "pcm", "LINEAR16": "pcm", "WAV": "pcm", "MULAW": "ulaw", "ALAW": "alaw", "MP3": "mp3"}
+_WIRE = {
+    "PCM": "pcm",
+    "LINEAR16": "pcm",
+    "WAV": "pcm",
+    "MULAW": "ulaw",
+    "ALAW": "alaw",
+    "MP3": "mp3",
+    "OGG_OPUS": "opus",
+    "FLAC": "flac",
+}
 
 
 def linear16_header(sample_rate: int, n_bytes: int) -> bytes:
@@ -170,7 +187,16 @@ def context_encoder(
         return unsupported(
             f"sampleRateHertz {rate} is not produced by the local server; use one of {rates}", context_id
         )
+    if encoding == "OGG_OPUS" and rate not in OPUS_RATES:
+        rates = ", ".join(str(r) for r in OPUS_RATES if r in SUPPORTED_SAMPLE_RATES)
+        return unsupported(
+            f"sampleRateHertz {rate} is not produced for OGG_OPUS by the local server (Opus has no such rate); "
+            f"use one of {rates}",
+            context_id,
+        )
     bitrate = None
+    if encoding == "OGG_OPUS":
+        bitrate = max(6, min(256, (audio.bitrate or OPUS_DEFAULT_KBPS * 1000) // 1000))
     if encoding == "MP3":  # bits/s on the wire; LAME takes kbps, within what the MPEG version allows
         most = MURF_MP3_KBPS.get(rate, 128)
         bitrate = max(8, min(most, (audio.bitrate or 128_000) // 1000))

@@ -1,9 +1,10 @@
 """Connection options from the URL query, per dialect, or the error frame that refuses them.
 
-Formats produced (encoding.py): ElevenLabs PCM, mu-law, A-law and the service's six `mp3_*`,
-MP3 `mp3_44100_128` being the default as on the service; Murf PCM, WAV (the default, as on the
-service), MP3, ULAW, ALAW, mono or stereo. A format the server cannot produce (ElevenLabs
-`opus_48000_*`, Murf FLAC/OGG) or that the service does not list is refused with an error frame
+Formats produced (encoding.py): ElevenLabs PCM, mu-law, A-law, the service's six `mp3_*` and
+five `opus_48000_*` (Ogg Opus at that many kbps), MP3 `mp3_44100_128` being the default as on the
+service; Murf PCM, WAV (the default, as on the service), MP3, FLAC, ULAW, ALAW, mono or stereo.
+A format the server cannot produce (Murf OGG: Murf does not say which codec its Ogg carries, so
+the local server does not guess) or that the service does not list is refused with an error frame
 naming the formats offered and close 1008 (the code the services use for a refused request on
 these sockets), never answered with silence. Error ids are the local server's own; the services
 do not publish theirs.
@@ -25,12 +26,14 @@ DEFAULT_OUTPUT_FORMAT = "mp3_44100_128"  # the service's default (PROTOCOL.md §
 DEFAULT_MURF_FORMAT = "WAV"  # Murf's default (PROTOCOL.md §5)
 DEFAULT_MURF_SAMPLE_RATE = 24000
 MURF_MODELS = ("FALCON", "GEN2", "FALCON-2")
-MURF_FORMATS = ("PCM", "WAV", "MP3", "ULAW", "ALAW")
+MURF_FORMATS = ("PCM", "WAV", "MP3", "FLAC", "ULAW", "ALAW")
 MURF_CHANNELS = {"MONO": 1, "STEREO": 2}
 # The MP3 formats the service lists (PROTOCOL.md §1.1); other rate/bitrate pairs are not offered.
 MP3_FORMATS = ("mp3_22050_32", "mp3_44100_32", "mp3_44100_64", "mp3_44100_96", "mp3_44100_128", "mp3_44100_192")
+# Ogg Opus: the bitrates the service lists (PROTOCOL.md §1.1 "opus_48000_{32..192}", the SDK's enum).
+OPUS_FORMATS = ("opus_48000_32", "opus_48000_64", "opus_48000_96", "opus_48000_128", "opus_48000_192")
 PLAYABLE_FORMATS = "pcm_8000, pcm_16000, pcm_22050, pcm_24000, pcm_32000, pcm_44100, pcm_48000, ulaw_8000, alaw_8000"
-PRODUCED_FORMATS = f"{PLAYABLE_FORMATS}, {', '.join(MP3_FORMATS)}"
+PRODUCED_FORMATS = f"{PLAYABLE_FORMATS}, {', '.join(MP3_FORMATS)}, {', '.join(OPUS_FORMATS)}"
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,14 @@ def _int_in(query: Mapping[str, str], name: str, low: int, high: int) -> int | N
 
 def _output_format(name: str) -> AudioFormat | ErrorFrame:
     fmt = parse_output_format(name)
-    if isinstance(fmt, DecodeError) or (fmt.encoding == "mp3" and fmt.name not in MP3_FORMATS):
+    if (
+        isinstance(fmt, DecodeError)
+        or (fmt.encoding == "mp3" and fmt.name not in MP3_FORMATS)
+        or (fmt.encoding == "opus" and fmt.name not in OPUS_FORMATS)
+    ):
         return _query_error(
             f"output_format {name[:40]!r} is not an output format; use one of {PRODUCED_FORMATS}",
             "invalid_output_format",
-        )
-    if not fmt.playable and fmt.encoding != "mp3":
-        return _query_error(
-            f"output_format {fmt.name} is not produced by the local server (no {fmt.encoding} "
-            f"encoder); use one of {PRODUCED_FORMATS}",
-            "unsupported_output_format",
         )
     return fmt
 
