@@ -19,7 +19,7 @@ a piece completes comes out at once, so nothing waits for the turn's end.
   new frames' samples come out identical to decoding the turn whole (tests/test_audio_formats.py).
   Every frame gives exactly its 1152 (MPEG-1) or 576 samples, as the session counts them; a
   frame the decoder rejects plays as silence of its length, so the counts never drift.
-- Opus: refused (the local server does not produce it and nothing here decodes it).
+- Opus: refused (nothing here decodes it; the local server produces it for other clients).
 """
 
 from __future__ import annotations

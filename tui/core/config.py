@@ -256,7 +256,7 @@ def check_format(fmt: AudioFormat, dialect: Dialect, spelled: str) -> None:
     """Raise ConfigError unless the console plays `fmt` and `dialect` offers it."""
     if fmt.encoding == "opus":
         raise ConfigError(
-            f"{spelled}: the console cannot play Opus (and the local server does not produce it); "
+            f"{spelled}: the console cannot play Opus (only other clients of the local server can ask for it); "
             "use mp3_44100_128 or pcm_22050"
         )
     if dialect is Dialect.INWORLD:

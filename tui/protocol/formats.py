@@ -26,7 +26,8 @@ MURF_RATES = (8000, 16000, 24000, 44100, 48000)
 @dataclass(frozen=True)
 class AudioFormat:
     # "pcm" (s16le), "f32" (f32le, Cartesia pcm_f32le), "ulaw", "alaw", "wav" (s16le behind a RIFF
-    # header), "mp3", "opus"
+    # header), "mp3", "opus" (Ogg Opus), "flac" (Murf FLAC, Inworld FLAC: produced by the local
+    # server, played by nothing here)
     encoding: str
     sample_rate: int
     bitrate: int | None = None
