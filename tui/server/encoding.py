@@ -26,6 +26,9 @@ order, piece by piece, as the voice yields it: nothing waits for the turn to end
   1 → 6); the level for a format's kbps is derived from that. The bitrate mode cannot be set
   (libsndfile 1.2.2 refuses SFC_SET_BITRATE_MODE for Opus): libopus' default, VBR, stays.
 - Stereo (Murf `channel_type=STEREO`): the mono voice in both channels, interleaved.
+
+No encoder resamples: the voice already speaks at the format's rate (synth/resample.py, soxr),
+and a rate an encoder cannot take (Opus: no 22.05/32/44.1 kHz) is refused at `create`.
 """
 
 from __future__ import annotations
