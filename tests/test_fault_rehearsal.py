@@ -181,3 +181,17 @@ async def test_the_console_starts_its_embedded_server_with_server_faults(tmp_pat
 def test_server_faults_need_the_embedded_server():
     with pytest.raises(ConfigError, match="--server-faults needs the embedded server"):
         resolve_config(provider="local", url="ws://127.0.0.1:9", server_faults="quota")
+
+
+async def test_race_empty_on_inworld_the_context_closes_with_no_audio(rehearse, caplog):
+    # Inworld's close_context still generates what was flushed: the same race as ElevenLabs
+    # (PROTOCOL-DIALECTS.md §1.4). The console ends a turn with flush_context then close_context.
+    console = await rehearse("race_empty=1", ONE_SENTENCE, dialect="inworld")
+    await wait_for(lambda: console.session.slots[0].state is SlotState.FINAL)
+    slot = console.session.slots[0]
+    assert not slot.occupied and slot.metrics.audio_bytes == 0 and slot.metrics.ttfa is None
+    assert [r for r in received(console, "turn_1") if "audioChunk" in r] == []
+    assert any("contextClosed" in r for r in received(console, "turn_1"))
+    assert console.connected and console.session.status.close_code is None
+    lines = fault_lines(caplog, "race")
+    assert len(lines) == 1 and lines[0].endswith("close_context turn_1 right after its flush: isFinal with no audio")

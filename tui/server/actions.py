@@ -105,7 +105,17 @@ class CloseSocket:
     reason: str = ""
 
 
-Action = Generate | SendFinal | SendFlushDone | CancelPending | SendEvent | SendError | Fail | CloseSocket
+@dataclass(frozen=True)
+class Abandon:
+    """Drop what the turn still has to send and forget it; then a final with no audio, or nothing.
+    A cancel (Inworld `cancel_context`, Cartesia `cancel`) and the fault plan's lost races and
+    spent quotas (fault_plan.py) end a turn this way."""
+
+    turn: Turn
+    final: bool
+
+
+Action = Generate | SendFinal | SendFlushDone | CancelPending | SendEvent | SendError | Fail | CloseSocket | Abandon
 
 
 def finish_if_drained(turn: Turn) -> list[Action]:

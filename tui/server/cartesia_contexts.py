@@ -51,6 +51,7 @@ from tui.protocol.frames import DecodeError, ErrorFrame, load_object, optional_s
 
 from .actions import (
     NORMAL_CLOSURE,
+    Abandon,
     Action,
     CloseSocket,
     Generate,
@@ -64,7 +65,6 @@ from .actions import (
 )
 from .cartesia_audio import CartesiaContext
 from .clock import Clock
-from .fault_plan import Abandon
 from .synthesis import MAX_FRAME_MS, AudioEncoder
 from .text_buffer import SENTENCE_END, cut_after_last, cut_at_word, unspeakable
 
@@ -335,7 +335,7 @@ class CartesiaConnection:
         """Stop the context's audio now and forget it; `done` after it if `final`."""
         self._drop(context.context_id)
         context.buffer, context.closing = "", True
-        return [Abandon(context, final)]  # type: ignore[list-item]
+        return [Abandon(context, final)]
 
     def _error(self, error: ErrorFrame) -> list[Action]:
         """The error for its context (done: true): a live context with that id ends with it."""

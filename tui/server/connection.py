@@ -24,6 +24,7 @@ from tui.protocol.frames import ErrorFrame, Final, FlushDone, ServerEvent
 from .actions import (
     INTERNAL_ERROR,
     POLICY_VIOLATION,
+    Abandon,
     Action,
     CancelPending,
     CloseSocket,
@@ -36,7 +37,7 @@ from .actions import (
     Turn,
 )
 from .clock import Clock, wait_until
-from .fault_plan import Abandon, ConnectionFaults
+from .fault_plan import ConnectionFaults
 from .model import Model
 from .synthesis import AudioEncoder, Lane, SynthesisPool
 

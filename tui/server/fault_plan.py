@@ -27,15 +27,15 @@ import random
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import cast
 
-from tui.protocol import dialogue, elevenlabs as el, murf
+from tui.protocol import dialogue, elevenlabs as el, inworld, murf
 from tui.protocol.frames import ErrorFrame
 
-from .actions import Action, Generate, SendError, SendFinal, Turn
+from .actions import Abandon, Action, Generate, SendError, SendFinal, Turn
 from .clock import Clock, sleep_on
 from .contexts import MultiContextConnection
 from .faults import RACE_WINDOW, FaultSpec, Seam
+from .inworld_contexts import InworldConnection
 from .logs import RedactingLogger
 from .model import DialectModel, Model
 from .murf_turns import MurfConnection
@@ -46,14 +46,6 @@ _NO_ID = object()
 
 Send = Callable[[str], Awaitable[None]]
 Finished = Callable[[Generate], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Abandon:
-    """Drop what the turn still has to send and forget it; then a final with no audio, or nothing."""
-
-    turn: Turn
-    final: bool
 
 
 @dataclass
@@ -117,6 +109,10 @@ class ConnectionFaults:
         return pacing.send, pacing.finished
 
 
+_RACING_MODELS = (MultiContextConnection, InworldConnection)
+_CLOSES = (el.CloseContext, inworld.CloseContext)  # a cancel drops the audio itself: no race
+
+
 class FaultyModel:
     """A dialect model with faults: same interface (model.Model), rewritten actions."""
 
@@ -128,7 +124,9 @@ class FaultyModel:
         self._quota_drawn: weakref.WeakSet[Turn] = weakref.WeakSet()
         self._abandoned: weakref.WeakSet[Turn] = weakref.WeakSet()
         self._spent: set[str | None] = set()  # ids the quota answered: frames ignored until their close
-        self._races = isinstance(model, MultiContextConnection)  # the race needs close_context
+        # The race needs a close that still generates what is flushed: ElevenLabs' and Inworld's
+        # close_context (PROTOCOL-DIALECTS.md §1.4: "the same close race as ElevenLabs").
+        self._races = isinstance(model, _RACING_MODELS)
         if faults.spec.murf_limit and isinstance(model, MurfConnection):
             model.max_contexts = faults.spec.murf_limit
 
@@ -144,12 +142,11 @@ class FaultyModel:
         cid = getattr(frame, "context_id", _NO_ID)
         if cid in self._spent:
             self._model.last_frame = self._clock()  # still a frame: the socket is not idle
-            if isinstance(frame, (el.CloseContext, dialogue.CloseContext, murf.End, murf.Clear)) or getattr(
-                frame, "end", False
-            ):
+            ends = (*_CLOSES, inworld.CancelContext, dialogue.CloseContext, murf.End, murf.Clear)
+            if isinstance(frame, ends) or getattr(frame, "end", False):
                 self._spent.discard(cid)
             return []
-        turn = self._open_context(frame.context_id) if isinstance(frame, el.CloseContext) else None
+        turn = self._open_context(frame.context_id) if isinstance(frame, _CLOSES) else None
         actions = self._model.receive(frame)
         hold = self._holds.pop(turn, None) if turn is not None else None
         if turn is not None and hold is not None:
@@ -183,7 +180,7 @@ class FaultyModel:
     # ---- internals -----------------------------------------------------------------------
 
     def _open_context(self, cid: str | None) -> Turn | None:
-        if not isinstance(self._model, MultiContextConnection):
+        if not isinstance(self._model, _RACING_MODELS):
             return None
         turn = self._model.contexts.get(cid)
         return turn if turn is not None and not turn.closing else None
@@ -216,9 +213,7 @@ class FaultyModel:
         self._abandoned.add(turn)
         self._holds.pop(turn, None)
         self._model.forget(turn)  # the server no longer counts it
-        # Abandon is the fault plan's own action, outside the dialects' Action union; the
-        # runtime (connection.py) matches it like the others.
-        return cast(Action, Abandon(turn, final))
+        return Abandon(turn, final)
 
     def _note_limit(self, actions: list[Action]) -> None:
         if not self._faults.spec.murf_limit:

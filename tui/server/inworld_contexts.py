@@ -35,7 +35,6 @@ Choices where the reference says "unverified" (each tested):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
 
 from tui.protocol import inworld as iw
 from tui.protocol.frames import ContextOpened, DecodeError, ErrorFrame, Unknown
@@ -43,6 +42,7 @@ from tui.protocol.frames import ContextOpened, DecodeError, ErrorFrame, Unknown
 from .actions import (
     MAX_UNSPOKEN_CHARS,
     NORMAL_CLOSURE,
+    Abandon,
     Action,
     CloseSocket,
     Generate,
@@ -56,7 +56,6 @@ from .actions import (
     settle,
 )
 from .clock import Clock
-from .fault_plan import Abandon
 from .inworld_audio import context_encoder
 from .synthesis import MAX_FRAME_MS
 from .text_buffer import SENTENCE_END, cut_after_last, cut_at_word, unspeakable
@@ -218,9 +217,8 @@ class InworldConnection:
         context.buffer, context.deadline, context.closing = "", None, True
         if self.contexts.get(context.context_id) is context:
             del self.contexts[context.context_id]
-        # The runtime's Abandon (fault_plan.py) is exactly cancel: stop the lane, drop what it
-        # has not sent, then the final. It sits outside the Action union, being the fault plan's.
-        return [cast(Action, Abandon(context, final=True))]
+        # Abandon is exactly cancel: stop the lane, drop what it has not sent, then the final.
+        return [Abandon(context, final=True)]
 
     def _finish(self, context: InworldContext) -> list[Action]:
         if not context.closing or context.pending:
