@@ -7,6 +7,7 @@ a turn's bytes, as a client receives them, are one stream that decodes to the tu
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -64,10 +65,63 @@ async def eleven_turn(url: str) -> bytes:
         return audio_bytes(await ws.until(is_final))
 
 
+def ogg_streams(data: bytes) -> list[bytes]:
+    """`data` cut into its chained Ogg streams, page by page (a page with the BOS flag starts one)."""
+    streams: list[bytearray] = []
+    at = 0
+    while at < len(data):
+        assert data[at : at + 4] == b"OggS", f"no Ogg page at byte {at}"
+        segments = data[at + 26]
+        length = 27 + segments + sum(data[at + 27 : at + 27 + segments])
+        if data[at + 5] & 0x02:
+            streams.append(bytearray())
+        streams[-1] += data[at : at + length]
+        at += length
+    return [bytes(s) for s in streams]
+
+
 @pytest.mark.parametrize("kbps", [32, 64, 96, 128, 192])
 async def test_multi_stream_input_sends_a_turn_as_one_ogg_opus_stream_at_48_khz(local_server, kbps):
     data = await eleven_turn(multi_url(local_server, output_format=f"opus_48000_{kbps}"))
     assert_turn(data, len(TURN), 48000, "opus")
+
+
+def ogg_page_flags(stream: bytes) -> list[int]:
+    """The header-type byte of each page (0x02 begins a stream, 0x04 ends it)."""
+    flags, at = [], 0
+    while at < len(stream):
+        segments = stream[at + 26]
+        flags.append(stream[at + 5])
+        at += 27 + segments + sum(stream[at + 27 : at + 27 + segments])
+    return flags
+
+
+def ends_an_ogg_stream(seen: list[bytes]) -> Callable[[dict], bool]:
+    """A predicate for `until`: true once the audio so far (kept in `seen`) holds an end-of-stream page."""
+
+    def done(frame: dict) -> bool:
+        seen.append(audio_bytes([frame]))
+        streams = ogg_streams(b"".join(seen))
+        return bool(streams) and any(flags & 0x04 for flags in ogg_page_flags(streams[-1]))
+
+    return done
+
+
+async def test_each_flush_gets_all_its_opus_now_and_the_next_generation_is_a_new_chained_stream(local_server):
+    second = "Then another."
+    async with client(multi_url(local_server, output_format="opus_48000_64")) as ws:
+        await ws.send(text("t1", TURN, flush=True))
+        seen: list[bytes] = []
+        await ws.until(ends_an_ogg_stream(seen))  # the flush's stream ends with no more text sent
+        first = b"".join(seen)
+        await ws.send(text("t1", second, flush=True))
+        await ws.send({"context_id": "t1", "close_context": True})
+        rest = audio_bytes(await ws.until(is_final))
+    assert_turn(first, len(TURN), 48000, "opus")
+    streams = ogg_streams(first + rest)
+    assert len(streams) == 2 and streams[0] == first
+    assert_turn(streams[1], len(second), 48000, "opus")
+    assert streams[0][14:18] != streams[1][14:18]  # serial numbers differ, as Ogg requires of a chain
 
 
 async def test_the_opus_bitrate_follows_the_format_name(local_server):

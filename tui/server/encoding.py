@@ -16,9 +16,16 @@ order, piece by piece, as the voice yields it: nothing waits for the turn to end
   concatenated streams; each adds LAME's ~50 ms of priming and padding silence).
 - Ogg Opus and FLAC: libsndfile (`soundfile`), one stream per turn like MP3 (and renewed after
   `finish` the same way), written into a sink that hands out the bytes appended since the last
-  piece: Opus as Ogg pages (the page latency is set to 20 ms, so each piece of audio goes out as
-  the pages it completed, not a second later, libsndfile's default), FLAC as its header and then
-  frames (a 4096-sample block each: a short piece may encode to nothing yet). libsndfile seeks
+  piece: Opus as Ogg pages, FLAC as its header and then frames (a 4096-sample block each: a short
+  piece may encode to nothing yet). The Ogg page latency is set to libsndfile's floor, 50 ms
+  (lower values are taken as 50; its default is 1000 ms), so a piece's audio goes out as the
+  pages it completed: the bytes trail the audio fed by ~60 ms on average, 86 ms at most
+  (measured with 50 ms pieces), instead of up to a second. After a flush (ElevenLabs) or a
+  synthesis (Inworld) the stream ends and the next audio starts a new one: libsndfile can neither
+  push out a partial page nor a partial frame mid-stream (padding with silence would add up to
+  ~80 ms per flush), and a flush's audio must all go out at the flush. A context with several
+  flushes is then a chain of Ogg Opus streams (each with its own serial number, as Ogg allows),
+  which ffmpeg/PyAV (LiveKit's decoder) decode whole; libsndfile itself decodes only the first. libsndfile seeks
   back at the end of a stream to fill in the header (FLAC's total sample count): those bytes
   went out long before, so the rewrite is dropped and the stream keeps "length unknown", as any
   streamed FLAC does. Opus bitrate: libsndfile 1.2 takes no bitrate, only a compression level in
@@ -179,7 +186,7 @@ class _Sink:
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)  # what libopus encodes (Opus has no 22.05/44.1 kHz)
 OPUS_DEFAULT_KBPS = 64  # Inworld OGG_OPUS without a bitRate: the local server's choice (unverified)
 _OPUS_MIN_BPS, _OPUS_MAX_BPS = 6_000, 256_000  # libsndfile 1.2's compression-level range for mono Opus
-_OGG_PAGE_LATENCY_MS = 20.0
+_OGG_PAGE_LATENCY_MS = 50.0  # libsndfile 1.2's floor (see the module docstring)
 _SFC_SET_OGG_PAGE_LATENCY_MS = 0x1302  # sndfile.h 1.2; soundfile has no wrapper for it
 
 

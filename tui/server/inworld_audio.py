@@ -14,10 +14,12 @@ produces, per PROTOCOL-DIALECTS.md §1.3:
   synthesis, ended (Opus' last page, FLAC's last frame) before `flushCompleted`. Unverified
   whether the service starts a new stream per synthesis or runs one per context; chosen per
   synthesis as for WAV's header and MP3, so each flush's audio decodes on its own (a client that
-  decodes per synthesis, and LiveKit's decoder per segment, need nothing more; a client that
-  concatenates gets chained Ogg streams, which Ogg allows). Opus takes 8000, 16000, 24000 or
-  48000 Hz here (libopus has no 22050/32000/44100 Hz); other rates are refused with that list,
-  not resampled. Bitrate: `bitRate` in bits/s (default 64 kbps, unverified), 6 to 256 kbps.
+  decodes per synthesis needs nothing more; a client that concatenates a context gets chained Ogg
+  streams, which Ogg allows, or FLAC streams back to back: ffmpeg/PyAV, LiveKit's decoder, read
+  both whole, libsndfile only the first; encoding.py says why a stream cannot continue past a
+  flush). Opus takes 8000, 16000, 24000 or 48000 Hz here (libopus has no 22050/32000/44100 Hz);
+  other rates are refused with that list, not resampled. Bitrate: `bitRate` in bits/s (default
+  64 kbps, unverified), 6 to 256 kbps.
 - Timestamps (`timestampType` WORD or CHARACTER) count from 0 at the start of each synthesis, as
   the service's do. With `SYNC` they ride in the audio chunk they describe; with `ASYNC` (both
   clients' default) they follow it in a timestamps-only `audioChunk`, always before that
