@@ -22,7 +22,8 @@ and drives it over real loopback WebSockets (ElevenLabs multi-stream-input, pcm_
   with ElevenLabs as the reference in the same run (bench/dialect_ttfa.py).
 - Formats: the 5-word turn in each encoded format against PCM at the same rate on the same
   server, the formats taking turns run by run (same conditions): ElevenLabs mp3_44100_128 vs
-  pcm_44100, mp3_22050_32 vs pcm_22050; Murf (end: true) WAV and MP3 vs PCM at 24000 Hz.
+  pcm_44100, mp3_22050_32 vs pcm_22050, opus_48000_64 vs pcm_48000; Murf (end: true) WAV, MP3
+  and FLAC vs PCM at 24000 Hz.
 
 Prints a table of p50/p95 and writes JSON to bench/results/ttfa-<time>.json.
 Run: .venv/bin/python bench/ttfa.py [--runs 40] [--sockets 1 2 4] [--workers 2] [--parts ttfa load formats]
@@ -168,6 +169,9 @@ FORMAT_ROWS = [
     ("murf PCM 24000", None),
     ("murf WAV 24000", "murf PCM 24000"),
     ("murf MP3 24000", "murf PCM 24000"),
+    ("murf FLAC 24000", "murf PCM 24000"),
+    ("pcm_48000", None),
+    ("opus_48000_64", "pcm_48000"),
 ]
 
 
