@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tui.protocol.formats import AudioFormat, ulaw_decode
+from tui.server.fault_plan import FaultPlan
+from tui.server.faults import parse_faults
 
 from .cartesia_wire import cartesia_endpoint, is_done, of_type, pcm, request
 from .wire import client
@@ -201,8 +203,11 @@ async def test_a_format_the_service_does_not_offer_is_refused_with_its_error(loc
     assert error["type"] == "error" and error["status_code"] == 400 and "output_format" in error["message"]
 
 
-async def test_contexts_run_in_parallel_and_their_frames_interleave(local_server):
-    async with client(cartesia_endpoint(local_server)) as ws:
+async def test_contexts_run_in_parallel_and_their_frames_interleave(start_local_server):
+    # Paced (as the service streams in real time): the tone voice alone makes a context's audio in
+    # a millisecond, so on a busy machine one context could be all out before the other begins.
+    server = await start_local_server("tone", faults=FaultPlan(parse_faults("jitter=10ms")))
+    async with client(cartesia_endpoint(server.url)) as ws:
         await ws.send(request("a", "first context speaks for a while. " * 2, more=False))
         await ws.send(request("b", "second context speaks for a while. " * 2, more=False))
         frames = []

@@ -98,7 +98,7 @@ async def test_the_two_voices_of_a_dialogue_context_are_two_pitches_on_the_serve
     assert max(ratio, 1 / ratio) >= 1.2
 
 
-def test_piper_speakers_are_two_people_a_third_or_more_apart_in_pitch_at_the_same_tempo(piper_voice):
+def test_piper_speakers_are_two_people_a_third_or_more_apart_in_pitch_at_about_the_same_tempo(piper_voice):
     text = "Well, I think we should leave early tomorrow morning."
     bank = VoiceBank(piper_voice)
     measured = {}
@@ -114,7 +114,11 @@ def test_piper_speakers_are_two_people_a_third_or_more_apart_in_pitch_at_the_sam
     base_f0, base_len = measured[0]
     for speaker, (f0, length) in measured.items():
         assert f0 / base_f0 == pytest.approx(PITCHES[speaker], rel=0.08), (speaker, f0, base_f0)
-        assert length == pytest.approx(base_len, rel=0.15)  # the tempo is the base voice's
+        # Near the base voice's tempo: Piper's durations do not scale exactly with length_scale, so
+        # each pitch keeps a small offset of its own (measured, six takes each: 1.25 -8 %, 0.8
+        # +11 %, 1.5625 -9 %), and its noise adds a few per cent. Unpitched, the
+        # resampling alone would be 20-36 % off.
+        assert length == pytest.approx(base_len, rel=0.18)
     # The closest pairs are designed 1.25 apart (a major third); Piper's noise moves a measured
     # median F0 by a few per cent from run to run, so 1.15 (more than two semitones) is the floor.
     for (f1, _), (f2, _) in itertools.combinations(measured.values(), 2):
