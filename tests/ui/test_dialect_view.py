@@ -156,3 +156,19 @@ def test_the_status_strip_says_the_guard_has_no_cap_to_count():
     inworld, _ = console_for("inworld")
     assert guard_text(cartesia.session.status) == "– (no cap)"
     assert guard_text(inworld.session.status) == "on"
+
+
+async def test_a_long_dialogue_turn_wraps_so_its_last_speaker_shows(live_app):
+    app = live_app(dialect="elevenlabs-dialogue", rate=40)
+    text = "A: Welcome back to the show. B: Thanks, it is great to be here. A: So, tell us about the launch."
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        await type_turn(pilot, text)
+        slot = lambda: app.session.slot_for("turn_1")  # noqa: E731
+        await wait_until(pilot, lambda: slot() is not None and slot().state is SlotState.FINAL, what="is_final")
+        await wait_until(
+            pilot,
+            lambda: " ".join(words_on_screen(app)) == f"turn_1: {text}",
+            5,
+            "every speaker of the turn on screen, though it is wider than the pane",
+        )

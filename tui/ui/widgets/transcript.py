@@ -5,7 +5,8 @@ spoken are struck through and the turn is labelled with the model's "interrupted
 spoken", counted against the whole turn as typed; the words typed but not sent (yet, or ever)
 follow, dimmed. One line per turn, cut at the pane's edge, except a turn cut short, which wraps:
 what was cut is the point of it (interrupted, or stopped mid-turn by a final with no audio, whose
-note says so: tui.session.finals). Turns waiting to start are listed first as "queued".
+note says so: tui.session.finals), and a dialogue turn, whose later speakers would be cut away.
+Turns waiting to start are listed first as "queued".
 Heard words come from the alignment data (tui.session.transcript); a turn without alignment
 (Murf sends none) shows its words plain and the seconds heard. A dialogue turn (several voices)
 names who speaks before each segment ("A: Are you there? B: Yes."), the session's label for the
@@ -94,7 +95,8 @@ class TranscriptView(Static):
                 line.append(turn.summary, self._style("transcript--note"))
                 line.append(" · ", self._style("transcript--id"))
             self._render_words(line, turn)
-            lines.append(line if turn.cut_short else self._one_line(line))
+            # A dialogue turn wraps too: cut at the edge, its later speakers would never show.
+            lines.append(line if turn.cut_short or turn.speakers else self._one_line(line))
         return Text("\n").join(lines)
 
     def _one_line(self, line: Text) -> Text:
