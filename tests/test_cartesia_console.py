@@ -11,10 +11,11 @@ import os
 
 import pytest
 
+from tests.headless_sessions import record_a_turn, replay_offline
 from tests.test_core_console import LONG_TURN, console_on, sent_frames, shutdown_after, wait_for
 from tui.core import resolve_config
 from tui.core.config import ConfigError
-from tui.core.headless import replay_lines, run_lines
+from tui.core.headless import replay_lines
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat
 from tui.protocol.secret import Secret
@@ -60,25 +61,9 @@ async def test_barge_in_sends_cancel_and_the_slot_frees_at_done(local_server, tm
 
 
 async def test_a_cartesia_session_is_recorded_and_replays_offline(local_server, tmp_path):
-    read_fd, write_fd = os.pipe()
-    os.write(write_fd, b"Hello there.\n")
-    os.close(write_fd)
-    config = resolve_config(
-        provider="local", url=local_server, dialect="cartesia", audio="none", record_dir=tmp_path, rate=20
-    )
-    with os.fdopen(read_fd) as stdin:
-        assert await run_lines(config, stdin, io.StringIO()) == 0
-    (path,) = tmp_path.glob("*.jsonl")
-    recording = read_recording(path)
-    assert recording.header.dialect == Dialect.CARTESIA.value
-    received = [json.loads(e.data) for e in recording.entries if getattr(e, "direction", None) == "received"]
+    path, received = await record_a_turn(local_server, "cartesia", tmp_path)
     assert any(f["type"] == "done" for f in received) and any(f["type"] == "timestamps" for f in received)
-    out = io.StringIO()
-    read_fd, write_fd = os.pipe()
-    os.close(write_fd)
-    with os.fdopen(read_fd) as stdin:
-        assert await replay_lines(path, speed=32.0, paused=False, audio="none", stdin=stdin, out=out) == 0
-    assert '"type":"done"' in out.getvalue()
+    assert '"type":"done"' in await replay_offline(path)
 
 
 def test_provider_cartesia_needs_its_key_and_sends_it_as_x_api_key():

@@ -5,16 +5,14 @@ the session records and replays offline. And the config: URL, defaults, the key,
 
 from __future__ import annotations
 
-import io
 import json
-import os
 
 import pytest
 
+from tests.headless_sessions import record_a_turn, replay_offline
 from tests.test_core_console import LONG_TURN, console_on, sent_frames, shutdown_after, wait_for
 from tui.core import resolve_config
 from tui.core.config import ConfigError
-from tui.core.headless import replay_lines, run_lines
 from tui.protocol.dialect import Dialect
 from tui.protocol.urls import auth_headers
 from tui.recording import read_recording
@@ -110,25 +108,9 @@ async def test_barge_in_sends_close_context_and_drops_the_rest_by_id(local_serve
 
 
 async def test_a_dialogue_session_is_recorded_and_replays_offline(local_server, tmp_path):
-    read_fd, write_fd = os.pipe()
-    os.write(write_fd, b"A: Hello there. B: Hi!\n")
-    os.close(write_fd)
-    config = resolve_config(
-        provider="local", url=local_server, dialect="elevenlabs-dialogue", audio="none", record_dir=tmp_path, rate=20
-    )
-    with os.fdopen(read_fd) as stdin:
-        assert await run_lines(config, stdin, io.StringIO()) == 0
-    (path,) = tmp_path.glob("*.jsonl")
-    recording = read_recording(path)
-    assert recording.header.dialect == Dialect.ELEVENLABS_DIALOGUE.value
-    received = [json.loads(e.data) for e in recording.entries if getattr(e, "direction", None) == "received"]
+    path, received = await record_a_turn(local_server, "elevenlabs-dialogue", tmp_path, "A: Hello there. B: Hi!")
     assert any(f.get("is_final_audio_for_turn") for f in received) and any(f.get("is_final") for f in received)
-    out = io.StringIO()
-    read_fd, write_fd = os.pipe()
-    os.close(write_fd)
-    with os.fdopen(read_fd) as stdin:
-        assert await replay_lines(path, speed=32.0, paused=False, audio="none", stdin=stdin, out=out) == 0
-    assert '"is_final":true' in out.getvalue()
+    assert '"is_final":true' in await replay_offline(path)
 
 
 async def test_the_shipped_dialogue_demo_replays_offline_with_two_voices_and_its_barge_in():
@@ -137,12 +119,7 @@ async def test_the_shipped_dialogue_demo_replays_offline_with_two_voices_and_its
     assert "demo-elevenlabs-dialogue" in shipped_demos()
     path = find_recording("demo-elevenlabs-dialogue")
     assert path.stat().st_size < 200_000  # a demo stays small
-    out = io.StringIO()
-    read_fd, write_fd = os.pipe()
-    os.close(write_fd)
-    with os.fdopen(read_fd) as stdin:
-        assert await replay_lines(path, speed=32.0, paused=False, audio="none", stdin=stdin, out=out) == 0
-    assert out.getvalue().count('"is_final":true') == 3
+    assert (await replay_offline(path)).count('"is_final":true') == 3
     recording = read_recording(path)
     sent = [json.loads(e.data) for e in recording.entries if getattr(e, "direction", None) == "sent"]
     assert {f["inputs"][0]["voice_id"] for f in sent if "inputs" in f} == {A, B}

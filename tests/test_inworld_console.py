@@ -4,16 +4,10 @@ audio still coming for that context is dropped by id; the session records and re
 
 from __future__ import annotations
 
-import io
-import json
-import os
-
 import pytest
 
+from tests.headless_sessions import record_a_turn, replay_offline
 from tests.test_core_console import LONG_TURN, console_on, sent_frames, shutdown_after, wait_for
-from tui.core import resolve_config
-from tui.core.headless import replay_lines, run_lines
-from tui.protocol.dialect import Dialect
 from tui.protocol.urls import INWORLD_PATH
 from tui.recording import read_recording
 from tui.session import SlotState
@@ -54,25 +48,9 @@ async def test_barge_in_sends_close_context_and_drops_the_rest_by_id(local_serve
 
 
 async def test_an_inworld_session_is_recorded_and_replays_offline(local_server, tmp_path, consoles):
-    read_fd, write_fd = os.pipe()
-    os.write(write_fd, b"Hello there.\n")
-    os.close(write_fd)
-    config = resolve_config(
-        provider="local", url=local_server, dialect="inworld", audio="none", record_dir=tmp_path, rate=20
-    )
-    with os.fdopen(read_fd) as stdin:
-        assert await run_lines(config, stdin, io.StringIO()) == 0
-    (path,) = tmp_path.glob("*.jsonl")
-    recording = read_recording(path)
-    assert recording.header.dialect == Dialect.INWORLD.value
-    received = [json.loads(e.data) for e in recording.entries if getattr(e, "direction", None) == "received"]
+    path, received = await record_a_turn(local_server, "inworld", tmp_path)
     assert any("contextClosed" in f["result"] for f in received)
-    out = io.StringIO()
-    read_fd, write_fd = os.pipe()
-    os.close(write_fd)
-    with os.fdopen(read_fd) as stdin:
-        assert await replay_lines(path, speed=32.0, paused=False, audio="none", stdin=stdin, out=out) == 0
-    assert "contextClosed" in out.getvalue()
+    assert "contextClosed" in await replay_offline(path)
 
 
 async def test_the_shipped_inworld_demo_replays_offline_with_its_barge_in():
@@ -81,12 +59,7 @@ async def test_the_shipped_inworld_demo_replays_offline_with_its_barge_in():
     assert "demo-inworld" in shipped_demos()
     path = find_recording("demo-inworld")
     assert path.stat().st_size < 200_000  # a demo stays small
-    out = io.StringIO()
-    read_fd, write_fd = os.pipe()
-    os.close(write_fd)
-    with os.fdopen(read_fd) as stdin:
-        assert await replay_lines(path, speed=32.0, paused=False, audio="none", stdin=stdin, out=out) == 0
-    text = out.getvalue()
+    text = await replay_offline(path)
     assert text.count("contextClosed") == 3 and "turn_3" in text
     recording = read_recording(path)
     barge_ins = [e for e in recording.entries if getattr(e, "kind", None) == "barge-in"]
