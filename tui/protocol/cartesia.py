@@ -34,6 +34,7 @@ from .frames import (
     load_object,
     optional_str,
     truthy_flag,
+    truthy_flags,
 )
 from .steps import ClientStep, StepKind
 
@@ -246,19 +247,11 @@ def decode_client(raw: str | bytes) -> ClientFrame | DecodeError:
         return context_id
     if not context_id:
         return DecodeError("context_id is required")
-    flags: dict[str, bool] = {}
-    for name in (
-        "cancel",
-        "continue",
-        "flush",
-        "add_timestamps",
-        "add_phoneme_timestamps",
-        "use_normalized_timestamps",
-    ):
-        flag = truthy_flag(obj, name)
-        if isinstance(flag, DecodeError):
-            return flag
-        flags[name] = flag
+    flags = truthy_flags(
+        obj, "cancel", "continue", "flush", "add_timestamps", "add_phoneme_timestamps", "use_normalized_timestamps"
+    )
+    if isinstance(flags, DecodeError):
+        return flags
     if flags["cancel"]:
         return Cancel(context_id)
     strings: dict[str, str | None] = {}

@@ -30,6 +30,7 @@ from .frames import (
     load_object,
     optional_str,
     truthy_flag,
+    truthy_flags,
 )
 from .secret import Secret
 from .steps import ClientStep, StepKind
@@ -225,12 +226,9 @@ def decode_client(raw: str | bytes) -> ClientFrame | DecodeError:
     obj = load_object(raw)
     if isinstance(obj, DecodeError):
         return obj
-    flags = {}
-    for name in ("flush", "keep_alive", "close_context", "close_socket"):
-        flag = truthy_flag(obj, name)
-        if isinstance(flag, DecodeError):
-            return flag
-        flags[name] = flag
+    flags = truthy_flags(obj, "flush", "keep_alive", "close_context", "close_socket")
+    if isinstance(flags, DecodeError):
+        return flags
     context_id = optional_str(obj, "context_id", "contextId")
     if isinstance(context_id, DecodeError):
         return context_id

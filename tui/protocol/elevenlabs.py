@@ -26,6 +26,7 @@ from .frames import (
     load_object,
     optional_str,
     truthy_flag,
+    truthy_flags,
 )
 from .secret import Secret
 
@@ -247,12 +248,9 @@ def decode_client(raw: str | bytes) -> ClientFrame | DecodeError:
     context_id = optional_str(obj, "context_id", "contextId")
     if isinstance(context_id, DecodeError):
         return context_id
-    flags = {}
-    for name in ("flush", "close_context", "close_socket", "try_trigger_generation"):
-        flag = truthy_flag(obj, name)
-        if isinstance(flag, DecodeError):
-            return flag
-        flags[name] = flag
+    flags = truthy_flags(obj, "flush", "close_context", "close_socket", "try_trigger_generation")
+    if isinstance(flags, DecodeError):
+        return flags
     text = obj.get("text")
     if text is not None and not isinstance(text, str):
         return DecodeError(f"text must be a string, got {type(text).__name__}")

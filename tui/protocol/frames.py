@@ -159,6 +159,17 @@ def optional_str(obj: dict[str, Any], *names: str) -> str | None | DecodeError:
     return DecodeError(f"{names[0]} must be a string, got {type(value).__name__}")
 
 
+def truthy_flags(obj: dict[str, Any], *names: str) -> dict[str, bool] | DecodeError:
+    """Each named flag (absent: False), or the first that is not true or false."""
+    flags: dict[str, bool] = {}
+    for name in names:
+        flag = truthy_flag(obj, name)
+        if isinstance(flag, DecodeError):
+            return flag
+        flags[name] = flag
+    return flags
+
+
 def truthy_flag(obj: dict[str, Any], *names: str) -> bool | DecodeError:
     value = first_of(obj, *names)
     if value is None:
