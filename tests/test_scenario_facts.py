@@ -8,11 +8,13 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from tui.protocol import elevenlabs
 from tui.protocol.dialect import Dialect
 from tui.protocol.formats import AudioFormat
 from tui.protocol.frames import Audio, Final
-from tui.scenario import parse_scenario
+from tui.scenario import facts, parse_scenario
 from tui.scenario.facts import Collector, Tap
 from tui.scenario.report import run_report
 from tui.scenario.runner import Pressed, RunResult, Submitted
@@ -150,3 +152,16 @@ def test_the_picture_puts_each_barge_in_where_the_report_says(frozen_clock, tmp_
     lo, hi = (float(v) for v in description.removeprefix("xlim=").split(","))
     for gid, want in (("barge-in-1", 1.25), ("scripted-1", 1.2), ("barge-in-2", 2.5)):
         assert abs(lo + (x_of(gid) - left) / (right - left) * (hi - lo) - want) < 0.005
+
+
+def test_heard_spans_leave_a_gap_where_the_speaker_was_starved():
+    # Reports every 0.28 s while playing; from 16.53 to 22.15 the speaker had no audio (the next
+    # sentence was not sent: a paused scenario), then played 0.29 s more.
+    heard = [(14.13, 0.0), (16.24, 0.287), (16.53, 0.571), (22.15, 0.861), (22.35, 1.065)]
+    spans = facts.heard_spans(heard)
+    assert len(spans) == 2
+    (a0, a1), (b0, b1) = spans
+    assert a0 == pytest.approx(16.24 - 0.287) and a1 == 16.53
+    assert b0 == pytest.approx(22.15 - 0.29, abs=1e-6) and b1 == 22.35
+    assert sum(end - start for start, end in spans) == pytest.approx(1.065, abs=0.01)
+    assert facts.heard_spans([]) == [] and facts.heard_spans([(1.0, 0.0)]) == []

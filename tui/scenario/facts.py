@@ -14,6 +14,7 @@ to a real recorder when one is asked for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -149,3 +150,27 @@ class Collector:
         """Words of the turn the listener has heard so far (None: no word timings)."""
         turn = self._session.transcript.turn(context_id)
         return None if turn is None else turn.words_spoken()
+
+
+# Reports of one stretch of playback arrive about every 0.28 s, each ending the audio it counts:
+# two stretches closer than this are one (the report's own timing jitter).
+HEARD_JOIN_SECONDS = 0.05
+
+
+def heard_spans(heard: Sequence[Sequence[float]]) -> list[tuple[float, float]]:
+    """When the listener was hearing a context, from its progress reports (at, seconds heard so
+    far): the audio a report adds played in the moments just before it. A speaker starved of
+    audio (the next sentence not generated yet, a paused scenario) leaves a gap, where one span
+    from the first report to the last would draw sound that never played."""
+    spans: list[tuple[float, float]] = []
+    before = 0.0
+    for at, seconds in heard:
+        played, before = seconds - before, max(before, seconds)
+        if played <= 0:
+            continue
+        start = max(0.0, at - played)
+        if spans and start - spans[-1][1] <= HEARD_JOIN_SECONDS:
+            spans[-1] = (spans[-1][0], at)
+        else:
+            spans.append((start, at))
+    return spans

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .facts import heard_spans
+
 LANE_HEIGHT_IN = 0.55
 COLOURS = {"text": "#4c78a8", "audio": "#f2a541", "heard": "#54a24b", "barge": "#d62728", "final": "#222222"}
 
@@ -38,16 +40,6 @@ def shared_extent(runs: list[Mapping[str, Any]]) -> tuple[float, float]:
     """One time axis for several runs (a comparison stacks their pictures on it)."""
     extents = [_extent(run) for run in runs]
     return min(left for left, _ in extents), max(right for _, right in extents)
-
-
-def _heard_span(heard: list[list[float]]) -> tuple[float, float] | None:
-    """When the listener heard this context: from its first progress report less what it had
-    heard by then, to its last report."""
-    if not heard or heard[-1][1] <= 0:
-        return None
-    first = next((t, s) for t, s in heard if s > 0)
-    start = max(0.0, first[0] - first[1])
-    return start, heard[-1][0]
 
 
 def draw_timeline(run: Mapping[str, Any], path: Path, title: str = "", xlim: tuple[float, float] | None = None) -> Path:
@@ -82,9 +74,10 @@ def draw_timeline(run: Mapping[str, Any], path: Path, title: str = "", xlim: tup
                     f"{received:.2f} s", (arrived[-1], y - 0.1), (4, -2), textcoords="offset points", fontsize=7
                 )
             )
-        span = _heard_span(lane["heard"])
-        if span is not None:
-            artists.append(ax.broken_barh([(span[0], span[1] - span[0])], (y + 0.04, 0.2), color=COLOURS["heard"]))
+        spans = heard_spans(lane["heard"])
+        if spans:
+            bars = [(start, end - start) for start, end in spans]
+            artists.append(ax.broken_barh(bars, (y + 0.04, 0.2), color=COLOURS["heard"]))
         if lane["closed_s"] is not None:
             artists += ax.plot([lane["closed_s"]], [y], "x", color=COLOURS["final"], ms=6)
         if lane["final_s"] is not None:

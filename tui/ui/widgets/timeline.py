@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
-from ...scenario.facts import Collector, Lane
+from ...scenario.facts import Collector, Lane, heard_spans
 from .styles import component_style
 
 SCALES = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0)  # seconds per cell
@@ -94,9 +94,8 @@ def lane_marks(lane: Lane, frame: Frame, now: float) -> str:
         put(t, "╵")
     for t, _ in lane.audio:
         put(t, "▒")
-    heard = [(t, s) for t, s in lane.heard if s > 0]
-    if heard:
-        span(max(lane.opened, heard[0][0] - heard[0][1]), heard[-1][0], "█")
+    for start, end in heard_spans(lane.heard):
+        span(max(lane.opened, start), end, "█")
     put(lane.closed, "×")
     put(lane.final, "◆")
     put(lane.barge_in, "✂")
