@@ -205,14 +205,15 @@ def _on_audio(session: Receiver, slot: ContextSlot | None, cid: str, event: Audi
             changes.status = True
         if slot.state in (SlotState.OPENING, SlotState.STREAMING, SlotState.GENERATING):
             slot.move(SlotState.SPEAKING)
-        turn = session.transcript.turn(cid)
-        if turn is not None:
-            turn.add_audio(seconds, event.alignment)
-            changes.transcript = True
-        changes.play = PlayAudio(cid, event.audio, session.output_format)
+    turn = session.transcript.turn(cid) if n or event.words is not None else None
+    if turn is not None and n:
+        turn.add_audio(seconds, event.alignment)
+        changes.transcript = True
     # A frame of timings only (b"": Cartesia `timestamps`, Inworld's trailing timestampInfo) is
     # no audio: no TTFA, no speaking, no bytes; only its words reach the transcript.
-    _add_words(session.transcript.turn(cid), event, changes)
+    _add_words(turn, event, changes)
+    if n:
+        changes.play = PlayAudio(cid, event.audio, session.output_format)
     if event.is_final:
         if n:
             # Rare (the documented finals carry none, the local server never sends one), and a
