@@ -1,7 +1,7 @@
 """What a run did, read from the console as it happens: one `Lane` per context for the timeline,
 and per-turn facts at the end (from the session model: slot metrics, transcript words).
 
-`Collector.on_changes` is a console observer: after every change it compares each slot's
+`Collector.on_changes` is a console observer: after every change it compares each changed slot's
 metrics with the last copy it kept, so a frame sent, audio received, audio heard, the close and
 the final each get the time they happened (the observer runs right after the `apply`). Slots are
 reused by later contexts, so each context's figures are copied while its slot shows it.
@@ -106,10 +106,14 @@ class Collector:
         self.changed = 0  # bumps on every change: waiters look again
 
     def on_changes(self, changes: Changes) -> None:
+        # Only the slots this change touched (`changes.slots`, what the slot panel repaints by):
+        # it runs after every frame, and a Cartesia console can show 45 slots.
         self.changed += 1
         now = self._clock() - self.t0
-        for slot in self._session.slots:
-            if slot.context_id is None or slot.metrics.opened_at is None:
+        slots = self._session.slots
+        for index in changes.slots:
+            slot = slots[index] if index < len(slots) else None
+            if slot is None or slot.context_id is None or slot.metrics.opened_at is None:
                 continue
             key = (slot.context_id, slot.metrics.opened_at)
             lane = self._by_key.get(key)
@@ -123,7 +127,7 @@ class Collector:
             if slot.error and not any(text == slot.error for _, text in lane.errors):
                 lane.errors.append((now, slot.error))
             lane.state = slot.state.value
-        if changes.transcript:
+        if changes.transcript:  # a turn past the limit has no slot; the session keeps a bounded few
             for turn in self._session.transcript.turns:
                 if turn.context_id:
                     self.transcripts[turn.context_id] = turn
